@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { isValidBankgiro } from '../billing/ocr';
+import { PROJECT_ROOT } from './paths';
+
+// The seller's own data and the close's settings are configuration, not code: a JSON file,
+// config/month-close.json by default, another one with MONTH_CLOSE_CONFIG=path.
+
+const sellerSchema = z.object({
+  name: z.string().min(1),
+  street: z.string().min(1),
+  postalCode: z.string().min(1),
+  city: z.string().min(1),
+  country: z.string().length(2),
+  orgNumber: z.string().regex(/^\d{6}-\d{4}$/, 'organisationsnummer is NNNNNN-NNNN'),
+  vatNumber: z.string().regex(/^SE\d{10}01$/, 'momsregistreringsnummer is SE + 10 digits + 01'),
+  bankgiro: z.string().refine(isValidBankgiro, 'bankgiro must be 7-8 digits with a valid Luhn check digit'),
+  fSkatt: z.boolean(),
+  registeredOffice: z.string().min(1),
+  email: z.string().min(3),
+  phone: z.string().optional(),
+  lateInterestText: z.string().optional(),
+});
+
+const configSchema = z.object({
+  seller: sellerSchema,
+  paymentTermsDays: z.number().int().min(0).max(365),
+  invoiceSeries: z.string().min(1),
+  firstInvoiceNumber: z.number().int().min(1),
+  ocrLengthDigit: z.boolean(),
+  financeApprovers: z.array(z.string().min(1)).min(1),
+  reminderIntervalHours: z.number().positive(),
+  maxConcurrentCloses: z.number().int().min(1).max(10_000),
+  taskQueue: z.string().min(1),
+});
+
+export type AppConfig = z.infer<typeof configSchema>;
+export type SellerConfig = AppConfig['seller'];
+
+export const DEFAULT_CONFIG_FILE = path.join(PROJECT_ROOT, 'config', 'month-close.json');
+
+export function loadConfig(file = process.env.MONTH_CLOSE_CONFIG ?? DEFAULT_CONFIG_FILE): AppConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read the configuration ${file}: ${(err as Error).message}`);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`configuration ${file} is invalid: ${issues}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,14 @@
+import type { Knex } from 'knex';
+import * as schema from './001_schema';
+
+// Migrations are listed in code, not discovered on disk, so they load the same way under
+// tsx, vitest and a compiled build.
+const MIGRATIONS: Record<string, Knex.Migration> = {
+  '001_schema': schema,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(MIGRATIONS).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => MIGRATIONS[name],
+};

@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { startEmbeddedServices, type EmbeddedServices } from '../../infra/services';
+import { createDb, migrate } from '../../infra/db';
+import { TEMPLATE_DATABASE } from './constants';
+
+// One real PostgreSQL and one real Temporal dev server for the whole run, on free ports.
+// Test files get their own database cloned from a migrated template (see database.ts).
+
+let services: EmbeddedServices | undefined;
+let dataDir: string | undefined;
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    namespace: string;
+    adminDatabaseUrl: string;
+    workflowBundlePath: string;
+  }
+}
+
+export async function setup(project: TestProject): Promise<void> {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'month-close-test-'));
+  services = await startEmbeddedServices({ dataDir, withUi: false });
+  const { databaseUrl, temporalAddress, namespace } = services.endpoints;
+
+  const admin = createDb(databaseUrl.replace(/\/[^/]+$/, '/postgres'), { min: 0, max: 1 });
+  await admin.raw(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE}`);
+  await admin.raw(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
+  await admin.destroy();
+  const template = createDb(databaseUrl.replace(/\/[^/]+$/, `/${TEMPLATE_DATABASE}`), { min: 0, max: 1 });
+  await migrate(template);
+  await template.destroy();
+
+  // Bundle the workflow code once; every test worker loads the same bundle.
+  const bundle = await bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '../../workflows/index.ts'), logger: quietLogger });
+  const workflowBundlePath = path.join(dataDir, 'workflow-bundle.js');
+  fs.writeFileSync(workflowBundlePath, bundle.code);
+
+  project.provide('temporalAddress', temporalAddress);
+  project.provide('namespace', namespace);
+  project.provide('adminDatabaseUrl', databaseUrl.replace(/\/[^/]+$/, '/postgres'));
+  project.provide('workflowBundlePath', workflowBundlePath);
+}
+
+export async function teardown(): Promise<void> {
+  await services?.stop();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};
