@@ -1,0 +1,207 @@
+// One e-mail delivery attempt over SMTP. Deciding whether to retry is the caller's job;
+// this module only reports precisely how the attempt ended (see DeliveryError.permanent).
+
+import { createHash } from 'node:crypto';
+import nodemailer from 'nodemailer';
+import { DeliveryError, type DeliveryErrorDetail } from './errors';
+
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  /** true: TLS from the first byte (usually port 465); false: plain, upgraded by STARTTLS when offered. */
+  secure: boolean;
+  user?: string;
+  password?: string;
+  /** Sender, e.g. 'Faktura <faktura@example.se>'. */
+  from: string;
+  /** Connection, greeting and idle-socket timeout in ms; default 30 000. */
+  timeoutMs?: number;
+}
+
+export interface EmailAttachment {
+  filename: string;
+  content: Buffer;
+  contentType: string;
+}
+
+export interface EmailMessage {
+  /** One subscriber's address. */
+  to: string;
+  subject: string;
+  text: string;
+  attachments: EmailAttachment[];
+  /** Same key on every retry of the same (invoice, subscriber, event). */
+  idempotencyKey: string;
+}
+
+export interface EmailReceipt {
+  /** The Message-ID header sent, with angle brackets. */
+  messageId: string;
+  /** The server's final reply, e.g. '250 OK: queued as ...'. */
+  response: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** Reads SMTP_* variables; null when SMTP_HOST is unset (e-mail disabled). Throws on a half-done configuration. */
+export function smtpSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): SmtpSettings | null {
+  const get = (name: string): string | undefined => env[name]?.trim() || undefined;
+
+  const host = get('SMTP_HOST');
+  if (!host) return null;
+
+  const portText = get('SMTP_PORT');
+  const secure = parseBoolean('SMTP_SECURE', get('SMTP_SECURE')) ?? portText === '465';
+  const port = portText === undefined ? (secure ? 465 : 587) : Number(portText);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`SMTP_PORT must be a port number (1-65535), got ${JSON.stringify(portText)}`);
+  }
+
+  const from = get('SMTP_FROM');
+  if (!from) {
+    throw new Error('SMTP_FROM must be set when SMTP_HOST is set, e.g. SMTP_FROM="Faktura <faktura@example.se>"');
+  }
+
+  const user = get('SMTP_USER');
+  // Not trimmed: a password may legitimately start or end with a space.
+  const password = env.SMTP_PASSWORD || undefined;
+  if (user && password === undefined) {
+    throw new Error('SMTP_USER is set but SMTP_PASSWORD is not: set both, or neither for an open relay');
+  }
+
+  const settings: SmtpSettings = { host, port, secure, from };
+  if (user) {
+    settings.user = user;
+    settings.password = password;
+  }
+  return settings;
+}
+
+function parseBoolean(name: string, value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (/^(true|1|yes)$/i.test(value)) return true;
+  if (/^(false|0|no)$/i.test(value)) return false;
+  throw new Error(`${name} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+/**
+ * The Message-ID for an idempotency key. Deterministic, so a receiver (or a mail archive)
+ * can recognise a retried send as the same message.
+ */
+export function emailMessageId(idempotencyKey: string): string {
+  const hash = createHash('sha256').update(idempotencyKey, 'utf8').digest('hex');
+  return `<${hash.slice(0, 32)}@month-close>`;
+}
+
+/**
+ * Makes exactly one attempt to hand the message to the SMTP server.
+ * Resolves when the server accepted it (250 after DATA); throws DeliveryError otherwise.
+ *
+ * If the connection breaks after the message was sent but before the server's reply, the
+ * outcome is unknown and we report a retryable error: the retry carries the same
+ * Message-ID and X-Idempotency-Key, so a duplicate can be recognised downstream.
+ */
+export async function sendEmail(settings: SmtpSettings, message: EmailMessage): Promise<EmailReceipt> {
+  const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // A transport per call rather than a cached pool: every attempt gets a fresh connection,
+  // so a stale pooled socket can't fail a send, changed settings apply at once and nothing
+  // is left open at shutdown. Month-close sends a few hundred mails; the handshake is cheap.
+  const transport = nodemailer.createTransport({
+    host: settings.host,
+    port: settings.port,
+    secure: settings.secure,
+    auth: settings.user ? { user: settings.user, pass: settings.password } : undefined,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+    dnsTimeout: timeoutMs,
+    // Attachments are always in-memory Buffers; never let message data read files or URLs.
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  });
+  const messageId = emailMessageId(message.idempotencyKey);
+
+  try {
+    const info = await transport.sendMail({
+      from: settings.from,
+      to: message.to,
+      subject: message.subject,
+      text: message.text,
+      messageId,
+      headers: { 'X-Idempotency-Key': message.idempotencyKey },
+      attachments: message.attachments.map((a) => ({
+        filename: a.filename,
+        content: a.content,
+        contentType: a.contentType,
+      })),
+    });
+    if (info.rejected.length > 0) {
+      // Only possible when `to` holds several addresses. Some already have the mail, so a
+      // retry would duplicate it for them: report it as permanent.
+      throw new DeliveryError(
+        `SMTP server ${settings.host}:${settings.port} accepted the message for ${info.accepted.join(', ')} ` +
+          `but refused ${info.rejected.join(', ')}. Do not retry (the accepted recipients would get it twice); ` +
+          'fix the refused addresses.',
+        { permanent: true, channel: 'email', detail: { response: info.response, rejected: info.rejected.map(String) } },
+      );
+    }
+    return { messageId: info.messageId || messageId, response: info.response };
+  } catch (err) {
+    if (err instanceof DeliveryError) throw err;
+    throw smtpFailure(err, settings, message.to, timeoutMs);
+  } finally {
+    transport.close();
+  }
+}
+
+/** The fields nodemailer puts on its errors (see NodemailerError in nodemailer/lib/errors). */
+interface SmtpErrorLike {
+  message?: string;
+  code?: string;
+  originalCode?: string;
+  responseCode?: number;
+  response?: string;
+  command?: string;
+  rejected?: string[];
+}
+
+// Replies that mean "our login was refused": the fault is in our configuration, not in
+// this delivery, so it will heal once SMTP_USER/SMTP_PASSWORD are fixed.
+const AUTH_REPLY_CODES = new Set([530, 534, 535, 538]);
+
+function smtpFailure(err: unknown, settings: SmtpSettings, to: string, timeoutMs: number): DeliveryError {
+  const e: SmtpErrorLike = typeof err === 'object' && err !== null ? (err as SmtpErrorLike) : { message: String(err) };
+  const server = `SMTP server ${settings.host}:${settings.port}`;
+  const reply = e.response ?? e.message ?? 'unknown error';
+  const detail: DeliveryErrorDetail = {};
+  if (e.originalCode ?? e.code) detail.code = e.originalCode ?? e.code;
+  if (e.responseCode !== undefined) detail.responseCode = e.responseCode;
+  if (e.response !== undefined) detail.response = e.response;
+  if (e.command !== undefined) detail.command = e.command;
+  if (Array.isArray(e.rejected) && e.rejected.length > 0) detail.rejected = e.rejected.map(String);
+  const fail = (permanent: boolean, message: string) =>
+    new DeliveryError(message, { permanent, channel: 'email', detail, cause: err });
+
+  const rc = e.responseCode;
+  if (e.code === 'EAUTH' || e.code === 'ENOAUTH' || (rc !== undefined && AUTH_REPLY_CODES.has(rc))) {
+    return fail(false, `${server} refused our login: ${reply}. Check SMTP_USER and SMTP_PASSWORD; the send can be retried once they are fixed.`);
+  }
+  if (rc !== undefined) {
+    // RFC 5321: 5yz is a permanent refusal, except 503 (bad command sequence) which a new
+    // session can get past. 4yz, and any unexpected 2yz/3yz, are worth another try.
+    if (rc >= 500 && rc < 600 && rc !== 503) {
+      return fail(true, `${server} refused the message to ${to} for good: ${reply}. Do not retry; correct the subscriber's address (or the message) instead.`);
+    }
+    return fail(false, `${server} deferred the message to ${to}: ${reply}. Retry later with the same idempotency key.`);
+  }
+  if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') {
+    // Refused before anything was sent, e.g. a malformed address: the same input fails again.
+    return fail(true, `The message to ${to} could not be sent as built: ${e.message}. Do not retry; correct the address or the message.`);
+  }
+  if (e.code === 'ETIMEDOUT') {
+    return fail(false, `${server} did not answer within ${timeoutMs} ms. Retry later with the same idempotency key.`);
+  }
+  // Refused connection, DNS, TLS, dropped socket and anything unexpected: retry. A duplicate
+  // is less harmful than a lost invoice, and the stable Message-ID makes it recognisable.
+  return fail(false, `Could not deliver through ${server}: ${e.message ?? reply}. Check that the server is up and reachable (SMTP_HOST, SMTP_PORT, SMTP_SECURE), then retry.`);
+}

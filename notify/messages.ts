@@ -1,0 +1,82 @@
+// Swedish notification texts. Inputs are already formatted strings (amounts, dates), so
+// these stay plain templates with no locale logic.
+
+export const PRODUCT_NAME = 'OneStop Reporting';
+
+/** Webhook `type` per notification event (the event names of notification_deliveries). */
+export const WEBHOOK_EVENT_TYPES = {
+  draft_ready: 'invoice.draft_ready',
+  invoice_final: 'invoice.finalised',
+} as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[keyof typeof WEBHOOK_EVENT_TYPES];
+
+export interface EmailText {
+  subject: string;
+  text: string;
+}
+
+export interface DraftReadyInput {
+  customerName: string;
+  /** e.g. '2024-11' */
+  period: string;
+  /** e.g. '12 345 kr' */
+  totalText: string;
+  previewUrl?: string;
+}
+
+export function draftReadyEmail(input: DraftReadyInput): EmailText {
+  const lines = [
+    'Hej!',
+    '',
+    `Fakturaunderlaget för ${input.customerName} avseende ${PRODUCT_NAME} ${input.period} är klart för granskning.`,
+    '',
+    `Preliminärt belopp att betala: ${input.totalText}`,
+  ];
+  if (input.previewUrl) lines.push(`Förhandsgranska underlaget: ${input.previewUrl}`);
+  lines.push(
+    '',
+    'Detta är ett utkast och ingen faktura. Den slutliga fakturan skickas när underlaget har godkänts.',
+    '',
+    'Vänliga hälsningar',
+    PRODUCT_NAME,
+  );
+  return {
+    subject: `Fakturaunderlag för granskning – ${PRODUCT_NAME} ${input.period}`,
+    text: lines.join('\n') + '\n',
+  };
+}
+
+export interface InvoiceFinalInput {
+  /** Who issues the invoice, e.g. 'Exempelbolaget AB'; shown in the subject and signature. */
+  sellerName: string;
+  customerName: string;
+  invoiceNumber: string;
+  period: string;
+  totalText: string;
+  /** e.g. '2024-12-30' */
+  dueDate: string;
+  ocr: string;
+  bankgiro: string;
+}
+
+export function invoiceFinalEmail(input: InvoiceFinalInput): EmailText {
+  const lines = [
+    'Hej!',
+    '',
+    `Här kommer faktura ${input.invoiceNumber} till ${input.customerName} för ${PRODUCT_NAME} ${input.period}. Fakturan finns bifogad som PDF.`,
+    '',
+    `Att betala: ${input.totalText}`,
+    `Förfallodatum: ${input.dueDate}`,
+    `Bankgiro: ${input.bankgiro}`,
+    `OCR-nummer: ${input.ocr}`,
+    '',
+    'Ange OCR-numret när du betalar, så kopplas betalningen till rätt faktura.',
+    '',
+    'Vänliga hälsningar',
+    input.sellerName,
+  ];
+  return {
+    subject: `Faktura ${input.invoiceNumber} från ${input.sellerName} – ${PRODUCT_NAME} ${input.period}`,
+    text: lines.join('\n') + '\n',
+  };
+}

@@ -1,0 +1,60 @@
+// Everything the invoice PDF shows, in one value: the renderer computes nothing about
+// money, it only lays out what rating and finalisation decided.
+
+import type { RatedInvoice } from '../billing/types';
+
+/** The seller's own data: configuration, not code (may move to a config module later). */
+export interface SellerConfig {
+  name: string;
+  street: string;
+  postalCode: string;
+  city: string;
+  /** ISO 3166-1 alpha-2, e.g. 'SE'. */
+  country: string;
+  orgNumber: string; // e.g. 556677-8899
+  vatNumber: string; // momsregistreringsnummer, SE + 10 digits + 01
+  bankgiro: string; // e.g. 5402-9681
+  fSkatt: boolean; // prints "Godkänd för F-skatt" when true
+  registeredOffice: string; // styrelsens säte, e.g. Stockholm
+  email: string;
+  phone?: string;
+  /** Replaces the default "Dröjsmålsränta enligt räntelagen." */
+  lateInterestText?: string;
+}
+
+export interface BuyerInfo {
+  customerId: string;
+  name: string;
+  orgNumber: string;
+  vatNumber: string | null;
+  street: string;
+  postalCode: string;
+  city: string;
+  /** ISO 3166-1 alpha-2. */
+  country: string;
+  partnerId: string;
+  partnerName: string;
+  buyerReference: string | null; // "Er referens"
+}
+
+export interface InvoicePeriod {
+  id: string; // YYYY-MM
+  firstDay: string; // YYYY-MM-DD
+  lastDay: string; // YYYY-MM-DD
+}
+
+export interface InvoiceDocument {
+  /** A draft carries no number, dates or OCR and is stamped UTKAST. */
+  kind: 'draft' | 'final';
+  seller: SellerConfig;
+  buyer: BuyerInfo;
+  period: InvoicePeriod;
+  number: string | null;
+  issueDate: string | null; // YYYY-MM-DD
+  dueDate: string | null; // YYYY-MM-DD
+  ocr: string | null;
+  paymentTermsDays: number;
+  invoice: RatedInvoice;
+  /** Number of the invoice this credit note corrects; set only on a kreditfaktura. */
+  creditOf?: string | null;
+}
