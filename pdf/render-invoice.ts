@@ -319,7 +319,7 @@ function totalsRows(d: InvoiceDocument): [string, string][] {
   return [
     ['Summa exkl. moms', formatSek(inv.netOre)],
     ...inv.vatBreakdown.map((r): [string, string] => [`Moms ${formatPercent(r.vatPercent)}`, formatSek(r.vatOre)]),
-    ['Öresavrundning', formatSek(inv.roundingOre)],
+    ['Öresavrundning', formatSek(inv.roundingOre, { signDisplay: 'exceptZero' })],
   ];
 }
 

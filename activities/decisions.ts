@@ -1,0 +1,63 @@
+import type { ActivityDeps } from './deps';
+
+export interface Decision {
+  draftId: number;
+  customerId: string;
+  period: string;
+  decision: 'approved' | 'rejected';
+  by: string;
+  reason: string | null;
+  via: 'signal' | 'update' | 'approve_all';
+  decidedAtMs: number;
+}
+
+export interface DecisionRequestRecord {
+  customerId: string;
+  period: string;
+  request: 'approve' | 'reject' | 'recompute';
+  requestedBy: string | null;
+  draftVersion: number | null;
+  outcome: string;
+  receivedAtMs: number;
+}
+
+export function decisionActivities({ db }: ActivityDeps) {
+  return {
+    /** Who decided a draft, when and how. A draft is decided once; a retry changes nothing. */
+    async recordDecision(d: Decision): Promise<void> {
+      await db.transaction(async (trx) => {
+        const inserted = await trx('approvals')
+          .insert({
+            draft_id: d.draftId,
+            customer_id: d.customerId,
+            period: d.period,
+            decision: d.decision,
+            decided_by: d.by,
+            reason: d.reason,
+            via: d.via,
+            decided_at: new Date(d.decidedAtMs),
+          })
+          .onConflict('draft_id')
+          .ignore()
+          .returning('id');
+        if (inserted.length > 0) await trx('drafts').where({ id: d.draftId }).update({ status: d.decision });
+      });
+    },
+
+    /** Every approve / reject / recompute that reached the workflow, also duplicates and refusals. */
+    async recordDecisionRequests(requests: DecisionRequestRecord[]): Promise<void> {
+      if (requests.length === 0) return;
+      await db('approval_requests').insert(
+        requests.map((r) => ({
+          customer_id: r.customerId,
+          period: r.period,
+          request: r.request,
+          requested_by: r.requestedBy,
+          draft_version: r.draftVersion,
+          outcome: r.outcome,
+          received_at: new Date(r.receivedAtMs),
+        })),
+      );
+    },
+  };
+}

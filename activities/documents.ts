@@ -1,0 +1,51 @@
+import { parsePeriod } from '../billing';
+import type { RatedInvoice } from '../billing/types';
+import type { InvoiceDocument } from '../pdf/invoice-document';
+import { renderInvoicePdf } from '../pdf/render-invoice';
+import type { CustomerRecord } from '../store/customers';
+import { putDocument } from '../store/documents';
+import { loadIssuedInvoice } from '../store/invoices';
+import type { ActivityDeps } from './deps';
+
+// PDFs are stored (content-addressed) and only their SHA-256 travels through Temporal.
+
+export function documentActivities({ db, config }: ActivityDeps) {
+  return {
+    async renderDraftPdf(input: { draftId: number }): Promise<{ sha256: string }> {
+      const draft = await db('drafts').where({ id: input.draftId }).first();
+      if (draft.pdf_sha256) return { sha256: draft.pdf_sha256 };
+      const period = parsePeriod(draft.period);
+      const doc: InvoiceDocument = {
+        kind: 'draft',
+        seller: config.seller,
+        buyer: draft.buyer as CustomerRecord,
+        period: { id: period.id, firstDay: period.firstDay, lastDay: period.lastDay },
+        number: null,
+        issueDate: null,
+        dueDate: null,
+        ocr: null,
+        paymentTermsDays: config.paymentTermsDays,
+        invoice: draft.rated as RatedInvoice,
+      };
+      const content = await renderInvoicePdf(doc);
+      const sha256 = await putDocument(db, {
+        content,
+        contentType: 'application/pdf',
+        fileName: `utkast-${draft.customer_id}-${draft.period}-v${draft.version}.pdf`,
+      });
+      await db('drafts').where({ id: input.draftId }).update({ pdf_sha256: sha256 });
+      return { sha256 };
+    },
+
+    /** The final PDF; rendering the same issued invoice again gives the same bytes. */
+    async renderInvoicePdf(input: { invoiceId: number }): Promise<{ sha256: string }> {
+      const existing = await db('invoice_documents').where({ invoice_id: input.invoiceId }).first();
+      if (existing) return { sha256: existing.pdf_sha256 };
+      const issued = await loadIssuedInvoice(db, input.invoiceId);
+      const content = await renderInvoicePdf(issued.document);
+      const sha256 = await putDocument(db, { content, contentType: 'application/pdf', fileName: `faktura-${issued.document.number}.pdf` });
+      await db('invoice_documents').insert({ invoice_id: input.invoiceId, pdf_sha256: sha256 }).onConflict('invoice_id').ignore();
+      return { sha256 };
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import type { ActivityDeps } from './deps';
+import { closeStateActivities } from './close-state';
+import { decisionActivities } from './decisions';
+import { documentActivities } from './documents';
+import { draftActivities } from './drafts';
+import { finaliseActivities } from './finalise';
+import { monthlyActivities } from './monthly';
+import { notificationActivities } from './notifications';
+import { snapshotActivities } from './snapshot';
+
+/** Every activity of the close, bound to its dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...closeStateActivities(deps),
+    ...snapshotActivities(deps),
+    ...draftActivities(deps),
+    ...documentActivities(deps),
+    ...decisionActivities(deps),
+    ...finaliseActivities(deps),
+    ...notificationActivities(deps),
+    ...monthlyActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+export type { ActivityDeps };

@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto';
+import { formatSek } from '../billing';
+import type { RatedInvoice } from '../billing/types';
+import { sendEmail } from '../notify/email';
+import { DeliveryError } from '../notify/errors';
+import { draftReadyEmail, invoiceFinalEmail, WEBHOOK_EVENT_TYPES } from '../notify/messages';
+import { postWebhook } from '../notify/webhook';
+import { getDocument } from '../store/documents';
+import { loadIssuedInvoice } from '../store/invoices';
+import type { ActivityDeps } from './deps';
+import { DELIVERY_REFUSED, needsDataFix } from './errors';
+import { ApplicationFailure } from '@temporalio/activity';
+
+export type NotificationEvent = 'draft_ready' | 'invoice_final' | `draft_reminder:${string}`;
+export type Audience = 'customer_admin' | 'partner' | 'finance';
+
+export interface NotificationPlan {
+  subjectKey: string; // draft:<id> | invoice:<id>
+  event: NotificationEvent;
+  customerId: string;
+  period: string;
+  audience: Audience[];
+}
+
+/** The subscribed event a notification event answers to (reminders go to draft_ready subscribers). */
+function subscribedEvent(event: NotificationEvent): string {
+  return event.startsWith('draft_reminder:') ? 'draft_ready' : event;
+}
+
+function idempotencyKey(subjectKey: string, subscriberId: number, event: string): string {
+  return createHash('sha256').update(`${subjectKey}|${subscriberId}|${event}`).digest('hex').slice(0, 32);
+}
+
+export function notificationActivities({ db, smtp }: ActivityDeps) {
+  return {
+    /**
+     * Decide who is told, once: one delivery row per (subject, subscriber, event), made before
+     * anything is sent. The customer's billing e-mail is always a subscriber to its invoices.
+     * Returns the deliveries that are still to be sent.
+     */
+    async planNotifications(plan: NotificationPlan): Promise<number[]> {
+      const customer = await db('customers').where({ customer_id: plan.customerId }).first('partner_id', 'billing_email');
+      if (plan.audience.includes('customer_admin') && customer?.billing_email) {
+        await db('subscribers')
+          .insert({ customer_id: plan.customerId, partner_id: null, role: 'customer_admin', channel: 'email', address: customer.billing_email, events: ['invoice_final'] })
+          .onConflict()
+          .ignore();
+      }
+      const subscribers = await db('subscribers')
+        .where({ active: true })
+        .whereIn('role', plan.audience)
+        .whereRaw('? = ANY(events)', [subscribedEvent(plan.event)])
+        .andWhere((q) => q.whereNull('customer_id').orWhere('customer_id', plan.customerId))
+        .andWhere((q) => q.whereNull('partner_id').orWhere('partner_id', customer?.partner_id ?? null))
+        .orderBy('id')
+        .select('id');
+      if (subscribers.length > 0) {
+        await db('notification_deliveries')
+          .insert(
+            subscribers.map((s) => ({
+              subject_key: plan.subjectKey,
+              customer_id: plan.customerId,
+              period: plan.period,
+              subscriber_id: s.id,
+              event: plan.event,
+              idempotency_key: idempotencyKey(plan.subjectKey, s.id, plan.event),
+              status: 'pending',
+            })),
+          )
+          .onConflict(['subject_key', 'subscriber_id', 'event'])
+          .ignore();
+      }
+      const pending = await db('notification_deliveries').where({ subject_key: plan.subjectKey, event: plan.event, status: 'pending' }).orderBy('id').select('id');
+      return pending.map((p) => p.id);
+    },
+
+    /**
+     * One attempt at one delivery. Delivered ones are not sent again; every attempt is recorded.
+     * A receiver that refuses for good (e.g. 550, 410) ends the delivery as failed, visible in
+     * the deliveries table; anything else is thrown for Temporal to retry with backoff.
+     */
+    async deliverNotification(input: { deliveryId: number }): Promise<'delivered' | 'already_delivered'> {
+      const delivery = await db('notification_deliveries').where({ id: input.deliveryId }).first();
+      if (delivery.status === 'delivered') return 'already_delivered';
+      if (delivery.status === 'failed') throw needsDataFix(DELIVERY_REFUSED, `delivery ${delivery.id} was refused for good: ${delivery.last_error}`);
+      const subscriber = await db('subscribers').where({ id: delivery.subscriber_id }).first();
+      const attempt = delivery.attempts + 1;
+      await db('notification_deliveries').where({ id: delivery.id }).update({ attempts: attempt });
+
+      try {
+        const content = await notificationContent(delivery.subject_key, delivery.event);
+        if (subscriber.channel === 'email') {
+          if (!smtp) throw new DeliveryError('no SMTP server configured: set SMTP_HOST, SMTP_PORT and SMTP_FROM for the worker', { permanent: false, channel: 'email' });
+          await sendEmail(smtp, {
+            to: subscriber.address,
+            subject: content.email.subject,
+            text: content.email.text,
+            attachments: content.pdf ? [{ filename: content.pdf.fileName, content: content.pdf.content, contentType: 'application/pdf' }] : [],
+            idempotencyKey: delivery.idempotency_key,
+          });
+        } else {
+          await postWebhook({ url: subscriber.address, secret: subscriber.secret ?? '' }, { idempotencyKey: delivery.idempotency_key, type: content.webhookType, payload: content.payload });
+        }
+      } catch (err) {
+        const permanent = err instanceof DeliveryError && err.permanent;
+        const detail = err instanceof Error ? err.message : String(err);
+        await db.transaction(async (trx) => {
+          await trx('notification_attempts').insert({ delivery_id: delivery.id, attempt, outcome: permanent ? 'permanent_error' : 'retryable_error', detail });
+          await trx('notification_deliveries').where({ id: delivery.id }).update({ last_error: detail, status: permanent ? 'failed' : 'pending' });
+        });
+        if (permanent) throw ApplicationFailure.nonRetryable(`delivery ${delivery.id} to ${subscriber.address} refused: ${detail}`, DELIVERY_REFUSED);
+        throw err;
+      }
+      await db.transaction(async (trx) => {
+        await trx('notification_attempts').insert({ delivery_id: delivery.id, attempt, outcome: 'delivered' });
+        await trx('notification_deliveries').where({ id: delivery.id }).update({ status: 'delivered', delivered_at: trx.fn.now(), last_error: null });
+      });
+      return 'delivered';
+    },
+  };
+
+  async function notificationContent(subjectKey: string, event: string) {
+    const [kind, idText] = subjectKey.split(':');
+    const id = Number(idText);
+    if (kind === 'draft') {
+      const draft = await db('drafts').where({ id }).first();
+      const rated = draft.rated as RatedInvoice;
+      const pdf = draft.pdf_sha256 ? await getDocument(db, draft.pdf_sha256) : null;
+      const email = draftReadyEmail({ customerName: draft.buyer.name, period: draft.period, totalText: formatSek(rated.totalOre) });
+      const reminder = event.startsWith('draft_reminder:');
+      return {
+        email: reminder ? { subject: `Påminnelse: ${email.subject}`, text: email.text } : email,
+        pdf,
+        webhookType: WEBHOOK_EVENT_TYPES.draft_ready,
+        payload: { event, customer_id: draft.customer_id, period: draft.period, draft_version: draft.version, total_ore: rated.totalOre, net_ore: rated.netOre, vat_ore: rated.vatOre, pdf_sha256: draft.pdf_sha256 },
+      };
+    }
+    const issued = await loadIssuedInvoice(db, id);
+    const doc = issued.document;
+    const pdf = issued.pdfSha256 ? await getDocument(db, issued.pdfSha256) : null;
+    return {
+      email: invoiceFinalEmail({
+        sellerName: doc.seller.name,
+        customerName: doc.buyer.name,
+        invoiceNumber: issued.number,
+        period: issued.period,
+        totalText: formatSek(doc.invoice.totalOre),
+        dueDate: doc.dueDate!,
+        ocr: doc.ocr!,
+        bankgiro: doc.seller.bankgiro,
+      }),
+      pdf,
+      webhookType: WEBHOOK_EVENT_TYPES.invoice_final,
+      payload: {
+        event,
+        customer_id: issued.customerId,
+        period: issued.period,
+        number: issued.number,
+        issue_date: doc.issueDate,
+        due_date: doc.dueDate,
+        ocr: doc.ocr,
+        currency: 'SEK',
+        net_ore: doc.invoice.netOre,
+        vat_ore: doc.invoice.vatOre,
+        rounding_ore: doc.invoice.roundingOre,
+        total_ore: doc.invoice.totalOre,
+        pdf_sha256: issued.pdfSha256,
+      },
+    };
+  }
+}

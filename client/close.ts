@@ -1,0 +1,85 @@
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import type { AppConfig } from '../infra/config';
+import { BILLING_PERIOD, CUSTOMER_ID, type CustomerCloseInput, type MonthlyCloseInput } from '../workflows/definitions';
+import { closeWorkflowId, monthlyCloseWorkflowId } from '../workflows/ids';
+import type { customerClose, monthlyClose } from '../workflows';
+
+export interface CloseSettings {
+  taskQueue: string;
+  approvers: string[];
+  reminderIntervalMs: number;
+  maxConcurrent: number;
+}
+
+export function closeSettings(config: AppConfig): CloseSettings {
+  return {
+    taskQueue: config.taskQueue,
+    approvers: config.financeApprovers,
+    reminderIntervalMs: config.reminderIntervalHours * 3_600_000,
+    maxConcurrent: config.maxConcurrentCloses,
+  };
+}
+
+export type StartOutcome = 'started' | 'already_running';
+
+/** Start one customer's close under its deterministic id; a running one is left alone. */
+export async function startCustomerClose(
+  client: Client,
+  settings: CloseSettings,
+  customerId: string,
+  period: string,
+): Promise<{ outcome: StartOutcome; handle: WorkflowHandle<typeof customerClose> }> {
+  const workflowId = closeWorkflowId(period, customerId);
+  const input: CustomerCloseInput = { customerId, period, approvers: settings.approvers, reminderIntervalMs: settings.reminderIntervalMs, reportTo: null };
+  try {
+    const handle = await client.workflow.start<typeof customerClose>('customerClose', {
+      workflowId,
+      taskQueue: settings.taskQueue,
+      args: [input],
+      // A closed run (final, failed, nothing to bill) may be run again: the workflow itself
+      // finds an issued invoice and does not issue another.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      typedSearchAttributes: [
+        { key: BILLING_PERIOD, value: period },
+        { key: CUSTOMER_ID, value: customerId },
+      ],
+    });
+    return { outcome: 'started', handle };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      return { outcome: 'already_running', handle: client.workflow.getHandle(workflowId) };
+    }
+    throw err;
+  }
+}
+
+/** Start the close of a whole period (all customers due), under the period's own id. */
+export async function startMonthlyClose(
+  client: Client,
+  settings: CloseSettings,
+  period: string,
+  opts: { childrenPerRun?: number; pageSize?: number } = {},
+): Promise<{ outcome: StartOutcome; handle: WorkflowHandle<typeof monthlyClose> }> {
+  const workflowId = monthlyCloseWorkflowId(period);
+  const input: MonthlyCloseInput = {
+    period,
+    approvers: settings.approvers,
+    reminderIntervalMs: settings.reminderIntervalMs,
+    maxConcurrent: settings.maxConcurrent,
+    ...opts,
+  };
+  try {
+    const handle = await client.workflow.start<typeof monthlyClose>('monthlyClose', {
+      workflowId,
+      taskQueue: settings.taskQueue,
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      typedSearchAttributes: [{ key: BILLING_PERIOD, value: period }],
+    });
+    return { outcome: 'started', handle };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { outcome: 'already_running', handle: client.workflow.getHandle(workflowId) };
+    throw err;
+  }
+}

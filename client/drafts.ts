@@ -1,0 +1,40 @@
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Db } from '../infra/db';
+import { approveUpdate, rejectUpdate, type DecisionResult } from '../workflows/definitions';
+import { closeWorkflowId } from '../workflows/ids';
+
+/** A refused decision: the workflow's validator said why (unknown approver, stale draft …). */
+export class DecisionRefused extends Error {}
+
+async function unwrap(call: Promise<DecisionResult>): Promise<DecisionResult> {
+  try {
+    return await call;
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new DecisionRefused(err.cause?.message ?? err.message);
+    if ((err as Error).name === 'WorkflowNotFoundError') throw new DecisionRefused('no close is running for this customer and period (see `close status`)');
+    throw err;
+  }
+}
+
+/** Approve one customer's draft as a workflow update: the answer says what happened. */
+export function approveDraft(client: Client, period: string, customerId: string, by: string, draftVersion?: number): Promise<DecisionResult> {
+  const handle = client.workflow.getHandle(closeWorkflowId(period, customerId));
+  return unwrap(handle.executeUpdate(approveUpdate, { args: [{ by, draftVersion, via: 'update' }] }));
+}
+
+export function rejectDraft(client: Client, period: string, customerId: string, by: string, reason: string, draftVersion?: number): Promise<DecisionResult> {
+  const handle = client.workflow.getHandle(closeWorkflowId(period, customerId));
+  return unwrap(handle.executeUpdate(rejectUpdate, { args: [{ by, reason, draftVersion }] }));
+}
+
+/** Drafts of a period waiting for finance now, with the version each approver sees. */
+export async function waitingDrafts(db: Db, period: string): Promise<{ customerId: string; version: number; totalOre: number }[]> {
+  const rows = await db('drafts as d')
+    .join('close_runs as c', function () {
+      this.on('c.customer_id', 'd.customer_id').andOn('c.period', 'd.period');
+    })
+    .where({ 'd.period': period, 'd.status': 'awaiting_approval', 'c.state': 'awaiting_approval' })
+    .orderBy('d.customer_id')
+    .select('d.customer_id', 'd.version', 'd.total_ore');
+  return rows.map((r: { customer_id: string; version: number; total_ore: number }) => ({ customerId: r.customer_id, version: r.version, totalOre: r.total_ore }));
+}

@@ -1,0 +1,151 @@
+import type { Article, InvoiceLine, RatedInvoice, VatBreakdownRow } from '../billing/types';
+import type { Db } from '../infra/db';
+import type { BuyerInfo, InvoiceDocument, SellerConfig } from '../pdf/invoice-document';
+import { parsePeriod } from '../billing';
+
+/** The JSON of an invoice, as interfaces.md names it. */
+export interface InvoiceJson {
+  customer_id: string;
+  period: string;
+  status: 'draft' | 'final' | 'rejected';
+  number: string | null;
+  issue_date: string | null;
+  due_date: string | null;
+  ocr: string | null;
+  currency: 'SEK';
+  lines: { article: Article; description: string; quantity: number; unit_price_ore: number; amount_ore: number }[];
+  net_ore: number;
+  vat_ore: number;
+  rounding_ore: number;
+  total_ore: number;
+  pdf_sha256: string | null;
+}
+
+export interface IssuedInvoice {
+  id: number;
+  customerId: string;
+  period: string;
+  number: string;
+  document: InvoiceDocument;
+  pdfSha256: string | null;
+}
+
+export async function loadIssuedInvoice(db: Db, invoiceId: number): Promise<IssuedInvoice> {
+  const row = await db('invoices').where({ id: invoiceId }).first();
+  if (!row) throw new Error(`no invoice with id ${invoiceId}`);
+  const lines = await db('invoice_lines').where({ invoice_id: invoiceId }).orderBy('position');
+  const doc = await db('invoice_documents').where({ invoice_id: invoiceId }).first();
+  const period = parsePeriod(row.period);
+  const invoice: RatedInvoice = {
+    customerId: row.customer_id,
+    period: row.period,
+    lines: lines.map(
+      (l): InvoiceLine => ({
+        article: l.article,
+        description: l.description,
+        legacyDescription: l.legacy_description,
+        quantity: l.quantity,
+        unitPriceOre: l.unit_price_ore,
+        amountOre: l.amount_ore,
+        vatPercent: l.vat_percent,
+        proRata: l.pro_rata,
+      }),
+    ),
+    vatBreakdown: row.vat_breakdown as VatBreakdownRow[],
+    netOre: row.net_ore,
+    vatOre: row.vat_ore,
+    roundingOre: row.rounding_ore,
+    totalOre: row.total_ore,
+    vatTreatment: row.vat_treatment,
+  };
+  const number = formatInvoiceNumber(row.series, row.number);
+  let creditOf: string | null = null;
+  if (row.credit_of) {
+    const original = await db('invoices').where({ id: row.credit_of }).first('series', 'number');
+    creditOf = formatInvoiceNumber(original.series, original.number);
+  }
+  return {
+    id: row.id,
+    customerId: row.customer_id,
+    period: row.period,
+    number,
+    pdfSha256: doc?.pdf_sha256 ?? null,
+    document: {
+      kind: 'final',
+      seller: row.seller as SellerConfig,
+      buyer: row.buyer as BuyerInfo,
+      period: { id: period.id, firstDay: period.firstDay, lastDay: period.lastDay },
+      number,
+      issueDate: row.issue_date,
+      dueDate: row.due_date,
+      ocr: row.ocr,
+      paymentTermsDays: row.payment_terms_days,
+      invoice,
+      creditOf,
+    },
+  };
+}
+
+/** Invoice numbers are printed as the series letter and the number, e.g. F10001. */
+export function formatInvoiceNumber(series: string, number: number): string {
+  return `${series}${number}`;
+}
+
+export function parseInvoiceNumber(text: string): { series: string; number: number } | null {
+  const m = /^([A-Za-z]*)(\d+)$/.exec(text.trim());
+  return m ? { series: m[1], number: Number(m[2]) } : null;
+}
+
+/** Issued invoices of a period plus the drafts still waiting, in the contract's JSON. */
+export async function listInvoicesJson(db: Db, period: string): Promise<InvoiceJson[]> {
+  const issued = await db('invoices').where({ period, kind: 'invoice' }).orderBy('number').select('id');
+  const result: InvoiceJson[] = [];
+  for (const { id } of issued) {
+    const inv = await loadIssuedInvoice(db, id);
+    const r = inv.document.invoice;
+    result.push({
+      customer_id: inv.customerId,
+      period,
+      status: 'final',
+      number: inv.number,
+      issue_date: inv.document.issueDate,
+      due_date: inv.document.dueDate,
+      ocr: inv.document.ocr,
+      currency: 'SEK',
+      lines: r.lines.map((l) => ({ article: l.article, description: l.description, quantity: l.quantity, unit_price_ore: l.unitPriceOre, amount_ore: l.amountOre })),
+      net_ore: r.netOre,
+      vat_ore: r.vatOre,
+      rounding_ore: r.roundingOre,
+      total_ore: r.totalOre,
+      pdf_sha256: inv.pdfSha256,
+    });
+  }
+  // The newest draft of every customer that has no issued invoice yet.
+  const drafts = await db('drafts as d')
+    .where('d.period', period)
+    .whereIn('d.status', ['awaiting_approval', 'rejected', 'approved'])
+    .whereNotExists(db('invoices as i').whereRaw('i.customer_id = d.customer_id AND i.period = d.period'))
+    .whereNotExists(db('drafts as newer').whereRaw('newer.customer_id = d.customer_id AND newer.period = d.period AND newer.version > d.version'))
+    .orderBy('d.customer_id')
+    .select('d.*');
+  for (const d of drafts) {
+    const r = d.rated as RatedInvoice;
+    result.push({
+      customer_id: d.customer_id,
+      period,
+      status: d.status === 'rejected' ? 'rejected' : 'draft',
+      number: null,
+      issue_date: null,
+      due_date: null,
+      ocr: null,
+      currency: 'SEK',
+      lines: r.lines.map((l) => ({ article: l.article, description: l.description, quantity: l.quantity, unit_price_ore: l.unitPriceOre, amount_ore: l.amountOre })),
+      net_ore: r.netOre,
+      vat_ore: r.vatOre,
+      rounding_ore: r.roundingOre,
+      total_ore: r.totalOre,
+      pdf_sha256: d.pdf_sha256,
+    });
+  }
+  return result;
+}

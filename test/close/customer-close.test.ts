@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCustomerClose } from '../../client/close';
+import { approveDraft, rejectDraft } from '../../client/drafts';
+import { approveSignal, approveUpdate, recomputeSignal, statusQuery } from '../../workflows/definitions';
+import { verifySignature } from '../../notify/webhook';
+import { pdfText, plain } from '../pdf/pdf-text';
+import { getDocument } from '../../store/documents';
+import { createCloseHarness, type CloseHarness } from '../support/close-harness';
+import { seedCustomer, seedEvents, seedPrices, seedSubscriber, workedExampleEvents } from '../support/seed';
+import { waitFor } from '../support/wait';
+
+const PERIOD = '2024-11';
+const FINANCE = 'Anna Ekonom';
+
+let h: CloseHarness;
+
+beforeAll(async () => {
+  h = await createCloseHarness({ now: () => new Date('2024-12-02T08:00:00+01:00') });
+  await seedPrices(h.db);
+  await h.db('partners').insert({ partner_id: 'P-TEST', name: 'Partner P-TEST' });
+  await seedSubscriber(h.db, { role: 'finance', channel: 'email', address: 'ekonomi@nordiskrapportering.se' });
+  await seedSubscriber(h.db, { role: 'partner', partner_id: 'P-TEST', channel: 'webhook', address: h.webhook.url, secret: 's3cret', events: ['invoice_final'] });
+});
+afterAll(async () => h?.close());
+
+async function textOf(sha256: string): Promise<string> {
+  return plain((await pdfText((await getDocument(h.db, sha256))!.content)).join('\n'));
+}
+
+async function closeState(customerId: string) {
+  return h.db('close_runs').where({ customer_id: customerId, period: PERIOD }).first();
+}
+
+describe('customerClose on the real dev server', () => {
+  it('drafts, waits for finance, issues one final invoice and tells every subscriber once', async () => {
+    const customerId = await seedCustomer(h.db);
+    await seedEvents(h.db, customerId, workedExampleEvents());
+    const { handle } = await startCustomerClose(h.client, h.settings, customerId, PERIOD);
+
+    await waitFor(async () => (await handle.query(statusQuery)).state === 'awaiting_approval');
+    const status = await handle.query(statusQuery);
+    expect(status.totalOre).toBe(358_800);
+    expect((await closeState(customerId)).state).toBe('awaiting_approval');
+    // The draft PDF is marked UTKAST and has no OCR.
+    const draft = await h.db('drafts').where({ customer_id: customerId }).first();
+    const draftText = await textOf(draft.pdf_sha256);
+    expect(draftText).toContain('UTKAST');
+    expect(draftText).not.toMatch(/OCR-nummer\s*\d/);
+    // finance heard about the draft
+    await waitFor(async () => h.smtp.messages.some((m) => m.to.includes('ekonomi@nordiskrapportering.se') && m.subject.includes('granskning')));
+
+    const result = await handle.executeUpdate(approveUpdate, { args: [{ by: FINANCE, draftVersion: status.draftVersion! }] });
+    expect(result.outcome).toBe('approved');
+    // A second approval, as a signal and as an update, changes nothing.
+    await handle.signal(approveSignal, { by: FINANCE });
+    const summary = await handle.result();
+    expect(summary.state).toBe('final');
+    expect(summary.totalOre).toBe(358_800);
+
+    const invoices = await h.db('invoices').where({ customer_id: customerId });
+    expect(invoices).toHaveLength(1);
+    expect(invoices[0].total_ore).toBe(358_800);
+    expect(invoices[0].rounding_ore).toBe(50);
+    expect(invoices[0].issue_date).toBe('2024-12-02');
+    expect(invoices[0].due_date).toBe('2025-01-01');
+    const lines = await h.db('invoice_lines').where({ invoice_id: invoices[0].id }).orderBy('position');
+    expect(lines.map((l) => [l.description, l.quantity, l.amount_ore])).toEqual([
+      ['OneStop Reporting - Smart', 1, 149_500],
+      ['OneStop Reporting - Extra företag', 2, 59_000],
+      ['OneStop Reporting - Superanvändare', 1, 39_500],
+      ['OneStop Reporting - Portalanvändare', 2, 39_000],
+    ]);
+
+    // The final PDF carries number, OCR and the exact descriptions.
+    const doc = await h.db('invoice_documents').where({ invoice_id: invoices[0].id }).first();
+    const text = await textOf(doc.pdf_sha256);
+    expect(text).toContain(`${h.config.invoiceSeries}${invoices[0].number}`);
+    expect(text).toContain(invoices[0].ocr);
+    expect(text).toContain('OneStop Reporting - Superanvändare');
+    expect(text.replace(/\s+/g, ' ')).toContain('3 588,00 kr');
+
+    // The customer's admin got the invoice with the PDF attached, byte for byte.
+    const customer = await h.db('customers').where({ customer_id: customerId }).first();
+    await waitFor(async () => h.smtp.messages.some((m) => m.to.includes(customer.billing_email)));
+    const mail = h.smtp.messages.find((m) => m.to.includes(customer.billing_email))!;
+    const stored = (await getDocument(h.db, doc.pdf_sha256))!.content;
+    expect(mail.attachments[0].content.equals(stored)).toBe(true);
+
+    // The partner's webhook arrived once, signed.
+    await waitFor(async () => h.webhook.requests.some((r) => JSON.parse(r.body).data.customer_id === customerId));
+    const hooks = h.webhook.requests.filter((r) => JSON.parse(r.body).data.customer_id === customerId);
+    expect(hooks).toHaveLength(1);
+    const hook = hooks[0];
+    expect(verifySignature('s3cret', String(hook.headers['x-monthclose-timestamp']), hook.body, String(hook.headers['x-monthclose-signature']))).toBe(true);
+    expect(JSON.parse(hook.body).data.total_ore).toBe(358_800);
+
+    // Exactly one delivery per subscriber and event, all delivered.
+    const deliveries = await h.db('notification_deliveries').where({ customer_id: customerId });
+    expect(deliveries.every((d) => d.status === 'delivered')).toBe(true);
+    const keys = deliveries.map((d) => `${d.subject_key}|${d.subscriber_id}|${d.event}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    // Every decision request is on record, the duplicate too.
+    const requests = await h.db('approval_requests').where({ customer_id: customerId }).orderBy('id');
+    expect(requests.map((r) => r.outcome)).toEqual(['approved (update)', 'duplicate (signal)']);
+    const approvals = await h.db('approvals').where({ customer_id: customerId });
+    expect(approvals).toHaveLength(1);
+    expect(approvals[0].decided_by).toBe(FINANCE);
+  });
+
+  it('rejects, waits for corrected data and a recompute, then issues one invoice with the corrected lines', async () => {
+    const customerId = await seedCustomer(h.db);
+    await seedEvents(h.db, customerId, workedExampleEvents());
+    const { handle } = await startCustomerClose(h.client, h.settings, customerId, PERIOD);
+    await waitFor(async () => (await handle.query(statusQuery)).state === 'awaiting_approval');
+
+    // An unknown approver and a stale version are refused by the update's validator.
+    await expect(rejectDraft(h.client, PERIOD, customerId, 'Mallory', 'no')).rejects.toThrow(/not a configured finance approver/);
+    const rejected = await rejectDraft(h.client, PERIOD, customerId, FINANCE, 'p2 left in October', 1);
+    expect(rejected.outcome).toBe('rejected');
+    await waitFor(async () => (await closeState(customerId))?.state === 'rejected');
+
+    // Portal data corrected: p2 actually left before November.
+    await seedEvents(h.db, customerId, [{ at: '2024-10-20T12:00:00+02:00', type: 'user', id: 'p2', action: 'deactivated' }]);
+    await handle.signal(recomputeSignal, { by: FINANCE });
+    await waitFor(async () => {
+      const s = await handle.query(statusQuery);
+      return s.state === 'awaiting_approval' && s.draftVersion === 2;
+    });
+    await expect(approveDraft(h.client, PERIOD, customerId, FINANCE, 1)).rejects.toThrow(/not the current one/);
+    await approveDraft(h.client, PERIOD, customerId, FINANCE, 2);
+    const summary = await handle.result();
+    expect(summary.state).toBe('final');
+    expect(summary.draftVersions).toBe(2);
+
+    const invoices = await h.db('invoices').where({ customer_id: customerId });
+    expect(invoices).toHaveLength(1);
+    const portal = await h.db('invoice_lines').where({ invoice_id: invoices[0].id, article: 'portal_user' }).first();
+    expect(portal.quantity).toBe(1);
+    const drafts = await h.db('drafts').where({ customer_id: customerId }).orderBy('version');
+    expect(drafts.map((d) => d.status)).toEqual(['rejected', 'approved']);
+  });
+
+  it('starting the same customer and period twice gives one close and one invoice', async () => {
+    const customerId = await seedCustomer(h.db);
+    await seedEvents(h.db, customerId, workedExampleEvents());
+    const first = await startCustomerClose(h.client, h.settings, customerId, PERIOD);
+    const second = await startCustomerClose(h.client, h.settings, customerId, PERIOD);
+    expect(first.outcome).toBe('started');
+    expect(second.outcome).toBe('already_running');
+    await waitFor(async () => (await first.handle.query(statusQuery)).state === 'awaiting_approval');
+    await first.handle.signal(approveSignal, { by: FINANCE });
+    await first.handle.result();
+
+    // Re-running after the invoice was issued completes without issuing or notifying again.
+    const mailsBefore = h.smtp.messages.length;
+    const rerun = await startCustomerClose(h.client, h.settings, customerId, PERIOD);
+    expect(rerun.outcome).toBe('started');
+    const summary = await rerun.handle.result();
+    expect(summary.state).toBe('final');
+    expect(await h.db('invoices').where({ customer_id: customerId })).toHaveLength(1);
+    expect(h.smtp.messages.length).toBe(mailsBefore);
+  });
+
+  it('ends as failed with a clear reason when master data is bad or a price is missing', async () => {
+    const noVat = await seedCustomer(h.db, { vat_number: null });
+    await seedEvents(h.db, noVat, workedExampleEvents());
+    const { handle } = await startCustomerClose(h.client, h.settings, noVat, PERIOD);
+    await expect(handle.result()).rejects.toThrow();
+    const state = await closeState(noVat);
+    expect(state.state).toBe('failed');
+    expect(state.reason).toMatch(/no VAT number/);
+    expect(state.reason).toMatch(/close rerun/);
+  });
+
+  it('records a period with nothing billable as nothing_to_bill, without a draft', async () => {
+    const idle = await seedCustomer(h.db);
+    await seedEvents(h.db, idle, [
+      { at: '2024-10-01T00:00:00+02:00', type: 'module', id: 'smart', action: 'activated' },
+      { at: '2024-11-01T00:00:00+01:00', type: 'module', id: 'smart', action: 'deactivated' },
+    ]);
+    const { handle } = await startCustomerClose(h.client, h.settings, idle, PERIOD);
+    const summary = await handle.result();
+    expect(summary.state).toBe('nothing_to_bill');
+    expect((await closeState(idle)).state).toBe('nothing_to_bill');
+    expect(await h.db('drafts').where({ customer_id: idle })).toHaveLength(0);
+  });
+});

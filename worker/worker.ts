@@ -1,0 +1,83 @@
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { AppConfig } from '../infra/config';
+import type { Db } from '../infra/db';
+import type { SmtpSettings } from '../notify/email';
+
+export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
+
+export interface WorkerSetup {
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  db: Db;
+  config: AppConfig;
+  smtp: SmtpSettings | null;
+  /** A pre-built workflow bundle (tests build it once); otherwise bundled from source. */
+  workflowBundlePath?: string;
+  now?: () => Date;
+  maxConcurrentActivityTaskExecutions?: number;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Resolves when the worker has shut down (after `worker.shutdown()` or a signal). */
+  done: Promise<void>;
+  close(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+/** The SDK's own logs at WARN unless TEMPORAL_LOG_LEVEL says otherwise; once per process. */
+function installRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const level = (process.env.TEMPORAL_LOG_LEVEL ?? 'WARN') as LogLevel;
+  Runtime.install({ logger: new DefaultLogger(level) });
+}
+
+/** A worker for the close workflows and their activities, bound to one database. */
+export async function createWorker(setup: WorkerSetup): Promise<Worker> {
+  installRuntime();
+  const connection = await NativeConnection.connect({ address: setup.temporalAddress });
+  // Activities that signal other workflows (approve-all) need a client too.
+  const clientConnection = await Connection.connect({ address: setup.temporalAddress });
+  const client = new Client({ connection: clientConnection, namespace: setup.namespace });
+  const activities = createActivities({ db: setup.db, config: setup.config, smtp: setup.smtp, temporal: client, now: setup.now ?? (() => new Date()) });
+  const options: WorkerOptions = {
+    connection,
+    namespace: setup.namespace,
+    taskQueue: setup.taskQueue,
+    activities,
+    maxConcurrentActivityTaskExecutions: setup.maxConcurrentActivityTaskExecutions ?? 20,
+    ...(setup.workflowBundlePath ? { workflowBundle: { codePath: setup.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
+  };
+  const worker = await Worker.create(options);
+  // Close the connections once the worker stops, whichever way it stops.
+  const originalRun = worker.run.bind(worker);
+  worker.run = async () => {
+    try {
+      await originalRun();
+    } finally {
+      await clientConnection.close().catch(() => undefined);
+      await connection.close().catch(() => undefined);
+    }
+  };
+  return worker;
+}
+
+/** Start the worker in the background; `close()` shuts it down and waits. */
+export async function startWorker(setup: WorkerSetup): Promise<RunningWorker> {
+  const worker = await createWorker(setup);
+  const done = worker.run();
+  return {
+    worker,
+    done,
+    close: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}

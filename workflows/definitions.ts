@@ -1,0 +1,118 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+// The messages of the close workflows, shared by workflow and client code.
+
+export const BILLING_PERIOD = defineSearchAttributeKey('BillingPeriod', SearchAttributeType.KEYWORD);
+export const CUSTOMER_ID = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
+export const CLOSE_STATE = defineSearchAttributeKey('CloseState', SearchAttributeType.KEYWORD);
+
+export type CloseState = 'running' | 'awaiting_approval' | 'rejected' | 'final' | 'nothing_to_bill' | 'failed';
+
+export interface CustomerCloseInput {
+  customerId: string;
+  period: string; // YYYY-MM
+  approvers: string[]; // configured finance approvers
+  reminderIntervalMs: number;
+  /** A monthly close to tell when this customer first comes to rest. */
+  reportTo?: string | null;
+}
+
+export interface CloseSummary {
+  customerId: string;
+  period: string;
+  state: CloseState;
+  invoiceNumber: string | null;
+  totalOre: number | null;
+  reason: string | null;
+  draftVersions: number;
+}
+
+export interface CloseStatus {
+  customerId: string;
+  period: string;
+  state: CloseState | 'finalising';
+  draftId: number | null;
+  draftVersion: number | null;
+  totalOre: number | null;
+  invoiceNumber: string | null;
+  reason: string | null;
+  remindersSent: number;
+}
+
+export interface ApproveRequest {
+  by: string;
+  /** The draft version the approver saw; a stale one is refused. */
+  draftVersion?: number;
+  via?: 'signal' | 'update' | 'approve_all';
+}
+
+export interface RejectRequest {
+  by: string;
+  reason: string;
+  draftVersion?: number;
+}
+
+export interface RecomputeRequest {
+  by?: string;
+}
+
+export type DecisionOutcome = 'approved' | 'rejected' | 'recompute_started' | 'duplicate';
+
+export interface DecisionResult {
+  outcome: DecisionOutcome;
+  draftVersion: number | null;
+  state: CloseStatus['state'];
+}
+
+export const approveSignal = defineSignal<[ApproveRequest]>('approve');
+export const rejectSignal = defineSignal<[RejectRequest]>('reject');
+export const recomputeSignal = defineSignal<[RecomputeRequest]>('recompute');
+export const approveUpdate = defineUpdate<DecisionResult, [ApproveRequest]>('approveDraft');
+export const rejectUpdate = defineUpdate<DecisionResult, [RejectRequest]>('rejectDraft');
+export const statusQuery = defineQuery<CloseStatus>('status');
+
+// Monthly close
+export interface MonthlyCloseInput {
+  period: string;
+  approvers: string[];
+  reminderIntervalMs: number;
+  maxConcurrent: number;
+  pageSize?: number;
+  /** Start children of a new run after this many, to keep each run's history small. */
+  childrenPerRun?: number;
+  carried?: MonthlyCarriedState;
+}
+
+/** What one run of the monthly close hands to the next when it continues as new. */
+export interface MonthlyCarriedState {
+  cursor: string | null;
+  listingDone: boolean;
+  queued: string[];
+  inFlight: string[];
+  started: number;
+  atRest: number;
+  alreadyRunning: number;
+  runs: number;
+  approveAllBy: string[];
+}
+
+export interface MonthlyProgress {
+  period: string;
+  started: number;
+  inFlight: number;
+  atRest: number;
+  alreadyRunning: number;
+  listingDone: boolean;
+  runs: number;
+}
+
+export const childAtRestSignal = defineSignal<[{ customerId: string; state: CloseState }]>('childAtRest');
+export const approveAllSignal = defineSignal<[{ by: string }]>('approveAll');
+export const progressQuery = defineQuery<MonthlyProgress>('progress');
+
+export interface ScheduledCloseSettings {
+  approvers: string[];
+  reminderIntervalMs: number;
+  maxConcurrent: number;
+}

@@ -1,0 +1,10 @@
+// Deterministic workflow ids: one close per customer and period, one monthly close per period.
+// Starting the same id again never creates a second close of the same thing.
+
+export function closeWorkflowId(period: string, customerId: string): string {
+  return `close-${period}-${customerId}`;
+}
+
+export function monthlyCloseWorkflowId(period: string): string {
+  return `monthly-close-${period}`;
+}

@@ -1,0 +1,133 @@
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  workflowInfo,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Activities } from '../activities';
+import { customerClose } from './customer-close';
+import {
+  approveAllSignal,
+  BILLING_PERIOD,
+  childAtRestSignal,
+  CUSTOMER_ID,
+  progressQuery,
+  type MonthlyCarriedState,
+  type MonthlyCloseInput,
+  type MonthlyProgress,
+} from './definitions';
+import { closeWorkflowId } from './ids';
+
+const db = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+/**
+ * The close of a whole period: page through the customers due, run one customerClose child
+ * per customer with its deterministic id, at most `maxConcurrent` working at once (a child
+ * frees its slot when it first comes to rest, e.g. awaiting approval), and continue as new
+ * every `childrenPerRun` children so no run's history grows large. Completes when every
+ * customer has come to rest.
+ */
+export async function monthlyClose(input: MonthlyCloseInput): Promise<MonthlyProgress> {
+  const pageSize = input.pageSize ?? 200;
+  const childrenPerRun = input.childrenPerRun ?? 500;
+  const carried: MonthlyCarriedState = input.carried ?? {
+    cursor: null,
+    listingDone: false,
+    queued: [],
+    inFlight: [],
+    started: 0,
+    atRest: 0,
+    alreadyRunning: 0,
+    runs: 0,
+    approveAllBy: [],
+  };
+  const state = { ...carried, runs: carried.runs + 1 };
+  const inFlight = new Set(state.inFlight);
+  const queued = [...state.queued];
+  const approveAllBy = [...state.approveAllBy];
+  let startedThisRun = 0;
+
+  const progress = (): MonthlyProgress => ({
+    period: input.period,
+    started: state.started,
+    inFlight: inFlight.size,
+    atRest: state.atRest,
+    alreadyRunning: state.alreadyRunning,
+    listingDone: state.listingDone,
+    runs: state.runs,
+  });
+  setHandler(progressQuery, progress);
+  setHandler(childAtRestSignal, ({ customerId }) => {
+    if (inFlight.delete(customerId)) state.atRest += 1;
+  });
+  setHandler(approveAllSignal, ({ by }) => void approveAllBy.push(by));
+
+  const startOne = async (customerId: string) => {
+    try {
+      await startChild(customerClose, {
+        workflowId: closeWorkflowId(input.period, customerId),
+        args: [{ customerId, period: input.period, approvers: input.approvers, reminderIntervalMs: input.reminderIntervalMs, reportTo: workflowInfo().workflowId }],
+        // Children outlive this run: it continues as new and they report back by workflow id.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: [
+          { key: BILLING_PERIOD, value: input.period },
+          { key: CUSTOMER_ID, value: customerId },
+        ],
+      });
+      inFlight.add(customerId);
+    } catch (err) {
+      // Someone (an operator's re-run) is already closing this customer: it is not ours to wait for.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      state.alreadyRunning += 1;
+    }
+  };
+
+  for (;;) {
+    while (approveAllBy.length > 0) {
+      await db.approveWaitingDrafts({ period: input.period, by: approveAllBy.shift()! });
+    }
+    if (queued.length === 0 && !state.listingDone) {
+      const page = await db.listCustomersDue({ period: input.period, afterCustomerId: state.cursor, limit: pageSize });
+      queued.push(...page);
+      if (page.length > 0) state.cursor = page[page.length - 1];
+      if (page.length < pageSize) state.listingDone = true;
+    }
+    const batch: string[] = [];
+    while (queued.length > 0 && inFlight.size + batch.length < input.maxConcurrent && startedThisRun + batch.length < childrenPerRun) {
+      batch.push(queued.shift()!);
+    }
+    await Promise.all(batch.map(startOne));
+    state.started += batch.length;
+    startedThisRun += batch.length;
+
+    if (state.listingDone && queued.length === 0 && inFlight.size === 0) break;
+    if (startedThisRun >= childrenPerRun || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof monthlyClose>({
+        ...input,
+        carried: { ...state, queued, inFlight: [...inFlight], approveAllBy },
+      });
+    }
+    await condition(
+      () =>
+        approveAllBy.length > 0 ||
+        (inFlight.size < input.maxConcurrent && (queued.length > 0 || !state.listingDone)) ||
+        (state.listingDone && queued.length === 0 && inFlight.size === 0),
+    );
+  }
+  // Approve-all requests that came in while the last children settled.
+  while (approveAllBy.length > 0) {
+    await db.approveWaitingDrafts({ period: input.period, by: approveAllBy.shift()! });
+  }
+  return progress();
+}

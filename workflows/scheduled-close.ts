@@ -1,0 +1,31 @@
+import { executeChild, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { periodContaining, previousPeriod } from '../billing/period';
+import { BILLING_PERIOD, type MonthlyProgress, type ScheduledCloseSettings } from './definitions';
+import { monthlyCloseWorkflowId } from './ids';
+import { monthlyClose } from './monthly-close';
+
+// Set by Temporal on every workflow a Schedule starts: the time the run was due.
+const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+
+/**
+ * What the monthly Schedule starts: the close of the month before the *scheduled* time (a run
+ * caught up days late still closes the right month), under the period's own deterministic id,
+ * so a scheduled and a manual close of the same month are one close.
+ */
+export async function scheduledMonthlyClose(settings: ScheduledCloseSettings): Promise<MonthlyProgress | { period: string; skipped: string }> {
+  const info = workflowInfo();
+  const scheduledAt = info.typedSearchAttributes.get(SCHEDULED_START_TIME) ?? new Date(info.runStartTime.getTime());
+  const period = previousPeriod(periodContaining(scheduledAt.getTime())).id;
+  try {
+    return await executeChild(monthlyClose, {
+      workflowId: monthlyCloseWorkflowId(period),
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      typedSearchAttributes: [{ key: BILLING_PERIOD, value: period }],
+      args: [{ period, approvers: settings.approvers, reminderIntervalMs: settings.reminderIntervalMs, maxConcurrent: settings.maxConcurrent }],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { period, skipped: 'a close of this period is already running' };
+    throw err;
+  }
+}
