@@ -268,8 +268,10 @@ export async function up(knex: Knex): Promise<void> {
     t.specificType('events', 'text[]').notNullable(); // draft_ready, invoice_final
     t.boolean('active').notNullable().defaultTo(true);
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
-    t.unique(['customer_id', 'partner_id', 'role', 'channel', 'address']);
   });
+  await knex.raw(
+    `CREATE UNIQUE INDEX subscribers_unique ON subscribers (customer_id, partner_id, role, channel, address) NULLS NOT DISTINCT`,
+  );
 
   // One row per (subject, subscriber, event): consulted before sending, updated after.
   await knex.schema.createTable('notification_deliveries', (t) => {
