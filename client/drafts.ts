@@ -38,3 +38,31 @@ export async function waitingDrafts(db: Db, period: string): Promise<{ customerI
     .select('d.customer_id', 'd.version', 'd.total_ore');
   return rows.map((r: { customer_id: string; version: number; total_ore: number }) => ({ customerId: r.customer_id, version: r.version, totalOre: r.total_ore }));
 }
+
+export interface BulkDecision {
+  customerId: string;
+  draftVersion: number;
+  outcome: DecisionResult['outcome'] | 'refused';
+  detail: string | null;
+}
+
+/**
+ * Approve every draft of the period that waits now, each as an update naming the version the
+ * database shows, so a draft recomputed meanwhile is not approved unseen. Used by
+ * `drafts approve --all` and by the monthly close's approve-all signal.
+ */
+export async function approveAllWaiting(db: Db, client: Client, period: string, by: string, onProgress?: (done: number, total: number) => void): Promise<BulkDecision[]> {
+  const waiting = await waitingDrafts(db, period);
+  const results: BulkDecision[] = [];
+  for (const draft of waiting) {
+    try {
+      const r = await approveDraft(client, period, draft.customerId, by, draft.version);
+      results.push({ customerId: draft.customerId, draftVersion: draft.version, outcome: r.outcome, detail: null });
+    } catch (err) {
+      if (!(err instanceof DecisionRefused)) throw err;
+      results.push({ customerId: draft.customerId, draftVersion: draft.version, outcome: 'refused', detail: err.message });
+    }
+    onProgress?.(results.length, waiting.length);
+  }
+  return results;
+}

@@ -41,7 +41,7 @@ export interface EmailReceipt {
   response: string;
 }
 
-const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_TIMEOUT_MS = 20_000; // below the delivery activity's 30 s start-to-close timeout
 
 /** Reads SMTP_* variables; null when SMTP_HOST is unset (e-mail disabled). Throws on a half-done configuration. */
 export function smtpSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): SmtpSettings | null {

@@ -27,7 +27,7 @@ export interface WebhookOptions {
 export const SIGNATURE_HEADER = 'X-MonthClose-Signature';
 export const TIMESTAMP_HEADER = 'X-MonthClose-Timestamp';
 const USER_AGENT = 'month-close/0.1';
-const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_TIMEOUT_MS = 20_000; // below the delivery activity's 30 s start-to-close timeout
 const EXCERPT_CHARS = 200;
 
 /** Hex HMAC-SHA256 of `${timestamp}.${body}`. The timestamp is signed so a captured request can't be replayed with a new one. */

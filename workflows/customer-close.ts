@@ -34,13 +34,15 @@ import {
 // Every side effect is an activity. Database steps retry until the database is back; a
 // non-retryable failure (bad master data, missing price) needs a person and ends the close
 // as `failed` with the reason.
+// Timeouts are short on purpose: these steps take well under a second, and a worker that dies
+// mid-activity is only noticed when its attempt times out.
 const db = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
+  startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 const delivery = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 
 type Pending =

@@ -1,0 +1,150 @@
+import type { Command } from 'commander';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { closeSettings, startCustomerClose, startMonthlyClose } from '../../client/close';
+import { failedCustomers, rerunCustomers } from '../../client/rerun';
+import { countByState, periodStatus, type PeriodStatus } from '../../client/status';
+import { progressQuery, statusQuery } from '../../workflows/definitions';
+import { closeWorkflowId } from '../../workflows/ids';
+import { command, openServices, output, periodOption, table, UsageError } from '../runtime';
+
+const REST_STATES = new Set(['awaiting_approval', 'rejected', 'final', 'nothing_to_bill', 'failed']);
+
+function progress(line: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r${line}\x1b[K`);
+  else process.stderr.write(`${line}\n`);
+}
+
+export function formatStatus(status: PeriodStatus): string {
+  const counts = countByState(status);
+  const rows = status.customers.map((c) => [c.customer_id, c.state, c.invoice_number ?? '', c.reason ?? '']);
+  const summary = Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${s} ${n}`)
+    .join(', ');
+  return `${table(['customer', 'state', 'invoice', 'reason'], rows)}\n\n${status.period}: ${status.customers.length} customers: ${summary || 'nothing started'}`;
+}
+
+/** Wait until each customer's close is at rest: awaiting approval, final, nothing to bill, rejected or failed. */
+async function waitForCustomers(handles: WorkflowHandle[]): Promise<void> {
+  const pending = new Set(handles);
+  while (pending.size > 0) {
+    for (const handle of [...pending]) {
+      const d = await handle.describe();
+      if (d.status.name !== 'RUNNING') {
+        pending.delete(handle);
+        continue;
+      }
+      const state = await handle.query(statusQuery).catch(() => null);
+      if (state && REST_STATES.has(state.state)) pending.delete(handle);
+    }
+    progress(`waiting: ${handles.length - pending.size}/${handles.length} customers at rest`);
+    if (pending.size > 0) await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function waitForMonthly(client: Client, handle: WorkflowHandle): Promise<void> {
+  const started = Date.now();
+  const timer = setInterval(async () => {
+    const p = await handle.query(progressQuery).catch(() => null);
+    if (p) progress(`close ${p.period}: ${p.started} started, ${p.atRest} at rest, ${p.inFlight} working${p.listingDone ? '' : ', listing customers'} (${Math.round((Date.now() - started) / 1000)} s)`);
+  }, 1000);
+  try {
+    await client.workflow.getHandle(handle.workflowId).result();
+  } finally {
+    clearInterval(timer);
+  }
+  progress(`close done in ${Math.round((Date.now() - started) / 1000)} s\n`);
+}
+
+export function registerCloseCommands(program: Command): void {
+  const close = program.command('close').description('the monthly close');
+
+  close
+    .command('start')
+    .description('start the monthly close of a period (all customers due, or some)')
+    .requiredOption('--period <YYYY-MM>', 'billing period')
+    .option('--customer <id...>', 'only these customers')
+    .option('--wait', 'return when every customer is at rest')
+    .option('--json', 'print one JSON document')
+    .action(
+      command(async (opts: { period: string; customer?: string[]; wait?: boolean; json?: boolean }) => {
+        const period = periodOption(opts.period);
+        const services = await openServices();
+        try {
+          const client = await services.client();
+          const settings = closeSettings(services.config);
+          let started: { target: string; outcome: string }[];
+          if (opts.customer?.length) {
+            const handles: WorkflowHandle[] = [];
+            started = [];
+            for (const customerId of opts.customer) {
+              const exists = await services.db('customers').where({ customer_id: customerId }).first('customer_id');
+              if (!exists) throw new UsageError(`--customer ${customerId}: no such customer`);
+              const r = await startCustomerClose(client, settings, customerId, period);
+              handles.push(r.handle);
+              started.push({ target: customerId, outcome: r.outcome });
+            }
+            if (opts.wait) await waitForCustomers(handles);
+          } else {
+            const r = await startMonthlyClose(client, settings, period);
+            started = [{ target: r.handle.workflowId, outcome: r.outcome }];
+            if (opts.wait) await waitForMonthly(client, r.handle);
+          }
+          const status = opts.wait ? await periodStatus(services.db, client, period) : null;
+          output(!!opts.json, { period, started, status }, () =>
+            [started.map((s) => `${s.target}: ${s.outcome.replace('_', ' ')}`).join('\n'), status ? `\n${formatStatus(status)}` : `\nFollow it with: month-close close status --period ${period}`].join('\n'),
+          );
+        } finally {
+          await services.close();
+        }
+      }),
+    );
+
+  close
+    .command('status')
+    .description('per-customer state of a period: running, awaiting approval, rejected, final, nothing to bill, failed')
+    .requiredOption('--period <YYYY-MM>', 'billing period')
+    .option('--json', 'print one JSON document')
+    .action(
+      command(async (opts: { period: string; json?: boolean }) => {
+        const period = periodOption(opts.period);
+        const services = await openServices();
+        try {
+          const status = await periodStatus(services.db, await services.client(), period);
+          output(!!opts.json, status, () => formatStatus(status));
+        } finally {
+          await services.close();
+        }
+      }),
+    );
+
+  close
+    .command('rerun')
+    .description('run failed customers again, safely (never a second invoice)')
+    .requiredOption('--period <YYYY-MM>', 'billing period')
+    .option('--failed', 'every failed customer of the period')
+    .option('--customer <id...>', 'these customers')
+    .option('--wait', 'return when every re-run customer is at rest')
+    .option('--json', 'print one JSON document')
+    .action(
+      command(async (opts: { period: string; failed?: boolean; customer?: string[]; wait?: boolean; json?: boolean }) => {
+        const period = periodOption(opts.period);
+        if (!opts.failed && !opts.customer?.length) throw new UsageError('say which customers: --failed or --customer ID ...');
+        const services = await openServices();
+        try {
+          const client = await services.client();
+          const ids = opts.failed ? await failedCustomers(services.db, client, period) : opts.customer!;
+          const results = await rerunCustomers(client, closeSettings(services.config), period, ids);
+          if (opts.wait) {
+            await waitForCustomers(ids.map((id) => client.workflow.getHandle(closeWorkflowId(period, id))));
+          }
+          const status = opts.wait ? await periodStatus(services.db, client, period) : null;
+          output(!!opts.json, { period, reruns: results, status }, () =>
+            results.length === 0 ? `${period}: no failed customers to re-run` : results.map((r) => `${r.customerId}: ${r.outcome.replace('_', ' ')}`).join('\n') + (status ? `\n\n${formatStatus(status)}` : ''),
+          );
+        } finally {
+          await services.close();
+        }
+      }),
+    );
+}

@@ -1,0 +1,101 @@
+import type { Command } from 'commander';
+import { approveAllWaiting, approveDraft, DecisionRefused, rejectDraft, type BulkDecision } from '../../client/drafts';
+import { recomputeSignal } from '../../workflows/definitions';
+import { closeWorkflowId } from '../../workflows/ids';
+import { command, openServices, output, periodOption, table, UsageError } from '../runtime';
+
+export function registerDraftCommands(program: Command): void {
+  const drafts = program.command('drafts').description('finance decisions on draft invoices');
+
+  drafts
+    .command('approve')
+    .description('approve drafts: they are issued as final invoices')
+    .requiredOption('--period <YYYY-MM>', 'billing period')
+    .option('--customer <id...>', 'these customers')
+    .option('--all', 'every draft of the period waiting now')
+    .requiredOption('--by <name>', 'the finance approver')
+    .option('--json', 'print one JSON document')
+    .action(
+      command(async (opts: { period: string; customer?: string[]; all?: boolean; by: string; json?: boolean }) => {
+        const period = periodOption(opts.period);
+        if (!opts.all && !opts.customer?.length) throw new UsageError('say which drafts: --customer ID ... or --all');
+        if (opts.all && opts.customer?.length) throw new UsageError('--all and --customer exclude each other');
+        const services = await openServices();
+        try {
+          const client = await services.client();
+          let results: BulkDecision[];
+          if (opts.all) {
+            results = await approveAllWaiting(services.db, client, period, opts.by, (done, total) => {
+              if (total >= 20 && (done % 20 === 0 || done === total)) process.stderr.write(`approved ${done}/${total}\n`);
+            });
+          } else {
+            results = [];
+            for (const customerId of opts.customer!) {
+              try {
+                const r = await approveDraft(client, period, customerId, opts.by);
+                results.push({ customerId, draftVersion: r.draftVersion ?? 0, outcome: r.outcome, detail: null });
+              } catch (err) {
+                if (!(err instanceof DecisionRefused)) throw err;
+                results.push({ customerId, draftVersion: 0, outcome: 'refused', detail: err.message });
+              }
+            }
+          }
+          output(!!opts.json, { period, by: opts.by, decisions: results }, () =>
+            results.length === 0
+              ? `${period}: no drafts are waiting for approval`
+              : table(['customer', 'draft', 'outcome', 'detail'], results.map((r) => [r.customerId, r.draftVersion, r.outcome, r.detail ?? ''])),
+          );
+          return results.some((r) => r.outcome === 'refused') ? 1 : 0;
+        } finally {
+          await services.close();
+        }
+      }),
+    );
+
+  drafts
+    .command('reject')
+    .description('reject a draft; it waits for corrected data and a recompute')
+    .requiredOption('--period <YYYY-MM>', 'billing period')
+    .requiredOption('--customer <id>', 'customer id')
+    .requiredOption('--by <name>', 'the finance approver')
+    .requiredOption('--reason <text>', 'why, for the record and the people correcting the data')
+    .option('--json', 'print one JSON document')
+    .action(
+      command(async (opts: { period: string; customer: string; by: string; reason: string; json?: boolean }) => {
+        const period = periodOption(opts.period);
+        if (!opts.reason.trim()) throw new UsageError('--reason must say why');
+        const services = await openServices();
+        try {
+          const r = await rejectDraft(await services.client(), period, opts.customer, opts.by, opts.reason);
+          output(!!opts.json, { period, customer_id: opts.customer, ...r }, () => `${opts.customer} ${period}: draft ${r.draftVersion} ${r.outcome}`);
+        } catch (err) {
+          if (err instanceof DecisionRefused) {
+            process.stderr.write(`month-close: refused: ${err.message}\n`);
+            return 1;
+          }
+          throw err;
+        } finally {
+          await services.close();
+        }
+      }),
+    );
+
+  drafts
+    .command('recompute')
+    .description('recompute a rejected draft after the data was corrected')
+    .requiredOption('--period <YYYY-MM>', 'billing period')
+    .requiredOption('--customer <id>', 'customer id')
+    .requiredOption('--by <name>', 'who asks')
+    .action(
+      command(async (opts: { period: string; customer: string; by: string }) => {
+        const period = periodOption(opts.period);
+        const services = await openServices();
+        try {
+          await (await services.client()).workflow.getHandle(closeWorkflowId(period, opts.customer)).signal(recomputeSignal, { by: opts.by });
+          process.stdout.write(`${opts.customer} ${period}: recompute requested; see 'month-close close status --period ${period}'\n`);
+        } finally {
+          await services.close();
+        }
+      }),
+    );
+}

@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { formatSek } from '../../billing';
+import { getDocument } from '../../store/documents';
+import { listInvoicesJson, parseInvoiceNumber } from '../../store/invoices';
+import { command, openServices, output, periodOption, table, UsageError } from '../runtime';
+
+export function registerInvoiceCommands(program: Command): void {
+  const invoices = program.command('invoices').description('issued invoices and drafts');
+
+  invoices
+    .command('list')
+    .description('invoices of a period (final ones, and drafts still waiting)')
+    .requiredOption('--period <YYYY-MM>', 'billing period')
+    .option('--json', 'print a JSON array')
+    .action(
+      command(async (opts: { period: string; json?: boolean }) => {
+        const period = periodOption(opts.period);
+        const services = await openServices();
+        try {
+          const list = await listInvoicesJson(services.db, period);
+          output(!!opts.json, list, () => {
+            const rows = list.map((i) => [i.number ?? '–', i.customer_id, i.status, i.issue_date ?? '', i.due_date ?? '', formatSek(i.total_ore)]);
+            const final = list.filter((i) => i.status === 'final');
+            return `${table(['number', 'customer', 'status', 'issued', 'due', 'total'], rows, [5])}\n\n${final.length} final, ${list.length - final.length} drafts; final total ${formatSek(final.reduce((s, i) => s + i.total_ore, 0))}`;
+          });
+        } finally {
+          await services.close();
+        }
+      }),
+    );
+
+  invoices
+    .command('pdf')
+    .description("write an invoice's PDF")
+    .argument('<number>', 'invoice number, e.g. F10001')
+    .requiredOption('--out <file>', 'where to write the PDF')
+    .action(
+      command(async (numberText: string, opts: { out: string }) => {
+        const parsed = parseInvoiceNumber(numberText);
+        if (!parsed) throw new UsageError(`invoice number '${numberText}' is not a series letter and digits, e.g. F10001`);
+        const services = await openServices();
+        try {
+          const row = await services.db('invoices as i')
+            .leftJoin('invoice_documents as d', 'd.invoice_id', 'i.id')
+            .where({ 'i.number': parsed.number })
+            .modify((q) => {
+              if (parsed.series) q.where('i.series', parsed.series);
+            })
+            .first('i.id', 'd.pdf_sha256');
+          if (!row) throw new UsageError(`no invoice ${numberText}; see 'month-close invoices list --period YYYY-MM'`);
+          if (!row.pdf_sha256) throw new Error(`invoice ${numberText} has no PDF yet: its close is still rendering it; try again shortly`);
+          const doc = await getDocument(services.db, row.pdf_sha256);
+          fs.mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
+          fs.writeFileSync(opts.out, doc!.content);
+          process.stdout.write(`wrote ${opts.out} (${doc!.content.length} bytes, sha256 ${row.pdf_sha256})\n`);
+        } finally {
+          await services.close();
+        }
+      }),
+    );
+}

@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { formatSek, parsePeriod } from '../../billing';
+import { foldUsage } from '../../store/usage';
+import { rateCustomer, UnknownCustomer } from '../../store/rating';
+import { command, openServices, output, periodOption, table, UsageError } from '../runtime';
+
+export function registerPreviewCommand(program: Command): void {
+  program
+    .command('preview')
+    .description('what will be billed so far: the same lines and descriptions as the invoice')
+    .requiredOption('--customer <id>', 'customer id')
+    .option('--period <YYYY-MM>', 'billing period (default: the current month)')
+    .option('--json', 'print one JSON document')
+    .action(
+      command(async (opts: { customer: string; period?: string; json?: boolean }) => {
+        const period = parsePeriod(periodOption(opts.period, Date.now()));
+        const services = await openServices();
+        try {
+          const usage = await foldUsage(services.db, opts.customer, period);
+          const { outcome } = await rateCustomer(services.db, opts.customer, period, usage.snapshot).catch((err) => {
+            if (err instanceof UnknownCustomer) throw new UsageError(`--customer: ${err.message}`);
+            throw err;
+          });
+          const doc =
+            outcome.kind === 'nothing_to_bill'
+              ? { customer_id: opts.customer, period: period.id, status: 'nothing_to_bill', reason: outcome.reason, lines: [] }
+              : {
+                  customer_id: opts.customer,
+                  period: period.id,
+                  status: 'preview',
+                  currency: 'SEK',
+                  lines: outcome.invoice.lines.map((l) => ({ article: l.article, description: l.description, quantity: l.quantity, unit_price_ore: l.unitPriceOre, amount_ore: l.amountOre })),
+                  net_ore: outcome.invoice.netOre,
+                  vat_ore: outcome.invoice.vatOre,
+                  rounding_ore: outcome.invoice.roundingOre,
+                  total_ore: outcome.invoice.totalOre,
+                  contradictions: usage.contradictions,
+                };
+          output(!!opts.json, doc, () => {
+            if (outcome.kind === 'nothing_to_bill') return `${opts.customer} ${period.id}: nothing to bill (${outcome.reason})`;
+            const inv = outcome.invoice;
+            const lines = table(
+              ['Beskrivning', 'Antal', 'À-pris', 'Belopp'],
+              inv.lines.map((l) => [l.description + (l.proRata ? ` (${l.proRata.billedDays}/${l.proRata.daysInMonth} dagar)` : ''), l.quantity, formatSek(l.unitPriceOre), formatSek(l.amountOre)]),
+              [1, 2, 3],
+            );
+            const totals = table(
+              ['', ''],
+              [
+                ['Summa exkl. moms', formatSek(inv.netOre)],
+                ['Moms', formatSek(inv.vatOre)],
+                ['Öresavrundning', formatSek(inv.roundingOre, { signDisplay: 'exceptZero' })],
+                ['Att betala', formatSek(inv.totalOre)],
+              ],
+              [1],
+            );
+            const warn = usage.contradictions.length ? `\n${usage.contradictions.length} event(s) contradict the state and are not billed:\n${usage.contradictions.map((c) => `  ${c.eventId}: ${c.reason}`).join('\n')}` : '';
+            return `Förhandsgranskning ${opts.customer} ${period.id} (so far)\n\n${lines}\n${totals}${warn}`;
+          });
+        } finally {
+          await services.close();
+        }
+      }),
+    );
+}

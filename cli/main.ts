@@ -1,0 +1,31 @@
+import { Command } from 'commander';
+import { registerCloseCommands } from './commands/close';
+import { registerDemoCommand } from './commands/demo';
+import { registerDraftCommands } from './commands/drafts';
+import { registerImportCommands } from './commands/imports';
+import { registerInvoiceCommands } from './commands/invoices';
+import { registerPreviewCommand } from './commands/preview';
+import { registerScheduleCommands } from './commands/schedule';
+import { registerServiceCommands } from './commands/services';
+
+const program = new Command('month-close')
+  .description('Durable month-end billing for OneStop Reporting on Temporal and PostgreSQL')
+  .showHelpAfterError()
+  // Usage errors exit 2, as bad input does.
+  .exitOverride((err) => {
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
+
+registerDemoCommand(program);
+registerServiceCommands(program);
+registerImportCommands(program);
+registerPreviewCommand(program);
+registerCloseCommands(program);
+registerDraftCommands(program);
+registerInvoiceCommands(program);
+registerScheduleCommands(program);
+
+program.parseAsync(process.argv).catch((err: Error) => {
+  process.stderr.write(`month-close: ${err.message}\n`);
+  process.exitCode = 1;
+});

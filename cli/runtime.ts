@@ -1,0 +1,86 @@
+import type { Client } from '@temporalio/client';
+import { PeriodError, parsePeriod, periodContaining } from '../billing';
+import { connectClient } from '../client/connect';
+import { loadConfig, type AppConfig } from '../infra/config';
+import { createDb, type Db } from '../infra/db';
+import { logger } from '../infra/logger';
+import { resolveEndpoints, ServicesNotFound, type Endpoints } from '../infra/services';
+import { InputError } from '../imports/errors';
+
+/** Bad usage or bad input: exit code 2, with a message that names what and why. */
+export class UsageError extends Error {}
+
+export interface Services {
+  endpoints: Endpoints;
+  config: AppConfig;
+  db: Db;
+  client(): Promise<Client>;
+  close(): Promise<void>;
+}
+
+/** The database and (on first use) Temporal, from the environment or `month-close dev`. */
+export async function openServices(): Promise<Services> {
+  const endpoints = resolveEndpoints();
+  const config = loadConfig();
+  const db = createDb(endpoints.databaseUrl);
+  let connected: Awaited<ReturnType<typeof connectClient>> | null = null;
+  return {
+    endpoints,
+    config,
+    db,
+    client: async () => {
+      connected ??= await connectClient(endpoints);
+      return connected.client;
+    },
+    close: async () => {
+      await connected?.close();
+      await db.destroy();
+    },
+  };
+}
+
+export function periodOption(text: string | undefined, fallbackMs?: number): string {
+  if (text === undefined) {
+    if (fallbackMs === undefined) throw new UsageError('--period YYYY-MM is required');
+    return periodContaining(fallbackMs).id;
+  }
+  try {
+    return parsePeriod(text).id;
+  } catch (err) {
+    throw new UsageError(`--period: ${(err as Error).message}`);
+  }
+}
+
+/** Print a command's result: one JSON document with --json, human text otherwise. */
+export function output(json: boolean, document: unknown, human: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(document, null, 2)}\n` : `${human()}\n`);
+}
+
+/**
+ * Run a command's body with the project's exit codes: 0 success, 1 the operation failed,
+ * 2 bad usage or bad input. The body may return an exit code of its own (e.g. 2 when rows
+ * of an import were rejected).
+ */
+export function command<A extends unknown[]>(body: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    let code = 0;
+    try {
+      code = (await body(...args)) ?? 0;
+    } catch (err) {
+      const e = err as Error;
+      const usage = e instanceof UsageError || e instanceof InputError || e instanceof PeriodError;
+      code = usage ? 2 : 1;
+      process.stderr.write(`month-close: ${e.message}\n`);
+      if (!usage && !(e instanceof ServicesNotFound)) logger.debug({ err: e }, 'command failed');
+    }
+    process.exitCode = code;
+  };
+}
+
+export function table(header: string[], rows: (string | number)[][], rightAligned: number[] = []): string {
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells
+    .map((r) => r.map((c, i) => (rightAligned.includes(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd())
+    .join('\n');
+}
