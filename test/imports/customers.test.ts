@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../infra/db';
+import { importCustomers, toJson, InputError } from '../../imports';
+import { createTestDatabase } from '../support/database';
+import { fixtureDir, lines, tableCounts } from './fixtures';
+
+const HEADER = 'customer_id,name,org_number,vat_number,billing_email,street,postal_code,city,country,partner_id,monthly_billing_from,prepaid_through';
+
+let db: Db;
+let drop: () => Promise<void>;
+const files = fixtureDir();
+
+beforeAll(async () => {
+  ({ db, drop } = await createTestDatabase());
+});
+afterAll(async () => {
+  await drop();
+  files.remove();
+});
+
+const stored = (id: string) =>
+  db('customers')
+    .where({ customer_id: id })
+    .first(
+      'name', 'org_number', 'vat_number', 'billing_email', 'street', 'postal_code', 'city', 'country', 'partner_id', 'buyer_reference',
+      db.raw(`to_char(monthly_billing_from, 'YYYY-MM-DD') AS monthly_billing_from`),
+      db.raw(`to_char(prepaid_through, 'YYYY-MM-DD') AS prepaid_through`),
+    );
+const versions = (id: string) => db('customer_versions').where({ customer_id: id }).orderBy('id').pluck('data');
+
+describe('importCustomers', () => {
+  it('inserts customers, creates their partners and records a first version', async () => {
+    const file = files.write(
+      'customers.csv',
+      lines(
+        HEADER,
+        'ACME-1,"Acme, AB",556036-0793,SE556036079301,faktura@acme.se,Storgatan 1,111 22,Stockholm,SE,P-NORTH,2024-11-01,2024-11-15',
+        'BETA-2,Beta AB,556703-7485,,ekonomi@beta.se,"Box 12, Kungsgatan 5",411 19,Göteborg,SE,P-NORTH,2024-12-01,',
+        'GAMMA.3,Gamma GmbH,HRB 12345,DE123456789,rechnung@gamma.de,Hauptstraße 3,10115,Berlin,DE,P-SOUTH,2024-11-01,',
+      ),
+    );
+    expect(toJson(await importCustomers(db, file))).toEqual({ accepted: 3, duplicates: 0, rejected: [] });
+
+    expect(await stored('ACME-1')).toEqual({
+      name: 'Acme, AB',
+      org_number: '556036-0793',
+      vat_number: 'SE556036079301',
+      billing_email: 'faktura@acme.se',
+      street: 'Storgatan 1',
+      postal_code: '111 22',
+      city: 'Stockholm',
+      country: 'SE',
+      partner_id: 'P-NORTH',
+      buyer_reference: null,
+      monthly_billing_from: '2024-11-01',
+      prepaid_through: '2024-11-15',
+    });
+    // A missing VAT number is accepted here; the monthly close reports it for the customer.
+    expect(await stored('BETA-2')).toMatchObject({ vat_number: null, prepaid_through: null, street: 'Box 12, Kungsgatan 5' });
+    expect(await db('partners').orderBy('partner_id').select('partner_id', 'name')).toEqual([
+      { partner_id: 'P-NORTH', name: 'P-NORTH' },
+      { partner_id: 'P-SOUTH', name: 'P-SOUTH' },
+    ]);
+    expect(await versions('ACME-1')).toEqual([expect.objectContaining({ customer_id: 'ACME-1', name: 'Acme, AB', vat_number: 'SE556036079301' })]);
+
+    // The same file again: all duplicates, nothing changes.
+    const before = await tableCounts(db);
+    expect(toJson(await importCustomers(db, file))).toEqual({ accepted: 0, duplicates: 3, rejected: [] });
+    expect(await tableCounts(db)).toEqual({ ...before, import_batches: before.import_batches + 1 });
+  });
+
+  it('updates a changed customer and records the new data as a version', async () => {
+    const file = files.write(
+      'changed.csv',
+      lines(
+        HEADER,
+        'ACME-1,"Acme, AB",556036-0793,SE556036079301,invoices@acme.se,Storgatan 1,111 22,Stockholm,SE,P-NORTH,2024-11-01,2024-11-15',
+        'BETA-2,Beta AB,556703-7485,,ekonomi@beta.se,"Box 12, Kungsgatan 5",411 19,Göteborg,SE,P-NORTH,2024-12-01,',
+      ),
+    );
+    expect(toJson(await importCustomers(db, file))).toEqual({ accepted: 1, duplicates: 1, rejected: [] });
+    expect(await stored('ACME-1')).toMatchObject({ billing_email: 'invoices@acme.se' });
+    const history = await versions('ACME-1');
+    expect(history.map((v: { billing_email: string }) => v.billing_email)).toEqual(['faktura@acme.se', 'invoices@acme.se']);
+    expect(await versions('BETA-2')).toHaveLength(1);
+  });
+
+  it('rejects rows with bad master data, each with its reason', async () => {
+    const ok = 'Name AB,556123-4567,SE556123456701,a@b.se,Gatan 1,111 22,Stockholm,SE,P-1,2024-11-01,';
+    const file = files.write(
+      'bad.csv',
+      Buffer.concat([
+        Buffer.from(
+          lines(
+            HEADER,
+            `-bad,${ok}`, // 2
+            'C-3,,556123-4567,,a@b.se,Gatan 1,111 22,Stockholm,SE,P-1,2024-11-01,', // 3
+            'C-4,Name AB,556123-4568,,a@b.se,Gatan 1,111 22,Stockholm,SE,P-1,2024-11-01,', // 4
+            'C-5,Name AB,5561234567,,a@b.se,Gatan 1,111 22,Stockholm,SE,P-1,2024-11-01,', // 5
+            'C-6,Name AB,556123-4567,SE556036079301,a@b.se,Gatan 1,111 22,Stockholm,SE,P-1,2024-11-01,', // 6
+            'C-7,Name AB,556123-4567,SE5561234567,a@b.se,Gatan 1,111 22,Stockholm,SE,P-1,2024-11-01,', // 7
+            'C-8,Name AB,556123-4567,,not-an-email,Gatan 1,111 22,Stockholm,SE,P-1,2024-11-01,', // 8
+            'C-9,Name AB,556123-4567,,a@b.se,Gatan 1,111 22,Stockholm,se,P-1,2024-11-01,', // 9
+            'C-10,Name AB,556123-4567,,a@b.se,Gatan 1,111 22,Stockholm,SE,P-1,2024-02-30,', // 10
+            'C-11,Name AB,556123-4567,,a@b.se,Gatan 1,111 22,Stockholm,SE,P-1,2024-11-01,15/11/2024', // 11
+            'C-12,Name AB,556123-4567,,a@b.se,Gatan 1,111 22,Stockholm,SE,,2024-11-01,', // 12
+            'C-13,Name AB,HRB 1,de123,a@b.se,Gatan 1,10115,Berlin,DE,P-1,2024-11-01,', // 13
+            'C-14,Name AB,556123-4567,,a@b.se,,111 22,Stockholm,SE,P-1,2024-11-01,', // 14
+            'C-15,Acme, AB,556123-4567,,a@b.se,Gatan 1,111 22,Stockholm,SE,P-1,2024-11-01,', // 15
+          ),
+        ),
+        Buffer.from('C-16,Malm\xf6 AB,556123-4567,,a@b.se,Gatan 1,111 22,Malm\xf6,SE,P-1,2024-11-01,\n', 'latin1'), // 16
+        Buffer.from(lines(`C-17,${ok}`)), // 17
+      ]),
+    );
+    const report = toJson(await importCustomers(db, file));
+    expect(report.accepted).toBe(1);
+    expect(report.rejected.map((r) => [r.line, r.customer_id, r.reason])).toEqual([
+      [2, '-bad', `customer_id "-bad" is malformed: use letters, digits, '_', '.' or '-' (at most 64)`],
+      [3, 'C-3', 'name is empty'],
+      [4, 'C-4', 'org_number "556123-4568" has a wrong check digit'],
+      [5, 'C-5', 'org_number "5561234567" is not a Swedish organisation number (NNNNNN-NNNN)'],
+      [6, 'C-6', 'vat_number "SE556036079301" does not match org_number 556123-4567'],
+      [7, 'C-7', 'vat_number "SE5561234567" is not a Swedish VAT number (SE, 10 digits, 01)'],
+      [8, 'C-8', 'billing_email "not-an-email" is not an e-mail address'],
+      [9, 'C-9', 'country "se" is not an ISO 3166 two-letter code in capitals (e.g. SE)'],
+      [10, 'C-10', 'monthly_billing_from "2024-02-30" is not a date (YYYY-MM-DD)'],
+      [11, 'C-11', 'prepaid_through "15/11/2024" is not a date (YYYY-MM-DD)'],
+      [12, 'C-12', 'partner_id is empty'],
+      [13, 'C-13', 'vat_number "de123" is not a VAT number (2-letter prefix, then 2 to 13 letters or digits)'],
+      [14, 'C-14', 'street is empty'],
+      [15, 'C-15', 'expected 12 fields, found 13 (a value containing a comma must be in double quotes)'],
+      [16, 'C-16', 'not valid UTF-8: save the file as UTF-8'],
+    ]);
+    expect(await db('customers').where('customer_id', 'like', 'C-%').pluck('customer_id')).toEqual(['C-17']);
+    expect(await db('rejected_rows').where({ kind: 'customers', file_name: 'bad.csv' }).orderBy('line').pluck('line')).toEqual(report.rejected.map((r) => r.line));
+  });
+
+  it('rejects a second row of the same customer with other values, also on re-import', async () => {
+    const file = files.write(
+      'twice.csv',
+      lines(
+        HEADER,
+        'D-1,Delta AB,556677-8899,,a@delta.se,Gatan 1,111 22,Stockholm,SE,P-1,2024-11-01,',
+        'D-1,Delta AB,556677-8899,,a@delta.se,Gatan 1,111 22,Stockholm,SE,P-1,2024-11-01,',
+        'D-1,Delta Sverige AB,556677-8899,,a@delta.se,Gatan 1,111 22,Stockholm,SE,P-1,2024-11-01,',
+      ),
+    );
+    const rejected = [{ line: 4, customer_id: 'D-1', key: 'D-1', reason: 'customer "D-1" appears earlier in this file (line 2) with other values' }];
+    expect(toJson(await importCustomers(db, file))).toEqual({ accepted: 1, duplicates: 1, rejected });
+    const before = await tableCounts(db);
+    expect(toJson(await importCustomers(db, file))).toEqual({ accepted: 0, duplicates: 2, rejected });
+    expect(await tableCounts(db)).toEqual({ ...before, import_batches: before.import_batches + 1 });
+    expect(await stored('D-1')).toMatchObject({ name: 'Delta AB' });
+  });
+
+  it('refuses a file with missing or unknown columns before writing anything', async () => {
+    const before = await tableCounts(db);
+    const missing = files.write('missing.csv', lines(HEADER.replace(',prepaid_through', ''), 'E-1,E AB,556123-4567,,a@b.se,G 1,111 22,Sthlm,SE,P-1,2024-11-01'));
+    await expect(importCustomers(db, missing)).rejects.toThrow(`${missing}:1: missing column "prepaid_through"; the header must be: ${HEADER}`);
+    const extra = files.write('extra.csv', lines(`${HEADER},buyer_reference`, 'E-1,E AB,556123-4567,,a@b.se,G 1,111 22,Sthlm,SE,P-1,2024-11-01,,REF'));
+    const err = await importCustomers(db, extra).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).reason).toBe(`unknown column "buyer_reference"; the header must be: ${HEADER}`);
+    expect(await tableCounts(db)).toEqual(before);
+  });
+});
