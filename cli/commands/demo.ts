@@ -12,7 +12,7 @@ export function registerDemoCommand(program: Command): void {
     .action(
       command(async (opts: { customers: string; keep?: boolean; json?: boolean }) => {
         const customers = Number(opts.customers);
-        if (!Number.isInteger(customers) || customers < 5 || customers > 20_000) throw new UsageError(`--customers ${opts.customers}: a whole number from 5 to 20000`);
+        if (!Number.isInteger(customers) || customers < 10 || customers > 20_000) throw new UsageError(`--customers ${opts.customers}: a whole number from 10 to 20000`);
         const result = await runDemo({ customers, keep: !!opts.keep, say: (line) => process.stderr.write(`${line}\n`) });
         output(!!opts.json, result, () => `demo done: ${result.pdfs} invoices for ${result.period} in out/invoices/`);
         return result.pdfs > 0 ? 0 : 1;

@@ -1,0 +1,202 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { formatSek, periodContaining, previousPeriod } from '../billing';
+import { ARTICLE_INFO } from '../billing/articles';
+import { ARTICLES, type Article } from '../billing/types';
+import { approveAllWaiting } from '../client/drafts';
+import { closeSettings, startMonthlyClose } from '../client/close';
+import { connectClient } from '../client/connect';
+import { countByState, periodStatus, type PeriodStatus } from '../client/status';
+import { formatReport, importCustomers, importPrices, importUsage } from '../imports';
+import { startMailCatcher, startWebhookCatcher } from '../infra/catchers';
+import { loadConfig } from '../infra/config';
+import { createDb, migrate } from '../infra/db';
+import { DATA_DIR, OUT_DIR } from '../infra/paths';
+import { startEmbeddedServices } from '../infra/services';
+import { progressQuery } from '../workflows/definitions';
+import { getDocument } from '../store/documents';
+import { startWorker } from '../worker/worker';
+import { writeDemoData } from './demo-data';
+
+export interface DemoOptions {
+  customers: number;
+  keep: boolean;
+  period?: string;
+  say: (line: string) => void;
+}
+
+export interface DemoResult {
+  period: string;
+  status: PeriodStatus;
+  pdfs: number;
+  totalsByArticle: Record<Article, { quantity: number; amountOre: number }>;
+  invoicedTotalOre: number;
+}
+
+const FINANCE_APPROVER = 'Anna Ekonom';
+
+/**
+ * The main job on embedded services, from nothing: migrate, import a realistic demo tenant
+ * set through the real CSV imports, close the previous month, approve as finance, write the
+ * PDFs under out/ and summarise. Every run starts clean (its own state under .data/demo).
+ */
+export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
+  const say = opts.say;
+  const dataDir = path.join(DATA_DIR, 'demo');
+  const cleaned = fs.existsSync(dataDir) || fs.existsSync(OUT_DIR);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.rmSync(OUT_DIR, { recursive: true, force: true });
+  say(cleaned ? 'Starting clean: removed the previous demo state (.data/demo) and out/.' : 'First run: nothing to clean.');
+
+  const period = opts.period ?? previousPeriod(periodContaining(Date.now())).id;
+  say('Starting PostgreSQL and the Temporal dev server …');
+  const services = await startEmbeddedServices({ dataDir, withUi: true });
+  const db = createDb(services.endpoints.databaseUrl, { min: 0, max: 30 });
+  const mail = await startMailCatcher(path.join(OUT_DIR, 'mail'));
+  const hooks = await startWebhookCatcher(path.join(OUT_DIR, 'webhooks'));
+  const config = loadConfig();
+  const { client, close: closeClient } = await connectClient(services.endpoints);
+  let worker: Awaited<ReturnType<typeof startWorker>> | null = null;
+  try {
+    await migrate(db);
+    say(`Generating ${opts.customers} customers with portal history up to ${period} …`);
+    const files = await writeDemoData(path.join(OUT_DIR, 'input'), { customers: opts.customers, period });
+    for (const [what, run] of [
+      ['prices', () => importPrices(db, files.pricesCsv)],
+      ['customers', () => importCustomers(db, files.customersCsv)],
+      ['usage', () => importUsage(db, files.usageCsv)],
+    ] as const) {
+      const report = await run();
+      say(`Import ${what}: ${formatReport(report).split('\n').slice(0, 4).join('\n  ')}`);
+    }
+    await seedDemoSubscribers(db, hooks.url, config.seller.email);
+
+    say('Starting the worker (bundling the workflows) …');
+    worker = await startWorker({
+      ...services.endpoints,
+      taskQueue: config.taskQueue,
+      db,
+      config,
+      smtp: { host: '127.0.0.1', port: mail.port, secure: false, from: config.seller.email },
+      maxConcurrentActivityTaskExecutions: 40,
+    });
+
+    const settings = closeSettings(config);
+    const { handle, outcome } = await startMonthlyClose(client, settings, period);
+    say(`Monthly close ${handle.workflowId}: ${outcome}`);
+    const started = Date.now();
+    const ticker = setInterval(async () => {
+      const p = await handle.query(progressQuery).catch(() => null);
+      if (p) say(`  … ${p.started} started, ${p.atRest} at rest, ${p.inFlight} working (${Math.round((Date.now() - started) / 1000)} s)`);
+    }, 3000);
+    await handle.result().finally(() => clearInterval(ticker));
+    say(`Every customer is at rest after ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+
+    say(`Approving every waiting draft as finance (${FINANCE_APPROVER}) …`);
+    const decisions = await approveAllWaiting(db, client, period, FINANCE_APPROVER);
+    say(`  ${decisions.filter((d) => d.outcome === 'approved').length} approved`);
+    await waitUntilSettled(db, client, period);
+
+    const pdfs = await writePdfs(db, period, path.join(OUT_DIR, 'invoices'));
+    const status = await periodStatus(db, client, period);
+    const totals = await totalsByArticle(db, period);
+    const invoicedTotalOre = (await db('invoices').where({ period }).sum('total_ore as s').first())?.s ?? 0;
+    say(summary(period, status, totals, Number(invoicedTotalOre), pdfs, mail.count(), hooks.count(), services.endpoints.uiUrl, opts.keep));
+
+    if (opts.keep) {
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+    }
+    return { period, status, pdfs, totalsByArticle: totals, invoicedTotalOre: Number(invoicedTotalOre) };
+  } finally {
+    await worker?.close().catch(() => undefined);
+    await closeClient().catch(() => undefined);
+    await mail.close();
+    await hooks.close();
+    await db.destroy();
+    await services.stop();
+  }
+}
+
+async function seedDemoSubscribers(db: ReturnType<typeof createDb>, webhookUrl: string, financeEmail: string): Promise<void> {
+  await db('subscribers').insert({ role: 'finance', channel: 'email', address: financeEmail, events: ['draft_ready', 'invoice_final'] }).onConflict().ignore();
+  const partners = await db('partners').select('partner_id');
+  for (const p of partners) {
+    await db('subscribers')
+      .insert({ partner_id: p.partner_id, role: 'partner', channel: 'webhook', address: `${webhookUrl}/${p.partner_id}`, secret: `demo-secret-${p.partner_id}`, events: ['invoice_final'] })
+      .onConflict()
+      .ignore();
+  }
+}
+
+async function waitUntilSettled(db: ReturnType<typeof createDb>, client: Awaited<ReturnType<typeof connectClient>>['client'], period: string): Promise<void> {
+  for (;;) {
+    const counts = countByState(await periodStatus(db, client, period));
+    if (counts.running === 0 && counts.awaiting_approval === 0) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function writePdfs(db: ReturnType<typeof createDb>, period: string, dir: string): Promise<number> {
+  fs.mkdirSync(dir, { recursive: true });
+  const rows = await db('invoices as i').join('invoice_documents as d', 'd.invoice_id', 'i.id').where('i.period', period).select('i.series', 'i.number', 'i.customer_id', 'd.pdf_sha256');
+  for (const r of rows) {
+    const doc = await getDocument(db, r.pdf_sha256);
+    fs.writeFileSync(path.join(dir, `${r.series}${r.number}-${r.customer_id}.pdf`), doc!.content);
+  }
+  return rows.length;
+}
+
+async function totalsByArticle(db: ReturnType<typeof createDb>, period: string): Promise<Record<Article, { quantity: number; amountOre: number }>> {
+  const rows = await db('invoice_lines as l')
+    .join('invoices as i', 'i.id', 'l.invoice_id')
+    .where('i.period', period)
+    .groupBy('l.article')
+    .select('l.article')
+    .sum({ quantity: 'l.quantity', amount: 'l.amount_ore' });
+  const totals = Object.fromEntries(ARTICLES.map((a) => [a, { quantity: 0, amountOre: 0 }])) as Record<Article, { quantity: number; amountOre: number }>;
+  for (const r of rows as unknown as { article: Article; quantity: string; amount: string }[]) totals[r.article] = { quantity: Number(r.quantity), amountOre: Number(r.amount) };
+  return totals;
+}
+
+function summary(
+  period: string,
+  status: PeriodStatus,
+  totals: Record<Article, { quantity: number; amountOre: number }>,
+  invoicedTotalOre: number,
+  pdfs: number,
+  mails: number,
+  hooks: number,
+  uiUrl: string | null,
+  keep: boolean,
+): string {
+  const counts = countByState(status);
+  const articleRows = ARTICLES.map((a) => `  ${ARTICLE_INFO[a].description.padEnd(38)} ${String(totals[a].quantity).padStart(6)}  ${formatSek(totals[a].amountOre).padStart(16)}`);
+  const netTotal = ARTICLES.reduce((s, a) => s + totals[a].amountOre, 0);
+  const failed = status.customers.filter((c) => c.state === 'failed');
+  return [
+    '',
+    `Monthly close ${period}: summary`,
+    '',
+    'Per article (final invoices, excl. moms):',
+    ...articleRows,
+    `  ${'Summa exkl. moms'.padEnd(38)} ${''.padStart(6)}  ${formatSek(netTotal).padStart(16)}`,
+    `  ${'Att betala inkl. moms, alla fakturor'.padEnd(38)} ${''.padStart(6)}  ${formatSek(invoicedTotalOre).padStart(16)}`,
+    '',
+    'Per state:',
+    ...Object.entries(counts).map(([s, n]) => `  ${s.padEnd(18)} ${n}`),
+    '',
+    failed.length ? 'Failed (fix the data, then `month-close close rerun --failed`):' : 'Failed: none',
+    ...failed.map((f) => `  ${f.customer_id}: ${f.reason}`),
+    '',
+    'Where to look next:',
+    `  PDFs          out/invoices/ (${pdfs} invoices)`,
+    `  E-mails       out/mail/ (${mails} messages, PDFs attached)`,
+    `  Webhooks      out/webhooks/ (${hooks} signed POSTs)`,
+    `  Input CSVs    out/input/`,
+    keep ? `  Temporal UI   ${uiUrl} (until Ctrl-C)` : `  Temporal UI   run 'month-close demo --keep' to browse the workflows at the end`,
+    '',
+  ].join('\n');
+}
