@@ -95,6 +95,7 @@ export interface MonthlyCarriedState {
   alreadyRunning: number;
   runs: number;
   approveAllBy: string[];
+  peakInFlight: number;
 }
 
 export interface MonthlyProgress {
@@ -105,6 +106,8 @@ export interface MonthlyProgress {
   alreadyRunning: number;
   listingDone: boolean;
   runs: number;
+  /** The most customers ever working at once: never above maxConcurrent. */
+  peakInFlight: number;
 }
 
 export const childAtRestSignal = defineSignal<[{ customerId: string; state: CloseState }]>('childAtRest');

@@ -49,6 +49,7 @@ export async function monthlyClose(input: MonthlyCloseInput): Promise<MonthlyPro
     alreadyRunning: 0,
     runs: 0,
     approveAllBy: [],
+    peakInFlight: 0,
   };
   const state = { ...carried, runs: carried.runs + 1 };
   const inFlight = new Set(state.inFlight);
@@ -64,6 +65,7 @@ export async function monthlyClose(input: MonthlyCloseInput): Promise<MonthlyPro
     alreadyRunning: state.alreadyRunning,
     listingDone: state.listingDone,
     runs: state.runs,
+    peakInFlight: state.peakInFlight,
   });
   setHandler(progressQuery, progress);
   setHandler(childAtRestSignal, ({ customerId }) => {
@@ -72,6 +74,9 @@ export async function monthlyClose(input: MonthlyCloseInput): Promise<MonthlyPro
   setHandler(approveAllSignal, ({ by }) => void approveAllBy.push(by));
 
   const startOne = async (customerId: string) => {
+    // In flight before the start is confirmed: a quick child may report rest before that.
+    inFlight.add(customerId);
+    state.peakInFlight = Math.max(state.peakInFlight, inFlight.size);
     try {
       await startChild(customerClose, {
         workflowId: closeWorkflowId(input.period, customerId),
@@ -84,10 +89,10 @@ export async function monthlyClose(input: MonthlyCloseInput): Promise<MonthlyPro
           { key: CUSTOMER_ID, value: customerId },
         ],
       });
-      inFlight.add(customerId);
     } catch (err) {
       // Someone (an operator's re-run) is already closing this customer: it is not ours to wait for.
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      inFlight.delete(customerId);
       state.alreadyRunning += 1;
     }
   };
