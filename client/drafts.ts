@@ -39,6 +39,8 @@ export async function waitingDrafts(db: Db, period: string): Promise<{ customerI
   return rows.map((r: { customer_id: string; version: number; total_ore: number }) => ({ customerId: r.customer_id, version: r.version, totalOre: r.total_ore }));
 }
 
+const APPROVAL_CONCURRENCY = 8;
+
 export interface BulkDecision {
   customerId: string;
   draftVersion: number;
@@ -54,15 +56,22 @@ export interface BulkDecision {
 export async function approveAllWaiting(db: Db, client: Client, period: string, by: string, onProgress?: (done: number, total: number) => void): Promise<BulkDecision[]> {
   const waiting = await waitingDrafts(db, period);
   const results: BulkDecision[] = [];
-  for (const draft of waiting) {
-    try {
-      const r = await approveDraft(client, period, draft.customerId, by, draft.version);
-      results.push({ customerId: draft.customerId, draftVersion: draft.version, outcome: r.outcome, detail: null });
-    } catch (err) {
-      if (!(err instanceof DecisionRefused)) throw err;
-      results.push({ customerId: draft.customerId, draftVersion: draft.version, outcome: 'refused', detail: err.message });
+  // A few updates at a time: each waits for its workflow's answer, so a pool keeps it quick.
+  let next = 0;
+  const approveNext = async (): Promise<void> => {
+    while (next < waiting.length) {
+      const draft = waiting[next++];
+      try {
+        const r = await approveDraft(client, period, draft.customerId, by, draft.version);
+        results.push({ customerId: draft.customerId, draftVersion: draft.version, outcome: r.outcome, detail: null });
+      } catch (err) {
+        if (!(err instanceof DecisionRefused)) throw err;
+        results.push({ customerId: draft.customerId, draftVersion: draft.version, outcome: 'refused', detail: err.message });
+      }
+      onProgress?.(results.length, waiting.length);
     }
-    onProgress?.(results.length, waiting.length);
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(APPROVAL_CONCURRENCY, waiting.length) }, approveNext));
+  results.sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0));
   return results;
 }

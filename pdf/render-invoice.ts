@@ -8,6 +8,7 @@
 
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { woffToSfnt } from './woff';
 import PDFDocument from 'pdfkit';
 
 import { formatAmount, formatPercent, formatQuantity, formatSek } from '../billing/format';
@@ -30,8 +31,8 @@ const BOLD = 'NotoSans-Bold';
 let fontData: { regular: Buffer; bold: Buffer } | undefined;
 function loadFonts(): { regular: Buffer; bold: Buffer } {
   fontData ??= {
-    regular: readFileSync(require.resolve(FONT_FILES.regular)),
-    bold: readFileSync(require.resolve(FONT_FILES.bold)),
+    regular: woffToSfnt(readFileSync(require.resolve(FONT_FILES.regular))),
+    bold: woffToSfnt(readFileSync(require.resolve(FONT_FILES.bold))),
   };
   return fontData;
 }

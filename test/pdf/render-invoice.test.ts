@@ -48,7 +48,7 @@ describe('renderInvoicePdf: final invoice (worked example 2024-11)', () => {
       'Beskrivning Antal À-pris Moms Belopp',
       'Summa exkl. moms 2 870,00 kr',
       'Moms 25 % 717,50 kr',
-      'Öresavrundning 0,50 kr',
+      'Öresavrundning +0,50 kr',
       'Att betala 3 588,00 kr',
       'Momsspecifikation',
       'Momssats Beskattningsunderlag Momsbelopp',

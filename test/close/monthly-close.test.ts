@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMonthlyClose } from '../../client/close';
+import { approveAllWaiting, approveDraft } from '../../client/drafts';
+import { failedCustomers, rerunCustomers } from '../../client/rerun';
+import { countByState, periodStatus } from '../../client/status';
+import { approveAllSignal } from '../../workflows/definitions';
+import { createCloseHarness, type CloseHarness } from '../support/close-harness';
+import { seedPrices, uid } from '../support/seed';
+import { waitFor } from '../support/wait';
+
+// A whole period on the real dev server: a few hundred customers, bounded concurrency,
+// continue-as-new, approve-all as a signal and as a command, and a re-run after a data fix.
+
+const PERIOD = '2025-03'; // a daylight-saving month
+const FINANCE = 'Anna Ekonom';
+const CUSTOMERS = 200;
+const MAX_CONCURRENT = 40;
+
+let h: CloseHarness;
+let ids: string[];
+let broken: string;
+
+beforeAll(async () => {
+  h = await createCloseHarness({ now: () => new Date('2025-04-01T07:00:00+02:00'), maxConcurrentCloses: MAX_CONCURRENT });
+  await seedPrices(h.db);
+  await h.db('partners').insert({ partner_id: 'P-TEST', name: 'Partner P-TEST' });
+  ids = Array.from({ length: CUSTOMERS }, () => uid('M')).sort();
+  broken = ids[17];
+  await h.db.batchInsert(
+    'customers',
+    ids.map((id) => ({
+      customer_id: id,
+      name: `Kund ${id} AB`,
+      org_number: '556123-4567',
+      vat_number: id === broken ? null : 'SE556123456701',
+      billing_email: `admin@${id.toLowerCase()}.example`,
+      street: 'Storgatan 1',
+      postal_code: '411 38',
+      city: 'Göteborg',
+      country: 'SE',
+      partner_id: 'P-TEST',
+      monthly_billing_from: '2025-01-01',
+    })),
+    500,
+  );
+  await h.db.batchInsert(
+    'usage_events',
+    ids.flatMap((id, i) => [
+      { event_id: `${id}-m`, customer_id: id, occurred_at: new Date('2025-02-01T09:00:00+01:00'), subject_type: 'module', subject_id: 'smart', action: 'activated', role: null as string | null },
+      { event_id: `${id}-u`, customer_id: id, occurred_at: new Date('2025-03-10T09:00:00+01:00'), subject_type: 'user', subject_id: 'u1', action: 'activated', role: i % 2 ? 'portal_user' : 'superuser' },
+    ]),
+    1000,
+  );
+}, 120_000);
+afterAll(async () => h?.close());
+
+describe('monthlyClose of a whole period', () => {
+  it('closes every customer once, with bounded concurrency and continue-as-new, and approve-all', async () => {
+    const { handle } = await startMonthlyClose(h.client, h.settings, PERIOD, { childrenPerRun: 60, pageSize: 50 });
+
+    // Approve-all as a signal while the close is still running: the drafts waiting now.
+    await waitFor(async () => (await h.db('close_runs').where({ period: PERIOD, state: 'awaiting_approval' })).length >= 10, 120_000, 'first drafts');
+    await handle.signal(approveAllSignal, { by: FINANCE });
+
+    const progress = await handle.result();
+    expect(progress.started).toBe(CUSTOMERS);
+    expect(progress.atRest).toBe(CUSTOMERS);
+    expect(progress.runs).toBeGreaterThanOrEqual(4); // 200 children at 60 per run
+    expect(progress.peakInFlight).toBeLessThanOrEqual(MAX_CONCURRENT);
+    expect(progress.peakInFlight).toBeGreaterThan(1);
+
+    const approvedBySignal = await h.db('approvals').where({ period: PERIOD });
+    expect(approvedBySignal.length).toBeGreaterThanOrEqual(10);
+
+    // The rest, as `drafts approve --all` does it.
+    const decisions = await approveAllWaiting(h.db, h.client, PERIOD, FINANCE);
+    expect(decisions.every((d) => d.outcome === 'approved')).toBe(true);
+    await waitFor(async () => countByState(await periodStatus(h.db, h.client, PERIOD)).final === CUSTOMERS - 1, 180_000, 'every good customer final');
+
+    const status = await periodStatus(h.db, h.client, PERIOD);
+    const failed = status.customers.filter((c) => c.state === 'failed');
+    expect(failed.map((f) => f.customer_id)).toEqual([broken]);
+    expect(failed[0].reason).toMatch(/no VAT number/);
+    expect(await h.db('invoices').where({ period: PERIOD })).toHaveLength(CUSTOMERS - 1);
+  }, 400_000);
+
+  it('re-runs the failed customer after its data is fixed, without touching the others', async () => {
+    await h.db('customers').where({ customer_id: broken }).update({ vat_number: 'SE556123456701' });
+    expect(await failedCustomers(h.db, h.client, PERIOD)).toEqual([broken]);
+    const reruns = await rerunCustomers(h.client, h.settings, PERIOD, [broken]);
+    expect(reruns).toEqual([{ customerId: broken, outcome: 'started' }]);
+    await waitFor(async () => (await h.db('close_runs').where({ customer_id: broken, period: PERIOD }).first()).state === 'awaiting_approval', 60_000, 're-run draft');
+    await approveDraft(h.client, PERIOD, broken, FINANCE);
+    await waitFor(async () => (await h.db('close_runs').where({ customer_id: broken, period: PERIOD }).first()).state === 'final', 60_000, 're-run final');
+
+    const invoices = await h.db('invoices').where({ period: PERIOD }).orderBy('number');
+    expect(invoices).toHaveLength(CUSTOMERS);
+    expect(new Set(invoices.map((i) => i.customer_id)).size).toBe(CUSTOMERS);
+    const numbers = invoices.map((i) => i.number);
+    expect(numbers).toEqual(numbers.map((_, i) => h.config.firstInvoiceNumber + i));
+    // Starting the whole period again issues nothing new.
+    const { handle } = await startMonthlyClose(h.client, h.settings, PERIOD, { childrenPerRun: 60, pageSize: 50 });
+    await handle.result();
+    expect(await h.db('invoices').where({ period: PERIOD })).toHaveLength(CUSTOMERS);
+  }, 400_000);
+});
