@@ -8,6 +8,7 @@ import { getDocument } from '../../store/documents';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { seedCustomer, seedEvents, seedPrices, seedSubscriber, workedExampleEvents } from '../support/seed';
 import { waitFor } from '../support/wait';
+import { maybeRecordHistory } from '../support/histories';
 
 const PERIOD = '2024-11';
 const FINANCE = 'Anna Ekonom';
@@ -56,6 +57,7 @@ describe('customerClose on the real dev server', () => {
     const summary = await handle.result();
     expect(summary.state).toBe('final');
     expect(summary.totalOre).toBe(358_800);
+    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-approved');
 
     const invoices = await h.db('invoices').where({ customer_id: customerId });
     expect(invoices).toHaveLength(1);
@@ -131,6 +133,7 @@ describe('customerClose on the real dev server', () => {
     const summary = await handle.result();
     expect(summary.state).toBe('final');
     expect(summary.draftVersions).toBe(2);
+    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-rejected-recomputed');
 
     const invoices = await h.db('invoices').where({ customer_id: customerId });
     expect(invoices).toHaveLength(1);
@@ -170,6 +173,7 @@ describe('customerClose on the real dev server', () => {
     expect(state.state).toBe('failed');
     expect(state.reason).toMatch(/no VAT number/);
     expect(state.reason).toMatch(/close rerun/);
+    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-bad-master-data');
   });
 
   it('records a period with nothing billable as nothing_to_bill, without a draft', async () => {

@@ -7,6 +7,7 @@ import { approveAllSignal } from '../../workflows/definitions';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { seedPrices, uid } from '../support/seed';
 import { waitFor } from '../support/wait';
+import { maybeRecordHistory } from '../support/histories';
 
 // A whole period on the real dev server: a few hundred customers, bounded concurrency,
 // continue-as-new, approve-all as a signal and as a command, and a re-run after a data fix.
@@ -63,6 +64,7 @@ describe('monthlyClose of a whole period', () => {
     await handle.signal(approveAllSignal, { by: FINANCE });
 
     const progress = await handle.result();
+    await maybeRecordHistory(h.client, handle.workflowId, 'monthly-close-last-run');
     expect(progress.started).toBe(CUSTOMERS);
     expect(progress.atRest).toBe(CUSTOMERS);
     expect(progress.runs).toBeGreaterThanOrEqual(4); // 200 children at 60 per run
