@@ -94,7 +94,7 @@ export async function startEmbeddedServices(opts: { dataDir: string; withUi: boo
   const [pgPort, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
 
   const started = Date.now();
-  const pgPromise = startEmbeddedPostgres({ dataDir: path.join(opts.dataDir, 'pg'), port: pgPort, database: DATABASE_NAME });
+  const pgPromise = startPostgres(path.join(opts.dataDir, 'pg'), pgPort);
   const temporalPromise = startTemporal({
     port: temporalPort,
     uiPort: opts.withUi ? uiPort : null,
@@ -125,19 +125,43 @@ export async function startEmbeddedServices(opts: { dataDir: string; withUi: boo
   };
 }
 
+/** PostgreSQL on a free port, trying other ports when one was taken meanwhile. */
+async function startPostgres(dataDir: string, port: number): Promise<EmbeddedPg> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startEmbeddedPostgres({ dataDir, port, database: DATABASE_NAME });
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      logger.warn({ port, err: String(err) }, 'PostgreSQL did not start; retrying on another port');
+      port = await freePort();
+    }
+  }
+}
+
 type TemporalHandle = Pick<DevServer, 'address' | 'uiUrl' | 'stop'>;
 
 async function startTemporal(opts: { port: number; uiPort: number | null; dbFile: string; namespace: string; logFile: string }): Promise<TemporalHandle> {
   const cli = resolveTemporalCli();
-  let server: TemporalHandle;
-  if (cli) {
-    logger.debug({ binary: cli.path, source: cli.source }, 'Temporal CLI');
-    server = await startDevServer({ binary: cli.path, ...opts });
-  } else {
-    server = await startWithSdkDownload(opts);
+  if (!cli) {
+    const server = await startWithSdkDownload(opts);
+    await waitForNamespace(server.address, opts.namespace);
+    return server;
   }
-  await waitForNamespace(server.address, opts.namespace);
-  return server;
+  logger.debug({ binary: cli.path, source: cli.source }, 'Temporal CLI');
+  // A port found free can be taken by another process before the server binds it: try anew.
+  for (let attempt = 1; ; attempt++) {
+    const ports = attempt === 1 ? opts : { ...opts, port: await freePort(), uiPort: opts.uiPort === null ? null : await freePort() };
+    let server: TemporalHandle | null = null;
+    try {
+      server = await startDevServer({ binary: cli.path, ...ports });
+      await waitForNamespace(server.address, opts.namespace);
+      return server;
+    } catch (err) {
+      await server?.stop();
+      if (attempt >= 3) throw err;
+      logger.warn({ port: ports.port, err: (err as Error).message }, 'Temporal dev server did not start; retrying on other ports');
+    }
+  }
 }
 
 /** Last resort, for machines with internet: let the SDK download its dev server. */

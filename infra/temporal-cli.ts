@@ -113,13 +113,22 @@ export async function startDevServer(opts: {
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
 
   const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
+  const spawnedAt = Date.now();
   const child = spawn(opts.binary, args, { stdio: ['ignore', out, out], detached: false });
   let exited: string | null = null;
   child.once('exit', (code, signal) => {
     exited = `exit ${code ?? signal}`;
   });
   try {
-    await waitForPort(opts.port, 60_000);
+    // Someone else may hold the port (a free port is only free when asked): fail fast if ours died.
+    await Promise.race([
+      waitForPort(opts.port, 60_000),
+      new Promise((_, reject) => child.once('exit', () => reject(new Error(`exited early (${exited})`)))),
+    ]);
+    // The port may answer for another process; ours fails to bind within about a second.
+    const settle = spawnedAt + 1500 - Date.now();
+    if (settle > 0) await new Promise((r) => setTimeout(r, settle));
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited early (${exited})`);
   } catch (err) {
     child.kill('SIGKILL');
     throw new Error(`Temporal dev server did not start (${exited ?? (err as Error).message}); see ${opts.logFile ?? 'its output'}`);
