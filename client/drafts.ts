@@ -11,7 +11,9 @@ async function unwrap(call: Promise<DecisionResult>): Promise<DecisionResult> {
     return await call;
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw new DecisionRefused(err.cause?.message ?? err.message);
-    if ((err as Error).name === 'WorkflowNotFoundError') throw new DecisionRefused('no close is running for this customer and period (see `close status`)');
+    if ((err as Error).name === 'WorkflowNotFoundError') {
+      throw new DecisionRefused('no close of this customer and period is running: it may be final already or never started (see `close status`)');
+    }
     throw err;
   }
 }
@@ -66,6 +68,7 @@ export async function approveAllWaiting(db: Db, client: Client, period: string, 
         results.push({ customerId: draft.customerId, draftVersion: draft.version, outcome: r.outcome, detail: null });
       } catch (err) {
         if (!(err instanceof DecisionRefused)) throw err;
+        await recordRefusal(db, { customerId: draft.customerId, period, request: 'approve', by, draftVersion: draft.version, reason: err.message });
         results.push({ customerId: draft.customerId, draftVersion: draft.version, outcome: 'refused', detail: err.message });
       }
       onProgress?.(results.length, waiting.length);
@@ -74,4 +77,23 @@ export async function approveAllWaiting(db: Db, client: Client, period: string, 
   await Promise.all(Array.from({ length: Math.min(APPROVAL_CONCURRENCY, waiting.length) }, approveNext));
   results.sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0));
   return results;
+}
+
+/**
+ * A refused decision never reaches the workflow's history (an update's validator refused it, or
+ * no close was running), so it is recorded here: every approval attempt is on record.
+ */
+export async function recordRefusal(
+  db: Db,
+  r: { customerId: string; period: string; request: 'approve' | 'reject'; by: string; draftVersion?: number | null; reason: string },
+): Promise<void> {
+  await db('approval_requests').insert({
+    customer_id: r.customerId,
+    period: r.period,
+    request: r.request,
+    requested_by: r.by,
+    draft_version: r.draftVersion ?? null,
+    outcome: `refused (cli): ${r.reason}`,
+    received_at: new Date(),
+  });
 }

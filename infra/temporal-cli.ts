@@ -118,8 +118,12 @@ export async function startDevServer(opts: {
   const spawnedAt = Date.now();
   const child = spawn(opts.binary, args, { stdio: ['ignore', out, out], detached: false });
   let exited: string | null = null;
+  // Do not leave a server behind when this process exits without stopping it.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
   child.once('exit', (code, signal) => {
     exited = `exit ${code ?? signal}`;
+    process.removeListener('exit', killOnExit);
   });
   try {
     // Someone else may hold the port (a free port is only free when asked): fail fast if ours died.

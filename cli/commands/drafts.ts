@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { approveAllWaiting, approveDraft, DecisionRefused, rejectDraft, type BulkDecision } from '../../client/drafts';
+import { approveAllWaiting, approveDraft, DecisionRefused, recordRefusal, rejectDraft, type BulkDecision } from '../../client/drafts';
 import { recomputeSignal } from '../../workflows/definitions';
 import { closeWorkflowId } from '../../workflows/ids';
 import { command, openServices, output, periodOption, table, UsageError } from '../runtime';
@@ -36,6 +36,7 @@ export function registerDraftCommands(program: Command): void {
                 results.push({ customerId, draftVersion: r.draftVersion ?? 0, outcome: r.outcome, detail: null });
               } catch (err) {
                 if (!(err instanceof DecisionRefused)) throw err;
+                await recordRefusal(services.db, { customerId, period, request: 'approve', by: opts.by, reason: err.message });
                 results.push({ customerId, draftVersion: 0, outcome: 'refused', detail: err.message });
               }
             }
@@ -70,6 +71,7 @@ export function registerDraftCommands(program: Command): void {
           output(!!opts.json, { period, customer_id: opts.customer, ...r }, () => `${opts.customer} ${period}: draft ${r.draftVersion} ${r.outcome}`);
         } catch (err) {
           if (err instanceof DecisionRefused) {
+            await recordRefusal(services.db, { customerId: opts.customer, period, request: 'reject', by: opts.by, reason: err.message });
             process.stderr.write(`month-close: refused: ${err.message}\n`);
             return 1;
           }

