@@ -96,29 +96,32 @@ export function parseInvoiceNumber(text: string): { series: string; number: numb
   return m ? { series: m[1], number: Number(m[2]) } : null;
 }
 
+/** The contract's JSON of rated content; the caller says whose number and dates it carries. */
+function invoiceJson(
+  r: RatedInvoice,
+  head: Pick<InvoiceJson, 'customer_id' | 'period' | 'status' | 'number' | 'issue_date' | 'due_date' | 'ocr' | 'pdf_sha256'>,
+): InvoiceJson {
+  return {
+    ...head,
+    currency: 'SEK',
+    lines: r.lines.map((l) => ({ article: l.article, description: l.description, quantity: l.quantity, unit_price_ore: l.unitPriceOre, amount_ore: l.amountOre })),
+    net_ore: r.netOre,
+    vat_ore: r.vatOre,
+    rounding_ore: r.roundingOre,
+    total_ore: r.totalOre,
+  };
+}
+
 /** Issued invoices of a period plus the drafts still waiting, in the contract's JSON. */
 export async function listInvoicesJson(db: Db, period: string): Promise<InvoiceJson[]> {
   const issued = await db('invoices').where({ period, kind: 'invoice' }).orderBy('number').select('id');
   const result: InvoiceJson[] = [];
   for (const { id } of issued) {
     const inv = await loadIssuedInvoice(db, id);
-    const r = inv.document.invoice;
-    result.push({
-      customer_id: inv.customerId,
-      period,
-      status: 'final',
-      number: inv.number,
-      issue_date: inv.document.issueDate,
-      due_date: inv.document.dueDate,
-      ocr: inv.document.ocr,
-      currency: 'SEK',
-      lines: r.lines.map((l) => ({ article: l.article, description: l.description, quantity: l.quantity, unit_price_ore: l.unitPriceOre, amount_ore: l.amountOre })),
-      net_ore: r.netOre,
-      vat_ore: r.vatOre,
-      rounding_ore: r.roundingOre,
-      total_ore: r.totalOre,
-      pdf_sha256: inv.pdfSha256,
-    });
+    const d = inv.document;
+    result.push(
+      invoiceJson(d.invoice, { customer_id: inv.customerId, period, status: 'final', number: inv.number, issue_date: d.issueDate, due_date: d.dueDate, ocr: d.ocr, pdf_sha256: inv.pdfSha256 }),
+    );
   }
   // The newest draft of every customer that has no issued invoice yet.
   const drafts = await db('drafts as d')
@@ -129,23 +132,8 @@ export async function listInvoicesJson(db: Db, period: string): Promise<InvoiceJ
     .orderBy('d.customer_id')
     .select('d.*');
   for (const d of drafts) {
-    const r = d.rated as RatedInvoice;
-    result.push({
-      customer_id: d.customer_id,
-      period,
-      status: d.status === 'rejected' ? 'rejected' : 'draft',
-      number: null,
-      issue_date: null,
-      due_date: null,
-      ocr: null,
-      currency: 'SEK',
-      lines: r.lines.map((l) => ({ article: l.article, description: l.description, quantity: l.quantity, unit_price_ore: l.unitPriceOre, amount_ore: l.amountOre })),
-      net_ore: r.netOre,
-      vat_ore: r.vatOre,
-      rounding_ore: r.roundingOre,
-      total_ore: r.totalOre,
-      pdf_sha256: d.pdf_sha256,
-    });
+    const status = d.status === 'rejected' ? 'rejected' : 'draft';
+    result.push(invoiceJson(d.rated as RatedInvoice, { customer_id: d.customer_id, period, status, number: null, issue_date: null, due_date: null, ocr: null, pdf_sha256: d.pdf_sha256 }));
   }
   return result;
 }

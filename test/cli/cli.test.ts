@@ -1,0 +1,131 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { createCloseHarness, type CloseHarness } from '../support/close-harness';
+import { seedPrices, uid } from '../support/seed';
+
+// The command line as a user runs it (bin/month-close.js), against the run's real services:
+// exit codes, --json documents in the shapes interfaces.md names, and the human output.
+
+const BIN = path.resolve(__dirname, '../../bin/month-close.js');
+let h: CloseHarness;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const write = (name: string, text: string) => {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text);
+  return file;
+};
+
+beforeAll(async () => {
+  h = await createCloseHarness({ now: () => new Date('2024-12-02T08:00:00+01:00') });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'month-close-cli-'));
+  const configFile = write('config.json', JSON.stringify(h.config));
+  env = { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('namespace'), DATABASE_URL: h.databaseUrl, MONTH_CLOSE_CONFIG: configFile, LOG_LEVEL: 'warn' };
+  await seedPrices(h.db);
+});
+afterAll(async () => {
+  await h?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('month-close CLI', () => {
+  const customer = uid('CLI');
+
+  it('imports customers and usage, reporting rejections as JSON with exit code 2', async () => {
+    const customers = write(
+      'customers.csv',
+      'customer_id,name,org_number,vat_number,billing_email,street,postal_code,city,country,partner_id,monthly_billing_from,prepaid_through\n' +
+        `${customer},"Åkesson & Öberg, ""Bygg"" AB",556123-4567,SE556123456701,admin@example.se,Storgatan 1,411 38,Göteborg,SE,P-CLI,2024-01-01,\n`,
+    );
+    const c = await run(['customers', 'import', customers, '--json']);
+    expect(c.code).toBe(0);
+    expect(JSON.parse(c.stdout)).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+
+    const usage = write(
+      'usage.csv',
+      'event_id,customer_id,occurred_at,subject_type,subject_id,action,role\n' +
+        `${customer}-1,${customer},2024-10-01T00:00:00+02:00,module,smart,activated,\n` +
+        `${customer}-2,${customer},2024-10-01T00:00:00+02:00,user,p1,activated,portal_user\n` +
+        `${customer}-3,${customer},2024-11-03T10:00:00Z,user,x1,activated,admin\n`,
+    );
+    const u = await run(['usage', 'import', usage, '--json']);
+    expect(u.code).toBe(2);
+    const report = JSON.parse(u.stdout);
+    expect(report.accepted).toBe(2);
+    expect(report.rejected).toHaveLength(1);
+    expect(report.rejected[0]).toMatchObject({ line: 4, event_id: `${customer}-3` });
+    expect(report.rejected[0].reason).toMatch(/unknown role "admin"/);
+
+    const again = await run(['usage', 'import', usage, '--json']);
+    expect(JSON.parse(again.stdout)).toMatchObject({ accepted: 0, duplicates: 2 });
+  });
+
+  it('refuses bad usage with exit code 2 and a message naming the argument', async () => {
+    const bad = await run(['close', 'status', '--period', '2024-13']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--period.*2024-13.*01-12/);
+    const missing = await run(['usage', 'import', path.join(dir, 'nope.csv')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope.csv');
+    const noWhich = await run(['drafts', 'approve', '--period', '2024-11', '--by', 'Anna Ekonom']);
+    expect(noWhich.code).toBe(2);
+  });
+
+  it('previews, closes, approves and lists the invoice with the same lines', async () => {
+    const preview = await run(['preview', '--customer', customer, '--period', '2024-11', '--json']);
+    expect(preview.code).toBe(0);
+    const p = JSON.parse(preview.stdout);
+    expect(p.lines.map((l: { description: string }) => l.description)).toEqual(['OneStop Reporting - Smart', 'OneStop Reporting - Portalanvändare']);
+    expect(p.total_ore).toBe(211_300); // (1 495 + 195) × 1,25 = 2 112,50 → 2 113 kr
+
+    const start = await run(['close', 'start', '--period', '2024-11', '--customer', customer, '--wait', '--json']);
+    expect(start.code).toBe(0);
+    const status = await run(['close', 'status', '--period', '2024-11', '--json']);
+    expect(JSON.parse(status.stdout)).toEqual({ period: '2024-11', customers: [{ customer_id: customer, state: 'awaiting_approval', invoice_number: null, reason: null }] });
+
+    const refused = await run(['drafts', 'approve', '--period', '2024-11', '--customer', customer, '--by', 'Mallory']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/not a configured finance approver/);
+    const approved = await run(['drafts', 'approve', '--period', '2024-11', '--all', '--by', 'Anna Ekonom', '--json']);
+    expect(approved.code).toBe(0);
+    expect(JSON.parse(approved.stdout).decisions).toEqual([{ customerId: customer, draftVersion: 1, outcome: 'approved', detail: null }]);
+
+    let list: { status: string; number: string; lines: unknown[]; total_ore: number }[] = [];
+    for (let i = 0; i < 100 && list[0]?.status !== 'final'; i++) {
+      list = JSON.parse((await run(['invoices', 'list', '--period', '2024-11', '--json'])).stdout);
+      if (list[0]?.status !== 'final') await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(list).toHaveLength(1);
+    expect(Object.keys(list[0]).sort()).toEqual(
+      ['customer_id', 'period', 'status', 'number', 'issue_date', 'due_date', 'ocr', 'currency', 'lines', 'net_ore', 'vat_ore', 'rounding_ore', 'total_ore', 'pdf_sha256'].sort(),
+    );
+    expect(list[0].lines).toEqual(p.lines);
+    expect(list[0].total_ore).toBe(p.total_ore);
+
+    // Both refusals are on record next to the approval.
+    const requests = await h.db('approval_requests').where({ customer_id: customer }).orderBy('id');
+    expect(requests.map((r) => r.outcome)).toEqual([expect.stringMatching(/^refused \(cli\): .*not a configured finance approver/), 'approved (update)']);
+
+    const out = path.join(dir, 'invoice.pdf');
+    await new Promise((r) => setTimeout(r, 500));
+    const pdf = await run(['invoices', 'pdf', list[0].number, '--out', out]);
+    expect(pdf.code).toBe(0);
+    expect(fs.readFileSync(out).subarray(0, 5).toString()).toBe('%PDF-');
+  }, 120_000);
+});
