@@ -1,0 +1,259 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { writeDemoData } from '../demo/demo-data';
+import { loadConfig } from '../infra/config';
+import { startEmbeddedServices, type EmbeddedServices } from '../infra/services';
+import { WORKFLOWS_PATH } from '../worker/worker';
+import { benchImportUsage, type UsageBenchResult } from './import-usage';
+import { benchPlainClose, benchTemporalClose, type CloseBenchContext, type PlainCloseResult, type TemporalCloseResult } from './close';
+import { benchSnapshots, type SnapshotBenchResult } from './snapshot';
+import { findServicePids, freshDatabase, machineLine, MemorySampler, printTable, progress, round, timed, type MemoryPeaks } from './support';
+
+// `npm run bench`: figures for the import, the usage snapshot and the close of a period, on
+// a PostgreSQL and a Temporal dev server of its own (temp dir, removed at the end).
+//
+//   npx tsx bench/run.ts [--customers 1000] [--import-rows 1000000] [--skip-close]
+//                        [--snapshot-events 100000] [--snapshot-customers 10000]
+//                        [--concurrency 100] [--activity-slots 40] [--timeout-min 60]
+//                        [--skip-temporal] [--skip-plain] [--period 2025-03]
+//
+// --import-rows 0 skips section 1, --snapshot-events 0 section 2, --skip-close sections 3-5.
+//
+// Progress goes to stderr, the tables and the final `BENCH_RESULT {json}` line to stdout.
+
+interface Options {
+  customers: number;
+  importRows: number;
+  skipClose: boolean;
+  skipTemporal: boolean;
+  skipPlain: boolean;
+  snapshotEvents: number;
+  snapshotCustomers: number;
+  snapshotEventsPerCustomer: number;
+  snapshotConcurrency: number;
+  concurrency: number;
+  activitySlots: number;
+  plainSample: number;
+  period: string;
+  timeoutMin: number;
+}
+
+const USAGE = `usage: npm run bench -- [--customers N] [--import-rows N] [--skip-close] [--snapshot-events N]
+       [--snapshot-customers N] [--concurrency N] [--activity-slots N] [--period YYYY-MM] [--timeout-min N]
+       [--skip-temporal] [--skip-plain]`;
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    customers: 1000,
+    importRows: 1_000_000,
+    skipClose: false,
+    skipTemporal: false,
+    skipPlain: false,
+    snapshotEvents: 100_000,
+    snapshotCustomers: 10_000,
+    snapshotEventsPerCustomer: 20,
+    snapshotConcurrency: 8,
+    concurrency: 100,
+    activitySlots: 40,
+    plainSample: 50,
+    period: '2025-03',
+    timeoutMin: 60,
+  };
+  const ints: Record<string, keyof Options> = {
+    '--customers': 'customers',
+    '--import-rows': 'importRows',
+    '--snapshot-events': 'snapshotEvents',
+    '--snapshot-customers': 'snapshotCustomers',
+    '--snapshot-events-per-customer': 'snapshotEventsPerCustomer',
+    '--snapshot-concurrency': 'snapshotConcurrency',
+    '--concurrency': 'concurrency',
+    '--activity-slots': 'activitySlots',
+    '--plain-sample': 'plainSample',
+    '--timeout-min': 'timeoutMin',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if (flag === '--skip-close') o.skipClose = true;
+    else if (flag === '--skip-temporal') o.skipTemporal = true;
+    else if (flag === '--skip-plain') o.skipPlain = true;
+    else if (flag === '--help' || flag === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else if (flag === '--period') {
+      o.period = inline ?? argv[++i] ?? '';
+      if (!/^\d{4}-\d{2}$/.test(o.period)) throw new Error(`--period wants YYYY-MM, got ${o.period}`);
+    } else if (flag in ints) {
+      const text = inline ?? argv[++i];
+      const n = Number(text);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} wants a whole number >= 0, got ${text}`);
+      (o as unknown as Record<string, number>)[ints[flag]!] = n;
+    } else throw new Error(`unknown argument ${arg}\n${USAGE}`);
+  }
+  if (!o.skipClose && o.customers < 10) throw new Error('--customers must be at least 10 (the demo data needs its special customers)');
+  return o;
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const machine = machineLine();
+  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'month-close-bench-'));
+  // Run as root, PostgreSQL runs as the 'postgres' user, which must be able to reach its data dir.
+  fs.chmodSync(tmpDir, 0o755);
+  let services: EmbeddedServices | null = null;
+  let sampler: MemorySampler | null = null;
+  let cleaned = false;
+  const cleanup = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    sampler?.stop();
+    progress('Stopping the services and removing the temp dir …');
+    await services?.stop().catch((err) => progress(`stopping services: ${(err as Error).message}`));
+    fs.rmSync(tmpDir, { recursive: true, force: true });
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    progress(`${signal}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const result: {
+    options: Options;
+    machine: Record<string, unknown>;
+    startupSeconds?: number;
+    workflowBundleSeconds?: number;
+    idleMemory?: MemoryPeaks;
+    importUsage?: UsageBenchResult & { pgRssPeakMb: number; pgPssPeakMb: number };
+    snapshot?: SnapshotBenchResult;
+    demoData?: { customers: number; usageRows: number; seconds: number };
+    temporalClose?: TemporalCloseResult;
+    plainClose?: PlainCloseResult;
+    priceOfDurability?: { temporalSeconds: number; plainSeconds: number; ratio: number };
+  } = { options: opts, machine: machine.json };
+
+  try {
+    progress(`Bench in ${tmpDir}: starting PostgreSQL and the Temporal dev server …`);
+    const started = await timed(() => startEmbeddedServices({ dataDir: path.join(tmpDir, 'services'), withUi: false }));
+    services = started.value;
+    result.startupSeconds = round(started.ms / 1000, 1);
+    const pids = findServicePids(path.join(tmpDir, 'services'));
+    progress(`Services up in ${result.startupSeconds} s (Temporal pid ${pids.temporal ?? '?'}, postmaster pid ${pids.postmaster ?? '?'})`);
+    sampler = new MemorySampler(pids, 250).start();
+    await new Promise((r) => setTimeout(r, 500));
+    result.idleMemory = sampler.mark();
+    const config = loadConfig();
+
+    // 1. Usage import.
+    if (opts.importRows > 0) {
+      progress(`1. Usage import of ${opts.importRows.toLocaleString('en-US')} rows (writing the CSV first) …`);
+      const { db, drop } = await freshDatabase(services.endpoints.databaseUrl, 'bench_import');
+      try {
+        sampler.mark();
+        const r = await benchImportUsage(db, opts.importRows);
+        const mem = sampler.mark();
+        result.importUsage = { ...r, pgRssPeakMb: mem.pgRssSumMb, pgPssPeakMb: mem.pgPssSumMb };
+      } finally {
+        await drop();
+      }
+      const r = result.importUsage;
+      printTable(`1. Usage import (benchImportUsage): ${r.rows.toLocaleString('en-US')} rows, ${r.fileMb} MB CSV`, ['measure', 'value'], [
+        ['seconds', r.seconds],
+        ['rows/s', r.rowsPerSecond],
+        ['accepted / duplicates / rejected', `${r.accepted} / ${r.duplicates} / ${r.rejected}`],
+        ['peak RSS MB (baseline)', `${r.peakRssMb} (${r.baselineRssMb})`],
+        ['peak heap used MB', r.peakHeapUsedMb],
+        ['Node CPU s', r.nodeCpuSeconds],
+        ['PostgreSQL peak RSS sum / PSS sum MB', `${r.pgRssPeakMb} / ${r.pgPssPeakMb}`],
+      ]);
+    } else progress('1. Usage import: skipped (--import-rows 0)');
+
+    // 2. Snapshots.
+    if (opts.snapshotEvents === 0) progress('2. Snapshots: skipped (--snapshot-events 0)');
+    else {
+      progress('2. Snapshots …');
+      const { db, drop } = await freshDatabase(services.endpoints.databaseUrl, 'bench_snapshot', { min: 0, max: Math.max(10, opts.snapshotConcurrency + 2) });
+      try {
+        result.snapshot = await benchSnapshots(db, config, {
+          period: opts.period,
+          bigCustomerEvents: opts.snapshotEvents,
+          customers: opts.snapshotCustomers,
+          eventsPerCustomer: opts.snapshotEventsPerCustomer,
+          concurrency: opts.snapshotConcurrency,
+          runs: 5,
+        });
+      } finally {
+        await drop();
+      }
+    }
+
+    // 3 and 4. The close of a period, with and without Temporal.
+    if (!opts.skipClose) {
+      progress(`3. Generating demo data for ${opts.customers} customers (period ${opts.period}) …`);
+      const gen = await timed(() => writeDemoData(path.join(tmpDir, 'input'), { customers: opts.customers, period: opts.period }));
+      result.demoData = { customers: gen.value.expected.customers, usageRows: gen.value.expected.events, seconds: round(gen.ms / 1000, 1) };
+      progress(`  ${gen.value.expected.events.toLocaleString('en-US')} usage rows in ${result.demoData.seconds} s; bundling the workflows …`);
+      const bundled = await timed(() => bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }));
+      const workflowBundlePath = path.join(tmpDir, 'workflow-bundle.js');
+      fs.writeFileSync(workflowBundlePath, bundled.value.code);
+      result.workflowBundleSeconds = round(bundled.ms / 1000, 1);
+
+      const ctx: CloseBenchContext = {
+        endpoints: services.endpoints,
+        tmpDir,
+        baseConfig: config,
+        workflowBundlePath,
+        sampler,
+        pids,
+        period: opts.period,
+        files: gen.value,
+        concurrency: opts.concurrency,
+        activitySlots: opts.activitySlots,
+        dbPool: 50,
+        timeoutMs: opts.timeoutMin * 60_000,
+      };
+      if (!opts.skipTemporal) result.temporalClose = await benchTemporalClose(ctx);
+      if (!opts.skipPlain) result.plainClose = await benchPlainClose(ctx, Math.min(opts.plainSample, opts.customers));
+      if (result.temporalClose && result.plainClose) {
+        const t = result.temporalClose.seconds.total;
+        const p = result.plainClose.seconds;
+        result.priceOfDurability = { temporalSeconds: t, plainSeconds: p, ratio: round(t / p, 2) };
+        printTable('5. The price of durability', ['', 'seconds', 'customers/s'], [
+          ['Temporal: start -> all final + notified (incl. approve-all)', t, result.temporalClose.customersPerSecond],
+          ['plain loop, same activities, no Temporal', p, result.plainClose.customersPerSecond],
+          ['ratio Temporal / plain', result.priceOfDurability.ratio, null],
+        ]);
+      }
+    } else progress('3/4. Close: skipped (--skip-close)');
+
+    const machineAtEnd = machineLine();
+    result.machine = { ...machine.json, loadAvgAtStart: machine.json.loadAvg, loadAvgAtEnd: machineAtEnd.json.loadAvg };
+    console.log('');
+    console.log(machineAtEnd.text);
+    console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
+  } finally {
+    await cleanup();
+  }
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => process.stderr.write(`${message}\n`),
+  error: (message: string) => process.stderr.write(`${message}\n`),
+};
+
+main()
+  .then(() => {
+    // Everything is closed; should a library still hold a handle, do not hang.
+    setTimeout(() => process.exit(process.exitCode ?? 0), 3000).unref();
+  })
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+    setTimeout(() => process.exit(1), 3000).unref();
+  });

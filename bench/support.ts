@@ -1,0 +1,477 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createDb, migrate, type Db } from '../infra/db';
+
+// Small helpers shared by the bench sections: progress on stderr, tables on stdout,
+// statistics, throwaway databases on the bench's own PostgreSQL, and memory sampling of
+// this process, the Temporal dev server and the PostgreSQL processes.
+
+// ---------------------------------------------------------------- output
+
+const benchStart = Date.now();
+
+/** A progress line on stderr, stamped with the seconds since the bench started. */
+export function progress(line: string): void {
+  process.stderr.write(`[bench +${((Date.now() - benchStart) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
+}
+
+export type Cell = string | number | null;
+
+/** A plain text table on stdout; numbers right-aligned. */
+export function printTable(title: string, header: string[], rows: Cell[][]): void {
+  const text = rows.map((r) => r.map((c) => (c === null ? '-' : typeof c === 'number' ? fmt(c) : c)));
+  const widths = header.map((h, i) => Math.max(h.length, ...text.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[], numeric: boolean[]) =>
+    '  ' + cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  const numericCols = header.map((_, i) => rows.some((r) => typeof r[i] === 'number'));
+  console.log('');
+  console.log(title);
+  console.log(line(header, numericCols));
+  console.log('  ' + widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of text) console.log(line(r, numericCols));
+}
+
+/** A number for a table: integers with thin grouping, others with 3 significant decimals at most. */
+export function fmt(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (Number.isInteger(n)) return n.toLocaleString('en-US');
+  const abs = Math.abs(n);
+  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+export const round = (n: number, digits = 1): number => {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+};
+
+export const mb = (bytes: number): number => Math.round(bytes / 2 ** 20);
+
+export function machineLine(): { text: string; json: Record<string, unknown> } {
+  const cpus = os.cpus();
+  const json = {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    totalMemGb: round(os.totalmem() / 2 ** 30, 1),
+    node: process.version,
+    os: `${os.type()} ${os.release()}`,
+    loadAvg: os.loadavg().map((l) => round(l, 2)),
+  };
+  return {
+    text: `Machine: ${json.cpu}, ${json.cores} cores, ${json.totalMemGb} GB RAM, Node ${json.node}, ${json.os}; load average now ${json.loadAvg.join(' / ')} (1/5/15 min)`,
+    json,
+  };
+}
+
+// ---------------------------------------------------------------- timing and statistics
+
+export function now(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t = now();
+  const value = await fn();
+  return { ms: now() - t, value };
+}
+
+export interface Stats {
+  n: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  max: number;
+  min: number;
+}
+
+export function stats(values: number[]): Stats {
+  if (values.length === 0) return { n: 0, mean: NaN, p50: NaN, p95: NaN, max: NaN, min: NaN };
+  const s = [...values].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!;
+  return { n: s.length, mean: s.reduce((a, b) => a + b, 0) / s.length, p50: median(s), p95: q(0.95), max: s[s.length - 1]!, min: s[0]! };
+}
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Run `work` over `items` with at most `concurrency` at once; results in input order. */
+export async function promisePool<T, R>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= items.length) return;
+      results[i] = await work(items[i]!, i);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+/** A ticker that prints a progress line every `ms` until stopped. */
+export function ticker(ms: number, line: () => string | Promise<string | null> | null): { stop(): void } {
+  const t = setInterval(() => {
+    void Promise.resolve()
+      .then(line)
+      .then((l) => l && progress(l))
+      .catch(() => undefined);
+  }, ms);
+  return { stop: () => clearInterval(t) };
+}
+
+// ---------------------------------------------------------------- databases
+
+/** A fresh, migrated database on the bench's server (CREATE DATABASE, like test/support/database.ts). */
+export async function freshDatabase(serverUrl: string, name: string, pool = { min: 0, max: 10 }): Promise<{ db: Db; url: string; drop(): Promise<void> }> {
+  const adminUrl = serverUrl.replace(/\/[^/]+$/, '/postgres');
+  const admin = createDb(adminUrl, { min: 0, max: 1 });
+  try {
+    await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.raw(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.destroy();
+  }
+  const url = serverUrl.replace(/\/[^/]+$/, `/${name}`);
+  const db = createDb(url, pool);
+  await migrate(db);
+  return {
+    db,
+    url,
+    drop: async () => {
+      await db.destroy().catch(() => undefined);
+      const again = createDb(adminUrl, { min: 0, max: 1 });
+      await again.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+      await again.destroy();
+    },
+  };
+}
+
+// ---------------------------------------------------------------- memory
+
+function readStatusKb(pid: number, field: string): number {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0; // the process ended between listing and reading
+  }
+}
+
+function readPssKb(pid: number): number {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const m = /^Pss:\s+(\d+) kB/m.exec(text);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return fs
+      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    try {
+      return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  }
+}
+
+function cmdline(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
+function pgrep(pattern: string): number[] {
+  try {
+    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** The Temporal dev server and the PostgreSQL postmaster that run under `dataDir`. */
+export function findServicePids(dataDir: string): { temporal: number | null; postmaster: number | null } {
+  const temporal = pgrep('server start-dev').find((pid) => cmdline(pid).includes(dataDir)) ?? null;
+  let postmaster: number | null = null;
+  const pidFile = path.join(dataDir, 'pg', 'postmaster.pid');
+  if (fs.existsSync(pidFile)) postmaster = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]) || null;
+  if (postmaster === null) postmaster = pgrep('postgres').find((pid) => cmdline(pid).includes(path.join(dataDir, 'pg'))) ?? null;
+  return { temporal, postmaster };
+}
+
+export interface MemoryPeaks {
+  selfRssMb: number;
+  temporalRssMb: number;
+  /** Sum of VmRSS over the postmaster and all its children (counts shared buffers once per process). */
+  pgRssSumMb: number;
+  /** Sum of PSS (shared pages divided among the sharers): the honest total of PostgreSQL. */
+  pgPssSumMb: number;
+  pgProcessesMax: number;
+  samples: number;
+}
+
+/**
+ * Samples every `intervalMs`: this process's RSS (the worker runs in it), the Temporal dev
+ * server's RSS and the sum over the PostgreSQL processes. `mark()` starts a new window.
+ */
+export class MemorySampler {
+  private timer: NodeJS.Timeout | null = null;
+  private peaks: MemoryPeaks = MemorySampler.empty();
+
+  constructor(
+    private readonly pids: { temporal: number | null; postmaster: number | null },
+    private readonly intervalMs = 250,
+  ) {}
+
+  private static empty(): MemoryPeaks {
+    return { selfRssMb: 0, temporalRssMb: 0, pgRssSumMb: 0, pgPssSumMb: 0, pgProcessesMax: 0, samples: 0 };
+  }
+
+  start(): this {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), this.intervalMs);
+    this.timer.unref();
+    return this;
+  }
+
+  /** Peaks since the last mark, and start a new window. */
+  mark(): MemoryPeaks {
+    this.sample();
+    const p = this.peaks;
+    this.peaks = MemorySampler.empty();
+    return p;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  sample(): void {
+    const selfRss = process.memoryUsage().rss / 2 ** 20;
+    const temporalRss = this.pids.temporal ? readStatusKb(this.pids.temporal, 'VmRSS') / 1024 : 0;
+    let pgRss = 0;
+    let pgPss = 0;
+    let pgCount = 0;
+    if (this.pids.postmaster) {
+      for (const pid of [this.pids.postmaster, ...childrenOf(this.pids.postmaster)]) {
+        pgRss += readStatusKb(pid, 'VmRSS') / 1024;
+        pgPss += readPssKb(pid) / 1024;
+        pgCount += 1;
+      }
+    }
+    const p = this.peaks;
+    p.selfRssMb = Math.max(p.selfRssMb, Math.round(selfRss));
+    p.temporalRssMb = Math.max(p.temporalRssMb, Math.round(temporalRss));
+    p.pgRssSumMb = Math.max(p.pgRssSumMb, Math.round(pgRss));
+    p.pgPssSumMb = Math.max(p.pgPssSumMb, Math.round(pgPss));
+    p.pgProcessesMax = Math.max(p.pgProcessesMax, pgCount);
+    p.samples += 1;
+  }
+}
+
+export function memoryRows(label: string, p: MemoryPeaks): Cell[][] {
+  return [
+    [label, 'bench process RSS (worker in-process)', p.selfRssMb],
+    [label, 'Temporal dev server RSS', p.temporalRssMb],
+    [label, `PostgreSQL RSS, sum of ${p.pgProcessesMax} processes`, p.pgRssSumMb],
+    [label, 'PostgreSQL PSS, sum (shared counted once)', p.pgPssSumMb],
+  ];
+}
+
+// ---------------------------------------------------------------- CPU
+
+let clockTicks = 100;
+try {
+  clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+} catch {
+  // 100 on every Linux we know
+}
+
+/** utime+stime (and, with `children`, the reaped children's cutime+cstime) of a process, in seconds. */
+function procCpuSeconds(pid: number, children = false): number {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0);
+    return ticks / clockTicks;
+  } catch {
+    return 0;
+  }
+}
+
+export interface CpuSnapshot {
+  atMs: number;
+  self: number;
+  temporal: number;
+  pg: number;
+  /** Busy CPU seconds of the whole machine (/proc/stat), to see what other processes took. */
+  machine: number;
+}
+
+function machineBusySeconds(): number {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already in user)
+    const busy = f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + (f[7] ?? 0);
+    return busy / clockTicks;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU seconds used so far by this process, the Temporal server and PostgreSQL (the postmaster,
+ * its live backends, and the backends that already ended, which the kernel adds to the
+ * postmaster's children time). Differences of two snapshots give a phase's CPU.
+ */
+export function cpuSnapshot(pids: { temporal: number | null; postmaster: number | null }): CpuSnapshot {
+  const u = process.cpuUsage();
+  let pg = 0;
+  if (pids.postmaster) {
+    pg += procCpuSeconds(pids.postmaster, true);
+    for (const c of childrenOf(pids.postmaster)) pg += procCpuSeconds(c);
+  }
+  return { atMs: Date.now(), self: (u.user + u.system) / 1e6, temporal: pids.temporal ? procCpuSeconds(pids.temporal) : 0, pg, machine: machineBusySeconds() };
+}
+
+export interface CpuUse {
+  wallSeconds: number;
+  selfSeconds: number;
+  temporalSeconds: number;
+  pgSeconds: number;
+  /** All three together, in cores kept busy on average. */
+  coresBusy: number;
+  /** CPU seconds the rest of the machine used meanwhile (other processes): a busy neighbour skews the figures. */
+  otherSeconds: number;
+}
+
+export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): CpuUse {
+  const wall = (b.atMs - a.atMs) / 1000;
+  const self = b.self - a.self;
+  const temporal = b.temporal - a.temporal;
+  const pg = b.pg - a.pg;
+  return { wallSeconds: round(wall, 1), selfSeconds: round(self, 1), temporalSeconds: round(temporal, 1), pgSeconds: round(pg, 1), coresBusy: round((self + temporal + pg) / Math.max(wall, 1e-9), 2), otherSeconds: round(Math.max(0, b.machine - a.machine - self - temporal - pg), 1) };
+}
+
+// ---------------------------------------------------------------- event loop and database waits
+
+export interface LoopDelay {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** Event-loop delay of this process (the worker runs in it): how long a ready callback waits. */
+export function loopDelayMonitor(): { stop(): LoopDelay } {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  return {
+    stop: () => {
+      h.disable();
+      const ms = (ns: number) => round(ns / 1e6, 1);
+      return { p50Ms: ms(h.percentile(50)), p99Ms: ms(h.percentile(99)), maxMs: ms(h.max) };
+    },
+  };
+}
+
+export interface DbWaits {
+  samples: number;
+  /** Sessions of the database waiting for a lock: mean and max over the samples. */
+  lockWaitersMean: number;
+  lockWaitersMax: number;
+  /** Of those, waiting for the invoice number counter row (finaliseInvoice). */
+  counterWaitersMean: number;
+  counterWaitersMax: number;
+  /** Sessions inside a transaction but idle: the client (Node) has not sent the next statement yet. */
+  idleInTransactionMean: number;
+  idleInTransactionMax: number;
+  activeMean: number;
+}
+
+/** Samples pg_stat_activity of one database every `intervalMs` on a connection of its own. */
+export function dbWaitSampler(url: string, intervalMs = 500): { stop(): Promise<DbWaits> } {
+  const probe = createDb(url, { min: 1, max: 1 });
+  const acc = { samples: 0, lock: 0, lockMax: 0, counter: 0, counterMax: 0, idle: 0, idleMax: 0, active: 0 };
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    probe
+      .raw(
+        `SELECT count(*) FILTER (WHERE wait_event_type = 'Lock')::int AS lock,
+                count(*) FILTER (WHERE wait_event_type = 'Lock' AND query ILIKE '%invoice_number_series%')::int AS counter,
+                count(*) FILTER (WHERE state LIKE 'idle in transaction%')::int AS idle,
+                count(*) FILTER (WHERE state = 'active')::int AS active
+           FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+      )
+      .then((r: { rows: { lock: number; counter: number; idle: number; active: number }[] }) => {
+        const s = r.rows[0]!;
+        acc.samples += 1;
+        acc.lock += s.lock;
+        acc.lockMax = Math.max(acc.lockMax, s.lock);
+        acc.counter += s.counter;
+        acc.counterMax = Math.max(acc.counterMax, s.counter);
+        acc.idle += s.idle;
+        acc.idleMax = Math.max(acc.idleMax, s.idle);
+        acc.active += s.active;
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        busy = false;
+      });
+  }, intervalMs);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await probe.destroy();
+      const n = Math.max(1, acc.samples);
+      return {
+        samples: acc.samples,
+        lockWaitersMean: round(acc.lock / n, 1),
+        lockWaitersMax: acc.lockMax,
+        counterWaitersMean: round(acc.counter / n, 1),
+        counterWaitersMax: acc.counterMax,
+        idleInTransactionMean: round(acc.idle / n, 1),
+        idleInTransactionMax: acc.idleMax,
+        activeMean: round(acc.active / n, 1),
+      };
+    },
+  };
+}
+
+/** A counting semaphore: at most `n` holders at once (the plain loop's "activity slots"). */
+export class Semaphore {
+  private waiting: (() => void)[] = [];
+  constructor(private free: number) {}
+  async use<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free -= 1;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free += 1;
+    }
+  }
+}
