@@ -835,6 +835,7 @@ async function scanHistories(client: Client, period: string) {
   let workflowTaskTimeouts = 0;
   let workflowTaskFailures = 0;
   const samples: string[] = [];
+  const wftFailureSamples: string[] = [];
   let next = 0;
   const readNext = async (): Promise<void> => {
     while (next < executions.length) {
@@ -861,6 +862,9 @@ async function scanHistories(client: Client, period: string) {
           wftTimeouts.set(t, (wftTimeouts.get(t) ?? 0) + 1);
         } else if (ev.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) {
           workflowTaskFailures += 1;
+          const f = ev.workflowTaskFailedEventAttributes;
+          const cause = temporal.api.enums.v1.WorkflowTaskFailedCause[f?.cause ?? 0] ?? '?';
+          if (wftFailureSamples.length < 5) wftFailureSamples.push(`${e.workflowId}: workflow task failed, ${cause}${f?.failure?.message ? ` (${f.failure.message.slice(0, 120)})` : ''}`);
         }
       }
     }
@@ -874,7 +878,7 @@ async function scanHistories(client: Client, period: string) {
     workflowTaskTimeouts,
     workflowTaskTimeoutsByType: sorted(wftTimeouts),
     workflowTaskFailures,
-    samples,
+    samples: [...samples, ...wftFailureSamples],
   };
 }
 

@@ -135,6 +135,7 @@ describe('the close survives failures', () => {
     await waitFor(async () => (await db('invoices').whereIn('customer_id', ids)).length >= 1, 30_000, 'first invoice');
     first.child.kill('SIGKILL');
     await first.exited;
+    expect(() => process.kill(first.child.pid!, 0)).toThrow(); // the worker process itself is gone
     const issuedAtKill = (await db('invoices').whereIn('customer_id', ids)).length;
     expect(issuedAtKill).toBeLessThan(ids.length);
 

@@ -16,7 +16,8 @@ async function main(): Promise<void> {
     smtp: { host: '127.0.0.1', port: s.smtpPort, secure: false, from: 'faktura@nordiskrapportering.se', timeoutMs: 5000 },
     workflowBundlePath: s.workflowBundlePath,
   });
-  process.stdout.write('worker-ready\n');
+  // The pid proves the test holds the worker itself, not a wrapper around it.
+  process.stdout.write(`worker-ready ${process.pid}\n`);
   await worker.done;
   await db.destroy();
 }
