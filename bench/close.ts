@@ -21,21 +21,23 @@ import {
   dbWaitSampler,
   freshDatabase,
   loopDelayMonitor,
-  Semaphore,
   MemorySampler,
   now,
   printTable,
   progress,
   promisePool,
   round,
+  Semaphore,
   stats,
   ticker,
   timed,
+  tracePool,
   type Cell,
   type CpuUse,
   type DbWaits,
   type LoopDelay,
   type MemoryPeaks,
+  type PoolTrace,
   type Stats,
 } from './support';
 
@@ -272,6 +274,11 @@ function startDiagnostics(url: string): { stop(): Promise<Diagnostics> } {
   return { stop: async () => ({ loop: loop.stop(), db: await waits.stop() }) };
 }
 
+function printPool(p: PoolTrace): void {
+  console.log(`  pool integrity: ${p.sharedConnectionQueries === 0 ? 'every connection served one transaction at a time' : `${p.sharedConnectionQueries} queries ran on a connection owned by another transaction`}`);
+  for (const e of p.examples) console.log(`    e.g. ${e}`);
+}
+
 function printOutcome(o: Outcome): void {
   const closes = Object.entries(o.closes).map(([k, v]) => `${k} ${v}`).join(', ');
   const deliveries = Object.entries(o.deliveries).map(([k, v]) => `${k} ${v}`).join(', ');
@@ -291,6 +298,7 @@ export interface TemporalCloseResult {
   approved: number;
   monthly: { runs: number; peakInFlight: number; meanInFlightWhileStarting: number; inFlightSamples: number };
   diagnostics: { drafts: Diagnostics; approveAndFinish: Diagnostics };
+  pool: PoolTrace;
   stages: StageReport;
   memory: MemoryPeaks;
   cpu: { drafts: CpuUse; approveAndFinish: CpuUse; total: CpuUse };
@@ -323,6 +331,7 @@ export async function benchTemporalClose(ctx: CloseBenchContext): Promise<Tempor
     const n = ctx.files.expected.customers;
     ctx.sampler.mark();
     const cpu0 = cpuSnapshot(ctx.pids);
+    const poolTrace = tracePool(db);
     let diag = startDiagnostics(loaded.url);
     const t0 = Date.now();
     const { handle } = await startMonthlyClose(client, closeSettings(config), ctx.period);
@@ -376,6 +385,7 @@ export async function benchTemporalClose(ctx: CloseBenchContext): Promise<Tempor
     const tDone = Date.now();
     const cpu2 = cpuSnapshot(ctx.pids);
     const diagFinish = await diag.stop();
+    const pool = poolTrace.stop();
     const memory = ctx.sampler.mark();
     progress(`Close via Temporal: settled after ${round((tDone - t0) / 1000, 1)} s`);
 
@@ -399,6 +409,7 @@ export async function benchTemporalClose(ctx: CloseBenchContext): Promise<Tempor
         inFlightSamples: inFlight.length,
       },
       diagnostics: { drafts: diagDrafts, approveAndFinish: diagFinish },
+      pool,
       stages,
       memory,
       cpu: { drafts: cpuBetween(cpu0, cpu1), approveAndFinish: cpuBetween(cpu1, cpu2), total: cpuBetween(cpu0, cpu2) },
@@ -407,7 +418,7 @@ export async function benchTemporalClose(ctx: CloseBenchContext): Promise<Tempor
     printTable(`3. End-to-end close via Temporal: ${n.toLocaleString('en-US')} customers, period ${ctx.period} (maxConcurrentCloses ${ctx.concurrency}, ${ctx.activitySlots} activity slots)`, ['measure', 'value'], [
       ['import prices / customers / usage s', `${result.importSeconds.prices} / ${result.importSeconds.customers} / ${result.importSeconds.usage}`],
       ['start -> every customer at rest (drafts) s', result.seconds.toAllAtRest],
-      [`approve-all (${approved} updates, one at a time) s`, result.seconds.approveAll],
+      [`approve-all: ${approved} updates via approveAllWaiting s`, result.seconds.approveAll],
       ['approvals/s', result.approvalsPerSecond],
       ['approve-all start -> all final + notified s', result.seconds.approveToSettled],
       ['start -> all final + notified s', result.seconds.total],
@@ -419,6 +430,7 @@ export async function benchTemporalClose(ctx: CloseBenchContext): Promise<Tempor
       ],
     ]);
     printOutcome(result.outcome);
+    printPool(result.pool);
     printStages('3b. Stage durations via Temporal (from close_run_events, approvals, notification_deliveries)', stages);
     printCpu('3c. CPU via Temporal', [
       ['drafts (start -> all at rest)', result.cpu.drafts],
@@ -453,6 +465,7 @@ export interface PlainCloseResult {
   retryReasons: Record<string, number>;
   failReasons: Record<string, number>;
   diagnostics: Diagnostics;
+  pool: PoolTrace;
   activities: Record<string, { calls: number; meanMs: number; p50Ms: number; p95Ms: number; totalSeconds: number }>;
   sequentialSample: { customers: number; seconds: number; customersPerSecond: number; activities: Record<string, { calls: number; meanMs: number; p50Ms: number; p95Ms: number }> };
   stages: StageReport;
@@ -611,6 +624,7 @@ export async function benchPlainClose(ctx: CloseBenchContext, sampleCustomers: n
     progress(`Plain loop: closing ${ids.length} customers, ${ctx.concurrency} at a time, ${ctx.activitySlots} activity calls at once, no Temporal …`);
     ctx.sampler.mark();
     const diag = startDiagnostics(loaded.url);
+    const poolTrace = tracePool(db);
     const cpu0 = cpuSnapshot(ctx.pids);
     const t0 = Date.now();
     const tick = ticker(3000, () => `  plain: ${done}/${ids.length} customers closed (${round((Date.now() - t0) / 1000, 0)} s)`);
@@ -621,6 +635,7 @@ export async function benchPlainClose(ctx: CloseBenchContext, sampleCustomers: n
     const tDone = Date.now();
     const cpu = cpuBetween(cpu0, cpuSnapshot(ctx.pids));
     const diagnostics = await diag.stop();
+    const pool = poolTrace.stop();
     const memory = ctx.sampler.mark();
     const seconds = (tDone - t0) / 1000;
     progress(`Plain loop: done in ${round(seconds, 1)} s`);
@@ -634,6 +649,7 @@ export async function benchPlainClose(ctx: CloseBenchContext, sampleCustomers: n
       retryReasons: Object.fromEntries(counters.retryReasons),
       failReasons: Object.fromEntries(counters.failReasons),
       diagnostics,
+      pool,
       activities: activityTable(timings),
       sequentialSample,
       stages: await stageReport(db, ctx.period, t0),
@@ -654,6 +670,7 @@ export async function benchPlainClose(ctx: CloseBenchContext, sampleCustomers: n
       ],
     );
     printOutcome(result.outcome);
+    printPool(result.pool);
     for (const [k, v] of Object.entries(result.failReasons)) console.log(`  failed close x${v}: ${k}`);
     for (const [k, v] of Object.entries(result.retryReasons)) console.log(`  retried call x${v}: ${k}`);
     printTable(

@@ -475,3 +475,63 @@ export class Semaphore {
     }
   }
 }
+
+// ---------------------------------------------------------------- pool integrity
+
+export interface PoolTrace {
+  /** Queries that ran on a connection while another transaction (or none) owned it. */
+  sharedConnectionQueries: number;
+  examples: string[];
+}
+
+/**
+ * Watches knex's query events: each pooled connection must run one transaction at a time and
+ * nothing else meanwhile. A query arriving on a connection whose open transaction belongs to
+ * someone else means the pool handed one connection to two callers.
+ */
+export function tracePool(db: Db): { stop(): PoolTrace } {
+  const openTx = new Map<string, string>(); // connection uid -> transaction id with an open BEGIN
+  const trace: PoolTrace = { sharedConnectionQueries: 0, examples: [] };
+  const history = new Map<string, string[]>(); // connection uid -> its last events
+  const t0 = Date.now();
+  const remember = (uid: string, line: string) => {
+    const h = history.get(uid) ?? [];
+    h.push(`+${Date.now() - t0} ms ${line}`);
+    if (h.length > 14) h.shift();
+    history.set(uid, h);
+  };
+  const onError = (err: Error, q: { __knexUid?: string; __knexTxId?: string; sql?: string }) => {
+    if (q?.__knexUid) remember(q.__knexUid, `ERROR ${q.__knexTxId ?? '-'} '${(q.sql ?? '').slice(0, 50)}': ${String(err?.message ?? err).slice(-90)}`);
+  };
+  const onResponse = (_r: unknown, q: { __knexUid?: string; __knexTxId?: string; sql?: string }) => {
+    if (q?.__knexUid) remember(q.__knexUid, `done  ${q.__knexTxId ?? '-'} '${(q.sql ?? '').slice(0, 50)}'`);
+  };
+  const onQuery = (q: { __knexUid?: string; __knexTxId?: string; sql?: string }) => {
+    const uid = q.__knexUid;
+    if (!uid) return;
+    const sql = (q.sql ?? '').trim();
+    remember(uid, `send  ${q.__knexTxId ?? '-'} '${sql.slice(0, 50)}'`);
+    const owner = openTx.get(uid);
+    if (owner !== undefined && owner !== (q.__knexTxId ?? '(none)')) {
+      trace.sharedConnectionQueries += 1;
+      if (trace.sharedConnectionQueries === 1) {
+        progress(`  POOL: query on a connection owned by another transaction: ${uid} '${sql.slice(0, 80)}' from ${q.__knexTxId ?? 'outside any transaction'} while ${owner} is open`);
+        for (const line of history.get(uid) ?? []) progress(`    ${uid} ${line}`);
+      }
+      if (trace.examples.length < 5) trace.examples.push(`${uid}: '${sql.slice(0, 60)}' from ${q.__knexTxId ?? 'outside any transaction'} while ${owner} is open`);
+    }
+    if (/^BEGIN/i.test(sql) && q.__knexTxId) openTx.set(uid, q.__knexTxId);
+    else if (/^(COMMIT|ROLLBACK)/i.test(sql) && owner === q.__knexTxId) openTx.delete(uid);
+  };
+  db.on('query', onQuery);
+  db.on('query-error', onError);
+  db.on('query-response', onResponse);
+  return {
+    stop: () => {
+      db.removeListener('query', onQuery);
+      db.removeListener('query-error', onError);
+      db.removeListener('query-response', onResponse);
+      return trace;
+    },
+  };
+}
