@@ -1,4 +1,4 @@
-import { parsePeriod, RatingError } from '../billing';
+import { CoverageMismatch, parsePeriod, RatingError } from '../billing';
 import type { RatedInvoice, UsageSnapshot } from '../billing/types';
 import { masterDataProblems } from '../store/customers';
 import { rateCustomer, UnknownCustomer } from '../store/rating';
@@ -28,6 +28,9 @@ export function draftActivities({ db }: ActivityDeps) {
         rated = await rateCustomer(db, input.customerId, period, snapshot);
       } catch (err) {
         if (err instanceof UnknownCustomer) throw needsDataFix(BAD_MASTER_DATA, err.message);
+        if (err instanceof CoverageMismatch) {
+          throw needsDataFix(BAD_MASTER_DATA, `${err.message}. Run it again: 'month-close close rerun --period ${input.period} --customer ${input.customerId}'`);
+        }
         if (err instanceof RatingError) {
           throw needsDataFix(MISSING_PRICE, `${err.message}. Add the price with 'month-close prices import FILE', then 'month-close close rerun --period ${input.period} --customer ${input.customerId}'`);
         }

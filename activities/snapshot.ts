@@ -1,5 +1,5 @@
 import { parsePeriod, snapshotHash } from '../billing';
-import { foldUsage } from '../store/usage';
+import { foldBilledUsage } from '../store/rating';
 import type { ActivityDeps } from './deps';
 
 export interface SnapshotRef {
@@ -11,9 +11,9 @@ export interface SnapshotRef {
 
 export function snapshotActivities({ db }: ActivityDeps) {
   return {
-    /** Fold the period's usage and store it; the same events give the same snapshot row. */
+    /** Fold the period's billed usage and store it; the same events and dates give the same snapshot row. */
     async snapshotUsage(input: { customerId: string; period: string }): Promise<SnapshotRef> {
-      const { snapshot, contradictions, eventCount, maxSeq } = await foldUsage(db, input.customerId, parsePeriod(input.period));
+      const { snapshot, contradictions, eventCount, maxSeq } = await foldBilledUsage(db, input.customerId, parsePeriod(input.period));
       const contentHash = snapshotHash(snapshot);
 
       return db.transaction(async (trx) => {

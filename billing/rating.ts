@@ -25,6 +25,14 @@ export class RatingError extends Error {
   }
 }
 
+/** The snapshot counted other days than the customer's terms bill: take a new snapshot. */
+export class CoverageMismatch extends RatingError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CoverageMismatch';
+  }
+}
+
 /** Companies included when the price list does not say (billing-rules.md: default 1). */
 export const DEFAULT_INCLUDED_COMPANIES = 1;
 
@@ -97,6 +105,16 @@ export function billingCoverage(
   return { kind: 'partial', fromDay: from, billedDays: days };
 }
 
+/**
+ * The day from which usage is counted for the bill, when billing starts inside the period
+ * (billing-rules.md, clarified 2026-12); null when the whole period counts or none of it.
+ * The usage fold takes this, so that what was active only in prepaid days is not billed.
+ */
+export function countingStart(terms: CustomerTerms, period: Period): string | null {
+  const days = billingCoverage(terms, period);
+  return days.kind === 'partial' ? days.fromDay : null;
+}
+
 // Tie-break between equally priced roles: the higher role wins.
 const ROLE_RANK: Record<Role, number> = { superuser: 0, portal_user: 1, archive_user: 2 };
 
@@ -115,6 +133,14 @@ export function rate(
 
   const days = billingCoverage(terms, period);
   if (days.kind === 'none') return { kind: 'nothing_to_bill', reason: days.reason };
+  // The snapshot must have counted exactly the billed days, or prepaid days would be billed.
+  const expectedFrom = days.kind === 'partial' ? days.fromDay : null;
+  if ((snapshot.countedFrom ?? null) !== expectedFrom) {
+    throw new CoverageMismatch(
+      `usage of customer ${terms.customerId} for ${period.id} was counted from ${snapshot.countedFrom ?? period.firstDay}, ` +
+        `but billing starts ${expectedFrom ?? period.firstDay}: the customer's dates changed while the close ran`,
+    );
+  }
 
   // Only articles the customer actually uses need a price.
   const priceOf = (article: Article): PriceItem => {

@@ -3,7 +3,7 @@
 // customer's whole history can be folded inside a workflow.
 
 import { sha256Hex } from './hash';
-import type { Period } from './period';
+import { stockholmMidnightMs, type Period } from './period';
 import {
   ACTIONS,
   MODULES,
@@ -57,10 +57,24 @@ export class SnapshotBuilder {
   private windowMs = Number.NaN;
   private readonly windowIds = new Set<string>();
 
+  /** Start of the counted part of the period: its first instant, or 00:00 of `countedFrom`. */
+  private readonly countFromMs: number;
+
+  /**
+   * `countedFrom` (YYYY-MM-DD inside the period) counts only activity from that day on: the
+   * billed part of a month that starts after a prepaid quarter (billing-rules.md, clarified
+   * 2026-12). Contradictions are still judged on every event, since state carries over.
+   */
   constructor(
     readonly customerId: string,
     readonly period: Period,
-  ) {}
+    readonly countedFrom: string | null = null,
+  ) {
+    if (countedFrom !== null && (countedFrom <= period.firstDay || countedFrom > period.lastDay)) {
+      throw new SnapshotOrderError(`countedFrom ${countedFrom} must be a day after the first of ${period.id} and inside it`);
+    }
+    this.countFromMs = countedFrom === null ? period.startMs : stockholmMidnightMs(countedFrom);
+  }
 
   add(event: UsageEvent): void {
     if (!Number.isFinite(event.occurredAtMs)) {
@@ -138,9 +152,9 @@ export class SnapshotBuilder {
     if (state.role !== null && this.overlapsPeriod(state.roleSince, at)) state.roles.add(state.role);
   }
 
-  /** [from, to) overlaps the period with positive length. */
+  /** [from, to) overlaps the counted part of the period with positive length. */
   private overlapsPeriod(from: number, to: number): boolean {
-    return Math.max(from, this.period.startMs) < Math.min(to, this.period.endMs);
+    return Math.max(from, this.countFromMs) < Math.min(to, this.period.endMs);
   }
 
   /** The snapshot so far. Does not change the builder; open intervals count (they began before the end). */
@@ -163,6 +177,7 @@ export class SnapshotBuilder {
         modules: ids(this.entities.module) as Module[],
         users,
         companies: ids(this.entities.company),
+        ...(this.countedFrom === null ? {} : { countedFrom: this.countedFrom }),
       },
       contradictions: this.contradictions.slice(),
     };
@@ -193,8 +208,9 @@ export function buildSnapshot(
   customerId: string,
   period: Period,
   events: Iterable<UsageEvent>,
+  countedFrom: string | null = null,
 ): { snapshot: UsageSnapshot; contradictions: EventContradiction[] } {
-  const b = new SnapshotBuilder(customerId, period);
+  const b = new SnapshotBuilder(customerId, period, countedFrom);
   for (const e of events) b.add(e);
   return b.result();
 }
@@ -213,6 +229,8 @@ export function snapshotHash(s: UsageSnapshot): string {
       .map((u) => [u.userId, [...u.roles].sort()] as const)
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
     [...s.companies].sort(),
+    // Only when set, so that whole-month snapshots keep the hashes they always had.
+    ...(s.countedFrom === undefined ? [] : [s.countedFrom]),
   ]);
   return sha256Hex(canonical);
 }

@@ -40,6 +40,11 @@ export interface UsageSnapshot {
   modules: Module[]; // sorted
   users: { userId: string; roles: Role[] }[]; // sorted by userId; roles held while active in the period, sorted
   companies: string[]; // sorted
+  /**
+   * Set when billing starts inside the period (after a prepaid quarter or at go-live): the
+   * Stockholm date from which activity was counted. Absent: the whole period counted.
+   */
+  countedFrom?: string;
 }
 
 /** One article's price, effective from `validFrom` (YYYY-MM-DD, Stockholm date). */

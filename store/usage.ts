@@ -11,11 +11,11 @@ export interface FoldedUsage {
 
 /**
  * Fold a customer's events up to the period's end, in occurred_at order (arrival order breaks
- * ties), into what was active during the period. Rows are streamed, so memory grows with the
+ * ties), into what was active during the period (from `countedFrom` when billing starts mid-month). Rows are streamed, so memory grows with the
  * number of entities, not events. The draft and the preview both come through here.
  */
-export async function foldUsage(db: Db, customerId: string, period: Period): Promise<FoldedUsage> {
-  const builder = new SnapshotBuilder(customerId, period);
+export async function foldUsage(db: Db, customerId: string, period: Period, countedFrom: string | null = null): Promise<FoldedUsage> {
+  const builder = new SnapshotBuilder(customerId, period, countedFrom);
   let eventCount = 0;
   let maxSeq = 0;
   // A server-side cursor in a transaction of its own, fetched 5,000 rows at a time. Not knex's

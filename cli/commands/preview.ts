@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { formatSek, parsePeriod } from '../../billing';
-import { foldUsage } from '../../store/usage';
-import { rateCustomer, UnknownCustomer } from '../../store/rating';
+import { foldBilledUsage, rateCustomer, UnknownCustomer } from '../../store/rating';
 import { command, openServices, output, periodOption, table, UsageError } from '../runtime';
 
 export function registerPreviewCommand(program: Command): void {
@@ -16,7 +15,7 @@ export function registerPreviewCommand(program: Command): void {
         const period = parsePeriod(periodOption(opts.period, Date.now()));
         const services = await openServices();
         try {
-          const usage = await foldUsage(services.db, opts.customer, period);
+          const usage = await foldBilledUsage(services.db, opts.customer, period);
           const { outcome } = await rateCustomer(services.db, opts.customer, period, usage.snapshot).catch((err) => {
             if (err instanceof UnknownCustomer) throw new UsageError(`--customer: ${err.message}`);
             throw err;

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ARTICLE_INFO } from '../../billing/articles';
 import { parsePeriod } from '../../billing/period';
-import { billingCoverage, missingPrices, rate, RatingError, selectPriceList } from '../../billing/rating';
-import type { CustomerTerms, PriceList, RatedInvoice, RatingOutcome, UsageSnapshot } from '../../billing/types';
-import { CUSTOMER, examplePriceList, priceItem } from './fixtures';
+import { billingCoverage, countingStart, CoverageMismatch, missingPrices, rate as rateSnapshot, RatingError, selectPriceList } from '../../billing/rating';
+import { buildSnapshot, compareEvents } from '../../billing/snapshot';
+import type { CustomerTerms, PriceList, RatedInvoice, RatingOutcome, UsageEvent, UsageSnapshot } from '../../billing/types';
+import type { Period } from '../../billing/period';
+import { CUSTOMER, ev, examplePriceList, priceItem } from './fixtures';
 
 const NOV = parsePeriod('2024-11');
 
@@ -24,6 +26,15 @@ const EXAMPLE = snapshot({
   ],
   companies: ['k1', 'k2', 'k3'],
 });
+
+/**
+ * Rates a snapshot counted as production counts it: from the day billing starts when that is
+ * inside the period (the fold in store/rating.ts does the same through countingStart).
+ */
+function rate(s: UsageSnapshot, prices: Partial<PriceList>, terms: CustomerTerms, period: Period): RatingOutcome {
+  const from = countingStart(terms, period);
+  return rateSnapshot(from === null ? s : { ...s, countedFrom: from }, prices, terms, period);
+}
 
 function invoiceOf(outcome: RatingOutcome): RatedInvoice {
   if (outcome.kind !== 'invoice') throw new Error(`expected an invoice, got: ${outcome.reason}`);
@@ -386,5 +397,59 @@ describe('selectPriceList', () => {
     expect(() => selectPriceList([...items, priceItem('smart', 1, '2024-11-01')], parsePeriod('2024-12'))).toThrow(/two prices for smart valid from 2024-11-01/);
     expect(() => selectPriceList([priceItem('smart', 1, '2024-11')], NOV)).toThrow(/validFrom/);
     expect(() => selectPriceList([{ ...priceItem('smart', 1), article: 'gold' as never }], NOV)).toThrow(/unknown article 'gold'/);
+  });
+});
+
+describe('rate: only the billed days count after a prepaid quarter (clarified 2026-12)', () => {
+  const JAN = parsePeriod('2025-01');
+  const PREPAID = { ...TERMS, monthlyBillingFrom: '2024-01-01', prepaidThrough: '2025-01-15' };
+  const fold = (events: UsageEvent[], from: string | null) => buildSnapshot(CUSTOMER, JAN, [...events].sort(compareEvents), from).snapshot;
+
+  it('a superuser who left during the prepaid days is not billed (the issue #8 case)', () => {
+    const events = [
+      ev('2024-12-01', 'module', 'smart', 'activated'),
+      ev('2024-12-01', 'user', 's1', 'activated', 'superuser'),
+      ev('2025-01-10', 'user', 's1', 'deactivated'),
+      ev('2024-12-01', 'user', 'p1', 'activated', 'portal_user'),
+    ];
+    const from = countingStart(PREPAID, JAN);
+    expect(from).toBe('2025-01-16');
+    const inv = invoiceOf(rateSnapshot(fold(events, from), examplePriceList(), PREPAID, JAN));
+    expect(inv.lines.map((l) => [l.article, l.quantity, l.proRata])).toEqual([
+      ['smart', 1, { billedDays: 16, daysInMonth: 31 }],
+      ['portal_user', 1, { billedDays: 16, daysInMonth: 31 }],
+    ]);
+  });
+
+  it('counts what was active on the first billed day from 00:00, and a role held only in prepaid days does not price the user', () => {
+    const events = [
+      ev('2025-01-02', 'user', 'u1', 'activated', 'superuser'),
+      ev('2025-01-16', 'user', 'u1', 'role_changed', 'archive_user'), // exactly at 00:00 of the first billed day
+      ev('2025-01-15T23:59', 'company', 'k1', 'activated'),
+      ev('2025-01-16', 'company', 'k2', 'activated'),
+      ev('2025-01-05', 'company', 'k3', 'activated'),
+      ev('2025-01-16', 'company', 'k3', 'deactivated'), // left exactly when billing starts: not billed
+    ];
+    const inv = invoiceOf(rateSnapshot(fold(events, '2025-01-16'), examplePriceList(), PREPAID, JAN));
+    expect(inv.lines.map((l) => [l.article, l.quantity])).toEqual([
+      ['extra_company', 1], // k1 and k2, one included
+      ['archive_user', 1],
+    ]);
+  });
+
+  it('refuses a snapshot that counted other days than the terms bill, rather than bill prepaid days', () => {
+    const whole = snapshot({ modules: ['smart'] }, '2025-01');
+    expect(() => rateSnapshot(whole, examplePriceList(), PREPAID, JAN)).toThrow(CoverageMismatch);
+    expect(() => rateSnapshot({ ...whole, countedFrom: '2025-01-16' }, examplePriceList(), TERMS, JAN)).toThrow(
+      /counted from 2025-01-16, but billing starts 2025-01-01/,
+    );
+    expect(() => rateSnapshot({ ...whole, countedFrom: '2025-01-10' }, examplePriceList(), PREPAID, JAN)).toThrow(CoverageMismatch);
+  });
+
+  it('go-live mid-month counts from go-live the same way', () => {
+    const terms = { ...TERMS, monthlyBillingFrom: '2025-01-20' };
+    expect(countingStart(terms, JAN)).toBe('2025-01-20');
+    expect(countingStart({ ...TERMS, prepaidThrough: '2024-12-31' }, JAN)).toBeNull();
+    expect(countingStart({ ...TERMS, prepaidThrough: '2025-01-31' }, JAN)).toBeNull(); // nothing billed at all
   });
 });

@@ -4,7 +4,7 @@
 // every segment for overlap with the period. Quadratic-ish and memory-hungry on
 // purpose; it is meant to be obviously right, not fast.
 
-import type { Period } from '../../billing/period';
+import { stockholmMidnightMs, type Period } from '../../billing/period';
 import type { EventContradiction, UsageEvent, UsageSnapshot } from '../../billing/types';
 
 interface Segment {
@@ -43,7 +43,9 @@ export function referenceSnapshot(
   customerId: string,
   period: Period,
   eventsInAnyOrder: UsageEvent[],
+  countedFrom: string | null = null,
 ): { snapshot: UsageSnapshot; contradictions: EventContradiction[] } {
+  const countFromMs = countedFrom === null ? period.startMs : stockholmMidnightMs(countedFrom);
   // 1. Sort everything, keep the first occurrence of each id, drop events at/after the end.
   const sorted = [...eventsInAnyOrder].sort(before);
   const seen = new Set<string>();
@@ -95,8 +97,8 @@ export function referenceSnapshot(
       }
     }
 
-    // 4. Which segments overlap the period with positive length?
-    const inside = segments.filter((s) => Math.max(s.from, period.startMs) < Math.min(s.to, period.endMs));
+    // 4. Which segments overlap the counted part of the period with positive length?
+    const inside = segments.filter((s) => Math.max(s.from, countFromMs) < Math.min(s.to, period.endMs));
     if (inside.length === 0) continue;
     if (type === 'module') modules.push(id);
     else if (type === 'company') companies.push(id);
@@ -111,6 +113,7 @@ export function referenceSnapshot(
       modules: modules.sort() as UsageSnapshot['modules'],
       users: users.sort((a, b) => (a.userId < b.userId ? -1 : 1)) as UsageSnapshot['users'],
       companies: companies.sort(),
+      ...(countedFrom === null ? {} : { countedFrom }),
     },
     contradictions: rejected.map((r) => ({ eventId: r.event.eventId, reason: r.reason })),
   };

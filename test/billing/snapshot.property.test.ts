@@ -108,6 +108,18 @@ describe('SnapshotBuilder agrees with the reference implementation', () => {
     );
   });
 
+  it('counting from a day inside the period (after a prepaid quarter) agrees too', () => {
+    fc.assert(
+      fc.property(historyArb, fc.nat(), ({ period, arrival }, dayPick) => {
+        const day = 2 + (dayPick % (period.daysInMonth - 1)); // 2..last day
+        const countedFrom = `${period.id}-${String(day).padStart(2, '0')}`;
+        const actual = buildSnapshot(CUSTOMER, period, [...arrival].sort(compareEvents), countedFrom);
+        expect(actual).toEqual(referenceSnapshot(CUSTOMER, period, arrival, countedFrom));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('does not depend on arrival order when occurredAt values are distinct', () => {
     fc.assert(
       fc.property(historyArb, ({ period, arrival }) => {
