@@ -1,4 +1,8 @@
+import { formatInvoiceNumber } from '../store/invoices';
+import { businessFailure, Failure } from '../workflows/failures';
 import type { ActivityDeps } from './deps';
+
+const FOREIGN_KEY_VIOLATION = '23503';
 
 export type CloseState = 'running' | 'awaiting_approval' | 'rejected' | 'final' | 'nothing_to_bill' | 'failed';
 
@@ -12,42 +16,54 @@ export interface CloseStateChange {
 }
 
 export function closeStateActivities({ db }: ActivityDeps) {
+  const recordState = (change: CloseStateChange) =>
+    db.transaction(async (trx) => {
+      await trx('close_runs')
+        .insert({
+          customer_id: change.customerId,
+          period: change.period,
+          workflow_id: change.workflowId,
+          state: change.state,
+          reason: change.reason ?? null,
+          invoice_id: change.invoiceId ?? null,
+          updated_at: trx.fn.now(),
+        })
+        .onConflict(['customer_id', 'period'])
+        .merge({
+          workflow_id: change.workflowId,
+          state: change.state,
+          reason: change.reason ?? null,
+          invoice_id: trx.raw('COALESCE(EXCLUDED.invoice_id, close_runs.invoice_id)'),
+          attempt: change.state === 'running' ? trx.raw('close_runs.attempt + 1') : trx.raw('close_runs.attempt'),
+          updated_at: trx.fn.now(),
+        });
+      await trx('close_run_events').insert({
+        customer_id: change.customerId,
+        period: change.period,
+        state: change.state,
+        reason: change.reason ?? null,
+      });
+    });
+
   return {
     /** Where the close of one customer stands, for `close status`; every change is also logged. */
     async recordCloseState(change: CloseStateChange): Promise<void> {
-      await db.transaction(async (trx) => {
-        await trx('close_runs')
-          .insert({
-            customer_id: change.customerId,
-            period: change.period,
-            workflow_id: change.workflowId,
-            state: change.state,
-            reason: change.reason ?? null,
-            invoice_id: change.invoiceId ?? null,
-            updated_at: trx.fn.now(),
-          })
-          .onConflict(['customer_id', 'period'])
-          .merge({
-            workflow_id: change.workflowId,
-            state: change.state,
-            reason: change.reason ?? null,
-            invoice_id: trx.raw('COALESCE(EXCLUDED.invoice_id, close_runs.invoice_id)'),
-            attempt: change.state === 'running' ? trx.raw('close_runs.attempt + 1') : trx.raw('close_runs.attempt'),
-            updated_at: trx.fn.now(),
-          });
-        await trx('close_run_events').insert({
-          customer_id: change.customerId,
-          period: change.period,
-          state: change.state,
-          reason: change.reason ?? null,
-        });
+      await recordState(change).catch((err: { code?: string }) => {
+        // Retrying cannot make an unknown customer known: end the close with the reason.
+        if (err.code === FOREIGN_KEY_VIOLATION) {
+          throw businessFailure(
+            Failure.UnknownCustomer,
+            `unknown customer ${JSON.stringify(change.customerId.slice(0, 64))}: import it with 'month-close customers import FILE'`,
+          );
+        }
+        throw err;
       });
     },
 
     /** An invoice already issued for this customer and period, if any: a re-run must not issue another. */
     async findIssuedInvoice(input: { customerId: string; period: string }): Promise<{ invoiceId: number; number: string } | null> {
       const row = await db('invoices').where({ customer_id: input.customerId, period: input.period, kind: 'invoice' }).first('id', 'series', 'number');
-      return row ? { invoiceId: row.id, number: `${row.number}` } : null;
+      return row ? { invoiceId: row.id, number: formatInvoiceNumber(row.series, row.number) } : null;
     },
   };
 }

@@ -1,7 +1,8 @@
-import { addDays, ocrFromBase, stockholmDate } from '../billing';
+import { addDays, ocrFromBase, periodNotEndedReason, stockholmDate } from '../billing';
 import type { RatedInvoice } from '../billing/types';
 import { formatInvoiceNumber } from '../store/invoices';
 import type { ActivityDeps } from './deps';
+import { Failure } from '../workflows/failures';
 import { needsDataFix } from './errors';
 
 export interface IssuedRef {
@@ -23,13 +24,17 @@ export function finaliseActivities({ db, config, now }: ActivityDeps) {
         if (already) return { invoiceId: already.id, number: formatInvoiceNumber(already.series, already.number), totalOre: already.total_ore };
 
         const draft = await trx('drafts').where({ id: input.draftId }).forUpdate().first();
+        // Also guards closes started before the period check existed, or by another client:
+        // an unfinished month never takes a number from the series.
+        const notEnded = periodNotEndedReason(draft.period, now().getTime());
+        if (notEnded) throw needsDataFix(Failure.PeriodNotEnded, `${draft.customer_id}: ${notEnded}`);
         const approval = await trx('approvals').where({ draft_id: input.draftId, decision: 'approved' }).first();
         if (!approval) {
-          throw needsDataFix('NotApproved', `draft ${input.draftId} of ${draft.customer_id} ${draft.period} is not approved; only an approval finalises`);
+          throw needsDataFix(Failure.NotApproved, `draft ${input.draftId} of ${draft.customer_id} ${draft.period} is not approved; only an approval finalises`);
         }
         const other = await trx('invoices').where({ customer_id: draft.customer_id, period: draft.period, kind: 'invoice' }).first('series', 'number');
         if (other) {
-          throw needsDataFix('AlreadyInvoiced', `${draft.customer_id} ${draft.period} already has invoice ${formatInvoiceNumber(other.series, other.number)}; corrections are credit notes`);
+          throw needsDataFix(Failure.AlreadyInvoiced, `${draft.customer_id} ${draft.period} already has invoice ${formatInvoiceNumber(other.series, other.number)}; corrections are credit notes`);
         }
 
         const series = config.invoiceSeries;

@@ -222,3 +222,28 @@ export function nextPeriod(p: Period | string): Period {
   const { year, month } = toPeriod(p);
   return month === 12 ? makePeriod(year + 1, 1) : makePeriod(year, month + 1);
 }
+
+// ---------------------------------------------------------------- which periods can be closed
+
+/** True once the period's last Stockholm day is over (billing-rules.md: only an ended month is closed). */
+export function periodHasEnded(p: Period | string, nowMs: number): boolean {
+  assertInstant(nowMs, 'periodHasEnded');
+  return nowMs >= toPeriod(p).endMs;
+}
+
+/** Why the period cannot be closed yet at `nowMs`, or null when it has ended. One text for every path. */
+export function periodNotEndedReason(p: Period | string, nowMs: number): string | null {
+  const period = toPeriod(p);
+  if (periodHasEnded(period, nowMs)) return null;
+  const when = nowMs < period.startMs ? 'is in the future' : 'is still in progress';
+  return (
+    `period ${period.id} ${when}: only a month that has ended (in ${BILLING_TIME_ZONE}) can be closed or invoiced; ` +
+    `${period.id} can be closed from ${addDays(period.lastDay, 1)} 00:00. Use 'month-close preview --customer ID --period ${period.id}' to see it so far`
+  );
+}
+
+/** Throws PeriodError unless the period has ended at `nowMs`. */
+export function assertPeriodEnded(p: Period | string, nowMs: number): void {
+  const reason = periodNotEndedReason(p, nowMs);
+  if (reason !== null) throw new PeriodError(reason);
+}

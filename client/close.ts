@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { assertPeriodEnded } from '../billing/period';
 import type { AppConfig } from '../infra/config';
 import { BILLING_PERIOD, CUSTOMER_ID, type CustomerCloseInput, type MonthlyCloseInput } from '../workflows/definitions';
 import { closeWorkflowId, monthlyCloseWorkflowId } from '../workflows/ids';
@@ -23,13 +24,18 @@ export function closeSettings(config: AppConfig): CloseSettings {
 
 export type StartOutcome = 'started' | 'already_running';
 
-/** Start one customer's close under its deterministic id; a running one is left alone. */
+/**
+ * Start one customer's close under its deterministic id; a running one is left alone.
+ * A period that has not ended is refused (PeriodError) before anything is started.
+ */
 export async function startCustomerClose(
   client: Client,
   settings: CloseSettings,
   customerId: string,
   period: string,
+  nowMs: number = Date.now(),
 ): Promise<{ outcome: StartOutcome; handle: WorkflowHandle<typeof customerClose> }> {
+  assertPeriodEnded(period, nowMs);
   const workflowId = closeWorkflowId(period, customerId);
   const input: CustomerCloseInput = { customerId, period, approvers: settings.approvers, reminderIntervalMs: settings.reminderIntervalMs, reportTo: null };
   try {
@@ -54,20 +60,22 @@ export async function startCustomerClose(
   }
 }
 
-/** Start the close of a whole period (all customers due), under the period's own id. */
+/** Start the close of a whole period (all customers due), under the period's own id; an unended period is refused. */
 export async function startMonthlyClose(
   client: Client,
   settings: CloseSettings,
   period: string,
-  opts: { childrenPerRun?: number; pageSize?: number } = {},
+  opts: { childrenPerRun?: number; pageSize?: number; nowMs?: number } = {},
 ): Promise<{ outcome: StartOutcome; handle: WorkflowHandle<typeof monthlyClose> }> {
+  const { nowMs = Date.now(), ...sizes } = opts;
+  assertPeriodEnded(period, nowMs);
   const workflowId = monthlyCloseWorkflowId(period);
   const input: MonthlyCloseInput = {
     period,
     approvers: settings.approvers,
     reminderIntervalMs: settings.reminderIntervalMs,
     maxConcurrent: settings.maxConcurrent,
-    ...opts,
+    ...sizes,
   };
   try {
     const handle = await client.workflow.start<typeof monthlyClose>('monthlyClose', {

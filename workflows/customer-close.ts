@@ -30,6 +30,8 @@ import {
   type DecisionResult,
   type RejectRequest,
 } from './definitions';
+import { Failure } from './failures';
+import { refuseUnendedPeriod } from './period-guard';
 
 // Every side effect is an activity. Database steps retry until the database is back; a
 // non-retryable failure (bad master data, missing price) needs a person and ends the close
@@ -51,6 +53,7 @@ type Pending =
 
 export async function customerClose(input: CustomerCloseInput): Promise<CloseSummary> {
   const { customerId, period } = input;
+  refuseUnendedPeriod(period);
   const { workflowId, runId } = workflowInfo();
   const status: CloseStatus = {
     customerId,
@@ -252,8 +255,14 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
   } catch (err) {
     if (isCancellation(err)) throw err;
     const reason = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.message : (err as Error).message;
-    await setState('failed', { reason });
-    await flushRequestLog();
-    throw ApplicationFailure.nonRetryable(`close of ${customerId} ${period} failed: ${reason}`, 'CloseFailed');
+    try {
+      await setState('failed', { reason });
+      await flushRequestLog();
+    } catch (recordErr) {
+      // e.g. a customer that does not exist has no row to record a state on: end with the reason anyway.
+      if (isCancellation(recordErr)) throw recordErr;
+      log.warn('could not record the failed state', { customerId, period, error: String(recordErr) });
+    }
+    throw ApplicationFailure.nonRetryable(`close of ${customerId} ${period} failed: ${reason}`, Failure.CloseFailed);
   }
 }

@@ -23,6 +23,7 @@ import {
   type MonthlyProgress,
 } from './definitions';
 import { closeWorkflowId } from './ids';
+import { refuseUnendedPeriod } from './period-guard';
 
 const db = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
@@ -37,6 +38,7 @@ const db = proxyActivities<Activities>({
  * customer has come to rest.
  */
 export async function monthlyClose(input: MonthlyCloseInput): Promise<MonthlyProgress> {
+  refuseUnendedPeriod(input.period);
   const pageSize = input.pageSize ?? 200;
   const childrenPerRun = input.childrenPerRun ?? 500;
   const carried: MonthlyCarriedState = input.carried ?? {

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   addDays,
+  assertPeriodEnded,
+  periodHasEnded,
+  periodNotEndedReason,
   daysBetween,
   nextPeriod,
   parsePeriod,
@@ -185,5 +188,28 @@ describe('addDays', () => {
   it('rejects non-integer n and bad dates', () => {
     expect(() => addDays('2024-01-01', 1.5)).toThrow(PeriodError);
     expect(() => addDays('2024-13-01', 1)).toThrow("date '2024-13-01': month must be 01-12");
+  });
+});
+
+describe('which periods can be closed (added 2026-12)', () => {
+  const oct = parsePeriod('2024-10'); // ends 2024-11-01 00:00 CET = 2024-10-31T23:00Z (DST ended on 27 Oct)
+
+  it('a period has ended from 00:00 Stockholm on the 1st of the next month, not a millisecond earlier', () => {
+    expect(oct.endMs).toBe(Date.parse('2024-10-31T23:00:00Z'));
+    expect(periodHasEnded(oct, oct.endMs - 1)).toBe(false);
+    expect(periodHasEnded(oct, oct.endMs)).toBe(true);
+    expect(periodHasEnded('2024-06', Date.parse('2024-06-30T22:00:00Z'))).toBe(true); // 00:00 CEST on 1 July
+    expect(periodHasEnded('2024-06', Date.parse('2024-06-30T21:59:59.999Z'))).toBe(false);
+  });
+
+  it('says why, names the month and when it can be closed, and points to preview', () => {
+    expect(periodNotEndedReason(oct, oct.endMs)).toBeNull();
+    expect(periodNotEndedReason(oct, oct.startMs + 1)).toBe(
+      "period 2024-10 is still in progress: only a month that has ended (in Europe/Stockholm) can be closed or invoiced; " +
+        "2024-10 can be closed from 2024-11-01 00:00. Use 'month-close preview --customer ID --period 2024-10' to see it so far",
+    );
+    expect(periodNotEndedReason('2027-06', Date.parse('2026-12-01T07:00:00Z'))).toMatch(/^period 2027-06 is in the future: /);
+    expect(() => assertPeriodEnded('2027-06', Date.parse('2026-12-01T07:00:00Z'))).toThrow(PeriodError);
+    expect(() => assertPeriodEnded('2026-11', Date.parse('2026-12-01T07:00:00Z'))).not.toThrow();
   });
 });
