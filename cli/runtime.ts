@@ -1,11 +1,12 @@
 import type { Client } from '@temporalio/client';
-import { PeriodError, parsePeriod, periodContaining } from '../billing';
+import { PeriodError, parsePeriod, periodContaining, periodNotEndedReason } from '../billing';
 import { connectClient } from '../client/connect';
 import { loadConfig, type AppConfig } from '../infra/config';
 import { createDb, type Db } from '../infra/db';
 import { logger } from '../infra/logger';
 import { resolveEndpoints, ServicesNotFound, type Endpoints } from '../infra/services';
 import { InputError } from '../imports/errors';
+import { UnknownCustomers } from '../client/customers';
 
 /** Bad usage or bad input: exit code 2, with a message that names what and why. */
 export class UsageError extends Error {}
@@ -51,6 +52,22 @@ export function periodOption(text: string | undefined, fallbackMs?: number): str
   }
 }
 
+/** A --period that can be closed or finalised: it must have ended (billing-rules.md). */
+export function closablePeriodOption(text: string | undefined, nowMs = Date.now()): string {
+  const period = periodOption(text);
+  const notEnded = periodNotEndedReason(period, nowMs);
+  if (notEnded) throw new UsageError(`--period: ${notEnded}`);
+  return period;
+}
+
+/** `--by NAME`: who decides, recorded with the decision; the workflow checks it is an approver. */
+export function byOption(text: string): string {
+  const by = text.trim();
+  if (by === '') throw new UsageError('--by is empty: name the finance approver, e.g. --by "Anna Ekonom"');
+  if (by.length > 200) throw new UsageError(`--by is ${by.length} characters: name the approver in at most 200`);
+  return by;
+}
+
 /** Print a command's result: one JSON document with --json, human text otherwise. */
 export function output(json: boolean, document: unknown, human: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(document, null, 2)}\n` : `${human()}\n`);
@@ -68,7 +85,7 @@ export function command<A extends unknown[]>(body: (...args: A) => Promise<numbe
       code = (await body(...args)) ?? 0;
     } catch (err) {
       const e = err as Error;
-      const usage = e instanceof UsageError || e instanceof InputError || e instanceof PeriodError;
+      const usage = e instanceof UsageError || e instanceof InputError || e instanceof PeriodError || e instanceof UnknownCustomers;
       code = usage ? 2 : 1;
       process.stderr.write(`month-close: ${e.message}\n`);
       if (!usage && !(e instanceof ServicesNotFound)) logger.debug({ err: e }, 'command failed');

@@ -91,9 +91,14 @@ export function formatInvoiceNumber(series: string, number: number): string {
   return `${series}${number}`;
 }
 
+/** Numbers stay exact JavaScript integers: anything larger cannot be an invoice's. */
+const MAX_INVOICE_NUMBER = Number.MAX_SAFE_INTEGER;
+
+/** `F10001` → series F, number 10001; null when the text cannot be an invoice number. */
 export function parseInvoiceNumber(text: string): { series: string; number: number } | null {
-  const m = /^([A-Za-z]*)(\d+)$/.exec(text.trim());
-  return m ? { series: m[1], number: Number(m[2]) } : null;
+  const m = /^([A-Za-z]{0,10})(\d{1,16})$/.exec(text.trim());
+  if (!m || Number(m[2]) > MAX_INVOICE_NUMBER) return null;
+  return { series: m[1], number: Number(m[2]) };
 }
 
 /** The contract's JSON of rated content; the caller says whose number and dates it carries. */

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { closeSettings, startCustomerClose, startMonthlyClose } from '../../client/close';
+import { requireCustomers } from '../../client/customers';
 import { failedCustomers, rerunCustomers } from '../../client/rerun';
 import { countByState, periodStatus, type PeriodStatus } from '../../client/status';
 import { progressQuery, statusQuery } from '../../workflows/definitions';
 import { closeWorkflowId } from '../../workflows/ids';
-import { command, openServices, output, periodOption, table, UsageError } from '../runtime';
+import { closablePeriodOption, command, openServices, output, periodOption, table, UsageError } from '../runtime';
 
 const REST_STATES = new Set(['awaiting_approval', 'rejected', 'final', 'nothing_to_bill', 'failed']);
 
@@ -68,7 +69,7 @@ export function registerCloseCommands(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(
       command(async (opts: { period: string; customer?: string[]; wait?: boolean; json?: boolean }) => {
-        const period = periodOption(opts.period);
+        const period = closablePeriodOption(opts.period);
         const services = await openServices();
         try {
           const client = await services.client();
@@ -77,9 +78,8 @@ export function registerCloseCommands(program: Command): void {
           if (opts.customer?.length) {
             const handles: WorkflowHandle[] = [];
             started = [];
+            await requireCustomers(services.db, opts.customer);
             for (const customerId of opts.customer) {
-              const exists = await services.db('customers').where({ customer_id: customerId }).first('customer_id');
-              if (!exists) throw new UsageError(`--customer ${customerId}: no such customer`);
               const r = await startCustomerClose(client, settings, customerId, period);
               handles.push(r.handle);
               started.push({ target: customerId, outcome: r.outcome });
@@ -128,10 +128,11 @@ export function registerCloseCommands(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(
       command(async (opts: { period: string; failed?: boolean; customer?: string[]; wait?: boolean; json?: boolean }) => {
-        const period = periodOption(opts.period);
+        const period = closablePeriodOption(opts.period);
         if (!opts.failed && !opts.customer?.length) throw new UsageError('say which customers: --failed or --customer ID ...');
         const services = await openServices();
         try {
+          if (opts.customer?.length) await requireCustomers(services.db, opts.customer);
           const client = await services.client();
           const ids = opts.failed ? await failedCustomers(services.db, client, period) : opts.customer!;
           const results = await rerunCustomers(client, closeSettings(services.config), period, ids);

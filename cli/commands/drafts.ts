@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { approveAllWaiting, approveDraft, DecisionRefused, recordRefusal, rejectDraft, type BulkDecision } from '../../client/drafts';
 import { recomputeSignal } from '../../workflows/definitions';
 import { closeWorkflowId } from '../../workflows/ids';
-import { command, openServices, output, periodOption, table, UsageError } from '../runtime';
+import { requireCustomers } from '../../client/customers';
+import { shown } from '../../infra/shown';
+import { byOption, closablePeriodOption, command, openServices, output, periodOption, table, UsageError } from '../runtime';
 
 export function registerDraftCommands(program: Command): void {
   const drafts = program.command('drafts').description('finance decisions on draft invoices');
@@ -17,31 +19,33 @@ export function registerDraftCommands(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(
       command(async (opts: { period: string; customer?: string[]; all?: boolean; by: string; json?: boolean }) => {
-        const period = periodOption(opts.period);
+        const period = closablePeriodOption(opts.period);
+        const by = byOption(opts.by);
         if (!opts.all && !opts.customer?.length) throw new UsageError('say which drafts: --customer ID ... or --all');
         if (opts.all && opts.customer?.length) throw new UsageError('--all and --customer exclude each other');
         const services = await openServices();
         try {
+          await requireCustomers(services.db, opts.customer ?? []);
           const client = await services.client();
           let results: BulkDecision[];
           if (opts.all) {
-            results = await approveAllWaiting(services.db, client, period, opts.by, (done, total) => {
+            results = await approveAllWaiting(services.db, client, period, by, (done, total) => {
               if (total >= 20 && (done % 20 === 0 || done === total)) process.stderr.write(`approved ${done}/${total}\n`);
             });
           } else {
             results = [];
             for (const customerId of opts.customer!) {
               try {
-                const r = await approveDraft(client, period, customerId, opts.by);
+                const r = await approveDraft(client, period, customerId, by);
                 results.push({ customerId, draftVersion: r.draftVersion ?? 0, outcome: r.outcome, detail: null });
               } catch (err) {
                 if (!(err instanceof DecisionRefused)) throw err;
-                await recordRefusal(services.db, { customerId, period, request: 'approve', by: opts.by, reason: err.message });
+                await recordRefusal(services.db, { customerId, period, request: 'approve', by, reason: err.message });
                 results.push({ customerId, draftVersion: 0, outcome: 'refused', detail: err.message });
               }
             }
           }
-          output(!!opts.json, { period, by: opts.by, decisions: results }, () =>
+          output(!!opts.json, { period, by, decisions: results }, () =>
             results.length === 0
               ? `${period}: no drafts are waiting for approval`
               : table(['customer', 'draft', 'outcome', 'detail'], results.map((r) => [r.customerId, r.draftVersion, r.outcome, r.detail ?? ''])),
@@ -64,14 +68,17 @@ export function registerDraftCommands(program: Command): void {
     .action(
       command(async (opts: { period: string; customer: string; by: string; reason: string; json?: boolean }) => {
         const period = periodOption(opts.period);
+        const by = byOption(opts.by);
         if (!opts.reason.trim()) throw new UsageError('--reason must say why');
+        if (opts.reason.length > 2000) throw new UsageError(`--reason is ${opts.reason.length} characters; say it in at most 2000`);
         const services = await openServices();
         try {
-          const r = await rejectDraft(await services.client(), period, opts.customer, opts.by, opts.reason);
+          await requireCustomers(services.db, [opts.customer]);
+          const r = await rejectDraft(await services.client(), period, opts.customer, by, opts.reason);
           output(!!opts.json, { period, customer_id: opts.customer, ...r }, () => `${opts.customer} ${period}: draft ${r.draftVersion} ${r.outcome}`);
         } catch (err) {
           if (err instanceof DecisionRefused) {
-            await recordRefusal(services.db, { customerId: opts.customer, period, request: 'reject', by: opts.by, reason: err.message });
+            await recordRefusal(services.db, { customerId: opts.customer, period, request: 'reject', by, reason: err.message });
             process.stderr.write(`month-close: refused: ${err.message}\n`);
             return 1;
           }
@@ -91,9 +98,21 @@ export function registerDraftCommands(program: Command): void {
     .action(
       command(async (opts: { period: string; customer: string; by: string }) => {
         const period = periodOption(opts.period);
+        const by = byOption(opts.by);
         const services = await openServices();
         try {
-          await (await services.client()).workflow.getHandle(closeWorkflowId(period, opts.customer)).signal(recomputeSignal, { by: opts.by });
+          await requireCustomers(services.db, [opts.customer]);
+          const handle = (await services.client()).workflow.getHandle(closeWorkflowId(period, opts.customer));
+          try {
+            await handle.signal(recomputeSignal, { by });
+          } catch (err) {
+            if ((err as Error).name !== 'WorkflowNotFoundError') throw err;
+            process.stderr.write(
+              `month-close: no close of ${shown(opts.customer)} for ${period} is running, so there is no draft to recompute; ` +
+                `see 'month-close close status --period ${period}', or start one with 'month-close close rerun --period ${period} --customer ${opts.customer}'\n`,
+            );
+            return 1;
+          }
           process.stdout.write(`${opts.customer} ${period}: recompute requested; see 'month-close close status --period ${period}'\n`);
         } finally {
           await services.close();

@@ -1,9 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { formatSek } from '../../billing';
 import { getDocument } from '../../store/documents';
 import { listInvoicesJson, parseInvoiceNumber } from '../../store/invoices';
+import { shown } from '../../infra/shown';
+import { writableOutPath, writeOut } from '../out-file';
 import { command, openServices, output, periodOption, table, UsageError } from '../runtime';
 
 export function registerInvoiceCommands(program: Command): void {
@@ -39,7 +39,8 @@ export function registerInvoiceCommands(program: Command): void {
     .action(
       command(async (numberText: string, opts: { out: string }) => {
         const parsed = parseInvoiceNumber(numberText);
-        if (!parsed) throw new UsageError(`invoice number '${numberText}' is not a series letter and digits, e.g. F10001`);
+        if (!parsed) throw new UsageError(`invoice number ${shown(numberText)} is not a series (letters) and a number, e.g. F10001`);
+        const out = writableOutPath(opts.out);
         const services = await openServices();
         try {
           const row = await services.db('invoices as i')
@@ -49,12 +50,11 @@ export function registerInvoiceCommands(program: Command): void {
               if (parsed.series) q.where('i.series', parsed.series);
             })
             .first('i.id', 'd.pdf_sha256');
-          if (!row) throw new UsageError(`no invoice ${numberText}; see 'month-close invoices list --period YYYY-MM'`);
+          if (!row) throw new UsageError(`no invoice ${shown(numberText)}; see 'month-close invoices list --period YYYY-MM'`);
           if (!row.pdf_sha256) throw new Error(`invoice ${numberText} has no PDF yet: its close is still rendering it; try again shortly`);
           const doc = await getDocument(services.db, row.pdf_sha256);
-          fs.mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
-          fs.writeFileSync(opts.out, doc!.content);
-          process.stdout.write(`wrote ${opts.out} (${doc!.content.length} bytes, sha256 ${row.pdf_sha256})\n`);
+          writeOut(out, doc!.content);
+          process.stdout.write(`wrote ${out} (${doc!.content.length} bytes, sha256 ${row.pdf_sha256})\n`);
         } finally {
           await services.close();
         }
