@@ -48,6 +48,11 @@ export async function loadCustomer(db: Db, customerId: string): Promise<Customer
   };
 }
 
+/** The VAT number prefix of an EU country: its ISO code, except Greece (EL). */
+export function vatPrefixOf(country: string): string {
+  return country === 'GR' ? 'EL' : country;
+}
+
 /** Reverse charge applies to a business buyer in another EU country (mervärdesskattelagen). */
 export function customerTerms(c: CustomerRecord): CustomerTerms {
   const reverse = c.country !== 'SE' && EU_COUNTRIES.has(c.country) && c.vatNumber !== null;
@@ -66,6 +71,11 @@ export function masterDataProblems(c: CustomerRecord): string[] {
   if (!c.orgNumber) problems.push('no organisation number');
   if (!c.street || !c.postalCode || !c.city) problems.push('incomplete address');
   if (c.country !== 'SE' && !EU_COUNTRIES.has(c.country)) problems.push(`country ${c.country} is outside the EU: export invoicing is not supported`);
+  // Checked again here for data imported before the import checked it: a VAT number of
+  // another country must never turn on reverse charge (billing-rules.md, added 2026-12).
+  else if (c.vatNumber && !c.vatNumber.startsWith(vatPrefixOf(c.country))) {
+    problems.push(`VAT number ${c.vatNumber} is not one of ${c.country} (it must start with ${vatPrefixOf(c.country)})`);
+  }
   return problems;
 }
 

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { customerTerms, masterDataProblems, type CustomerRecord } from '../../store/customers';
+
+// Issue #8, problem 4: a French customer with a German VAT number was billed 0 % VAT. The
+// import now refuses such a row; the close checks again for data stored before that.
+
+const BASE: CustomerRecord = {
+  customerId: 'C1',
+  name: 'Client SARL',
+  orgNumber: '123 456 789',
+  vatNumber: 'FR40123456789',
+  street: '1 rue de Rivoli',
+  postalCode: '75001',
+  city: 'Paris',
+  country: 'FR',
+  partnerId: 'P1',
+  partnerName: 'Partner',
+  buyerReference: null,
+  billingEmail: 'a@b.fr',
+  monthlyBillingFrom: '2024-01-01',
+  prepaidThrough: null,
+  peppolEndpoint: null,
+};
+
+describe('master data that can change a bill', () => {
+  it('a VAT number of the customer’s own EU country passes and is reverse charged', () => {
+    expect(masterDataProblems(BASE)).toEqual([]);
+    expect(customerTerms(BASE).vatTreatment).toBe('reverse_charge');
+  });
+
+  it('a VAT number of another country stops the close with the reason', () => {
+    expect(masterDataProblems({ ...BASE, vatNumber: 'DE123456789' })).toEqual([
+      'VAT number DE123456789 is not one of FR (it must start with FR)',
+    ]);
+  });
+
+  it('Greece uses the prefix EL', () => {
+    const greek = { ...BASE, country: 'GR', vatNumber: 'EL123456789' };
+    expect(masterDataProblems(greek)).toEqual([]);
+    expect(masterDataProblems({ ...greek, vatNumber: 'GR123456789' })).toHaveLength(1);
+  });
+
+  it('a Swedish buyer is domestic', () => {
+    const swedish = { ...BASE, country: 'SE', vatNumber: 'SE556123456701' };
+    expect(masterDataProblems(swedish)).toEqual([]);
+    expect(customerTerms(swedish).vatTreatment).toBe('domestic');
+  });
+});
