@@ -7,6 +7,7 @@ import { registerInvoiceCommands } from './commands/invoices';
 import { registerPreviewCommand } from './commands/preview';
 import { registerScheduleCommands } from './commands/schedule';
 import { registerServiceCommands } from './commands/services';
+import { registerTemporalCommands } from './commands/temporal';
 
 const program = new Command('month-close')
   .description('Durable month-end billing for OneStop Reporting on Temporal and PostgreSQL')
@@ -24,6 +25,7 @@ registerCloseCommands(program);
 registerDraftCommands(program);
 registerInvoiceCommands(program);
 registerScheduleCommands(program);
+registerTemporalCommands(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`month-close: ${err.message}\n`);

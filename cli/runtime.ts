@@ -7,6 +7,7 @@ import { logger } from '../infra/logger';
 import { resolveEndpoints, ServicesNotFound, type Endpoints } from '../infra/services';
 import { InputError } from '../imports/errors';
 import { UnknownCustomers } from '../client/customers';
+import { describeFailure } from './errors';
 
 /** Bad usage or bad input: exit code 2, with a message that names what and why. */
 export class UsageError extends Error {}
@@ -87,7 +88,7 @@ export function command<A extends unknown[]>(body: (...args: A) => Promise<numbe
       const e = err as Error;
       const usage = e instanceof UsageError || e instanceof InputError || e instanceof PeriodError || e instanceof UnknownCustomers;
       code = usage ? 2 : 1;
-      process.stderr.write(`month-close: ${e.message}\n`);
+      process.stderr.write(`month-close: ${usage ? e.message : describeFailure(e)}\n`);
       if (!usage && !(e instanceof ServicesNotFound)) logger.debug({ err: e }, 'command failed');
     }
     process.exitCode = code;

@@ -1,0 +1,79 @@
+import type { ConnectionLike } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
+import { SEARCH_ATTRIBUTES } from '../infra/temporal-cli';
+
+// A Temporal namespace ready for month-close: it exists and knows the search attributes the
+// closes write (BillingPeriod, CustomerId, CloseState). Idempotent: safe to run on every
+// deploy, by `month-close temporal setup`, by `dev` and by the tests.
+
+const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+const NOT_FOUND = 5; // gRPC status
+const ALREADY_EXISTS = 6;
+
+export interface NamespaceSetup {
+  namespace: string;
+  createdNamespace: boolean;
+  addedSearchAttributes: string[];
+  presentSearchAttributes: string[];
+}
+
+/** Thrown with the reason and what to do when the server refuses the setup. */
+export class NamespaceSetupError extends Error {}
+
+export async function prepareNamespace(
+  connection: ConnectionLike,
+  namespace: string,
+  opts: { retentionDays?: number; createNamespace?: boolean } = {},
+): Promise<NamespaceSetup> {
+  const createdNamespace = await ensureNamespace(connection, namespace, opts);
+  const wanted = Object.keys(SEARCH_ATTRIBUTES);
+  const listed = await connection.operatorService.listSearchAttributes({ namespace }).catch((err: Error) => {
+    throw new NamespaceSetupError(`cannot list the search attributes of namespace ${namespace}: ${err.message}`);
+  });
+  const present = new Set(Object.keys(listed.customAttributes ?? {}));
+  const missing = wanted.filter((name) => !present.has(name));
+  if (missing.length > 0) {
+    try {
+      await connection.operatorService.addSearchAttributes({
+        namespace,
+        searchAttributes: Object.fromEntries(missing.map((name) => [name, KEYWORD])),
+      });
+    } catch (err) {
+      // Another process may have added them meanwhile: that is the state we want.
+      if ((err as { code?: number }).code !== ALREADY_EXISTS) {
+        throw new NamespaceSetupError(
+          `cannot add search attributes ${missing.join(', ')} to namespace ${namespace}: ${(err as Error).message}. ` +
+            'On Temporal Cloud add them in the namespace settings (type Keyword), then run this again.',
+        );
+      }
+    }
+  }
+  return { namespace, createdNamespace, addedSearchAttributes: missing, presentSearchAttributes: wanted.filter((n) => present.has(n)) };
+}
+
+async function ensureNamespace(connection: ConnectionLike, namespace: string, opts: { retentionDays?: number; createNamespace?: boolean }): Promise<boolean> {
+  try {
+    await connection.workflowService.describeNamespace({ namespace });
+    return false;
+  } catch (err) {
+    if ((err as { code?: number }).code !== NOT_FOUND) {
+      throw new NamespaceSetupError(`cannot describe namespace ${namespace}: ${(err as Error).message}`);
+    }
+  }
+  if (opts.createNamespace === false) {
+    throw new NamespaceSetupError(`namespace ${namespace} does not exist: create it (or run 'month-close temporal setup --create-namespace')`);
+  }
+  const days = opts.retentionDays ?? 30;
+  try {
+    await connection.workflowService.registerNamespace({
+      namespace,
+      workflowExecutionRetentionPeriod: msToTs(days * 86_400_000),
+      description: 'month-close: monthly invoicing',
+    });
+  } catch (err) {
+    if ((err as { code?: number }).code === ALREADY_EXISTS) return false;
+    throw new NamespaceSetupError(`cannot create namespace ${namespace}: ${(err as Error).message}`);
+  }
+  return true;
+}
