@@ -28,12 +28,17 @@ export function documentActivities({ db, config }: ActivityDeps) {
         invoice: draft.rated as RatedInvoice,
       };
       const content = await renderInvoicePdf(doc);
-      const sha256 = await putDocument(db, {
-        content,
-        contentType: 'application/pdf',
-        fileName: `utkast-${draft.customer_id}-${draft.period}-v${draft.version}.pdf`,
+      // The document and the reference to it commit together: a reference can never point at
+      // a document row that was not committed.
+      const sha256 = await db.transaction(async (trx) => {
+        const stored = await putDocument(trx, {
+          content,
+          contentType: 'application/pdf',
+          fileName: `utkast-${draft.customer_id}-${draft.period}-v${draft.version}.pdf`,
+        });
+        await trx('drafts').where({ id: input.draftId }).update({ pdf_sha256: stored });
+        return stored;
       });
-      await db('drafts').where({ id: input.draftId }).update({ pdf_sha256: sha256 });
       return { sha256 };
     },
 
@@ -43,8 +48,11 @@ export function documentActivities({ db, config }: ActivityDeps) {
       if (existing) return { sha256: existing.pdf_sha256 };
       const issued = await loadIssuedInvoice(db, input.invoiceId);
       const content = await renderInvoicePdf(issued.document);
-      const sha256 = await putDocument(db, { content, contentType: 'application/pdf', fileName: `faktura-${issued.document.number}.pdf` });
-      await db('invoice_documents').insert({ invoice_id: input.invoiceId, pdf_sha256: sha256 }).onConflict('invoice_id').ignore();
+      const sha256 = await db.transaction(async (trx) => {
+        const stored = await putDocument(trx, { content, contentType: 'application/pdf', fileName: `faktura-${issued.document.number}.pdf` });
+        await trx('invoice_documents').insert({ invoice_id: input.invoiceId, pdf_sha256: stored }).onConflict('invoice_id').ignore();
+        return stored;
+      });
       return { sha256 };
     },
   };
