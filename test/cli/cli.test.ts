@@ -1,30 +1,20 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
+import { runCli } from '../support/cli-runner';
 import { seedPrices, uid } from '../support/seed';
 
 // The command line as a user runs it (bin/month-close.js), against the run's real services:
 // exit codes, --json documents in the shapes interfaces.md names, and the human output.
 
-const BIN = path.resolve(__dirname, '../../bin/month-close.js');
 let h: CloseHarness;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runCli(args, env);
 
 const write = (name: string, text: string) => {
   const file = path.join(dir, name);
