@@ -93,7 +93,7 @@ describe('monthlyClose of a whole period', () => {
     const approvals = await h.db('approvals').where({ period: PERIOD });
     expect(approvals).toHaveLength(CUSTOMERS - 1);
     expect(new Set(approvals.map((a) => a.customer_id)).size).toBe(CUSTOMERS - 1);
-  }, 400_000);
+  }, 600_000);
 
   it('re-runs the failed customer after its data is fixed, without touching the others', async () => {
     await h.db('customers').where({ customer_id: broken }).update({ vat_number: 'SE556123456701' });
@@ -113,5 +113,5 @@ describe('monthlyClose of a whole period', () => {
     const { handle } = await startMonthlyClose(h.client, h.settings, PERIOD, { childrenPerRun: 60, pageSize: 50 });
     await handle.result();
     expect(await h.db('invoices').where({ period: PERIOD })).toHaveLength(CUSTOMERS);
-  }, 400_000);
+  }, 600_000);
 });
