@@ -8,6 +8,11 @@ import { monthlyClose } from './monthly-close';
 // Set by Temporal on every workflow a Schedule starts: the time the run was due.
 const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 
+/** The month a run due at `scheduledAt` closes: the one before, in Stockholm time. */
+export function periodToClose(scheduledAt: Date): string {
+  return previousPeriod(periodContaining(scheduledAt.getTime())).id;
+}
+
 /**
  * What the monthly Schedule starts: the close of the month before the *scheduled* time (a run
  * caught up days late still closes the right month), under the period's own deterministic id,
@@ -16,7 +21,7 @@ const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTim
 export async function scheduledMonthlyClose(settings: ScheduledCloseSettings): Promise<MonthlyProgress | { period: string; skipped: string }> {
   const info = workflowInfo();
   const scheduledAt = info.typedSearchAttributes.get(SCHEDULED_START_TIME) ?? new Date(info.runStartTime.getTime());
-  const period = previousPeriod(periodContaining(scheduledAt.getTime())).id;
+  const period = periodToClose(scheduledAt);
   try {
     return await executeChild(monthlyClose, {
       workflowId: monthlyCloseWorkflowId(period),

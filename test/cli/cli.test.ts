@@ -6,6 +6,7 @@ import { inject } from 'vitest';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { runCli } from '../support/cli-runner';
 import { seedPrices, uid } from '../support/seed';
+import { waitFor } from '../support/wait';
 
 // The command line as a user runs it (bin/month-close.js), against the run's real services:
 // exit codes, --json documents in the shapes interfaces.md names, and the human output.
@@ -96,12 +97,16 @@ describe('month-close CLI', () => {
     expect(approved.code).toBe(0);
     expect(JSON.parse(approved.stdout).decisions).toEqual([{ customerId: customer, draftVersion: 1, outcome: 'approved', detail: null }]);
 
-    let list: { status: string; number: string; lines: unknown[]; total_ore: number }[] = [];
-    for (let i = 0; i < 100 && list[0]?.status !== 'final'; i++) {
-      list = JSON.parse((await run(['invoices', 'list', '--period', '2024-11', '--json'])).stdout);
-      if (list[0]?.status !== 'final') await new Promise((r) => setTimeout(r, 200));
-    }
+    // Final means the PDF is stored too; wait for it as the close records it, then ask the CLI.
+    await waitFor(async () => (await h.db('close_runs').where({ customer_id: customer, period: '2024-11' }).first())?.state === 'final', 60_000, 'the close to be final');
+    const listed = await run(['invoices', 'list', '--period', '2024-11', '--json']);
+    expect(listed.code).toBe(0);
+    const list: { status: string; number: string; lines: unknown[]; total_ore: number; pdf_sha256: string | null }[] = JSON.parse(listed.stdout);
     expect(list).toHaveLength(1);
+    expect(list[0].status).toBe('final');
+    expect(list[0].pdf_sha256).toMatch(/^[0-9a-f]{64}$/);
+    const closed = await run(['close', 'status', '--period', '2024-11', '--json']);
+    expect(JSON.parse(closed.stdout)).toEqual({ period: '2024-11', customers: [{ customer_id: customer, state: 'final', invoice_number: list[0].number, reason: null }] });
     expect(Object.keys(list[0]).sort()).toEqual(
       ['customer_id', 'period', 'status', 'number', 'issue_date', 'due_date', 'ocr', 'currency', 'lines', 'net_ore', 'vat_ore', 'rounding_ore', 'total_ore', 'pdf_sha256'].sort(),
     );
@@ -113,7 +118,6 @@ describe('month-close CLI', () => {
     expect(requests.map((r) => r.outcome)).toEqual([expect.stringMatching(/^refused \(cli\): .*not a configured finance approver/), 'approved (update)']);
 
     const out = path.join(dir, 'invoice.pdf');
-    await new Promise((r) => setTimeout(r, 500));
     const pdf = await run(['invoices', 'pdf', list[0].number, '--out', out]);
     expect(pdf.code).toBe(0);
     expect(fs.readFileSync(out).subarray(0, 5).toString()).toBe('%PDF-');

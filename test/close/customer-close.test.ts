@@ -32,6 +32,21 @@ async function closeState(customerId: string) {
   return h.db('close_runs').where({ customer_id: customerId, period: PERIOD }).first();
 }
 
+/** Lock the invoice series' counter row in a transaction of the test's own, until release(). */
+async function holdInvoiceCounter(): Promise<{ release(): Promise<void> }> {
+  const series = h.config.invoiceSeries;
+  await h.db('invoice_number_series').insert({ series, next_number: h.config.firstInvoiceNumber }).onConflict('series').ignore();
+  const trx = await h.db.transaction();
+  await trx('invoice_number_series').where({ series }).forUpdate().first();
+  return { release: async () => void (trx.isCompleted() ? undefined : await trx.rollback()) };
+}
+
+/** Sessions of this test's database waiting for a lock (the worker's issuing transaction). */
+async function waitingOnLocks(): Promise<number> {
+  const { rows } = await h.db.raw(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+  return rows[0].n;
+}
+
 describe('customerClose on the real dev server', () => {
   it('drafts, waits for finance, issues one final invoice and tells every subscriber once', async () => {
     const customerId = await seedCustomer(h.db);
@@ -50,10 +65,21 @@ describe('customerClose on the real dev server', () => {
     // finance heard about the draft
     await waitFor(async () => h.smtp.messages.some((m) => m.to.includes('ekonomi@nordiskrapportering.se') && m.subject.includes('granskning')));
 
-    const result = await handle.executeUpdate(approveUpdate, { args: [{ by: FINANCE, draftVersion: status.draftVersion! }] });
-    expect(result.outcome).toBe('approved');
-    // A second approval, as a signal and as an update, changes nothing.
-    await handle.signal(approveSignal, { by: FINANCE });
+    // Hold the series' counter row so the issuing transaction waits: the close is certainly
+    // still running (finalising) when the duplicates arrive.
+    const counter = await holdInvoiceCounter();
+    try {
+      const result = await handle.executeUpdate(approveUpdate, { args: [{ by: FINANCE, draftVersion: status.draftVersion! }] });
+      expect(result.outcome).toBe('approved');
+      await waitFor(async () => (await waitingOnLocks()) > 0, 30_000, 'finaliseInvoice waiting for the counter row');
+      expect((await handle.query(statusQuery)).state).toBe('finalising');
+      // A second approval, as an update and as a signal, changes nothing.
+      const again = await handle.executeUpdate(approveUpdate, { args: [{ by: FINANCE, draftVersion: status.draftVersion! }] });
+      expect(again.outcome).toBe('duplicate');
+      await handle.signal(approveSignal, { by: FINANCE });
+    } finally {
+      await counter.release();
+    }
     const summary = await handle.result();
     expect(summary.state).toBe('final');
     expect(summary.totalOre).toBe(358_800);
@@ -96,14 +122,16 @@ describe('customerClose on the real dev server', () => {
     expect(verifySignature('s3cret', String(hook.headers['x-monthclose-timestamp']), hook.body, String(hook.headers['x-monthclose-signature']))).toBe(true);
     expect(JSON.parse(hook.body).data.total_ore).toBe(358_800);
 
-    // Exactly one delivery per subscriber and event, all delivered.
+    // Exactly one delivery per subscriber and event, all delivered: finance heard of the draft;
+    // the customer's admin, the partner and finance of the invoice.
     const deliveries = await h.db('notification_deliveries').where({ customer_id: customerId });
-    expect(deliveries.every((d) => d.status === 'delivered')).toBe(true);
+    expect(deliveries.map((d) => d.event).sort()).toEqual(['draft_ready', 'invoice_final', 'invoice_final', 'invoice_final']);
+    expect(deliveries.map((d) => d.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
     const keys = deliveries.map((d) => `${d.subject_key}|${d.subscriber_id}|${d.event}`);
     expect(new Set(keys).size).toBe(keys.length);
     // Every decision request is on record, the duplicate too.
     const requests = await h.db('approval_requests').where({ customer_id: customerId }).orderBy('id');
-    expect(requests.map((r) => r.outcome)).toEqual(['approved (update)', 'duplicate (signal)']);
+    expect(requests.map((r) => r.outcome)).toEqual(['approved (update)', 'duplicate (update)', 'duplicate (signal)']);
     const approvals = await h.db('approvals').where({ customer_id: customerId });
     expect(approvals).toHaveLength(1);
     expect(approvals[0].decided_by).toBe(FINANCE);
@@ -174,6 +202,32 @@ describe('customerClose on the real dev server', () => {
     expect(state.reason).toMatch(/no VAT number/);
     expect(state.reason).toMatch(/close rerun/);
     await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-bad-master-data');
+  });
+
+  it('refuses at the database any change to an issued invoice, its lines and its PDF', async () => {
+    const customerId = await seedCustomer(h.db);
+    await seedEvents(h.db, customerId, workedExampleEvents());
+    const { handle } = await startCustomerClose(h.client, h.settings, customerId, PERIOD);
+    await waitFor(async () => (await handle.query(statusQuery)).state === 'awaiting_approval');
+    await handle.signal(approveSignal, { by: FINANCE });
+    expect((await handle.result()).state).toBe('final');
+    const invoice = await h.db('invoices').where({ customer_id: customerId }).first();
+    const lines = await h.db('invoice_lines').where({ invoice_id: invoice.id }).orderBy('position');
+    const document = await h.db('invoice_documents').where({ invoice_id: invoice.id }).first();
+    expect(lines).toHaveLength(4);
+
+    await expect(h.db('invoices').where({ id: invoice.id }).update({ total_ore: 1 })).rejects.toThrow(/invoices is immutable/);
+    await expect(h.db('invoices').where({ id: invoice.id }).update({ due_date: '2030-01-01' })).rejects.toThrow(/invoices is immutable/);
+    await expect(h.db('invoices').where({ id: invoice.id }).delete()).rejects.toThrow(/invoices is immutable/);
+    await expect(h.db('invoice_lines').where({ invoice_id: invoice.id }).update({ amount_ore: 0 })).rejects.toThrow(/invoice_lines is immutable/);
+    await expect(h.db('invoice_lines').where({ invoice_id: invoice.id, position: 0 }).delete()).rejects.toThrow(/invoice_lines is immutable/);
+    await expect(h.db('invoice_documents').where({ invoice_id: invoice.id }).update({ pdf_sha256: document.pdf_sha256 })).rejects.toThrow(/invoice_documents is immutable/);
+    await expect(h.db('invoice_documents').where({ invoice_id: invoice.id }).delete()).rejects.toThrow(/invoice_documents is immutable/);
+
+    // Nothing half-applied: the invoice reads as it was issued.
+    expect(await h.db('invoices').where({ id: invoice.id }).first()).toEqual(invoice);
+    expect(await h.db('invoice_lines').where({ invoice_id: invoice.id }).orderBy('position')).toEqual(lines);
+    expect(await h.db('invoice_documents').where({ invoice_id: invoice.id }).first()).toEqual(document);
   });
 
   it('records a period with nothing billable as nothing_to_bill, without a draft', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMonthlyClose } from '../../client/close';
-import { approveAllWaiting, approveDraft } from '../../client/drafts';
+import { approveAllWaiting, approveDraft, waitingDrafts } from '../../client/drafts';
 import { failedCustomers, rerunCustomers } from '../../client/rerun';
 import { countByState, periodStatus } from '../../client/status';
 import { approveAllSignal } from '../../workflows/definitions';
@@ -75,8 +75,14 @@ describe('monthlyClose of a whole period', () => {
     expect(approvedBySignal.length).toBeGreaterThanOrEqual(10);
 
     // The rest, as `drafts approve --all` does it.
+    // Every good customer's draft is either approved (by the signal) or waiting now.
+    const waiting = (await waitingDrafts(h.db, PERIOD)).map((d) => d.customerId);
+    const approvedNow = await h.db('approvals').where({ period: PERIOD });
+    expect(waiting.length + approvedNow.length).toBe(CUSTOMERS - 1);
+    expect(waiting.length).toBeGreaterThan(0);
     const decisions = await approveAllWaiting(h.db, h.client, PERIOD, FINANCE);
-    expect(decisions.every((d) => d.outcome === 'approved')).toBe(true);
+    expect(decisions.map((d) => d.customerId)).toEqual(waiting);
+    expect(decisions.map((d) => d.outcome)).toEqual(waiting.map(() => 'approved'));
     await waitFor(async () => countByState(await periodStatus(h.db, h.client, PERIOD)).final === CUSTOMERS - 1, 180_000, 'every good customer final');
 
     const status = await periodStatus(h.db, h.client, PERIOD);
@@ -84,7 +90,10 @@ describe('monthlyClose of a whole period', () => {
     expect(failed.map((f) => f.customer_id)).toEqual([broken]);
     expect(failed[0].reason).toMatch(/no VAT number/);
     expect(await h.db('invoices').where({ period: PERIOD })).toHaveLength(CUSTOMERS - 1);
-  }, 400_000);
+    const approvals = await h.db('approvals').where({ period: PERIOD });
+    expect(approvals).toHaveLength(CUSTOMERS - 1);
+    expect(new Set(approvals.map((a) => a.customer_id)).size).toBe(CUSTOMERS - 1);
+  }, 600_000);
 
   it('re-runs the failed customer after its data is fixed, without touching the others', async () => {
     await h.db('customers').where({ customer_id: broken }).update({ vat_number: 'SE556123456701' });
@@ -104,5 +113,5 @@ describe('monthlyClose of a whole period', () => {
     const { handle } = await startMonthlyClose(h.client, h.settings, PERIOD, { childrenPerRun: 60, pageSize: 50 });
     await handle.result();
     expect(await h.db('invoices').where({ period: PERIOD })).toHaveLength(CUSTOMERS);
-  }, 400_000);
+  }, 600_000);
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { periodContaining, previousPeriod } from '../../billing';
 import { createSchedule, deleteSchedule, describeSchedule, triggerSchedule } from '../../client/schedule';
 import { monthlyCloseWorkflowId } from '../../workflows/ids';
+import { periodToClose } from '../../workflows/scheduled-close';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { seedCustomer, seedEvents, seedPrices } from '../support/seed';
 import { waitFor } from '../support/wait';
@@ -20,10 +20,20 @@ afterAll(async () => {
 });
 
 describe('the monthly schedule', () => {
+  it('closes the month before the scheduled time, in Stockholm time, whenever the run happens', () => {
+    expect(periodToClose(new Date('2024-12-01T06:00:00+01:00'))).toBe('2024-11');
+    // Around midnight on the 1st: Stockholm's date decides, not UTC's.
+    expect(periodToClose(new Date('2024-11-30T23:30:00Z'))).toBe('2024-11'); // 00:30 on 1 December in Stockholm
+    expect(periodToClose(new Date('2024-11-30T22:59:59.999Z'))).toBe('2024-10'); // 23:59:59.999 on 30 November
+    expect(periodToClose(new Date('2025-03-31T22:00:00Z'))).toBe('2025-03'); // 00:00 on 1 April, summer time
+    expect(periodToClose(new Date('2025-01-01T05:00:00Z'))).toBe('2024-12'); // across the year
+    expect(periodToClose(new Date('2024-12-07T06:00:00+01:00'))).toBe('2024-11'); // caught up 6 days late
+  });
+
   it('runs on the 1st at 06:00 Stockholm time and, when triggered, closes the month before the scheduled time', async () => {
-    const expected = previousPeriod(periodContaining(Date.now())).id;
+    // Active long before and ever since: billable whichever month the trigger closes.
     const ids = [await seedCustomer(h.db), await seedCustomer(h.db)];
-    for (const id of ids) await seedEvents(h.db, id, [{ at: `${expected}-05T10:00:00Z`, type: 'module', id: 'smart', action: 'activated' }]);
+    for (const id of ids) await seedEvents(h.db, id, [{ at: '2024-01-05T10:00:00Z', type: 'module', id: 'smart', action: 'activated' }]);
 
     expect(await createSchedule(h.client, h.settings)).toBe('created');
     expect(await createSchedule(h.client, h.settings)).toBe('exists');
@@ -36,6 +46,10 @@ describe('the monthly schedule', () => {
     }
 
     await triggerSchedule(h.client);
+    // The period follows from the time the schedule gave the run, not from this test's clock.
+    await waitFor(async () => (await describeSchedule(h.client))!.recent_runs.length === 1, 30_000, 'the triggered run');
+    const [run] = (await describeSchedule(h.client))!.recent_runs;
+    const expected = periodToClose(new Date(run!.scheduled_at));
     const monthly = h.client.workflow.getHandle(monthlyCloseWorkflowId(expected));
     await waitFor(async () => (await monthly.describe()).status.name === 'COMPLETED', 60_000, 'the triggered monthly close');
     await maybeRecordHistory(h.client, monthly.workflowId, 'monthly-close-scheduled');

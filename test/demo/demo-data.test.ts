@@ -50,13 +50,10 @@ let files: DemoDataFiles;
 let customers: Row[];
 let usage: Row[];
 let prices: Row[];
-let elapsedMs: number;
 const period = parsePeriod(PERIOD);
 
 beforeAll(async () => {
-  const started = performance.now();
   files = await writeDemoData(tempDir(), { period: PERIOD });
-  elapsedMs = performance.now() - started;
   customers = rowsOf(files.customersCsv);
   usage = rowsOf(files.usageCsv);
   prices = rowsOf(files.pricesCsv);
@@ -115,8 +112,8 @@ describe('writeDemoData', () => {
     expect(read(other.usageCsv)).not.toBe(read(files.usageCsv));
   });
 
-  it('is fast and of the intended size', () => {
-    expect(elapsedMs).toBeLessThan(2000);
+  // Speed is a figure, not a pass/fail: `npm run bench` prints how long the generation takes.
+  it('is of the intended size', () => {
     expect(files.expected.customers).toBe(200);
     expect(customers).toHaveLength(200);
     expect(files.expected.events).toBe(usage.length);
