@@ -171,11 +171,10 @@ describe('sendEmail', () => {
   it('reports a server that never greets as retryable after timeoutMs', async () => {
     const silent = await startSilentPeer();
     cleanup.push(() => silent.close());
-    const started = Date.now();
+    // No stopwatch: without timeoutMs the call would hang until the test's own timeout fails it.
     const err = await failure(sendEmail(settingsFor(silent.port, { timeoutMs: 200 }), message()));
     expect(err.permanent).toBe(false);
     expect(err.detail.code).toBe('ETIMEDOUT');
-    expect(Date.now() - started).toBeLessThan(1500);
   });
 });
 

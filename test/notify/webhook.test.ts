@@ -130,11 +130,10 @@ describe('postWebhook', () => {
 
   it('reports a receiver that never answers as retryable after timeoutMs', async () => {
     const hook = await peer({ hang: true });
-    const started = Date.now();
+    // No stopwatch: without timeoutMs the call would hang until the test's own timeout fails it.
     const err = await failure(postWebhook({ url: hook.url, secret: SECRET }, event, { timeoutMs: 200 }));
     expect(err.permanent).toBe(false);
     expect(err.detail.code).toBe('TimeoutError');
-    expect(Date.now() - started).toBeLessThan(1500);
     expect(hook.requests).toHaveLength(1); // it did arrive; only the answer was missing
   });
 
