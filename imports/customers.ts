@@ -3,7 +3,8 @@ import type { Db } from '../infra/db';
 import { openCsv } from './csv-reader';
 import { ImportRun } from './import-run';
 import type { ImportReport } from './report';
-import { checkDate, checkId, checkRequired, isRealDate, luhnValid } from './validate';
+import { NOT_A_COUNTRY, vatNumberProblem } from '../billing/vat-number';
+import { checkDate, checkId, checkOneLine, checkOptionalDate, checkText, luhnValid, quote } from './validate';
 
 // Customers are upserted: a new id is inserted, a changed row updates the customer, an
 // identical row is a duplicate. Every insert and update also records the full new data in
@@ -53,7 +54,7 @@ export async function importCustomers(db: Db, filePath: string): Promise<ImportR
         const data = toCustomer(record.values);
         const first = firstInFile.get(id);
         if (first && !sameCustomer(first.data, data)) {
-          await run.reject(record, id, `customer "${id}" appears earlier in this file (line ${first.line}) with other values`);
+          await run.reject(record, id, `customer ${quote(id)} appears earlier in this file (line ${first.line}) with other values`);
           continue;
         }
         if (!first) firstInFile.set(id, { line: record.line, data });
@@ -89,50 +90,65 @@ export async function importCustomers(db: Db, filePath: string): Promise<ImportR
 
 /** Why a row is not a usable customer, or null. The first problem found is reported. */
 export function checkCustomer(v: Record<Column, string>): string | null {
-  const country = /^[A-Z]{2}$/.test(v.country) ? v.country : null;
+  const country = /^[A-Z]{2}$/.test(v.country) && !NOT_A_COUNTRY[v.country] ? v.country : null;
   return (
     checkId('customer_id', v.customer_id) ??
-    checkRequired('name', v.name) ??
-    (country ? null : `country "${v.country}" is not an ISO 3166 two-letter code in capitals (e.g. SE)`) ??
+    checkOneLine(CUSTOMER_COLUMNS, v) ??
+    checkText('name', v.name, MAX_NAME) ??
+    (country ? null : checkCountry(v.country)) ??
     checkOrgNumber(v.org_number, country === 'SE') ??
-    checkVatNumber(v.vat_number, v.org_number, country === 'SE') ??
+    checkVatNumber(v.vat_number, v.org_number, country!) ??
     checkEmail(v.billing_email) ??
-    checkRequired('street', v.street) ??
-    checkRequired('postal_code', v.postal_code) ??
-    checkRequired('city', v.city) ??
+    checkText('street', v.street, MAX_NAME) ??
+    checkPostalCode(v.postal_code, country === 'SE') ??
+    checkText('city', v.city, MAX_CITY) ??
     checkId('partner_id', v.partner_id) ??
     checkDate('monthly_billing_from', v.monthly_billing_from) ??
-    (v.prepaid_through === '' || isRealDate(v.prepaid_through) ? null : `prepaid_through "${v.prepaid_through}" is not a date (YYYY-MM-DD)`)
+    checkOptionalDate('prepaid_through', v.prepaid_through)
   );
 }
 
+// Lengths that fit an invoice's address block; longer is a shifted or merged column.
+const MAX_NAME = 200;
+const MAX_CITY = 100;
+
+function checkCountry(value: string): string {
+  const alias = NOT_A_COUNTRY[value];
+  if (alias) return `country ${quote(value)} is not a country code: ${alias}`;
+  return `country ${quote(value)} is not an ISO 3166 two-letter code in capitals (e.g. SE)`;
+}
+
 function checkOrgNumber(value: string, swedish: boolean): string | null {
+  if (!swedish) return checkText('org_number', value, 40); // other countries' company numbers have no common format
   if (value === '') return 'org_number is empty';
-  if (!swedish) return null; // other countries' company numbers have no common format
-  if (!/^\d{6}-\d{4}$/.test(value)) return `org_number "${value}" is not a Swedish organisation number (NNNNNN-NNNN)`;
-  if (!luhnValid(value.replace('-', ''))) return `org_number "${value}" has a wrong check digit`;
+  if (!/^\d{6}-\d{4}$/.test(value)) return `org_number ${quote(value)} is not a Swedish organisation number (NNNNNN-NNNN)`;
+  if (!luhnValid(value.replace('-', ''))) return `org_number ${quote(value)} has a wrong check digit`;
   return null;
 }
 
 // An empty VAT number is accepted: it is bad master data that the monthly close reports
-// for the customer, not a reason to refuse the rest of the row.
-function checkVatNumber(value: string, orgNumber: string, swedish: boolean): string | null {
+// for the customer, not a reason to refuse the rest of the row. A number of another country
+// is refused: it would turn on reverse charge (0 %) for the wrong buyer.
+function checkVatNumber(value: string, orgNumber: string, country: string): string | null {
   if (value === '') return null;
-  if (swedish) {
-    if (!/^SE\d{10}01$/.test(value)) return `vat_number "${value}" is not a Swedish VAT number (SE, 10 digits, 01)`;
-    // A Swedish VAT number is the organisation number framed by SE and 01.
-    if (value.slice(2, 12) !== orgNumber.replace('-', '')) return `vat_number "${value}" does not match org_number ${orgNumber}`;
-    return null;
-  }
-  if (!/^[A-Z]{2}[A-Z0-9]{2,13}$/.test(value)) return `vat_number "${value}" is not a VAT number (2-letter prefix, then 2 to 13 letters or digits)`;
+  const problem = vatNumberProblem(country, value);
+  if (problem) return `vat_number ${quote(value)} ${problem}`;
+  // A Swedish VAT number is the organisation number framed by SE and 01.
+  if (country === 'SE' && value.slice(2, 12) !== orgNumber.replace('-', '')) return `vat_number ${quote(value)} does not match org_number ${orgNumber}`;
   return null;
+}
+
+function checkPostalCode(value: string, swedish: boolean): string | null {
+  if (!swedish) return checkText('postal_code', value, 20);
+  if (value === '') return 'postal_code is empty';
+  return /^\d{3} ?\d{2}$/.test(value) ? null : `postal_code ${quote(value)} is not a Swedish postal code (NNN NN)`;
 }
 
 function checkEmail(value: string): string | null {
   if (value === '') return 'billing_email is empty';
   return /^[^\s@,;<>]+@[^\s@,;<>]+\.[A-Za-z]{2,}$/.test(value) && value.length <= 254
     ? null
-    : `billing_email "${value}" is not an e-mail address`;
+    : `billing_email ${quote(value)} is not an e-mail address`;
 }
 
 function toCustomer(v: Record<Column, string>): CustomerData {
