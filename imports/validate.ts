@@ -18,12 +18,26 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
  * \uXXXX), cut after 60 characters so a stray 10,000-character cell cannot flood the output.
  */
 export function quote(value: string): string {
+  const { text, length } = cut(value);
+  return length === null ? `"${text}"` : `"${text}…" (${length} characters)`;
+}
+
+/** A row's key for a report: as it is when it could be a key, else cut like quote(). */
+export function shortKey(key: string): string {
+  if (key.length <= MAX_KEY_CHARS && !CONTROL.test(key)) return key;
+  const { text, length } = cut(key);
+  return length === null ? text : `${text}… (${length} characters)`;
+}
+const MAX_KEY_CHARS = 200; // the longest event id there is
+
+function cut(value: string): { text: string; length: number | null } {
   const chars = [...value];
-  const shown = (chars.length > SHOWN_CHARS ? chars.slice(0, SHOWN_CHARS).join('') : value).replace(
+  const long = chars.length > SHOWN_CHARS;
+  const text = (long ? chars.slice(0, SHOWN_CHARS).join('') : value).replace(
     new RegExp(CONTROL.source, 'g'),
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
-  return chars.length > SHOWN_CHARS ? `"${shown}…" (${chars.length} characters)` : `"${shown}"`;
+  return { text, length: long ? chars.length : null };
 }
 
 /** A customer or partner id: letters, digits, '_', '.', '-', at most 64, not starting with a sign. */

@@ -309,8 +309,9 @@ describe('importUsage', () => {
     expect(await tableCounts(db)).toEqual(before); // the first batch was written, then rolled back
   });
 
-  it('accepts an empty file and a header-only file', async () => {
-    expect(toJson(await run(files.write('empty.csv', '')))).toEqual({ accepted: 0, duplicates: 0, rejected: [] });
+  it('refuses an empty file and accepts a header-only file', async () => {
+    const empty = files.write('empty.csv', '');
+    await expect(run(empty)).rejects.toThrow(`${empty}:1: the file is empty (0 bytes): expected a header row (${HEADER})`);
     expect(toJson(await run(files.write('header.csv', `${HEADER}\r\n`)))).toEqual({ accepted: 0, duplicates: 0, rejected: [] });
   });
 });
