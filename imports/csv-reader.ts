@@ -155,6 +155,7 @@ function checkHeader<C extends string>(file: string, line: number, fields: Buffe
   if (missing.length) problems.push(`missing column${missing.length > 1 ? 's' : ''} ${quoteList(missing)}`);
   if (unknown.length) problems.push(`unknown column${unknown.length > 1 ? 's' : ''} ${quoteList(unknown)}`);
   if (repeated.length) problems.push(`repeated column${repeated.length > 1 ? 's' : ''} ${quoteList(repeated)}`);
+  if (missing.some((m) => unknown.some((u) => u.toLowerCase() === m))) problems.push('column names are in lower case');
   if (problems.length) throw new InputError(file, line, `${problems.join('; ')}; the header must be: ${expected.join(',')}`);
   return names as C[];
 }

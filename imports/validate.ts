@@ -144,7 +144,10 @@ const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})
  */
 export function parseIsoTime(column: string, value: string): IsoTime {
   const m = ISO_TIME.exec(value);
-  if (!m) return { ok: false, reason: `${column} ${quote(value)} is not an ISO 8601 time (e.g. 2024-11-01T10:00:00Z)` };
+  if (!m) {
+    const space = ISO_TIME.test(value.replace(' ', 'T')) ? ': write a T between the date and the time' : ' (e.g. 2024-11-01T10:00:00Z)';
+    return { ok: false, reason: `${column} ${quote(value)} is not an ISO 8601 time${space}` };
+  }
   if (!m[8]) return { ok: false, reason: `${column} ${quote(value)} has no time zone: add Z or an offset such as +01:00` };
   const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0));
   const zone = m[8];

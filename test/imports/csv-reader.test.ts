@@ -126,6 +126,11 @@ describe('openCsv', () => {
     }
   });
 
+  it('says that column names are in lower case', async () => {
+    const err = await refusal(files.write('case.csv', lines('ID,Name,note', '1,a,b')));
+    expect(err.reason).toBe('missing columns "id", "name"; unknown columns "ID", "Name"; column names are in lower case; the header must be: id,name,note');
+  });
+
   it('quotes long and many column names shortened', async () => {
     const err = await refusal(files.write('wide.csv', lines(`id,name,note,${'c'.repeat(5000)},a,b,c,d,e`)));
     expect(err.reason).toBe(`unknown columns "${'c'.repeat(60)}…" (5000 characters), "a", "b", "c", "d" and 1 more; the header must be: id,name,note`);

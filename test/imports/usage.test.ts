@@ -100,8 +100,8 @@ describe('importUsage', () => {
         { line: 2, event_id: 'E-10', key: 'E-10', reason: 'occurred_at "2024-02-30T00:00:00Z" is not a valid date and time' },
         { line: 3, event_id: 'E-11', key: 'E-11', reason: 'occurred_at "2024-11-01T10:00:00" has no time zone: add Z or an offset such as +01:00' },
         { line: 4, event_id: 'E-12', key: 'E-12', reason: 'occurred_at "1 Nov 2024" is not an ISO 8601 time (e.g. 2024-11-01T10:00:00Z)' },
-        { line: 5, event_id: 'E-13', key: 'E-13', reason: 'unknown role "admin"' },
-        { line: 6, event_id: 'E-14', key: 'E-14', reason: 'unknown module "budget"' },
+        { line: 5, event_id: 'E-13', key: 'E-13', reason: 'unknown role "admin" (expected superuser, portal_user, archive_user)' },
+        { line: 6, event_id: 'E-14', key: 'E-14', reason: 'unknown module "budget" (expected smart, komplett)' },
         { line: 7, event_id: 'E-15', key: 'E-15', reason: 'unknown customer "C-9"' },
         { line: 8, event_id: 'E-16', key: 'E-16', reason: `customer_id "c 1" is malformed: use letters, digits, '_', '.' or '-' (at most 64)` },
         { line: 9, event_id: 'E-17', key: 'E-17', reason: 'occurred_at "2024-12-02T12:06:00Z" is in the future' },
@@ -125,7 +125,7 @@ describe('importUsage', () => {
       file_name: 'mixed.csv',
       line: 5,
       row_key: 'E-13',
-      reason: 'unknown role "admin"',
+      reason: 'unknown role "admin" (expected superuser, portal_user, archive_user)',
       raw: 'E-13,C-1,2024-11-01T10:00:00Z,user,u1,activated,admin',
     });
     expect(log.find((r) => r.line === 20)?.raw).toBe('E-26,C-1,2024-11-01T10:00:00Z,user,G\uFFFDran,activated,portal_user');
@@ -178,11 +178,30 @@ describe('importUsage', () => {
     );
     const report = await run(file);
     expect(toJson(report).rejected.map((r) => [r.line, r.reason])).toEqual([
-      [2, `unknown role "${'x'.repeat(60)}…" (10000 characters)`],
+      [2, `unknown role "${'x'.repeat(60)}…" (10000 characters) (expected superuser, portal_user, archive_user)`],
       [3, 'subject_id contains a tab (after "u"): a value must be one line of text'],
     ]);
     expect(formatReport(report).length).toBeLessThan(500);
     expect(report.accepted).toBe(1);
+  });
+
+  it('tells a new user how to fix the usual slips', async () => {
+    const file = files.write(
+      'slips.csv',
+      lines(
+        HEADER,
+        'S-1,c-1,2024-11-01T10:00:00Z,module,smart,activated,', // 2
+        'S-2,C-1,2024-11-01 10:00:00Z,module,smart,activated,', // 3: as a database or Excel writes it
+        'S-3,C-1,2024-11-01T10:00:00Z,module,Smart,activated,', // 4
+        'S-4,C-1,2024-11-01T10:00:00Z,user,u1,activated,Portal user', // 5
+      ),
+    );
+    expect(toJson(await run(file)).rejected.map((r) => [r.line, r.reason])).toEqual([
+      [2, 'unknown customer "c-1" (ids are case-sensitive: C-1 is known)'],
+      [3, 'occurred_at "2024-11-01 10:00:00Z" is not an ISO 8601 time: write a T between the date and the time'],
+      [4, 'unknown module "Smart" (expected smart, komplett)'],
+      [5, 'unknown role "Portal user" (expected superuser, portal_user, archive_user)'],
+    ]);
   });
 
   it('changes nothing when the same file is imported again', async () => {
@@ -197,7 +216,7 @@ describe('importUsage', () => {
       ),
     );
     const first = toJson(await run(file));
-    expect(first).toEqual({ accepted: 2, duplicates: 1, rejected: [{ line: 3, event_id: 'E-31', key: 'E-31', reason: 'unknown role "admin"' }] });
+    expect(first).toEqual({ accepted: 2, duplicates: 1, rejected: [{ line: 3, event_id: 'E-31', key: 'E-31', reason: 'unknown role "admin" (expected superuser, portal_user, archive_user)' }] });
     const before = await tableCounts(db);
 
     const second = toJson(await run(file));
