@@ -129,7 +129,8 @@ function toRecord<C extends string>(line: number, fields: Buffer[], columns: rea
   const values = {} as Record<C, string>;
   let problem: string | null = null;
   columns.forEach((name, i) => {
-    values[name] = i < fields.length ? fields[i].toString('utf8').trim() : '';
+    // NFC: macOS writes 'ö' as 'o' and a combining mark, which looks the same but compares unequal.
+    values[name] = i < fields.length ? fields[i].toString('utf8').trim().normalize('NFC') : '';
   });
   if (fields.some((f) => !isUtf8(f))) problem = NOT_UTF8;
   else if (fields.some((f) => f.includes(0))) problem = 'contains a NUL character: is this a text file?';

@@ -88,7 +88,16 @@ function includes<T extends string>(list: readonly T[], value: string): value is
 
 function exactly(column: string, value: string, expected: string, article: string): string | null {
   if (value === expected) return null;
-  return `${column} of ${article} must be exactly "${expected}"${value === '' ? ', not empty' : `, not ${quote(value)}`}`;
+  return `${column} of ${article} must be exactly "${expected}"${value === '' ? ', not empty' : `, not ${quote(value)}${difference(value, expected)}`}`;
+}
+
+/** Where two texts first differ, when they differ by a look-alike (an en dash from autocorrect, a no-break space). */
+function difference(value: string, expected: string): string {
+  const [a, b] = [[...value], [...expected]];
+  const i = a.findIndex((c, k) => c !== b[k]);
+  if (i === -1 || i >= b.length || a.length !== b.length) return '';
+  const code = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  return ` (character ${i + 1} is ${code(a[i])} where ${code(b[i])} "${b[i]}" is expected)`;
 }
 
 function checkUnitPrice(value: string): string | null {

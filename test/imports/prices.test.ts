@@ -145,6 +145,23 @@ describe('importPrices', () => {
     expect(await db('price_items').where('valid_from', '>=', '2027-01-01').orderBy(['article', 'valid_from']).pluck('unit_price_ore')).toEqual([29500, 999999999, 1]);
   });
 
+  it('accepts a description written in decomposed Unicode, and points at a look-alike character', async () => {
+    const info = ARTICLE_INFO.extra_company;
+    const file = files.write(
+      'lookalike.csv',
+      lines(
+        HEADER,
+        `extra_company,${info.description.normalize('NFD')},${info.legacyDescription},29500,25,1,2028-01-01`, // as macOS writes ö
+        `extra_company,${info.description.replace(' - ', ' \u2013 ')},${info.legacyDescription},29500,25,1,2028-02-01`, // Excel's autocorrect
+      ),
+    );
+    const report = toJson(await importPrices(db, file));
+    expect(report.rejected.map((r) => [r.line, r.reason])).toEqual([
+      [3, 'description of extra_company must be exactly "OneStop Reporting - Extra företag", not "OneStop Reporting \u2013 Extra företag" (character 19 is U+2013 where U+002D "-" is expected)'],
+    ]);
+    expect(await db('price_items').where({ valid_from: '2028-01-01' }).pluck('description')).toEqual([info.description]);
+  });
+
   it('refuses a file with an unknown column before writing anything', async () => {
     const before = await tableCounts(db);
     const file = files.write('currency.csv', lines(`${HEADER},currency`, 'smart,S,L,1,25,0,2027-01-01,SEK'));
