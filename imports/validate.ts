@@ -1,5 +1,7 @@
 // Field checks shared by the importers. Each returns a reason (string) or null when fine.
 
+import { NOT_A_COUNTRY } from '../billing/vat-number';
+
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 // Billing dates and event times must fall in these years. 2000 is the first year a period
@@ -78,6 +80,45 @@ export function checkOneLine(columns: readonly string[], values: Readonly<Record
     return `${column} contains ${what} (after ${quote(value.slice(0, m.index))}): a value must be one line of text`;
   }
   return null;
+}
+
+// Master data of customers and partners.
+
+// Lengths that fit an invoice's address block; longer is a shifted or merged column.
+export const MAX_NAME = 200;
+export const MAX_CITY = 100;
+
+/** The value when it can be a country code, else null (see checkCountry for why). */
+export function countryCode(value: string): string | null {
+  return /^[A-Z]{2}$/.test(value) && !NOT_A_COUNTRY[value] ? value : null;
+}
+
+export function checkCountry(value: string): string | null {
+  if (countryCode(value)) return null;
+  const alias = NOT_A_COUNTRY[value];
+  if (alias) return `country ${quote(value)} is not a country code: ${alias}`;
+  return `country ${quote(value)} is not an ISO 3166 two-letter code in capitals (e.g. SE)`;
+}
+
+export function checkOrgNumber(value: string, swedish: boolean): string | null {
+  if (!swedish) return checkText('org_number', value, 40); // other countries' company numbers have no common format
+  if (value === '') return 'org_number is empty';
+  if (!/^\d{6}-\d{4}$/.test(value)) return `org_number ${quote(value)} is not a Swedish organisation number (NNNNNN-NNNN)`;
+  if (!luhnValid(value.replace('-', ''))) return `org_number ${quote(value)} has a wrong check digit`;
+  return null;
+}
+
+export function checkPostalCode(value: string, swedish: boolean): string | null {
+  if (!swedish) return checkText('postal_code', value, 20);
+  if (value === '') return 'postal_code is empty';
+  return /^\d{3} ?\d{2}$/.test(value) ? null : `postal_code ${quote(value)} is not a Swedish postal code (NNN NN)`;
+}
+
+export function checkEmail(column: string, value: string): string | null {
+  if (value === '') return `${column} is empty`;
+  return /^[^\s@,;<>]+@[^\s@,;<>]+\.[A-Za-z]{2,}$/.test(value) && value.length <= 254
+    ? null
+    : `${column} ${quote(value)} is not an e-mail address`;
 }
 
 export function daysInMonth(year: number, month: number): number {

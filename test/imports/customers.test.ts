@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../infra/db';
-import { importCustomers, toJson, InputError } from '../../imports';
+import { importCustomers, importPartners, toJson, InputError } from '../../imports';
 import { createTestDatabase } from '../support/database';
 import { fixtureDir, lines, tableCounts } from './fixtures';
 
@@ -10,8 +10,16 @@ let db: Db;
 let drop: () => Promise<void>;
 const files = fixtureDir();
 
+const PARTNERS = lines(
+  'partner_id,name,org_number,email,street,postal_code,city,country',
+  'P-NORTH,Norrsken Affärssystem AB,556677-1233,faktura@norrsken.example,Storgatan 12,903 26,Umeå,SE',
+  'P-SOUTH,Südpartner GmbH,HRB 999,info@suedpartner.example,Marktplatz 1,80331,München,DE',
+  'P-1,Partner Ett AB,559012-3450,p1@partner.example,Kungsgatan 40,111 35,Stockholm,SE',
+);
+
 beforeAll(async () => {
   ({ db, drop } = await createTestDatabase());
+  expect(toJson(await importPartners(db, files.write('partners.csv', PARTNERS)))).toEqual({ accepted: 3, duplicates: 0, rejected: [] });
 });
 afterAll(async () => {
   await drop();
@@ -29,7 +37,7 @@ const stored = (id: string) =>
 const versions = (id: string) => db('customer_versions').where({ customer_id: id }).orderBy('id').pluck('data');
 
 describe('importCustomers', () => {
-  it('inserts customers, creates their partners and records a first version', async () => {
+  it('inserts customers of known partners and records a first version', async () => {
     const file = files.write(
       'customers.csv',
       lines(
@@ -57,16 +65,30 @@ describe('importCustomers', () => {
     });
     // A missing VAT number is accepted here; the monthly close reports it for the customer.
     expect(await stored('BETA-2')).toMatchObject({ vat_number: null, prepaid_through: null, street: 'Box 12, Kungsgatan 5' });
-    expect(await db('partners').orderBy('partner_id').select('partner_id', 'name')).toEqual([
-      { partner_id: 'P-NORTH', name: 'P-NORTH' },
-      { partner_id: 'P-SOUTH', name: 'P-SOUTH' },
-    ]);
     expect(await versions('ACME-1')).toEqual([expect.objectContaining({ customer_id: 'ACME-1', name: 'Acme, AB', vat_number: 'SE556036079301' })]);
 
     // The same file again: all duplicates, nothing changes.
     const before = await tableCounts(db);
     expect(toJson(await importCustomers(db, file))).toEqual({ accepted: 0, duplicates: 3, rejected: [] });
     expect(await tableCounts(db)).toEqual({ ...before, import_batches: before.import_batches + 1 });
+  });
+
+  it('refuses a customer whose partner is not known, and creates no partner', async () => {
+    const file = files.write(
+      'unknown-partner.csv',
+      lines(
+        HEADER,
+        'U-1,Utan Partner AB,556036-0793,,a@b.se,Gatan 1,111 22,Stockholm,SE,P-X,2024-11-01,',
+        'U-2,Med Partner AB,556036-0793,,a@b.se,Gatan 1,111 22,Stockholm,SE,P-1,2024-11-01,',
+      ),
+    );
+    expect(toJson(await importCustomers(db, file))).toEqual({
+      accepted: 1,
+      duplicates: 0,
+      rejected: [{ line: 2, customer_id: 'U-1', key: 'U-1', reason: 'partner P-X is not known: import partners first' }],
+    });
+    expect(await db('partners').where({ partner_id: 'P-X' }).first()).toBeUndefined();
+    expect(await db('customers').where('customer_id', 'like', 'U-%').pluck('customer_id')).toEqual(['U-2']);
   });
 
   it('updates a changed customer and records the new data as a version', async () => {
