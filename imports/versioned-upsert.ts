@@ -11,6 +11,7 @@ import { quote } from './validate';
 // per file.
 
 type Data = Record<string, string | null>;
+type Outcome<D> = { reject: string } | 'duplicate' | { write: D; isNew: boolean };
 
 export interface VersionedTable<C extends string, D extends Data> {
   kind: Extract<ImportKind, 'customers' | 'partners'>;
@@ -42,26 +43,27 @@ export async function importVersioned<C extends string, D extends Data>(db: Db, 
       const firstInFile = new Map<string, { line: number; data: D }>();
       const same = (a: D, b: D) => spec.columns.every((c) => a[c] === b[c]);
 
-      const judge = (record: CsvRecord<C>): string | 'duplicate' | { data: D; isNew: boolean } => {
+      const judge = (record: CsvRecord<C>): Outcome<D> => {
         const id = record.values[spec.key];
         const reason = record.problem ?? spec.check(record.values);
-        if (reason) return reason;
+        if (reason) return { reject: reason };
         const data = spec.toData(record.values);
         const first = firstInFile.get(id);
-        if (first && !same(first.data, data)) return `${spec.noun} ${quote(id)} appears earlier in this file (line ${first.line}) with other values`;
+        if (first && !same(first.data, data)) return { reject: `${spec.noun} ${quote(id)} appears earlier in this file (line ${first.line}) with other values` };
         if (!first) firstInFile.set(id, { line: record.line, data });
         const current = stored.get(id);
         if (current && same(current, data)) return 'duplicate';
-        return refuse(data) ?? { data, isNew: !current };
+        const refused = refuse(data);
+        return refused ? { reject: refused } : { write: data, isNew: !current };
       };
 
       for await (const record of csv) {
         const outcome = judge(record);
-        if (typeof outcome === 'string' && outcome !== 'duplicate') await run.reject(record, record.values[spec.key], outcome);
-        else if (outcome === 'duplicate') run.duplicate();
+        if (outcome === 'duplicate') run.duplicate();
+        else if ('reject' in outcome) await run.reject(record, record.values[spec.key], outcome.reject);
         else {
-          await write(trx, spec, run.batchId, outcome.data, outcome.isNew);
-          stored.set(outcome.data[spec.key] as string, outcome.data);
+          await write(trx, spec, run.batchId, outcome.write, outcome.isNew);
+          stored.set(record.values[spec.key], outcome.write);
           run.accept();
         }
       }
