@@ -126,7 +126,7 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
       const draft = await db('drafts').where({ id }).first();
       const rated = draft.rated as RatedInvoice;
       const pdf = draft.pdf_sha256 ? await getDocument(db, draft.pdf_sha256) : null;
-      const email = draftReadyEmail({ customerName: draft.buyer.name, period: draft.period, totalText: formatSek(rated.totalOre) });
+      const email = draftReadyEmail({ customerName: draft.buyer.name, partnerName: draft.buyer.partnerName, period: draft.period, totalText: formatSek(rated.totalOre) });
       const reminder = event.startsWith('draft_reminder:');
       return {
         email: reminder ? { subject: `Påminnelse: ${email.subject}`, text: email.text } : email,
@@ -142,6 +142,7 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
       email: invoiceFinalEmail({
         sellerName: doc.seller.name,
         customerName: doc.buyer.name,
+        partnerName: doc.buyer.partnerName,
         invoiceNumber: issued.number,
         period: issued.period,
         totalText: formatSek(doc.invoice.totalOre),

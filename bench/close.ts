@@ -6,7 +6,7 @@ import type { Audience, NotificationEvent } from '../activities/notifications';
 import { approveAllWaiting } from '../client/drafts';
 import { closeSettings, startMonthlyClose } from '../client/close';
 import { connectClient } from '../client/connect';
-import { importCustomers, importPrices, importUsage } from '../imports';
+import { importCustomers, importPartners, importPrices, importUsage } from '../imports';
 import { startMailCatcher, startWebhookCatcher, type Catcher } from '../infra/catchers';
 import type { AppConfig } from '../infra/config';
 import type { Db } from '../infra/db';
@@ -78,6 +78,7 @@ interface Loaded {
 async function loadDatabase(ctx: CloseBenchContext, name: string): Promise<Loaded> {
   const { db, url, drop } = await freshDatabase(ctx.endpoints.databaseUrl, name, { min: 0, max: ctx.dbPool });
   const prices = await timed(() => importPrices(db, ctx.files.pricesCsv));
+  await importPartners(db, ctx.files.partnersCsv); // customers name their partner
   const customers = await timed(() => importCustomers(db, ctx.files.customersCsv));
   const usage = await timed(() => importUsage(db, ctx.files.usageCsv));
   const mail = await startMailCatcher(path.join(ctx.tmpDir, `${name}-mail`));

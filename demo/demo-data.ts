@@ -1,6 +1,6 @@
-// A deterministic, realistic demo tenant set for month-close, written as the three CSV
-// files the imports read (customers, prices, usage), so that the demo goes through the
-// real import path. Same options, byte-identical files: a seeded PRNG, no clock.
+// A deterministic, realistic demo tenant set for month-close, written as the four CSV
+// files the imports read (partners, customers, prices, usage), so that the demo goes through
+// the real import path. Same options, byte-identical files: a seeded PRNG, no clock.
 //
 // The story: OneStop Reporting customers of a handful of Swedish partners move from
 // quarterly to monthly billing at the start of the history. The portal has reported
@@ -27,10 +27,13 @@ export interface DemoDataOptions {
 }
 
 export interface DemoDataFiles {
+  /** Import first: customers name their partner. */
+  partnersCsv: string;
   customersCsv: string;
   pricesCsv: string;
   usageCsv: string;
   expected: {
+    partners: number;
     customers: number;
     /** Data rows in usage.csv, the deliberately bad ones included. */
     events: number;
@@ -43,6 +46,7 @@ export interface DemoDataFiles {
   };
 }
 
+export const PARTNER_HEADER = ['partner_id', 'name', 'org_number', 'email', 'street', 'postal_code', 'city', 'country'] as const;
 export const CUSTOMER_HEADER = [
   'customer_id', 'name', 'org_number', 'vat_number', 'billing_email', 'street', 'postal_code',
   'city', 'country', 'partner_id', 'monthly_billing_from', 'prepaid_through',
@@ -114,6 +118,15 @@ const PARTNERS: readonly (readonly [string, number])[] = [
   ['P-BOKFORARNA', 15],
   ['P-VASTKUSTIT', 10],
 ];
+
+/** The partners' master data (fixed: no PRNG draws, so the other files do not change). */
+const PARTNER_ROWS: Readonly<Record<string, Omit<Record<(typeof PARTNER_HEADER)[number], string>, 'partner_id'>>> = {
+  'P-NORRSKEN': { name: 'Norrsken Affärssystem AB', org_number: '556677-1233', email: 'faktura@norrsken.example', street: 'Storgatan 12', postal_code: '903 26', city: 'Umeå', country: 'SE' },
+  'P-SVEAEKONOMI': { name: 'Svea Ekonomipartner AB', org_number: '559012-3450', email: 'partner@sveaekonomi.example', street: 'Kungsgatan 40', postal_code: '111 35', city: 'Stockholm', country: 'SE' },
+  'P-FJALLDATA': { name: 'Fjälldata i Jämtland AB', org_number: '556432-1098', email: 'ekonomi@fjalldata.example', street: 'Prästgatan 5', postal_code: '831 31', city: 'Östersund', country: 'SE' },
+  'P-BOKFORARNA': { name: 'Bokförarna Syd AB', org_number: '556987-6542', email: 'info@bokforarna.example', street: 'Stortorget 3', postal_code: '211 22', city: 'Malmö', country: 'SE' },
+  'P-VASTKUSTIT': { name: 'Västkust IT & Redovisning AB', org_number: '556210-9875', email: 'faktura@vastkustit.example', street: 'Östra Hamngatan 16', postal_code: '411 09', city: 'Göteborg', country: 'SE' },
+};
 
 const SURNAMES = [
   'Andersson', 'Johansson', 'Karlsson', 'Nilsson', 'Eriksson', 'Larsson', 'Olsson', 'Persson', 'Svensson',
@@ -621,9 +634,12 @@ export async function writeDemoData(dir: string, opts: DemoDataOptions): Promise
 
   // Files.
   await fs.mkdir(dir, { recursive: true });
+  const partnersCsv = path.resolve(dir, 'partners.csv');
   const customersCsv = path.resolve(dir, 'customers.csv');
   const pricesCsv = path.resolve(dir, 'prices.csv');
   const usageCsv = path.resolve(dir, 'usage.csv');
+  const partnerRows = PARTNERS.map(([id]) => ({ partner_id: id, ...PARTNER_ROWS[id]! }));
+  await fs.writeFile(partnersCsv, csv(PARTNER_HEADER, partnerRows.map((p) => PARTNER_HEADER.map((k) => p[k]))), 'utf8');
   await fs.writeFile(customersCsv, csv(CUSTOMER_HEADER, customers.map((c) => CUSTOMER_HEADER.map((k) => c.row[k]))), 'utf8');
   await fs.writeFile(
     pricesCsv,
@@ -649,10 +665,12 @@ export async function writeDemoData(dir: string, opts: DemoDataOptions): Promise
 
   const idsOf = (s: Special) => customers.filter((c) => c.special === s).map((c) => c.row.customer_id);
   return {
+    partnersCsv,
     customersCsv,
     pricesCsv,
     usageCsv,
     expected: {
+      partners: partnerRows.length,
       customers: customers.length,
       events: rows.length,
       nothingToBill: idsOf('nothing_to_bill'),

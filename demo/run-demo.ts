@@ -7,7 +7,7 @@ import { approveAllWaiting } from '../client/drafts';
 import { closeSettings, startMonthlyClose } from '../client/close';
 import { connectClient } from '../client/connect';
 import { countByState, periodStatus, type PeriodStatus } from '../client/status';
-import { formatReport, importCustomers, importPrices, importUsage } from '../imports';
+import { formatReport, importCustomers, importPartners, importPrices, importUsage } from '../imports';
 import { startMailCatcher, startWebhookCatcher } from '../infra/catchers';
 import { loadConfig } from '../infra/config';
 import { createDb, migrate } from '../infra/db';
@@ -63,6 +63,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const files = await writeDemoData(path.join(OUT_DIR, 'input'), { customers: opts.customers, period });
     for (const [what, run] of [
       ['prices', () => importPrices(db, files.pricesCsv)],
+      ['partners', () => importPartners(db, files.partnersCsv)],
       ['customers', () => importCustomers(db, files.customersCsv)],
       ['usage', () => importUsage(db, files.usageCsv)],
     ] as const) {

@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import { CsvError, Parser } from 'csv-parse';
 import { InputError } from './errors';
+import { notTextReason, otherSeparator, readHead, SAVE_AS_CSV } from './file-sniff';
+import { quote } from './validate';
 
 // Streaming CSV reader for the import files: RFC 4180 quoting, a header row naming the
 // columns, UTF-8. Records come out one at a time with the line an editor shows for them,
@@ -37,8 +39,9 @@ export interface CsvSource<C extends string> extends AsyncIterable<CsvRecord<C>>
 
 /**
  * Open `filePath`, read and check its header, and return its data records.
- * The header is checked here, before the caller writes anything: a missing, unknown or
- * repeated column refuses the whole file with an InputError. An empty file has no records.
+ * The header is checked here, before the caller writes anything: an empty or binary file,
+ * or a missing, unknown or repeated column, refuses the whole file with an InputError.
+ * A file of only a header has no records (an export of a quiet day is not an error).
  */
 export async function openCsv<C extends string>(filePath: string, expected: readonly C[]): Promise<CsvSource<C>> {
   const unreadable = (err: NodeJS.ErrnoException) =>
@@ -47,6 +50,11 @@ export async function openCsv<C extends string>(filePath: string, expected: read
     throw unreadable(err);
   });
   if (!stat.isFile()) throw new InputError(filePath, null, 'not a file');
+  if (stat.size === 0) throw new InputError(filePath, 1, `the file is empty (0 bytes): expected a header row (${expected.join(',')})`);
+  const notText = notTextReason(await readHead(filePath).catch((err: NodeJS.ErrnoException) => {
+    throw unreadable(err);
+  }));
+  if (notText) throw new InputError(filePath, 1, notText);
   const parser = new LineCountingParser({
     encoding: null, // fields as bytes: we check UTF-8 ourselves, exactly, per field
     bom: false, // stripped by stripBom(); csv-parse's own BOM handling switches back to strings
@@ -74,7 +82,8 @@ export async function openCsv<C extends string>(filePath: string, expected: read
   try {
     let header = await next();
     while (header && isBlank(header.fields)) header = await next();
-    if (header) columns = checkHeader(filePath, header.line, header.fields, expected);
+    if (!header) throw new InputError(filePath, 1, `the file has only blank lines: expected a header row (${expected.join(',')})`);
+    columns = checkHeader(filePath, header.line, header.fields, expected);
   } catch (err) {
     close();
     throw err;
@@ -119,7 +128,8 @@ function toRecord<C extends string>(line: number, fields: Buffer[], columns: rea
   const values = {} as Record<C, string>;
   let problem: string | null = null;
   columns.forEach((name, i) => {
-    values[name] = i < fields.length ? fields[i].toString('utf8').trim() : '';
+    // NFC: macOS writes 'ö' as 'o' and a combining mark, which looks the same but compares unequal.
+    values[name] = i < fields.length ? fields[i].toString('utf8').trim().normalize('NFC') : '';
   });
   if (fields.some((f) => !isUtf8(f))) problem = NOT_UTF8;
   else if (fields.some((f) => f.includes(0))) problem = 'contains a NUL character: is this a text file?';
@@ -134,16 +144,26 @@ function toRecord<C extends string>(line: number, fields: Buffer[], columns: rea
 function checkHeader<C extends string>(file: string, line: number, fields: Buffer[], expected: readonly C[]): C[] {
   if (fields.some((f) => !isUtf8(f))) throw new InputError(file, line, `header is ${NOT_UTF8}`);
   const names = fields.map((f) => f.toString('utf8').trim());
-  const quote = (list: string[]) => list.map((n) => `"${n}"`).join(', ');
   const problems: string[] = [];
   const repeated = names.filter((n, i) => names.indexOf(n) !== i);
   const missing = expected.filter((n) => !names.includes(n));
   const unknown = names.filter((n) => !(expected as readonly string[]).includes(n));
-  if (missing.length) problems.push(`missing column${missing.length > 1 ? 's' : ''} ${quote(missing)}`);
-  if (unknown.length) problems.push(`unknown column${unknown.length > 1 ? 's' : ''} ${quote(unknown)}`);
-  if (repeated.length) problems.push(`repeated column${repeated.length > 1 ? 's' : ''} ${quote(repeated)}`);
+  if (missing.length) {
+    const separator = otherSeparator(names.join(','), expected);
+    if (separator) throw new InputError(file, line, `the file is separated by ${separator}, not by commas: ${SAVE_AS_CSV}`);
+  }
+  if (missing.length) problems.push(`missing column${missing.length > 1 ? 's' : ''} ${quoteList(missing)}`);
+  if (unknown.length) problems.push(`unknown column${unknown.length > 1 ? 's' : ''} ${quoteList(unknown)}`);
+  if (repeated.length) problems.push(`repeated column${repeated.length > 1 ? 's' : ''} ${quoteList(repeated)}`);
+  if (missing.some((m) => unknown.some((u) => u.toLowerCase() === m))) problems.push('column names are in lower case');
   if (problems.length) throw new InputError(file, line, `${problems.join('; ')}; the header must be: ${expected.join(',')}`);
   return names as C[];
+}
+
+/** Names in quotes, each shortened, at most five of them. */
+function quoteList(list: string[]): string {
+  const shown = list.slice(0, 5).map(quote).join(', ');
+  return list.length > 5 ? `${shown} and ${list.length - 5} more` : shown;
 }
 
 function syntaxReason(err: CsvError): string {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { fileSha256, rawLine, rowSha256, type CsvRecord } from './csv-reader';
 import type { ImportKind, ImportReport } from './report';
+import { shortKey } from './validate';
 
 const REJECTION_BATCH = 1000;
 
@@ -55,7 +56,7 @@ export class ImportRun {
   }
 
   async reject(record: CsvRecord<string>, key: string, reason: string): Promise<void> {
-    this.report.rejected.push({ line: record.line, key, reason });
+    this.report.rejected.push({ line: record.line, key: shortKey(key), reason });
     this.pending.push({ rowSha256: rowSha256(record), line: record.line, key: key || null, reason, raw: rawLine(record) });
     if (this.pending.length >= REJECTION_BATCH) await this.flushRejections();
   }

@@ -1,3 +1,4 @@
+export { importPartners, PARTNER_COLUMNS, type PartnerData } from './partners';
 export { importCustomers, CUSTOMER_COLUMNS, type CustomerData } from './customers';
 export { importPrices, PRICE_COLUMNS } from './prices';
 export { importUsage, USAGE_COLUMNS, type ImportUsageOptions } from './usage';

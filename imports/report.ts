@@ -1,4 +1,4 @@
-export type ImportKind = 'customers' | 'prices' | 'usage';
+export type ImportKind = 'partners' | 'customers' | 'prices' | 'usage';
 
 export interface Rejection {
   line: number;
@@ -16,7 +16,8 @@ export interface ImportReport {
 }
 
 /** The name the contract (interfaces.md) gives a row's key in each kind's JSON. */
-const KEY_NAME: Record<ImportKind, 'customer_id' | 'article' | 'event_id'> = {
+const KEY_NAME: Record<ImportKind, 'partner_id' | 'customer_id' | 'article' | 'event_id'> = {
+  partners: 'partner_id',
   customers: 'customer_id',
   prices: 'article',
   usage: 'event_id',
@@ -25,10 +26,10 @@ const KEY_NAME: Record<ImportKind, 'customer_id' | 'article' | 'event_id'> = {
 export interface ImportJson {
   accepted: number;
   duplicates: number;
-  rejected: ({ line: number; key: string; reason: string } & Partial<Record<'customer_id' | 'article' | 'event_id', string>>)[];
+  rejected: ({ line: number; key: string; reason: string } & Partial<Record<'partner_id' | 'customer_id' | 'article' | 'event_id', string>>)[];
 }
 
-/** `{ "accepted": N, "duplicates": N, "rejected": [{ "line", "event_id" | "customer_id" | "article", "key", "reason" }] }` */
+/** `{ "accepted": N, "duplicates": N, "rejected": [{ "line", "event_id" | "customer_id" | "partner_id" | "article", "key", "reason" }] }` */
 export function toJson(report: ImportReport): ImportJson {
   const name = KEY_NAME[report.kind];
   return {

@@ -4,7 +4,7 @@ import { ACTIONS, MODULES, ROLES, SUBJECT_TYPES } from '../billing/types';
 import { openCsv, type CsvRecord } from './csv-reader';
 import { arrayParam, ImportRun } from './import-run';
 import type { ImportReport } from './report';
-import { checkId, parseIsoTime } from './validate';
+import { checkId, checkOneLine, parseIsoTime, quote } from './validate';
 
 // Usage events are appended, never changed. The whole file is one transaction (a crash
 // leaves nothing of it), read as a stream and written in batches, so memory stays bounded
@@ -81,21 +81,23 @@ export async function importUsage(db: Db, filePath: string, opts: ImportUsageOpt
 export function checkEvent(v: Record<Column, string>, customers: ReadonlySet<string>, nowMs: number): string | null {
   if (v.event_id === '') return 'event_id is empty';
   if (v.event_id.length > MAX_ID_LENGTH) return `event_id is longer than ${MAX_ID_LENGTH} characters`;
+  const multiLine = checkOneLine(USAGE_COLUMNS, v);
+  if (multiLine) return multiLine;
 
   const badId = checkId('customer_id', v.customer_id);
   if (badId) return badId;
-  if (!customers.has(v.customer_id)) return `unknown customer "${v.customer_id}"`;
+  if (!customers.has(v.customer_id)) return `unknown customer ${quote(v.customer_id)}${caseHint(v.customer_id, customers)}`;
 
   const time = parseIsoTime('occurred_at', v.occurred_at);
   if (!time.ok) return time.reason;
-  if (time.epochMs > nowMs + FUTURE_TOLERANCE_MS) return `occurred_at "${v.occurred_at}" is in the future`;
+  if (time.epochMs > nowMs + FUTURE_TOLERANCE_MS) return `occurred_at ${quote(v.occurred_at)} is in the future`;
 
-  if (!includes(SUBJECT_TYPES, v.subject_type)) return `unknown subject_type "${v.subject_type}" (expected ${SUBJECT_TYPES.join(', ')})`;
+  if (!includes(SUBJECT_TYPES, v.subject_type)) return `unknown subject_type ${quote(v.subject_type)} (expected ${SUBJECT_TYPES.join(', ')})`;
   if (v.subject_id === '') return 'subject_id is empty';
   if (v.subject_id.length > MAX_ID_LENGTH) return `subject_id is longer than ${MAX_ID_LENGTH} characters`;
-  if (v.subject_type === 'module' && !includes(MODULES, v.subject_id)) return `unknown module "${v.subject_id}"`;
+  if (v.subject_type === 'module' && !includes(MODULES, v.subject_id)) return `unknown module ${quote(v.subject_id)} (expected ${MODULES.join(', ')})`;
 
-  if (!includes(ACTIONS, v.action)) return `unknown action "${v.action}" (expected ${ACTIONS.join(', ')})`;
+  if (!includes(ACTIONS, v.action)) return `unknown action ${quote(v.action)} (expected ${ACTIONS.join(', ')})`;
   if (v.action === 'role_changed' && v.subject_type !== 'user') return `role_changed applies to users only, not to a ${v.subject_type}`;
 
   if (v.subject_type !== 'user') return v.role === '' ? null : `role must be empty for a ${v.subject_type}`;
@@ -103,8 +105,16 @@ export function checkEvent(v: Record<Column, string>, customers: ReadonlySet<str
     if (v.action === 'deactivated') return null; // the role a user had is known from earlier events
     return v.action === 'activated' ? 'role is required when a user is activated' : 'role is required for role_changed (the new role)';
   }
-  if (!includes(ROLES, v.role)) return `unknown role "${v.role}"`;
+  if (!includes(ROLES, v.role)) return `unknown role ${quote(v.role)} (expected ${ROLES.join(', ')})`;
   return null;
+}
+
+/** " (ids are case-sensitive: C-1 is known)" when the id differs from a known one only in case. */
+function caseHint(id: string, customers: ReadonlySet<string>): string {
+  if (customers.size > 100_000) return ''; // a scan per bad row; fine for the customers there are
+  const lower = id.toLowerCase();
+  for (const known of customers) if (known.toLowerCase() === lower) return ` (ids are case-sensitive: ${known} is known)`;
+  return '';
 }
 
 function includes(list: readonly string[], value: string): boolean {

@@ -17,6 +17,8 @@ export interface EmailText {
 
 export interface DraftReadyInput {
   customerName: string;
+  /** The partner the customer is sold through. */
+  partnerName: string;
   /** e.g. '2024-11' */
   period: string;
   /** e.g. '12 345 kr' */
@@ -31,6 +33,7 @@ export function draftReadyEmail(input: DraftReadyInput): EmailText {
     `Fakturaunderlaget för ${input.customerName} avseende ${PRODUCT_NAME} ${input.period} är klart för granskning.`,
     '',
     `Preliminärt belopp att betala: ${input.totalText}`,
+    `Återförsäljare: ${input.partnerName}`,
   ];
   if (input.previewUrl) lines.push(`Förhandsgranska underlaget: ${input.previewUrl}`);
   lines.push(
@@ -50,6 +53,8 @@ export interface InvoiceFinalInput {
   /** Who issues the invoice, e.g. 'Exempelbolaget AB'; shown in the subject and signature. */
   sellerName: string;
   customerName: string;
+  /** The partner the customer is sold through. */
+  partnerName: string;
   invoiceNumber: string;
   period: string;
   totalText: string;
@@ -69,6 +74,7 @@ export function invoiceFinalEmail(input: InvoiceFinalInput): EmailText {
     `Förfallodatum: ${input.dueDate}`,
     `Bankgiro: ${input.bankgiro}`,
     `OCR-nummer: ${input.ocr}`,
+    `Återförsäljare: ${input.partnerName}`,
     '',
     'Ange OCR-numret när du betalar, så kopplas betalningen till rätt faktura.',
     '',

@@ -27,7 +27,7 @@ import { temporal } from '@temporalio/proto';
 import { approveAllWaiting, waitingDrafts } from '../client/drafts';
 import { closeSettings, startMonthlyClose } from '../client/close';
 import { connectClient } from '../client/connect';
-import { formatReport, importCustomers, importPrices, importUsage } from '../imports';
+import { formatReport, importCustomers, importPartners, importPrices, importUsage } from '../imports';
 import { startMailCatcher, startWebhookCatcher } from '../infra/catchers';
 import { loadConfig, type AppConfig } from '../infra/config';
 import { createDb, migrate, type Db } from '../infra/db';
@@ -363,6 +363,7 @@ async function main(): Promise<number> {
   const files = await writeDemoData(path.join(tmp, 'input'), { customers: opts.customers, period });
   for (const [what, run] of [
     ['prices', () => importPrices(db, files.pricesCsv)],
+    ['partners', () => importPartners(db, files.partnersCsv)],
     ['customers', () => importCustomers(db, files.customersCsv)],
     ['usage', () => importUsage(db, files.usageCsv)],
   ] as const) {

@@ -1,6 +1,7 @@
 import type { Db } from '../infra/db';
 import type { CustomerTerms } from '../billing/types';
 import type { BuyerInfo } from '../pdf/invoice-document';
+import { EU_COUNTRIES, isReverseCharge, vatNumberProblem } from '../billing/vat-number';
 
 export interface CustomerRecord extends BuyerInfo {
   billingEmail: string;
@@ -8,8 +9,6 @@ export interface CustomerRecord extends BuyerInfo {
   prepaidThrough: string | null;
   peppolEndpoint: string | null;
 }
-
-const EU_COUNTRIES = new Set(['AT', 'BE', 'BG', 'CY', 'CZ', 'DE', 'DK', 'EE', 'ES', 'FI', 'FR', 'GR', 'HR', 'HU', 'IE', 'IT', 'LT', 'LU', 'LV', 'MT', 'NL', 'PL', 'PT', 'RO', 'SE', 'SI', 'SK']);
 
 function isoDate(value: unknown): string | null {
   if (value === null || value === undefined) return null;
@@ -48,14 +47,12 @@ export async function loadCustomer(db: Db, customerId: string): Promise<Customer
   };
 }
 
-/** The VAT number prefix of an EU country: its ISO code, except Greece (EL). */
-export function vatPrefixOf(country: string): string {
-  return country === 'GR' ? 'EL' : country;
-}
-
-/** Reverse charge applies to a business buyer in another EU country (mervärdesskattelagen). */
+/**
+ * Reverse charge applies to a business buyer in another EU country (mervärdesskattelagen)
+ * whose VAT number is of that country (billing-rules.md).
+ */
 export function customerTerms(c: CustomerRecord): CustomerTerms {
-  const reverse = c.country !== 'SE' && EU_COUNTRIES.has(c.country) && c.vatNumber !== null;
+  const reverse = isReverseCharge(c.country, c.vatNumber);
   return {
     customerId: c.customerId,
     monthlyBillingFrom: c.monthlyBillingFrom,
@@ -68,14 +65,11 @@ export function customerTerms(c: CustomerRecord): CustomerTerms {
 export function masterDataProblems(c: CustomerRecord): string[] {
   const problems: string[] = [];
   if (!c.vatNumber) problems.push('no VAT number (momsregistreringsnummer)');
+  // Imports refuse such numbers; this catches rows stored before they did.
+  else if (vatNumberProblem(c.country, c.vatNumber)) problems.push(`VAT number ${c.vatNumber} ${vatNumberProblem(c.country, c.vatNumber)}`);
   if (!c.orgNumber) problems.push('no organisation number');
   if (!c.street || !c.postalCode || !c.city) problems.push('incomplete address');
   if (c.country !== 'SE' && !EU_COUNTRIES.has(c.country)) problems.push(`country ${c.country} is outside the EU: export invoicing is not supported`);
-  // Checked again here for data imported before the import checked it: a VAT number of
-  // another country must never turn on reverse charge (billing-rules.md, added 2026-12).
-  else if (c.vatNumber && !c.vatNumber.startsWith(vatPrefixOf(c.country))) {
-    problems.push(`VAT number ${c.vatNumber} is not one of ${c.country} (it must start with ${vatPrefixOf(c.country)})`);
-  }
   return problems;
 }
 

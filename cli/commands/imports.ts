@@ -1,12 +1,12 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { formatReport, importCustomers, importPrices, importUsage, toJson, type ImportReport } from '../../imports';
+import { formatReport, importCustomers, importPartners, importPrices, importUsage, toJson, type ImportReport } from '../../imports';
 import { migrate } from '../../infra/db';
 import { command, openServices, output } from '../runtime';
 
 type Importer = (db: Parameters<typeof importCustomers>[0], file: string) => Promise<ImportReport>;
 
-function registerImport(program: Command, name: 'customers' | 'usage' | 'prices', importer: Importer, what: string): void {
+function registerImport(program: Command, name: 'partners' | 'customers' | 'usage' | 'prices', importer: Importer, what: string): void {
   program
     .command(name)
     .description(`${what}`)
@@ -29,6 +29,7 @@ function registerImport(program: Command, name: 'customers' | 'usage' | 'prices'
 }
 
 export function registerImportCommands(program: Command): void {
+  registerImport(program, 'partners', importPartners, 'Upsert partners (before the customers sold through them)');
   registerImport(program, 'customers', importCustomers, 'Upsert customers');
   registerImport(program, 'prices', importPrices, 'Add an effective-dated price list');
   registerImport(program, 'usage', (db, file) => importUsage(db, file), 'Append portal usage events');

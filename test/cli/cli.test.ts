@@ -38,7 +38,16 @@ afterAll(async () => {
 describe('month-close CLI', () => {
   const customer = uid('CLI');
 
-  it('imports customers and usage, reporting rejections as JSON with exit code 2', async () => {
+  it('imports partners, customers and usage, reporting rejections as JSON with exit code 2', async () => {
+    const partners = write(
+      'partners.csv',
+      'partner_id,name,org_number,email,street,postal_code,city,country\n' +
+        'P-CLI,Ekonomipartner i Väst AB,556677-1233,partner@example.se,Kungsgatan 1,411 19,Göteborg,SE\n',
+    );
+    const p = await run(['partners', 'import', partners, '--json']);
+    expect([p.code, p.stderr]).toEqual([0, '']);
+    expect(JSON.parse(p.stdout)).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+
     const customers = write(
       'customers.csv',
       'customer_id,name,org_number,vat_number,billing_email,street,postal_code,city,country,partner_id,monthly_billing_from,prepaid_through\n' +

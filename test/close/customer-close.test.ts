@@ -18,7 +18,7 @@ let h: CloseHarness;
 beforeAll(async () => {
   h = await createCloseHarness({ now: () => new Date('2024-12-02T08:00:00+01:00') });
   await seedPrices(h.db);
-  await h.db('partners').insert({ partner_id: 'P-TEST', name: 'Partner P-TEST' });
+  await h.db('partners').insert({ partner_id: 'P-TEST', name: 'Ekonomipartner i Väst AB' });
   await seedSubscriber(h.db, { role: 'finance', channel: 'email', address: 'ekonomi@nordiskrapportering.se' });
   await seedSubscriber(h.db, { role: 'partner', partner_id: 'P-TEST', channel: 'webhook', address: h.webhook.url, secret: 's3cret', events: ['invoice_final'] });
 });
@@ -106,6 +106,7 @@ describe('customerClose on the real dev server', () => {
     expect(text).toContain(invoices[0].ocr);
     expect(text).toContain('OneStop Reporting - Superanvändare');
     expect(text.replace(/\s+/g, ' ')).toContain('3 588,00 kr');
+    expect(text).toContain('Återförsäljare: Ekonomipartner i Väst AB (P-TEST)');
 
     // The customer's admin got the invoice with the PDF attached, byte for byte.
     const customer = await h.db('customers').where({ customer_id: customerId }).first();
@@ -113,6 +114,7 @@ describe('customerClose on the real dev server', () => {
     const mail = h.smtp.messages.find((m) => m.to.includes(customer.billing_email))!;
     const stored = (await getDocument(h.db, doc.pdf_sha256))!.content;
     expect(mail.attachments[0].content.equals(stored)).toBe(true);
+    expect(mail.text).toContain('Återförsäljare: Ekonomipartner i Väst AB');
 
     // The partner's webhook arrived once, signed.
     await waitFor(async () => h.webhook.requests.some((r) => JSON.parse(r.body).data.customer_id === customerId));

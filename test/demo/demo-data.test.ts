@@ -7,7 +7,8 @@ import { writeDemoData, type DemoDataFiles } from '../../demo/demo-data';
 import { parsePeriod, previousPeriod, type Period } from '../../billing/period';
 import { buildSnapshot, compareEvents } from '../../billing/snapshot';
 import type { EventContradiction, Role, UsageEvent } from '../../billing/types';
-import { importCustomers, importPrices, importUsage } from '../../imports';
+import { importCustomers, importPartners, importPrices, importUsage } from '../../imports';
+import { checkPartner } from '../../imports/partners';
 import { checkCustomer } from '../../imports/customers';
 import { checkPrice } from '../../imports/prices';
 import { checkEvent } from '../../imports/usage';
@@ -15,6 +16,7 @@ import { createTestDatabase } from '../support/database';
 
 const PERIOD = '2024-11';
 const HEADERS = {
+  partners: 'partner_id,name,org_number,email,street,postal_code,city,country',
   customers:
     'customer_id,name,org_number,vat_number,billing_email,street,postal_code,city,country,partner_id,monthly_billing_from,prepaid_through',
   usage: 'event_id,customer_id,occurred_at,subject_type,subject_id,action,role',
@@ -104,7 +106,7 @@ function fold(p: Period, data: { customers: Row[]; usage: Row[] } = { customers,
 describe('writeDemoData', () => {
   it('is deterministic: the same options give byte-identical files, another seed other files', async () => {
     const again = await writeDemoData(tempDir(), { period: PERIOD });
-    for (const key of ['customersCsv', 'pricesCsv', 'usageCsv'] as const) {
+    for (const key of ['partnersCsv', 'customersCsv', 'pricesCsv', 'usageCsv'] as const) {
       expect(fs.readFileSync(again[key]).equals(fs.readFileSync(files[key]))).toBe(true);
     }
     expect(again.expected).toEqual(files.expected);
@@ -122,7 +124,7 @@ describe('writeDemoData', () => {
   });
 
   it('writes the header rows of interfaces.md, UTF-8, \\n line ends, no BOM', () => {
-    for (const [key, header] of [['customersCsv', HEADERS.customers], ['usageCsv', HEADERS.usage], ['pricesCsv', HEADERS.prices]] as const) {
+    for (const [key, header] of [['partnersCsv', HEADERS.partners], ['customersCsv', HEADERS.customers], ['usageCsv', HEADERS.usage], ['pricesCsv', HEADERS.prices]] as const) {
       const text = read(files[key]);
       expect(text.split('\n')[0]).toBe(header);
       expect(text.includes('\r')).toBe(false);
@@ -181,6 +183,10 @@ describe('writeDemoData', () => {
     expect(partners.size).toBeGreaterThanOrEqual(4);
     expect(partners.size).toBeLessThanOrEqual(5);
     for (const p of partners) expect(p).toMatch(/^P-[A-Z]+$/);
+    // Every partner a customer names is in partners.csv, which the partners import accepts.
+    const partnerRows = rowsOf(files.partnersCsv);
+    for (const p of partnerRows) expect(checkPartner(p as Parameters<typeof checkPartner>[0]), p.partner_id).toBeNull();
+    expect([...partners].filter((p) => !partnerRows.some((r) => r.partner_id === p))).toEqual([]);
     const goLives = customers.map((c) => c.monthly_billing_from);
     expect(goLives.filter((d) => d === '2024-08-01').length).toBeGreaterThan(180);
     expect(goLives.some((d) => d! > '2024-08-01' && d! <= period.firstDay)).toBe(true);
@@ -323,6 +329,8 @@ describe('writeDemoData through the real imports', () => {
     const { db, drop } = await createTestDatabase();
     try {
       const out = await writeDemoData(tempDir(), { period: PERIOD });
+      const partners = await importPartners(db, out.partnersCsv);
+      expect({ accepted: partners.accepted, rejected: partners.rejected }).toEqual({ accepted: out.expected.partners, rejected: [] });
       const c = await importCustomers(db, out.customersCsv);
       expect({ accepted: c.accepted, rejected: c.rejected }).toEqual({ accepted: out.expected.customers, rejected: [] });
       const p = await importPrices(db, out.pricesCsv);

@@ -95,9 +95,45 @@ describe('openCsv', () => {
     expect(both.reason).toBe('missing column "name"; unknown column "nam"; repeated column "note"; the header must be: id,name,note');
   });
 
-  it('reads nothing from an empty file or a header-only file', async () => {
-    expect(await readAll(files.write('empty.csv', ''))).toEqual([]);
+  it('refuses an empty file and a file of blank lines; reads nothing from a header-only file', async () => {
+    const empty = files.write('empty.csv', '');
+    expect((await refusal(empty)).message).toBe(`${empty}:1: the file is empty (0 bytes): expected a header row (id,name,note)`);
+    const blank = files.write('blank.csv', '\n  \n\n');
+    expect((await refusal(blank)).message).toBe(`${blank}:1: the file has only blank lines: expected a header row (id,name,note)`);
     expect(await readAll(files.write('header.csv', 'id,name,note\n'))).toEqual([]);
+  });
+
+  it('names the separator of a semicolon- or tab-separated file', async () => {
+    const semicolon = files.write('semicolon.csv', lines('id;name;note', '1;Acme AB;x'));
+    expect((await refusal(semicolon)).message).toBe(
+      `${semicolon}:1: the file is separated by ';' (Excel's default with Swedish settings), not by commas: save it as CSV UTF-8 (comma-separated)`,
+    );
+    const tabs = await refusal(files.write('tabs.csv', lines('id\tname\tnote', '1\tAcme AB\tx')));
+    expect([tabs.line, tabs.reason]).toEqual([1, 'the file is separated by tabs, not by commas: save it as CSV UTF-8 (comma-separated)']);
+  });
+
+  it('says that a PDF, an image, a workbook or another binary file is not a CSV file', async () => {
+    const cases: [string, Buffer, string][] = [
+      ['invoice.pdf', Buffer.from('%PDF-1.7\n%\xe2\xe3\n1 0 obj\n', 'latin1'), 'a PDF document'],
+      ['logo.png', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]), 'a PNG image'],
+      ['book.xlsx', Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 20, 0, 6, 0]), Buffer.from('[Content_Types].xml')]), 'a ZIP archive, e.g. an Excel workbook (.xlsx)'],
+      ['unicode.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id,name,note\n', 'utf16le')]), 'UTF-16 text (Excel\'s "Unicode text")'],
+      ['random.bin', Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 37) % 256)), 'binary data (full of control bytes)'],
+    ];
+    for (const [name, bytes, what] of cases) {
+      const err = await refusal(files.write(name, bytes));
+      expect([err.line, err.reason]).toEqual([1, `the file is ${what}, not a CSV text file: save it as CSV UTF-8 (comma-separated)`]);
+    }
+  });
+
+  it('says that column names are in lower case', async () => {
+    const err = await refusal(files.write('case.csv', lines('ID,Name,note', '1,a,b')));
+    expect(err.reason).toBe('missing columns "id", "name"; unknown columns "ID", "Name"; column names are in lower case; the header must be: id,name,note');
+  });
+
+  it('quotes long and many column names shortened', async () => {
+    const err = await refusal(files.write('wide.csv', lines(`id,name,note,${'c'.repeat(5000)},a,b,c,d,e`)));
+    expect(err.reason).toBe(`unknown columns "${'c'.repeat(60)}…" (5000 characters), "a", "b", "c", "d" and 1 more; the header must be: id,name,note`);
   });
 
   it('refuses a file whose quoting is broken, naming the line', async () => {

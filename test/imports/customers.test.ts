@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../infra/db';
-import { importCustomers, toJson, InputError } from '../../imports';
+import { importCustomers, importPartners, toJson, InputError } from '../../imports';
 import { createTestDatabase } from '../support/database';
 import { fixtureDir, lines, tableCounts } from './fixtures';
 
@@ -10,8 +10,16 @@ let db: Db;
 let drop: () => Promise<void>;
 const files = fixtureDir();
 
+const PARTNERS = lines(
+  'partner_id,name,org_number,email,street,postal_code,city,country',
+  'P-NORTH,Norrsken Affärssystem AB,556677-1233,faktura@norrsken.example,Storgatan 12,903 26,Umeå,SE',
+  'P-SOUTH,Südpartner GmbH,HRB 999,info@suedpartner.example,Marktplatz 1,80331,München,DE',
+  'P-1,Partner Ett AB,559012-3450,p1@partner.example,Kungsgatan 40,111 35,Stockholm,SE',
+);
+
 beforeAll(async () => {
   ({ db, drop } = await createTestDatabase());
+  expect(toJson(await importPartners(db, files.write('partners.csv', PARTNERS)))).toEqual({ accepted: 3, duplicates: 0, rejected: [] });
 });
 afterAll(async () => {
   await drop();
@@ -29,7 +37,7 @@ const stored = (id: string) =>
 const versions = (id: string) => db('customer_versions').where({ customer_id: id }).orderBy('id').pluck('data');
 
 describe('importCustomers', () => {
-  it('inserts customers, creates their partners and records a first version', async () => {
+  it('inserts customers of known partners and records a first version', async () => {
     const file = files.write(
       'customers.csv',
       lines(
@@ -57,16 +65,30 @@ describe('importCustomers', () => {
     });
     // A missing VAT number is accepted here; the monthly close reports it for the customer.
     expect(await stored('BETA-2')).toMatchObject({ vat_number: null, prepaid_through: null, street: 'Box 12, Kungsgatan 5' });
-    expect(await db('partners').orderBy('partner_id').select('partner_id', 'name')).toEqual([
-      { partner_id: 'P-NORTH', name: 'P-NORTH' },
-      { partner_id: 'P-SOUTH', name: 'P-SOUTH' },
-    ]);
     expect(await versions('ACME-1')).toEqual([expect.objectContaining({ customer_id: 'ACME-1', name: 'Acme, AB', vat_number: 'SE556036079301' })]);
 
     // The same file again: all duplicates, nothing changes.
     const before = await tableCounts(db);
     expect(toJson(await importCustomers(db, file))).toEqual({ accepted: 0, duplicates: 3, rejected: [] });
     expect(await tableCounts(db)).toEqual({ ...before, import_batches: before.import_batches + 1 });
+  });
+
+  it('refuses a customer whose partner is not known, and creates no partner', async () => {
+    const file = files.write(
+      'unknown-partner.csv',
+      lines(
+        HEADER,
+        'U-1,Utan Partner AB,556036-0793,,a@b.se,Gatan 1,111 22,Stockholm,SE,P-X,2024-11-01,',
+        'U-2,Med Partner AB,556036-0793,,a@b.se,Gatan 1,111 22,Stockholm,SE,P-1,2024-11-01,',
+      ),
+    );
+    expect(toJson(await importCustomers(db, file))).toEqual({
+      accepted: 1,
+      duplicates: 0,
+      rejected: [{ line: 2, customer_id: 'U-1', key: 'U-1', reason: 'partner P-X is not known: import partners first' }],
+    });
+    expect(await db('partners').where({ partner_id: 'P-X' }).first()).toBeUndefined();
+    expect(await db('customers').where('customer_id', 'like', 'U-%').pluck('customer_id')).toEqual(['U-2']);
   });
 
   it('updates a changed customer and records the new data as a version', async () => {
@@ -121,19 +143,84 @@ describe('importCustomers', () => {
       [4, 'C-4', 'org_number "556123-4568" has a wrong check digit'],
       [5, 'C-5', 'org_number "5561234567" is not a Swedish organisation number (NNNNNN-NNNN)'],
       [6, 'C-6', 'vat_number "SE556036079301" does not match org_number 556123-4567'],
-      [7, 'C-7', 'vat_number "SE5561234567" is not a Swedish VAT number (SE, 10 digits, 01)'],
+      [7, 'C-7', 'vat_number "SE5561234567" is not a VAT number of SE (SE and the 10-digit organisation number and 01, no spaces or dots)'],
       [8, 'C-8', 'billing_email "not-an-email" is not an e-mail address'],
       [9, 'C-9', 'country "se" is not an ISO 3166 two-letter code in capitals (e.g. SE)'],
       [10, 'C-10', 'monthly_billing_from "2024-02-30" is not a date (YYYY-MM-DD)'],
       [11, 'C-11', 'prepaid_through "15/11/2024" is not a date (YYYY-MM-DD)'],
       [12, 'C-12', 'partner_id is empty'],
-      [13, 'C-13', 'vat_number "de123" is not a VAT number (2-letter prefix, then 2 to 13 letters or digits)'],
+      [13, 'C-13', 'vat_number "de123" does not start with a country prefix in capitals: it must start with DE'],
       [14, 'C-14', 'street is empty'],
       [15, 'C-15', 'expected 12 fields, found 13 (a value containing a comma must be in double quotes)'],
       [16, 'C-16', 'not valid UTF-8: save the file as UTF-8'],
     ]);
     expect(await db('customers').where('customer_id', 'like', 'C-%').pluck('customer_id')).toEqual(['C-17']);
     expect(await db('rejected_rows').where({ kind: 'customers', file_name: 'bad.csv' }).orderBy('line').pluck('line')).toEqual(report.rejected.map((r) => r.line));
+  });
+
+  it('keeps the good rows when a date is out of range', async () => {
+    const row = (id: string, from: string, prepaid: string) =>
+      `${id},Year AB,556123-4567,SE556123456701,a@b.se,Gatan 1,111 22,Stockholm,SE,P-1,${from},${prepaid}`;
+    const file = files.write(
+      'years.csv',
+      lines(HEADER, row('Y-1', '2024-11-01', ''), row('Y-2', '0000-06-01', ''), row('Y-3', '2024-11-01', '0000-01-31'), row('Y-4', '3000-01-01', '')),
+    );
+    expect(toJson(await importCustomers(db, file)).rejected.map((r) => [r.line, r.reason])).toEqual([
+      [3, 'monthly_billing_from "0000-06-01" is out of range: dates must be in the years 2000-2999'],
+      [4, 'prepaid_through "0000-01-31" is out of range: dates must be in the years 2000-2999'],
+      [5, 'monthly_billing_from "3000-01-01" is out of range: dates must be in the years 2000-2999'],
+    ]);
+    expect(await db('customers').where('customer_id', 'like', 'Y-%').pluck('customer_id')).toEqual(['Y-1']);
+  });
+
+  it('refuses a VAT number of another country, which would reverse-charge the wrong buyer', async () => {
+    const row = (id: string, vat: string, country: string) => `${id},Buyer,REG 1,${vat},a@b.eu,Street 1,1000,City,${country},P-1,2024-11-01,`;
+    const file = files.write(
+      'vat.csv',
+      lines(
+        HEADER,
+        row('V-1', 'DE123456789', 'FR'), // 2
+        row('V-2', 'FR12345678901', 'FR'), // 3
+        row('V-3', 'GR123456789', 'GR'), // 4
+        row('V-4', 'EL123456789', 'GR'), // 5
+        row('V-5', 'EL123456789', 'EL'), // 6
+        row('V-6', 'XI123456789', 'XI'), // 7
+        row('V-7', 'XI123456789', 'GB'), // 8: a UK buyer; the close refuses it as outside the EU
+        row('V-8', 'FI1234567', 'FI'), // 9
+        row('V-9', 'SE556036079301', 'NO'), // 10
+      ),
+    );
+    expect(toJson(await importCustomers(db, file)).rejected.map((r) => [r.line, r.reason])).toEqual([
+      [2, `vat_number "DE123456789" has the prefix DE, but the customer's country is FR: it must start with FR`],
+      [4, `vat_number "GR123456789" has the prefix GR, but the customer's country is GR: it must start with EL (Greek VAT numbers start with EL)`],
+      [6, 'country "EL" is not a country code: EL is the VAT prefix of Greece; its country code is GR'],
+      [7, 'country "XI" is not a country code: XI is the VAT prefix of Northern Ireland (for goods); its country code is GB'],
+      [9, 'vat_number "FI1234567" is not a VAT number of FI (FI and 8 digits, no spaces or dots)'],
+      [10, `vat_number "SE556036079301" has the prefix SE, but the customer's country is NO: it must start with NO`],
+    ]);
+    expect(await db('customers').where('customer_id', 'like', 'V-%').orderBy('customer_id').pluck('customer_id')).toEqual(['V-2', 'V-4', 'V-7']);
+  });
+
+  it('refuses values that would break an invoice, quoting long ones shortened', async () => {
+    const ok = (id: string) => `${id},Name AB,556123-4567,,a@b.se,Gatan 1,111 22,Stockholm,SE,P-1,2024-11-01,`;
+    const file = files.write(
+      'text.csv',
+      lines(
+        HEADER,
+        `T-1,"Name\nAB",556123-4567,,a@b.se,Gatan 1,111 22,Stockholm,SE,P-1,2024-11-01,`, // 2-3
+        `T-2,${'N'.repeat(201)},556123-4567,,a@b.se,Gatan 1,111 22,Stockholm,SE,P-1,2024-11-01,`, // 4
+        `T-3,Name AB,556123-4567,,a@b.se,Gatan 1,11122x,Stockholm,SE,P-1,2024-11-01,`, // 5
+        `T-4,Name AB,556123-4567,,${'a'.repeat(10_000)},Gatan 1,111 22,Stockholm,SE,P-1,2024-11-01,`, // 6
+        ok('T-5'), // 7
+      ),
+    );
+    expect(toJson(await importCustomers(db, file)).rejected.map((r) => [r.line, r.reason])).toEqual([
+      [2, 'name contains a line break (after "Name"): a value must be one line of text'],
+      [4, 'name is 201 characters long: at most 200'],
+      [5, 'postal_code "11122x" is not a Swedish postal code (NNN NN)'],
+      [6, `billing_email "${'a'.repeat(60)}…" (10000 characters) is not an e-mail address`],
+    ]);
+    expect(await db('customers').where('customer_id', 'like', 'T-%').pluck('customer_id')).toEqual(['T-5']);
   });
 
   it('rejects a second row of the same customer with other values, also on re-import', async () => {

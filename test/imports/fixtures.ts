@@ -23,7 +23,7 @@ export function lines(...rows: string[]): string {
 
 /** Row counts of the tables imports write, to show that something changed nothing. */
 export async function tableCounts(db: Db): Promise<Record<string, number>> {
-  const tables = ['partners', 'customers', 'customer_versions', 'price_items', 'usage_events', 'rejected_rows', 'import_batches'];
+  const tables = ['partners', 'partner_versions', 'customers', 'customer_versions', 'price_items', 'usage_events', 'rejected_rows', 'import_batches'];
   const counts: Record<string, number> = {};
   for (const t of tables) {
     const [{ n }] = await db(t).count<{ n: string }[]>({ n: '*' });

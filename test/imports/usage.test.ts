@@ -84,7 +84,7 @@ describe('importUsage', () => {
             'E-22,C-1,2024-11-01T10:00:00Z,team,t1,activated,', // 15
             'E-23,C-1,2024-11-01T10:00:00Z,user,u3,paused,portal_user', // 16
             'E-24,C-1,2024-11-01T10:00:00Z,user,"u 4, the',
-            'second line",activated,portal_user', // 17-18: quoted subject spanning two lines is fine
+            'second line",activated,portal_user', // 17-18: a quoted line break is read, then refused
             'E-25,C-1,2024-11-01T10:00:00Z,user,u5,activated,portal_user,extra', // 19
           ),
         ),
@@ -94,14 +94,14 @@ describe('importUsage', () => {
     );
     const report = await run(file);
     expect(toJson(report)).toEqual({
-      accepted: 3,
+      accepted: 2,
       duplicates: 0,
       rejected: [
         { line: 2, event_id: 'E-10', key: 'E-10', reason: 'occurred_at "2024-02-30T00:00:00Z" is not a valid date and time' },
         { line: 3, event_id: 'E-11', key: 'E-11', reason: 'occurred_at "2024-11-01T10:00:00" has no time zone: add Z or an offset such as +01:00' },
         { line: 4, event_id: 'E-12', key: 'E-12', reason: 'occurred_at "1 Nov 2024" is not an ISO 8601 time (e.g. 2024-11-01T10:00:00Z)' },
-        { line: 5, event_id: 'E-13', key: 'E-13', reason: 'unknown role "admin"' },
-        { line: 6, event_id: 'E-14', key: 'E-14', reason: 'unknown module "budget"' },
+        { line: 5, event_id: 'E-13', key: 'E-13', reason: 'unknown role "admin" (expected superuser, portal_user, archive_user)' },
+        { line: 6, event_id: 'E-14', key: 'E-14', reason: 'unknown module "budget" (expected smart, komplett)' },
         { line: 7, event_id: 'E-15', key: 'E-15', reason: 'unknown customer "C-9"' },
         { line: 8, event_id: 'E-16', key: 'E-16', reason: `customer_id "c 1" is malformed: use letters, digits, '_', '.' or '-' (at most 64)` },
         { line: 9, event_id: 'E-17', key: 'E-17', reason: 'occurred_at "2024-12-02T12:06:00Z" is in the future' },
@@ -111,31 +111,97 @@ describe('importUsage', () => {
         { line: 14, event_id: '', key: '', reason: 'event_id is empty' },
         { line: 15, event_id: 'E-22', key: 'E-22', reason: 'unknown subject_type "team" (expected user, module, company)' },
         { line: 16, event_id: 'E-23', key: 'E-23', reason: 'unknown action "paused" (expected activated, deactivated, role_changed)' },
+        { line: 17, event_id: 'E-24', key: 'E-24', reason: 'subject_id contains a line break (after "u 4, the"): a value must be one line of text' },
         { line: 19, event_id: 'E-25', key: 'E-25', reason: 'expected 7 fields, found 8 (a value containing a comma must be in double quotes)' },
         { line: 20, event_id: 'E-26', key: 'E-26', reason: 'not valid UTF-8: save the file as UTF-8' },
       ],
     });
-    expect(await db('usage_events').orderBy('seq').pluck('event_id')).toEqual(['E-18', 'E-24', 'E-27']);
-    expect(await db('usage_events').where({ event_id: 'E-24' }).first('subject_id')).toEqual({ subject_id: 'u 4, the\nsecond line' });
+    expect(await db('usage_events').orderBy('seq').pluck('event_id')).toEqual(['E-18', 'E-27']);
 
     const log = await db('rejected_rows').orderBy('line').select('kind', 'file_name', 'line', 'row_key', 'reason', 'raw');
-    expect(log).toHaveLength(16);
+    expect(log).toHaveLength(17);
     expect(log[3]).toEqual({
       kind: 'usage',
       file_name: 'mixed.csv',
       line: 5,
       row_key: 'E-13',
-      reason: 'unknown role "admin"',
+      reason: 'unknown role "admin" (expected superuser, portal_user, archive_user)',
       raw: 'E-13,C-1,2024-11-01T10:00:00Z,user,u1,activated,admin',
     });
     expect(log.find((r) => r.line === 20)?.raw).toBe('E-26,C-1,2024-11-01T10:00:00Z,user,G\uFFFDran,activated,portal_user');
     expect(log.find((r) => r.line === 14)?.row_key).toBeNull();
 
     expect(formatReport(report).split('\n').slice(0, 2)).toEqual([
-      `usage import of ${file}: 3 accepted, 0 duplicates, 16 rejected`,
+      `usage import of ${file}: 2 accepted, 0 duplicates, 17 rejected`,
       'line 2: E-10: occurred_at "2024-02-30T00:00:00Z" is not a valid date and time',
     ]);
     expect(formatReport(report)).toContain('\nline 14: event_id is empty\n');
+  });
+
+  it('keeps the good rows when a time is out of range, and never sends it to the database', async () => {
+    // Year 0 once aborted the whole file with PostgreSQL's "date/time field value out of range".
+    const file = files.write(
+      'years.csv',
+      lines(
+        HEADER,
+        'Y-1,C-1,2024-11-01T10:00:00Z,module,smart,activated,', // 2
+        'Y-2,C-1,0000-06-01T00:00:00Z,module,smart,activated,', // 3
+        'Y-3,C-1,1999-12-31T23:59:59Z,module,smart,activated,', // 4
+        'Y-4,C-1,3000-01-01T00:00:00Z,module,smart,activated,', // 5
+        'Y-5,C-1,2000-01-01T00:00:00+01:00,module,smart,activated,', // 6: 1999 in UTC, 2000 as written: fine
+      ),
+    );
+    const range = 'is out of range: times must be in the years 2000-2999';
+    expect(toJson(await run(file))).toEqual({
+      accepted: 2,
+      duplicates: 0,
+      rejected: [
+        { line: 3, event_id: 'Y-2', key: 'Y-2', reason: `occurred_at "0000-06-01T00:00:00Z" ${range}` },
+        { line: 4, event_id: 'Y-3', key: 'Y-3', reason: `occurred_at "1999-12-31T23:59:59Z" ${range}` },
+        { line: 5, event_id: 'Y-4', key: 'Y-4', reason: `occurred_at "3000-01-01T00:00:00Z" ${range}` },
+      ],
+    });
+    expect(await db('usage_events').orderBy('seq').pluck('event_id')).toEqual(['Y-1', 'Y-5']);
+    expect(await db('rejected_rows').orderBy('line').pluck('line')).toEqual([3, 4, 5]);
+  });
+
+  it('quotes a huge value shortened, and refuses control characters', async () => {
+    const huge = 'x'.repeat(10_000);
+    const file = files.write(
+      'long.csv',
+      lines(
+        HEADER,
+        `L-1,C-1,2024-11-01T10:00:00Z,user,u1,activated,${huge}`, // 2
+        `L-2,C-1,2024-11-01T10:00:00Z,user,"u\tx",activated,portal_user`, // 3: a tab
+        `L-3,C-1,2024-11-01T10:00:00Z,user,u1,activated,portal_user`, // 4
+      ),
+    );
+    const report = await run(file);
+    expect(toJson(report).rejected.map((r) => [r.line, r.reason])).toEqual([
+      [2, `unknown role "${'x'.repeat(60)}…" (10000 characters) (expected superuser, portal_user, archive_user)`],
+      [3, 'subject_id contains a tab (after "u"): a value must be one line of text'],
+    ]);
+    expect(formatReport(report).length).toBeLessThan(500);
+    expect(report.accepted).toBe(1);
+  });
+
+  it('tells a new user how to fix the usual slips', async () => {
+    const file = files.write(
+      'slips.csv',
+      lines(
+        HEADER,
+        'S-1,c-1,2024-11-01T10:00:00Z,module,smart,activated,', // 2
+        'S-2,C-1,2024-11-01 10:00:00Z,module,smart,activated,', // 3: as a database or Excel writes it
+        'S-3,C-1,2024-11-01T10:00:00Z,module,Smart,activated,', // 4
+        'S-4,C-1,2024-11-01T10:00:00Z,user,u1,activated,Portal user', // 5
+      ),
+    );
+    expect(toJson(await run(file)).rejected.map((r) => [r.line, r.reason])).toEqual([
+      [2, 'unknown customer "c-1" (ids are case-sensitive: C-1 is known)'],
+      [3, 'occurred_at "2024-11-01 10:00:00Z" is not an ISO 8601 time: write a T between the date and the time'],
+      [4, 'unknown module "Smart" (expected smart, komplett)'],
+      [5, 'unknown role "Portal user" (expected superuser, portal_user, archive_user)'],
+    ]);
   });
 
   it('changes nothing when the same file is imported again', async () => {
@@ -150,7 +216,7 @@ describe('importUsage', () => {
       ),
     );
     const first = toJson(await run(file));
-    expect(first).toEqual({ accepted: 2, duplicates: 1, rejected: [{ line: 3, event_id: 'E-31', key: 'E-31', reason: 'unknown role "admin"' }] });
+    expect(first).toEqual({ accepted: 2, duplicates: 1, rejected: [{ line: 3, event_id: 'E-31', key: 'E-31', reason: 'unknown role "admin" (expected superuser, portal_user, archive_user)' }] });
     const before = await tableCounts(db);
 
     const second = toJson(await run(file));
@@ -262,8 +328,9 @@ describe('importUsage', () => {
     expect(await tableCounts(db)).toEqual(before); // the first batch was written, then rolled back
   });
 
-  it('accepts an empty file and a header-only file', async () => {
-    expect(toJson(await run(files.write('empty.csv', '')))).toEqual({ accepted: 0, duplicates: 0, rejected: [] });
+  it('refuses an empty file and accepts a header-only file', async () => {
+    const empty = files.write('empty.csv', '');
+    await expect(run(empty)).rejects.toThrow(`${empty}:1: the file is empty (0 bytes): expected a header row (${HEADER})`);
     expect(toJson(await run(files.write('header.csv', `${HEADER}\r\n`)))).toEqual({ accepted: 0, duplicates: 0, rejected: [] });
   });
 });

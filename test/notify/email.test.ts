@@ -24,6 +24,7 @@ function message(extra: Partial<EmailMessage> = {}): EmailMessage {
   const { subject, text } = invoiceFinalEmail({
     sellerName: 'Säljbolaget AB',
     customerName: 'Kund Åkesson AB',
+    partnerName: 'Ekonomipartner i Väst AB',
     invoiceNumber: '1001',
     period: '2024-11',
     totalText: '12 345 kr',

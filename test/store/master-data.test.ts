@@ -30,7 +30,7 @@ describe('master data that can change a bill', () => {
 
   it('a VAT number of another country stops the close with the reason', () => {
     expect(masterDataProblems({ ...BASE, vatNumber: 'DE123456789' })).toEqual([
-      'VAT number DE123456789 is not one of FR (it must start with FR)',
+      "VAT number DE123456789 has the prefix DE, but the customer's country is FR: it must start with FR",
     ]);
   });
 

@@ -36,7 +36,14 @@ export async function seedCustomer(
   overrides: Partial<{ customer_id: string; partner_id: string; vat_number: string | null; name: string; monthly_billing_from: string; prepaid_through: string | null; billing_email: string }> = {},
 ): Promise<string> {
   const partnerId = overrides.partner_id ?? 'P-TEST';
-  await db('partners').insert({ partner_id: partnerId, name: `Partner ${partnerId}` }).onConflict('partner_id').ignore();
+  // As `partners import` leaves a partner (customers are refused for an unknown one).
+  await db('partners')
+    .insert({
+      partner_id: partnerId, name: `Partner ${partnerId}`, org_number: '556677-1233', email: `faktura@${partnerId.toLowerCase()}.example`,
+      street: 'Kungsgatan 1', postal_code: '111 43', city: 'Stockholm', country: 'SE',
+    })
+    .onConflict('partner_id')
+    .ignore();
   const customerId = overrides.customer_id ?? uid('C');
   await db('customers').insert({
     customer_id: customerId,
