@@ -7,6 +7,8 @@ import { registerInvoiceCommands } from './commands/invoices';
 import { registerPreviewCommand } from './commands/preview';
 import { registerScheduleCommands } from './commands/schedule';
 import { registerServiceCommands } from './commands/services';
+import { registerServeCommand } from './commands/serve';
+import { registerUserCommands } from './commands/users';
 
 const program = new Command('month-close')
   .description('Durable month-end billing for OneStop Reporting on Temporal and PostgreSQL')
@@ -24,6 +26,8 @@ registerCloseCommands(program);
 registerDraftCommands(program);
 registerInvoiceCommands(program);
 registerScheduleCommands(program);
+registerServeCommand(program);
+registerUserCommands(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`month-close: ${err.message}\n`);
