@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { formatPercent, formatQuantity, formatSek } from '../billing/format';
 import type { CloseState } from '../workflows/definitions';
-import { roleText } from './users';
+import type { ConsoleRole } from './users';
 
 // Every page goes through here: the layout gets the user, a CSRF token for its forms, the
 // message left by the last action (flash) and the sv-SE formatters.
@@ -30,7 +30,8 @@ export const helpers = {
   pct: (p: number | null | undefined) => (p === null || p === undefined ? '–' : formatPercent(Math.round(p * 10) / 10)),
   state: (s: string) => STATE_LABELS[s as CloseState] ?? s,
   at: (d: Date | string | number | null | undefined) => (d === null || d === undefined ? '–' : dateTime.format(new Date(d))),
-  role: roleText,
+  role: (r: ConsoleRole) =>
+    r.kind === 'finance' ? 'Ekonomi' : r.kind === 'operator' ? 'Drift' : r.kind === 'partner' ? `Partner ${r.partnerId}` : `Kundadministratör ${r.customerId}`,
 };
 
 export function takeFlash(reply: FastifyReply): Flash | null {

@@ -17,7 +17,7 @@ const PERIOD = '2024-11';
 let h: CloseHarness;
 let app: FastifyInstance;
 let clock = Date.now();
-const ids = { partnerA: uid('PA'), partnerB: uid('PB'), a1: '', b1: '' };
+const ids = { partnerA: uid('PA'), partnerB: uid('PB'), a1: '', b1: '', failing: '' };
 let invoiceA1Pdf = '';
 let draftA1Pdf = '';
 const sessions: Record<string, Session> = {};
@@ -34,6 +34,12 @@ beforeAll(async () => {
     const { handle } = await startCustomerClose(h.client, h.settings, c, PERIOD);
     await waitFor(async () => (await handle.query(statusQuery)).state === 'awaiting_approval', 60_000, `${c} awaiting approval`);
   }
+  // No VAT number: its close fails with a reason, for the operator's page.
+  ids.failing = await seedCustomer(h.db, { partner_id: ids.partnerB, name: 'Gamma AB', vat_number: null });
+  await seedEvents(h.db, ids.failing, workedExampleEvents());
+  const failing = await startCustomerClose(h.client, h.settings, ids.failing, PERIOD);
+  await waitFor(async () => (await h.db('close_runs').where({ customer_id: ids.failing }).first())?.state === 'failed', 60_000, 'the failing close');
+  await failing.handle.result().catch(() => undefined);
   draftA1Pdf = (await h.db('drafts').where({ customer_id: ids.a1 }).first()).pdf_sha256;
 
   await seedUser(h.db, users.finance, 'finance', 'Anna Ekonom');
@@ -129,6 +135,32 @@ describe('access rules per route', () => {
     expect(res.body).toContain(`/documents/${invoiceA1Pdf}`);
     const api = await get('adminA1', `/api/customers/${ids.a1}/preview`);
     expect(api.json()).toMatchObject({ customer_id: ids.a1, status: 'preview' });
+  });
+});
+
+describe('what the pages show', () => {
+  it('the period page counts customers per state and totals per article against the previous month', async () => {
+    const res = await get('finance', `/finance/periods/${PERIOD}`);
+    expect(res.body).toMatch(/Väntar på godkännande<b>2<\/b>/);
+    expect(res.body).toMatch(/Misslyckad<b>1<\/b>/);
+    // Smart: two drafts this month (2 990,00 kr), one final invoice in October (1 495,00 kr).
+    expect(res.body).toMatch(/OneStop Reporting - Smart<\/td><td class="num">2<\/td><td class="num">2\u00a0990,00\u00a0kr<\/td><td class="num">1<\/td><td class="num">1\u00a0495,00\u00a0kr<\/td><td class="num up">\+1\u00a0495,00\u00a0kr/);
+  });
+
+  it('the operator sees the failed customer with its reason and Temporal UI link, and re-runs it', async () => {
+    const page = await get('operator', `/operator/periods/${PERIOD}`);
+    expect(page.body).toContain(ids.failing);
+    expect(page.body).toContain('no VAT number');
+    expect(page.body).toContain(`http://ui.test/namespaces/default/workflows/close-${PERIOD}-${ids.failing}`);
+    expect(page.body).toMatch(/Nästa körning|Inget schema finns/);
+    const res = await post('operator', `/operator/periods/${PERIOD}/rerun`, { customer: ids.failing });
+    expect(res.statusCode).toBe(303);
+    await waitFor(async () => (await h.db('close_run_events').where({ customer_id: ids.failing, state: 'failed' })).length >= 2, 30_000, 'the re-run to fail again');
+    const action = await h.db('console_actions').where({ customer_id: ids.failing }).first();
+    expect([action.action, action.outcome]).toEqual(['rerun', 'started']);
+    // A customer that did not fail is not re-run from here.
+    await post('operator', `/operator/periods/${PERIOD}/rerun`, { customer: ids.a1 });
+    expect(await h.db('console_actions').where({ customer_id: ids.a1, action: 'rerun' })).toHaveLength(0);
   });
 });
 
