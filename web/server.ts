@@ -111,6 +111,9 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     return render(reply.code(status), 'message', { title: 'Fel', text });
   });
   app.setNotFoundHandler((request, reply) => {
+    // Anonymous callers learn nothing about which paths exist.
+    if (!request.user && request.url.startsWith('/api/')) return reply.code(401).send({ error: 'not logged in' });
+    if (!request.user) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
     if (request.url.startsWith('/api/')) return reply.code(404).send({ error: 'not found' });
     return render(reply.code(404), 'message', { title: 'Hittades inte', text: 'Sidan finns inte, eller så har du inte tillgång till den.' });
   });

@@ -87,6 +87,8 @@ describe('access rules per route', () => {
     [`/documents/${draftA1Pdf}`, { anonymous: 303, finance: 200, operator: 404, partnerA: 404, partnerB: 404, adminA1: 404 }],
     [`/api/customers/${ids.a1}/preview`, { anonymous: 401, finance: 200, operator: 403, partnerA: 200, partnerB: 404, adminA1: 200 }],
     [`/api/periods/${PERIOD}/progress`, { anonymous: 401, finance: 200, operator: 403, partnerA: 403, partnerB: 403, adminA1: 403 }],
+    ['/api/no-such-thing', { anonymous: 401, finance: 404, operator: 404, partnerA: 404, partnerB: 404, adminA1: 404 }],
+    ['/no-such-page', { anonymous: 303, finance: 404, operator: 404, partnerA: 404, partnerB: 404, adminA1: 404 }],
   ];
 
   it('GET pages and API paths answer per role', async () => {
