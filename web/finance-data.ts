@@ -138,7 +138,17 @@ export interface DraftReview {
   lines: DraftLine[];
   flags: string[];
   facts: { kind: string; subject_type: string; subject_id: string; detail: string }[];
-  decisions: { at: Date; request: string; by: string | null; draft_version: number | null; outcome: string; reason: string | null }[];
+  decisions: DecisionRow[];
+}
+
+export interface DecisionRow {
+  customer_id: string;
+  at: Date;
+  request: string; // approve | reject | recompute (requests) or decision (approvals)
+  by: string | null;
+  draft_version: number | null;
+  outcome: string;
+  reason: string | null;
 }
 
 /** One customer's newest draft of the period against its previous final invoice, line by line. */
@@ -194,7 +204,7 @@ export async function draftReview(db: Db, period: string, customerId: string): P
 }
 
 /** Every decision and decision request (also refused ones) of a period, newest first. */
-export async function decisions(db: Db, period: string, customerId: string | null, limit: number): Promise<DraftReview['decisions'] & { customer_id: string }[]> {
+export async function decisions(db: Db, period: string, customerId: string | null, limit: number): Promise<DecisionRow[]> {
   const requests = db('approval_requests')
     .where({ period })
     .modify((q) => (customerId ? q.where({ customer_id: customerId }) : q))

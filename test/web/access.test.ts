@@ -193,6 +193,18 @@ describe('forms and decisions', () => {
   });
 });
 
+describe('bulk approval', () => {
+  it('approves the ticked drafts under the logged-in approver and says how many', async () => {
+    const res = await post('finance', `/finance/periods/${PERIOD}/queue/approve`, { drafts: `${ids.a1}:1` });
+    expect([res.statusCode, res.headers.location]).toEqual([303, `/finance/periods/${PERIOD}/queue`]);
+    const page = await app.inject({ method: 'GET', url: res.headers.location as string, headers: { cookie: String(res.headers['set-cookie']).split(';')[0] } });
+    expect(page.body).toContain('1 av 1 utkast godkända.');
+    await waitFor(async () => (await h.db('approvals').where({ customer_id: ids.a1 })).length === 1, 30_000, 'the approval of a1');
+    const approval = await h.db('approvals').where({ customer_id: ids.a1 }).first();
+    expect([approval.decision, approval.decided_by]).toEqual(['approved', 'Anna Ekonom']);
+  });
+});
+
 describe('login and sessions', () => {
   it('sets an HttpOnly, SameSite session cookie and never stores the password', async () => {
     const anon = await anonymousSession(app);
