@@ -26,7 +26,7 @@ import { registerHomeRoutes } from './routes/home';
 
 export interface ConsoleDeps {
   db: Db;
-  /** The Temporal client, or a function that connects on first use. */
+  /** The Temporal client, or a function that connects (called once, on first use). */
   client: Client | (() => Promise<Client>);
   config: AppConfig;
   /** The Temporal Web UI, for links to each close (null when unknown). */
@@ -59,9 +59,16 @@ export function sessionKeyFromEnv(env: NodeJS.ProcessEnv = process.env): Buffer 
 export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> {
   const now = deps.now ?? Date.now;
   const client = deps.client;
+  // Connect once, on first use; a failed attempt is tried again at the next request.
+  let connecting: Promise<Client> | null = null;
+  const connect = () =>
+    (connecting ??= (typeof client === 'function' ? client() : Promise.resolve(client)).catch((err) => {
+      connecting = null;
+      throw err;
+    }));
   const routeDeps: RouteDeps = {
     db: deps.db,
-    client: typeof client === 'function' ? client : async () => client,
+    client: connect,
     config: deps.config,
     uiUrl: deps.uiUrl ?? null,
     namespace: deps.namespace ?? 'default',

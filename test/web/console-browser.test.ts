@@ -132,6 +132,9 @@ describe('the console in a browser', () => {
     await expect(page.textContent('main')).resolves.toContain('p2 slutade i oktober');
     const decision = await h.db('approvals').where({ customer_id: c.reject }).first();
     expect([decision.decision, decision.decided_by, decision.reason]).toEqual(['rejected', 'Anna Ekonom', 'p2 slutade i oktober']);
+    await page.goto(`${served.url}/finance/periods/${PERIOD}`);
+    await expect(page.textContent('main')).resolves.toMatch(/Avvisad\s*1/);
+    await screenshot(page, 'console-period.png');
     await logOut(page);
   });
 
