@@ -8,6 +8,8 @@ import { registerPreviewCommand } from './commands/preview';
 import { registerScheduleCommands } from './commands/schedule';
 import { registerServiceCommands } from './commands/services';
 import { registerTemporalCommands } from './commands/temporal';
+import { registerServeCommand } from './commands/serve';
+import { registerUserCommands } from './commands/users';
 
 const program = new Command('month-close')
   .description('Durable month-end billing for OneStop Reporting on Temporal and PostgreSQL')
@@ -26,6 +28,8 @@ registerDraftCommands(program);
 registerInvoiceCommands(program);
 registerScheduleCommands(program);
 registerTemporalCommands(program);
+registerServeCommand(program);
+registerUserCommands(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`month-close: ${err.message}\n`);

@@ -1,12 +1,14 @@
 import type { Knex } from 'knex';
 import * as schema from './001_schema';
 import * as partnerMasterData from './002_partner_master_data';
+import * as consoleUsers from './005_console_users';
 
 // Migrations are listed in code, not discovered on disk, so they load the same way under
 // tsx, vitest and a compiled build.
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '001_schema': schema,
   '002_partner_master_data': partnerMasterData,
+  '005_console_users': consoleUsers,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

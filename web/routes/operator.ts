@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify';
+import { PeriodError } from '../../billing';
+import { closeSettings } from '../../client/close';
+import { rerunCustomers } from '../../client/rerun';
+import { describeSchedule, type ScheduleSummary } from '../../client/schedule';
+import { periodStatus } from '../../client/status';
+import { closeWorkflowId } from '../../workflows/ids';
+import { requireArea } from '../auth';
+import { lastEndedPeriod, periodParam } from '../periods';
+import { render, setFlash } from '../render';
+import type { RouteDeps } from '../server';
+
+// Operators: failed customers with their reasons and a re-run button, each close in the
+// Temporal UI, the Schedule's next run, and deliveries that wait or failed.
+
+type PeriodParams = { Params: { period: string } };
+
+export function registerOperatorRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  const { db } = deps;
+  const guard = { preHandler: requireArea('operator') };
+  const workflowUrl = (workflowId: string) =>
+    deps.uiUrl ? `${deps.uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowId)}` : null;
+
+  app.get('/operator', guard, async (_request, reply) => reply.redirect(`/operator/periods/${lastEndedPeriod(deps.now())}`, 303));
+
+  app.get<PeriodParams>('/operator/periods/:period', guard, async (request, reply) => {
+    const period = periodParam(request.params.period);
+    if (!period) return render(reply.code(400), 'message', { title: 'Fel period', text: 'Skriv perioden som ÅÅÅÅ-MM, t.ex. 2024-11.' });
+    let temporalProblem: string | null = null;
+    const client = await deps.client().catch((err: Error) => {
+      temporalProblem = err.message;
+      return null;
+    });
+    const status = await periodStatus(db, client, period);
+    const failed = status.customers.filter((c) => c.state === 'failed').map((c) => ({ ...c, url: workflowUrl(closeWorkflowId(period, c.customer_id)) }));
+    let schedule: ScheduleSummary | null = null;
+    let scheduleProblem: string | null = null;
+    if (client) schedule = await describeSchedule(client).catch((err: Error) => ((scheduleProblem = err.message), null));
+    const deliveries = await db('notification_deliveries as d')
+      .join('subscribers as s', 's.id', 'd.subscriber_id')
+      .whereIn('d.status', ['pending', 'failed'])
+      .orderBy('d.created_at', 'desc')
+      .limit(200)
+      .select('d.id', 'd.customer_id', 'd.period', 'd.event', 'd.status', 'd.attempts', 'd.last_error', 'd.created_at', 's.role', 's.channel', 's.address');
+    return render(reply, 'operator', { title: `Drift ${period}`, period, failed, schedule, scheduleProblem, temporalProblem, deliveries, total: status.customers.length });
+  });
+
+  app.post<PeriodParams & { Body: { customer?: string; all_failed?: string } }>('/operator/periods/:period/rerun', guard, async (request, reply) => {
+    const period = periodParam(request.params.period);
+    if (!period) return render(reply.code(400), 'message', { title: 'Fel period', text: 'Skriv perioden som ÅÅÅÅ-MM, t.ex. 2024-11.' });
+    const back = `/operator/periods/${period}`;
+    const client = await deps.client();
+    const status = await periodStatus(db, client, period);
+    const failed = status.customers.filter((c) => c.state === 'failed').map((c) => c.customer_id);
+    const wanted = request.body?.all_failed ? failed : [request.body?.customer ?? ''];
+    // Only customers that failed in this period: a re-run is for fixing failures.
+    const ids = wanted.filter((id) => failed.includes(id));
+    if (ids.length === 0) {
+      setFlash(reply, { kind: 'error', text: 'Ingen misslyckad kund att köra om i perioden.' });
+      return reply.redirect(back, 303);
+    }
+    try {
+      const results = await rerunCustomers(client, closeSettings(deps.config), period, ids);
+      await db('console_actions').insert(results.map((r) => ({ user_id: request.user!.id, action: 'rerun', customer_id: r.customerId, period, outcome: r.outcome })));
+      setFlash(reply, { kind: 'ok', text: `Omkörning startad för ${results.filter((r) => r.outcome === 'started').length} av ${results.length} kunder.` });
+    } catch (err) {
+      if (!(err instanceof PeriodError)) throw err;
+      setFlash(reply, { kind: 'error', text: `Kan inte köra om: ${err.message}` });
+    }
+    return reply.redirect(back, 303);
+  });
+}
