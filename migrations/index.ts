@@ -1,10 +1,12 @@
 import type { Knex } from 'knex';
 import * as schema from './001_schema';
+import * as corrections from './004_corrections';
 
 // Migrations are listed in code, not discovered on disk, so they load the same way under
 // tsx, vitest and a compiled build.
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '001_schema': schema,
+  '004_corrections': corrections,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
