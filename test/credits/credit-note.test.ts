@@ -52,6 +52,16 @@ describe('credit notes', () => {
   it('a partial credit goes through approval, takes K-numbers without gaps, and is de-duplicated and never over-credits', async () => {
     const { customerId, number } = await invoicedCustomer();
     const request = { invoiceNumber: number, requestedBy: 'Olle Operatör', reason: 'En portalanvändare slutade i oktober', lines: [{ article: 'portal_user' as const, quantity: 1 }], reissue: false };
+    // The final invoice itself went out with its e-invoice attached, and that XML is valid.
+    await waitFor(async () => h.smtp.messages.some((m) => m.subject.startsWith(`Faktura ${number} `) && m.to.includes(customerId.toLowerCase())));
+    const invoiceMail = h.smtp.messages.find((m) => m.subject.startsWith(`Faktura ${number} `) && m.to.includes(customerId.toLowerCase()))!;
+    expect(invoiceMail.attachments.map((a) => [a.filename, a.contentType.split(';')[0]])).toEqual([
+      [`faktura-${number}.pdf`, 'application/pdf'],
+      [`faktura-${number}.xml`, 'application/xml'],
+    ]);
+    const invoiceXml = await validatePeppol(invoiceMail.attachments[1].content.toString('utf8'));
+    expect({ schema: invoiceXml.schemaErrors, fatal: invoiceXml.fatal }).toEqual({ schema: [], fatal: [] });
+
     const started = await requestCredit(h.db, h.client, h.settings, request);
     expect(started.outcome).toBe('started');
     expect(started.totalOre).toBe(-24_400);
