@@ -40,7 +40,7 @@ export interface CsvSource<C extends string> extends AsyncIterable<CsvRecord<C>>
  * The header is checked here, before the caller writes anything: a missing, unknown or
  * repeated column refuses the whole file with an InputError. An empty file has no records.
  */
-export async function openCsv<C extends string>(filePath: string, expected: readonly C[]): Promise<CsvSource<C>> {
+export async function openCsv<C extends string>(filePath: string, expected: readonly C[], optional: readonly C[] = []): Promise<CsvSource<C>> {
   const unreadable = (err: NodeJS.ErrnoException) =>
     new InputError(filePath, null, err.code === 'ENOENT' ? 'no such file' : `cannot read the file (${err.code ?? err.message})`);
   const stat = await fs.promises.stat(filePath).catch((err: NodeJS.ErrnoException) => {
@@ -74,7 +74,7 @@ export async function openCsv<C extends string>(filePath: string, expected: read
   try {
     let header = await next();
     while (header && isBlank(header.fields)) header = await next();
-    if (header) columns = checkHeader(filePath, header.line, header.fields, expected);
+    if (header) columns = checkHeader(filePath, header.line, header.fields, expected, optional);
   } catch (err) {
     close();
     throw err;
@@ -131,18 +131,19 @@ function toRecord<C extends string>(line: number, fields: Buffer[], columns: rea
   return { line, values, problem, fields };
 }
 
-function checkHeader<C extends string>(file: string, line: number, fields: Buffer[], expected: readonly C[]): C[] {
+// Optional columns may be left out of the header; a record then has no value for them.
+function checkHeader<C extends string>(file: string, line: number, fields: Buffer[], expected: readonly C[], optional: readonly C[]): C[] {
   if (fields.some((f) => !isUtf8(f))) throw new InputError(file, line, `header is ${NOT_UTF8}`);
   const names = fields.map((f) => f.toString('utf8').trim());
   const quote = (list: string[]) => list.map((n) => `"${n}"`).join(', ');
   const problems: string[] = [];
   const repeated = names.filter((n, i) => names.indexOf(n) !== i);
   const missing = expected.filter((n) => !names.includes(n));
-  const unknown = names.filter((n) => !(expected as readonly string[]).includes(n));
+  const unknown = names.filter((n) => !(expected as readonly string[]).includes(n) && !(optional as readonly string[]).includes(n));
   if (missing.length) problems.push(`missing column${missing.length > 1 ? 's' : ''} ${quote(missing)}`);
   if (unknown.length) problems.push(`unknown column${unknown.length > 1 ? 's' : ''} ${quote(unknown)}`);
   if (repeated.length) problems.push(`repeated column${repeated.length > 1 ? 's' : ''} ${quote(repeated)}`);
-  if (problems.length) throw new InputError(file, line, `${problems.join('; ')}; the header must be: ${expected.join(',')}`);
+  if (problems.length) throw new InputError(file, line, `${problems.join('; ')}; the header must be: ${expected.join(',')}${optional.length ? ` (optional: ${optional.join(',')})` : ''}`);
   return names as C[];
 }
 

@@ -13,7 +13,9 @@ export const CUSTOMER_COLUMNS = [
   'customer_id', 'name', 'org_number', 'vat_number', 'billing_email', 'street', 'postal_code',
   'city', 'country', 'partner_id', 'monthly_billing_from', 'prepaid_through',
 ] as const;
-type Column = (typeof CUSTOMER_COLUMNS)[number];
+/** May be left out of the header; without it a customer keeps the buyer reference it has. */
+export const OPTIONAL_CUSTOMER_COLUMNS = ['buyer_reference'] as const;
+type Column = (typeof CUSTOMER_COLUMNS)[number] | (typeof OPTIONAL_CUSTOMER_COLUMNS)[number];
 
 /** A customer's master data as the CSV carries it (empty optional values are null). */
 export interface CustomerData {
@@ -29,10 +31,12 @@ export interface CustomerData {
   partner_id: string;
   monthly_billing_from: string; // YYYY-MM-DD
   prepaid_through: string | null; // YYYY-MM-DD
+  buyer_reference: string | null; // Peppol BT-10 / "Er referens"
 }
 
 export async function importCustomers(db: Db, filePath: string): Promise<ImportReport> {
-  const csv = await openCsv(filePath, CUSTOMER_COLUMNS); // a bad header refuses the file here, before any write
+  const csv = await openCsv<Column>(filePath, CUSTOMER_COLUMNS, OPTIONAL_CUSTOMER_COLUMNS); // a bad header refuses the file here, before any write
+  const hasReference = csv.columns.includes('buyer_reference');
   try {
     return await db.transaction(async (trx) => {
       const run = await ImportRun.start(trx, 'customers', filePath);
@@ -50,7 +54,7 @@ export async function importCustomers(db: Db, filePath: string): Promise<ImportR
           await run.reject(record, id, reason);
           continue;
         }
-        const data = toCustomer(record.values);
+        const data = toCustomer(record.values, hasReference ? undefined : (stored.get(id)?.buyer_reference ?? null));
         const first = firstInFile.get(id);
         if (first && !sameCustomer(first.data, data)) {
           await run.reject(record, id, `customer "${id}" appears earlier in this file (line ${first.line}) with other values`);
@@ -73,7 +77,7 @@ export async function importCustomers(db: Db, filePath: string): Promise<ImportR
             .where({ customer_id: id })
             .update({ ...data, import_batch_id: run.batchId, updated_at: trx.fn.now() });
         } else {
-          // buyer_reference and peppol_endpoint are not in the CSV: they stay null.
+          // peppol_endpoint is not in the CSV: it stays null (the org number under 0007 is used).
           await trx('customers').insert({ ...data, import_batch_id: run.batchId });
         }
         await trx('customer_versions').insert({ customer_id: id, data: JSON.stringify(data), import_batch_id: run.batchId });
@@ -102,7 +106,8 @@ export function checkCustomer(v: Record<Column, string>): string | null {
     checkRequired('city', v.city) ??
     checkId('partner_id', v.partner_id) ??
     checkDate('monthly_billing_from', v.monthly_billing_from) ??
-    (v.prepaid_through === '' || isRealDate(v.prepaid_through) ? null : `prepaid_through "${v.prepaid_through}" is not a date (YYYY-MM-DD)`)
+    (v.prepaid_through === '' || isRealDate(v.prepaid_through) ? null : `prepaid_through "${v.prepaid_through}" is not a date (YYYY-MM-DD)`) ??
+    ((v.buyer_reference ?? '').length > 200 ? `buyer_reference is ${v.buyer_reference.length} characters: at most 200` : null)
   );
 }
 
@@ -135,18 +140,19 @@ function checkEmail(value: string): string | null {
     : `billing_email "${value}" is not an e-mail address`;
 }
 
-function toCustomer(v: Record<Column, string>): CustomerData {
-  return { ...v, vat_number: v.vat_number || null, prepaid_through: v.prepaid_through || null };
+/** `keepReference`: the stored buyer reference, when the file has no buyer_reference column. */
+function toCustomer(v: Record<Column, string>, keepReference?: string | null): CustomerData {
+  return { ...v, vat_number: v.vat_number || null, prepaid_through: v.prepaid_through || null, buyer_reference: keepReference !== undefined ? keepReference : v.buyer_reference || null };
 }
 
 function sameCustomer(a: CustomerData, b: CustomerData): boolean {
-  return CUSTOMER_COLUMNS.every((c) => a[c] === b[c]);
+  return [...CUSTOMER_COLUMNS, ...OPTIONAL_CUSTOMER_COLUMNS].every((c) => a[c] === b[c]);
 }
 
 async function loadCustomers(trx: Knex.Transaction): Promise<Map<string, CustomerData>> {
   const rows: CustomerData[] = await trx('customers').select(
     'customer_id', 'name', 'org_number', 'vat_number', 'billing_email', 'street', 'postal_code', 'city', 'country',
-    'partner_id',
+    'partner_id', 'buyer_reference',
     trx.raw(`to_char(monthly_billing_from, 'YYYY-MM-DD') AS monthly_billing_from`),
     trx.raw(`to_char(prepaid_through, 'YYYY-MM-DD') AS prepaid_through`),
   );
