@@ -7,6 +7,7 @@ import { inject } from 'vitest';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { seedPrices, uid } from '../support/seed';
 import { waitFor } from '../support/wait';
+import { creditStatusQuery } from '../../workflows/credit-definitions';
 
 // The command line as a user runs it (bin/month-close.js), against the run's real services:
 // exit codes, --json documents in the shapes interfaces.md names, and the human output.
@@ -148,6 +149,8 @@ describe('month-close CLI', () => {
     expect(first).toMatchObject({ outcome: 'started', credits: number });
     const second = JSON.parse((await run(args)).stdout);
     expect(second).toMatchObject({ outcome: 'duplicate', credit_id: first.credit_id });
+    // Finance decides once the draft credit note exists (an earlier approval is refused: nothing to approve yet).
+    await waitFor(async () => (await h.client.workflow.getHandle(first.credit_id).query(creditStatusQuery)).state === 'awaiting_approval');
     const approved = await run(['invoices', 'credit-approve', first.credit_id, '--by', 'Anna Ekonom', '--json']);
     expect(JSON.parse(approved.stdout)).toMatchObject({ outcome: 'approved' });
 
