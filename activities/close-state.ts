@@ -1,4 +1,4 @@
-import { formatInvoiceNumber } from '../store/invoices';
+import { liveInvoice } from '../store/credits';
 import { businessFailure, Failure } from '../workflows/failures';
 import type { ActivityDeps } from './deps';
 
@@ -60,10 +60,13 @@ export function closeStateActivities({ db }: ActivityDeps) {
       });
     },
 
-    /** An invoice already issued for this customer and period, if any: a re-run must not issue another. */
+    /**
+     * The live invoice of this customer and period, if any: a re-run must not issue another. One
+     * that credit notes cancel in full is not live, so a re-issue drafts again.
+     */
     async findIssuedInvoice(input: { customerId: string; period: string }): Promise<{ invoiceId: number; number: string } | null> {
-      const row = await db('invoices').where({ customer_id: input.customerId, period: input.period, kind: 'invoice' }).first('id', 'series', 'number');
-      return row ? { invoiceId: row.id, number: formatInvoiceNumber(row.series, row.number) } : null;
+      const live = await liveInvoice(db, input.customerId, input.period);
+      return live && !live.fullyCredited ? { invoiceId: live.id, number: live.number } : null;
     },
   };
 }

@@ -4,6 +4,7 @@ import type { InvoiceDocument } from '../pdf/invoice-document';
 import { renderInvoicePdf } from '../pdf/render-invoice';
 import type { CustomerRecord } from '../store/customers';
 import { putDocument } from '../store/documents';
+import { storeEInvoice } from '../store/einvoices';
 import { loadIssuedInvoice } from '../store/invoices';
 import type { ActivityDeps } from './deps';
 
@@ -42,18 +43,23 @@ export function documentActivities({ db, config }: ActivityDeps) {
       return { sha256 };
     },
 
-    /** The final PDF; rendering the same issued invoice again gives the same bytes. */
-    async renderInvoicePdf(input: { invoiceId: number }): Promise<{ sha256: string }> {
-      const existing = await db('invoice_documents').where({ invoice_id: input.invoiceId }).first();
-      if (existing) return { sha256: existing.pdf_sha256 };
+    /**
+     * The final PDF and, from the same document value, the Peppol e-invoice; rendering the same
+     * issued invoice again gives the same bytes, and a retry finds what is stored.
+     */
+    async renderInvoicePdf(input: { invoiceId: number }): Promise<{ sha256: string; xmlSha256?: string | null }> {
       const issued = await loadIssuedInvoice(db, input.invoiceId);
+      const xml = await storeEInvoice(db, issued);
+      const existing = await db('invoice_documents').where({ invoice_id: input.invoiceId }).first();
+      if (existing) return { sha256: existing.pdf_sha256, xmlSha256: xml?.sha256 ?? null };
       const content = await renderInvoicePdf(issued.document);
+      const noun = issued.document.creditOf ? 'kreditfaktura' : 'faktura';
       const sha256 = await db.transaction(async (trx) => {
-        const stored = await putDocument(trx, { content, contentType: 'application/pdf', fileName: `faktura-${issued.document.number}.pdf` });
+        const stored = await putDocument(trx, { content, contentType: 'application/pdf', fileName: `${noun}-${issued.document.number}.pdf` });
         await trx('invoice_documents').insert({ invoice_id: input.invoiceId, pdf_sha256: stored }).onConflict('invoice_id').ignore();
         return stored;
       });
-      return { sha256 };
+      return { sha256, xmlSha256: xml?.sha256 ?? null };
     },
   };
 }

@@ -1,6 +1,7 @@
 import { addDays, ocrFromBase, periodNotEndedReason, stockholmDate } from '../billing';
 import type { RatedInvoice } from '../billing/types';
 import { formatInvoiceNumber } from '../store/invoices';
+import { liveInvoice } from '../store/credits';
 import type { ActivityDeps } from './deps';
 import { Failure } from '../workflows/failures';
 import { needsDataFix } from './errors';
@@ -32,9 +33,11 @@ export function finaliseActivities({ db, config, now }: ActivityDeps) {
         if (!approval) {
           throw needsDataFix(Failure.NotApproved, `draft ${input.draftId} of ${draft.customer_id} ${draft.period} is not approved; only an approval finalises`);
         }
-        const other = await trx('invoices').where({ customer_id: draft.customer_id, period: draft.period, kind: 'invoice' }).first('series', 'number');
-        if (other) {
-          throw needsDataFix(Failure.AlreadyInvoiced, `${draft.customer_id} ${draft.period} already has invoice ${formatInvoiceNumber(other.series, other.number)}; corrections are credit notes`);
+        // One live invoice per customer and period: a fully credited one may be re-issued (the
+        // database checks the full credit again and that each invoice is re-issued once).
+        const live = await liveInvoice(trx, draft.customer_id, draft.period);
+        if (live && !live.fullyCredited) {
+          throw needsDataFix(Failure.AlreadyInvoiced, `${draft.customer_id} ${draft.period} already has invoice ${live.number}; corrections are credit notes`);
         }
 
         const series = config.invoiceSeries;
@@ -52,6 +55,7 @@ export function finaliseActivities({ db, config, now }: ActivityDeps) {
             customer_id: draft.customer_id,
             period: draft.period,
             draft_id: draft.id,
+            reissue_of: live?.id ?? null,
             issue_date: issueDate,
             due_date: addDays(issueDate, config.paymentTermsDays),
             payment_terms_days: config.paymentTermsDays,

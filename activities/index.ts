@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { closeStateActivities } from './close-state';
+import { creditActivities } from './credits';
 import { decisionActivities } from './decisions';
 import { documentActivities } from './documents';
 import { draftActivities } from './drafts';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...finaliseActivities(deps),
     ...notificationActivities(deps),
     ...monthlyActivities(deps),
+    ...creditActivities(deps),
   };
 }
 

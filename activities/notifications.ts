@@ -3,9 +3,10 @@ import { formatSek } from '../billing';
 import type { RatedInvoice } from '../billing/types';
 import { sendEmail } from '../notify/email';
 import { DeliveryError } from '../notify/errors';
-import { draftReadyEmail, invoiceFinalEmail, WEBHOOK_EVENT_TYPES } from '../notify/messages';
+import { creditReadyEmail, draftReadyEmail, invoiceFinalEmail, WEBHOOK_EVENT_TYPES } from '../notify/messages';
 import { postWebhook } from '../notify/webhook';
 import { getDocument } from '../store/documents';
+import { loadEInvoice } from '../store/einvoices';
 import { loadIssuedInvoice } from '../store/invoices';
 import type { ActivityDeps } from './deps';
 import { DELIVERY_REFUSED, needsDataFix } from './errors';
@@ -95,7 +96,10 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
             to: subscriber.address,
             subject: content.email.subject,
             text: content.email.text,
-            attachments: content.pdf ? [{ filename: content.pdf.fileName, content: content.pdf.content, contentType: 'application/pdf' }] : [],
+            attachments: [
+              ...(content.pdf ? [{ filename: content.pdf.fileName, content: content.pdf.content, contentType: 'application/pdf' }] : []),
+              ...(content.xml ? [{ filename: content.xml.fileName, content: content.xml.content, contentType: 'application/xml' }] : []),
+            ],
             idempotencyKey: delivery.idempotency_key,
           });
         } else {
@@ -122,6 +126,7 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
   async function notificationContent(subjectKey: string, event: string) {
     const [kind, idText] = subjectKey.split(':');
     const id = Number(idText);
+    if (kind === 'credit') return creditDraftContent(id, event);
     if (kind === 'draft') {
       const draft = await db('drafts').where({ id }).first();
       const rated = draft.rated as RatedInvoice;
@@ -133,13 +138,17 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
         pdf,
         webhookType: WEBHOOK_EVENT_TYPES.draft_ready,
         payload: { event, customer_id: draft.customer_id, period: draft.period, draft_version: draft.version, total_ore: rated.totalOre, net_ore: rated.netOre, vat_ore: rated.vatOre, pdf_sha256: draft.pdf_sha256 },
+        xml: null,
       };
     }
     const issued = await loadIssuedInvoice(db, id);
     const doc = issued.document;
     const pdf = issued.pdfSha256 ? await getDocument(db, issued.pdfSha256) : null;
+    const xml = await loadEInvoice(db, issued.id);
     return {
+      xml,
       email: invoiceFinalEmail({
+        documentNoun: doc.creditOf ? 'kreditfaktura' : 'faktura',
         sellerName: doc.seller.name,
         customerName: doc.buyer.name,
         partnerName: doc.buyer.partnerName,
@@ -166,7 +175,24 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
         rounding_ore: doc.invoice.roundingOre,
         total_ore: doc.invoice.totalOre,
         pdf_sha256: issued.pdfSha256,
+        // The Peppol BIS 3.0 document (UBL Invoice or CreditNote), stored beside the PDF.
+        xml_sha256: xml?.sha256 ?? null,
+        ...(doc.creditOf ? { kind: 'credit_note', credits: doc.creditOf } : { kind: 'invoice' }),
       },
+    };
+  }
+
+  /** A credit note waiting for finance: what it credits, from which invoice, and why. */
+  async function creditDraftContent(creditRequestId: number, event: string) {
+    const req = await db('credit_requests as c').join('invoices as i', 'i.id', 'c.invoice_id').where('c.id', creditRequestId).first('c.*', 'i.series', 'i.number', 'i.customer_id', 'i.period');
+    const rated = req.rated as RatedInvoice;
+    const invoiceNumber = `${req.series}${req.number}`;
+    return {
+      email: creditReadyEmail({ invoiceNumber, customerId: req.customer_id, period: req.period, totalText: formatSek(rated.totalOre), reason: req.reason, requestedBy: req.requested_by, workflowId: req.workflow_id }),
+      pdf: null,
+      xml: null,
+      webhookType: WEBHOOK_EVENT_TYPES.credit_ready,
+      payload: { event, customer_id: req.customer_id, period: req.period, credits: invoiceNumber, reason: req.reason, total_ore: rated.totalOre, net_ore: rated.netOre, vat_ore: rated.vatOre, credit_id: req.workflow_id },
     };
   }
 }

@@ -17,6 +17,7 @@ import { progressQuery } from '../workflows/definitions';
 import { getDocument } from '../store/documents';
 import { startWorker } from '../worker/worker';
 import { writeDemoData } from './demo-data';
+import { demoCreditNote, writeEInvoices } from './corrections-demo';
 
 export interface DemoOptions {
   customers: number;
@@ -97,6 +98,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const decisions = await approveAllWaiting(db, client, period, FINANCE_APPROVER);
     say(`  ${decisions.filter((d) => d.outcome === 'approved').length} approved`);
     await waitUntilSettled(db, client, period);
+    await demoCreditNote(db, client, settings, period, FINANCE_APPROVER, say);
+    say(`E-invoices: ${await writeEInvoices(db, period, path.join(OUT_DIR, 'einvoices'))} Peppol BIS 3.0 XML files in out/einvoices/`);
 
     const pdfs = await writePdfs(db, period, path.join(OUT_DIR, 'invoices'));
     const status = await periodStatus(db, client, period);

@@ -43,7 +43,7 @@ export interface CsvSource<C extends string> extends AsyncIterable<CsvRecord<C>>
  * or a missing, unknown or repeated column, refuses the whole file with an InputError.
  * A file of only a header has no records (an export of a quiet day is not an error).
  */
-export async function openCsv<C extends string>(filePath: string, expected: readonly C[]): Promise<CsvSource<C>> {
+export async function openCsv<C extends string>(filePath: string, expected: readonly C[], optional: readonly C[] = []): Promise<CsvSource<C>> {
   const unreadable = (err: NodeJS.ErrnoException) =>
     new InputError(filePath, null, err.code === 'ENOENT' ? 'no such file' : `cannot read the file (${err.code ?? err.message})`);
   const stat = await fs.promises.stat(filePath).catch((err: NodeJS.ErrnoException) => {
@@ -83,7 +83,7 @@ export async function openCsv<C extends string>(filePath: string, expected: read
     let header = await next();
     while (header && isBlank(header.fields)) header = await next();
     if (!header) throw new InputError(filePath, 1, `the file has only blank lines: expected a header row (${expected.join(',')})`);
-    columns = checkHeader(filePath, header.line, header.fields, expected);
+    columns = checkHeader(filePath, header.line, header.fields, expected, optional);
   } catch (err) {
     close();
     throw err;
@@ -141,13 +141,14 @@ function toRecord<C extends string>(line: number, fields: Buffer[], columns: rea
   return { line, values, problem, fields };
 }
 
-function checkHeader<C extends string>(file: string, line: number, fields: Buffer[], expected: readonly C[]): C[] {
+// Optional columns may be left out of the header; a record then has no value for them.
+function checkHeader<C extends string>(file: string, line: number, fields: Buffer[], expected: readonly C[], optional: readonly C[]): C[] {
   if (fields.some((f) => !isUtf8(f))) throw new InputError(file, line, `header is ${NOT_UTF8}`);
   const names = fields.map((f) => f.toString('utf8').trim());
   const problems: string[] = [];
   const repeated = names.filter((n, i) => names.indexOf(n) !== i);
   const missing = expected.filter((n) => !names.includes(n));
-  const unknown = names.filter((n) => !(expected as readonly string[]).includes(n));
+  const unknown = names.filter((n) => !(expected as readonly string[]).includes(n) && !(optional as readonly string[]).includes(n));
   if (missing.length) {
     const separator = otherSeparator(names.join(','), expected);
     if (separator) throw new InputError(file, line, `the file is separated by ${separator}, not by commas: ${SAVE_AS_CSV}`);
@@ -156,7 +157,9 @@ function checkHeader<C extends string>(file: string, line: number, fields: Buffe
   if (unknown.length) problems.push(`unknown column${unknown.length > 1 ? 's' : ''} ${quoteList(unknown)}`);
   if (repeated.length) problems.push(`repeated column${repeated.length > 1 ? 's' : ''} ${quoteList(repeated)}`);
   if (missing.some((m) => unknown.some((u) => u.toLowerCase() === m))) problems.push('column names are in lower case');
-  if (problems.length) throw new InputError(file, line, `${problems.join('; ')}; the header must be: ${expected.join(',')}`);
+  if (problems.length) {
+    throw new InputError(file, line, `${problems.join('; ')}; the header must be: ${expected.join(',')}${optional.length ? ` (optional: ${optional.join(',')})` : ''}`);
+  }
   return names as C[];
 }
 

@@ -15,7 +15,10 @@ export const CUSTOMER_COLUMNS = [
   'customer_id', 'name', 'org_number', 'vat_number', 'billing_email', 'street', 'postal_code',
   'city', 'country', 'partner_id', 'monthly_billing_from', 'prepaid_through',
 ] as const;
-type Column = (typeof CUSTOMER_COLUMNS)[number];
+/** May be left out of the header; without it a customer keeps the buyer reference it has. */
+export const OPTIONAL_CUSTOMER_COLUMNS = ['buyer_reference'] as const;
+type Column = (typeof CUSTOMER_COLUMNS)[number] | (typeof OPTIONAL_CUSTOMER_COLUMNS)[number];
+const MAX_BUYER_REFERENCE = 200;
 
 /** A customer's master data as the CSV carries it (empty optional values are null). */
 export interface CustomerData {
@@ -32,17 +35,24 @@ export interface CustomerData {
   partner_id: string;
   monthly_billing_from: string; // YYYY-MM-DD
   prepaid_through: string | null; // YYYY-MM-DD
+  buyer_reference: string | null; // Peppol BT-10, "Er referens"
 }
 
 const CUSTOMERS: VersionedTable<Column, CustomerData> = {
   kind: 'customers',
   noun: 'customer',
-  table: 'customers', // buyer_reference and peppol_endpoint are not in the CSV: they stay as they are
+  table: 'customers', // peppol_endpoint is not in the CSV: it stays as it is (the org number under 0007 is used)
   versionsTable: 'customer_versions',
   key: 'customer_id',
   columns: CUSTOMER_COLUMNS,
+  optional: OPTIONAL_CUSTOMER_COLUMNS,
   check: checkCustomer,
-  toData: (v) => ({ ...v, vat_number: v.vat_number || null, prepaid_through: v.prepaid_through || null }),
+  toData: (v, inFile, stored) => ({
+    ...v,
+    vat_number: v.vat_number || null,
+    prepaid_through: v.prepaid_through || null,
+    buyer_reference: inFile.has('buyer_reference') ? v.buyer_reference || null : (stored?.buyer_reference ?? null),
+  }),
   load: loadCustomers,
   prepare: async (trx) => {
     const partners = new Set<string>(await trx('partners').pluck('partner_id'));
@@ -70,7 +80,8 @@ export function checkCustomer(v: Record<Column, string>): string | null {
     checkText('city', v.city, MAX_CITY) ??
     checkId('partner_id', v.partner_id) ??
     checkDate('monthly_billing_from', v.monthly_billing_from) ??
-    checkOptionalDate('prepaid_through', v.prepaid_through)
+    checkOptionalDate('prepaid_through', v.prepaid_through) ??
+    ((v.buyer_reference ?? '') === '' ? null : checkText('buyer_reference', v.buyer_reference, MAX_BUYER_REFERENCE))
   );
 }
 
@@ -89,7 +100,7 @@ function checkVatNumber(value: string, orgNumber: string, country: string): stri
 async function loadCustomers(trx: Knex.Transaction): Promise<Map<string, CustomerData>> {
   const rows: CustomerData[] = await trx('customers').select(
     'customer_id', 'name', 'org_number', 'vat_number', 'billing_email', 'street', 'postal_code', 'city', 'country',
-    'partner_id',
+    'partner_id', 'buyer_reference',
     trx.raw(`to_char(monthly_billing_from, 'YYYY-MM-DD') AS monthly_billing_from`),
     trx.raw(`to_char(prepaid_through, 'YYYY-MM-DD') AS prepaid_through`),
   );

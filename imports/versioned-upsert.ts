@@ -21,9 +21,12 @@ export interface VersionedTable<C extends string, D extends Data> {
   versionsTable: string;
   key: C & keyof D;
   columns: readonly C[];
+  /** Columns a file may leave out; without one, a record keeps the value it has. */
+  optional?: readonly C[];
   /** Why a row is not usable on its own, or null. */
   check(values: Record<C, string>): string | null;
-  toData(values: Record<C, string>): D;
+  /** The record from a row; `stored` is the record now (for columns the file leaves out). */
+  toData(values: Record<C, string>, inFile: ReadonlySet<C>, stored: D | undefined): D;
   /** The stored records by key, as toData would produce them. */
   load(trx: Knex.Transaction): Promise<Map<string, D>>;
   /** Checks against other stored data (loaded once per file), e.g. that a customer's partner is known. */
@@ -31,7 +34,9 @@ export interface VersionedTable<C extends string, D extends Data> {
 }
 
 export async function importVersioned<C extends string, D extends Data>(db: Db, filePath: string, spec: VersionedTable<C, D>): Promise<ImportReport> {
-  const csv = await openCsv(filePath, spec.columns); // a bad header refuses the file here, before any write
+  const optional = spec.optional ?? [];
+  const csv = await openCsv(filePath, spec.columns, optional); // a bad header refuses the file here, before any write
+  const inFile = new Set<C>(csv.columns);
   try {
     return await db.transaction(async (trx) => {
       const run = await ImportRun.start(trx, spec.kind, filePath);
@@ -41,13 +46,13 @@ export async function importVersioned<C extends string, D extends Data>(db: Db, 
       // rather than applied: "last row wins" would make a re-import flip the record back and
       // forth instead of changing nothing.
       const firstInFile = new Map<string, { line: number; data: D }>();
-      const same = (a: D, b: D) => spec.columns.every((c) => a[c] === b[c]);
+      const same = (a: D, b: D) => [...spec.columns, ...optional].every((c) => a[c] === b[c]);
 
       const judge = (record: CsvRecord<C>): Outcome<D> => {
         const id = record.values[spec.key];
         const reason = record.problem ?? spec.check(record.values);
         if (reason) return { reject: reason };
-        const data = spec.toData(record.values);
+        const data = spec.toData(record.values, inFile, stored.get(id));
         const first = firstInFile.get(id);
         if (first && !same(first.data, data)) return { reject: `${spec.noun} ${quote(id)} appears earlier in this file (line ${first.line}) with other values` };
         if (!first) firstInFile.set(id, { line: record.line, data });

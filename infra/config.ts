@@ -28,6 +28,9 @@ const configSchema = z.object({
   paymentTermsDays: z.number().int().min(0).max(365),
   invoiceSeries: z.string().min(1),
   firstInvoiceNumber: z.number().int().min(1),
+  /** Credit notes (kreditfakturor) have a gapless series of their own. */
+  creditNoteSeries: z.string().min(1).default('K'),
+  firstCreditNoteNumber: z.number().int().min(1).default(1),
   ocrLengthDigit: z.boolean(),
   financeApprovers: z.array(z.string().min(1)).min(1),
   reminderIntervalHours: z.number().positive(),

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as schema from './001_schema';
 import * as partnerMasterData from './002_partner_master_data';
 import * as consoleUsers from './005_console_users';
+import * as corrections from './004_corrections';
 
 // Migrations are listed in code, not discovered on disk, so they load the same way under
 // tsx, vitest and a compiled build.
@@ -9,6 +10,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '001_schema': schema,
   '002_partner_master_data': partnerMasterData,
   '005_console_users': consoleUsers,
+  '004_corrections': corrections,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -7,6 +7,7 @@ export const PRODUCT_NAME = 'OneStop Reporting';
 export const WEBHOOK_EVENT_TYPES = {
   draft_ready: 'invoice.draft_ready',
   invoice_final: 'invoice.finalised',
+  credit_ready: 'credit_note.draft_ready',
 } as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[keyof typeof WEBHOOK_EVENT_TYPES];
 
@@ -50,6 +51,8 @@ export function draftReadyEmail(input: DraftReadyInput): EmailText {
 }
 
 export interface InvoiceFinalInput {
+  /** 'faktura' (default) or 'kreditfaktura'. */
+  documentNoun?: 'faktura' | 'kreditfaktura';
   /** Who issues the invoice, e.g. 'Exempelbolaget AB'; shown in the subject and signature. */
   sellerName: string;
   customerName: string;
@@ -65,10 +68,11 @@ export interface InvoiceFinalInput {
 }
 
 export function invoiceFinalEmail(input: InvoiceFinalInput): EmailText {
+  const noun = input.documentNoun ?? 'faktura';
   const lines = [
     'Hej!',
     '',
-    `Här kommer faktura ${input.invoiceNumber} till ${input.customerName} för ${PRODUCT_NAME} ${input.period}. Fakturan finns bifogad som PDF.`,
+    `Här kommer ${noun} ${input.invoiceNumber} till ${input.customerName} för ${PRODUCT_NAME} ${input.period}. ${noun === 'faktura' ? 'Fakturan' : 'Kreditfakturan'} finns bifogad som PDF och som e-faktura (Peppol BIS Billing 3.0, XML).`,
     '',
     `Att betala: ${input.totalText}`,
     `Förfallodatum: ${input.dueDate}`,
@@ -82,7 +86,35 @@ export function invoiceFinalEmail(input: InvoiceFinalInput): EmailText {
     input.sellerName,
   ];
   return {
-    subject: `Faktura ${input.invoiceNumber} från ${input.sellerName} – ${PRODUCT_NAME} ${input.period}`,
+    subject: `${noun === 'faktura' ? 'Faktura' : 'Kreditfaktura'} ${input.invoiceNumber} från ${input.sellerName} – ${PRODUCT_NAME} ${input.period}`,
     text: lines.join('\n') + '\n',
   };
+}
+
+export interface CreditReadyInput {
+  invoiceNumber: string;
+  customerId: string;
+  period: string;
+  totalText: string;
+  reason: string;
+  requestedBy: string;
+  /** What finance approves: `month-close invoices credit-approve <id>`. */
+  workflowId: string;
+}
+
+export function creditReadyEmail(input: CreditReadyInput): EmailText {
+  const lines = [
+    'Hej!',
+    '',
+    `${input.requestedBy} vill kreditera faktura ${input.invoiceNumber} (kund ${input.customerId}, ${input.period}).`,
+    `Orsak: ${input.reason}`,
+    `Belopp att kreditera: ${input.totalText}`,
+    '',
+    `Godkänn: month-close invoices credit-approve ${input.workflowId} --by NAMN`,
+    `Avslå: month-close invoices credit-reject ${input.workflowId} --by NAMN --reason TEXT`,
+    '',
+    'Vänliga hälsningar',
+    PRODUCT_NAME,
+  ];
+  return { subject: `Kreditfaktura för granskning – faktura ${input.invoiceNumber}`, text: lines.join('\n') + '\n' };
 }

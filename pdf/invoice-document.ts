@@ -35,6 +35,8 @@ export interface BuyerInfo {
   partnerId: string;
   partnerName: string;
   buyerReference: string | null; // "Er referens"
+  /** Peppol endpoint "SCHEME:ID" when it is not the org number under 0007 (optional). */
+  peppolEndpoint?: string | null;
 }
 
 export interface InvoicePeriod {
@@ -57,4 +59,7 @@ export interface InvoiceDocument {
   invoice: RatedInvoice;
   /** Number of the invoice this credit note corrects; set only on a kreditfaktura. */
   creditOf?: string | null;
+  /** The corrected invoice's issue date and why it is credited (kreditfaktura only). */
+  creditOfIssueDate?: string | null;
+  creditReason?: string | null;
 }

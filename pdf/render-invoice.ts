@@ -257,7 +257,7 @@ function drawFirstPageHeader(pdf: Pdf, d: InvoiceDocument): number {
     ['Er referens', buyer.buyerReference ?? dash],
     ['Betalningsvillkor', `${d.paymentTermsDays} dagar netto`],
   ];
-  if (d.creditOf) meta.push(['Krediterar faktura', d.creditOf]);
+  if (d.creditOf) meta.push(['Krediterar faktura', d.creditOfIssueDate ? `${d.creditOf} (${d.creditOfIssueDate})` : d.creditOf]);
   const metaTop = 96;
   const rowH = 15;
   const metaH = meta.length * rowH + 12;
@@ -376,7 +376,9 @@ function notes(d: InvoiceDocument): { heading: string; body: string }[] {
     });
   }
   if (d.creditOf) {
-    out.push({ heading: 'Kreditfaktura', body: `Denna kreditfaktura avser faktura ${d.creditOf} och minskar dess belopp.` });
+    const dated = d.creditOfIssueDate ? ` daterad ${d.creditOfIssueDate}` : '';
+    const reason = d.creditReason ? ` Orsak: ${d.creditReason}` : '';
+    out.push({ heading: 'Kreditfaktura', body: `Denna kreditfaktura avser faktura ${d.creditOf}${dated} och minskar dess belopp.${reason}` });
   }
   return out;
 }

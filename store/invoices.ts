@@ -5,6 +5,9 @@ import { parsePeriod } from '../billing';
 
 /** The JSON of an invoice, as interfaces.md names it. */
 export interface InvoiceJson {
+  /** `credit_note` for a kreditfaktura (negative amounts), which also names the invoice it `credits`. */
+  kind: 'invoice' | 'credit_note';
+  credits?: string;
   customer_id: string;
   period: string;
   status: 'draft' | 'final' | 'rejected';
@@ -60,9 +63,11 @@ export async function loadIssuedInvoice(db: Db, invoiceId: number): Promise<Issu
   };
   const number = formatInvoiceNumber(row.series, row.number);
   let creditOf: string | null = null;
+  let creditOfIssueDate: string | null = null;
   if (row.credit_of) {
-    const original = await db('invoices').where({ id: row.credit_of }).first('series', 'number');
+    const original = await db('invoices').where({ id: row.credit_of }).first('series', 'number', 'issue_date');
     creditOf = formatInvoiceNumber(original.series, original.number);
+    creditOfIssueDate = original.issue_date;
   }
   return {
     id: row.id,
@@ -82,6 +87,8 @@ export async function loadIssuedInvoice(db: Db, invoiceId: number): Promise<Issu
       paymentTermsDays: row.payment_terms_days,
       invoice,
       creditOf,
+      creditOfIssueDate,
+      creditReason: row.credit_reason ?? null,
     },
   };
 }
@@ -104,7 +111,7 @@ export function parseInvoiceNumber(text: string): { series: string; number: numb
 /** The contract's JSON of rated content; the caller says whose number and dates it carries. */
 function invoiceJson(
   r: RatedInvoice,
-  head: Pick<InvoiceJson, 'customer_id' | 'period' | 'status' | 'number' | 'issue_date' | 'due_date' | 'ocr' | 'pdf_sha256'>,
+  head: Pick<InvoiceJson, 'kind' | 'credits' | 'customer_id' | 'period' | 'status' | 'number' | 'issue_date' | 'due_date' | 'ocr' | 'pdf_sha256'>,
 ): InvoiceJson {
   return {
     ...head,
@@ -119,26 +126,31 @@ function invoiceJson(
 
 /** Issued invoices of a period plus the drafts still waiting, in the contract's JSON. */
 export async function listInvoicesJson(db: Db, period: string): Promise<InvoiceJson[]> {
-  const issued = await db('invoices').where({ period, kind: 'invoice' }).orderBy('number').select('id');
+  // Invoices first, then credit notes (each series in number order).
+  const issued = await db('invoices').where({ period }).orderBy([{ column: 'kind', order: 'desc' }, 'number']).select('id');
   const result: InvoiceJson[] = [];
   for (const { id } of issued) {
     const inv = await loadIssuedInvoice(db, id);
     const d = inv.document;
     result.push(
-      invoiceJson(d.invoice, { customer_id: inv.customerId, period, status: 'final', number: inv.number, issue_date: d.issueDate, due_date: d.dueDate, ocr: d.ocr, pdf_sha256: inv.pdfSha256 }),
+      invoiceJson(d.invoice, {
+        kind: d.creditOf ? 'credit_note' : 'invoice',
+        ...(d.creditOf ? { credits: d.creditOf } : {}),
+        customer_id: inv.customerId, period, status: 'final', number: inv.number, issue_date: d.issueDate, due_date: d.dueDate, ocr: d.ocr, pdf_sha256: inv.pdfSha256 }),
     );
   }
-  // The newest draft of every customer that has no issued invoice yet.
+  // The newest draft of every customer that has no invoice from that draft or a later one
+  // (a re-issue after a full credit drafts again).
   const drafts = await db('drafts as d')
     .where('d.period', period)
     .whereIn('d.status', ['awaiting_approval', 'rejected', 'approved'])
-    .whereNotExists(db('invoices as i').whereRaw('i.customer_id = d.customer_id AND i.period = d.period'))
+    .whereNotExists(db('invoices as i').join('drafts as id', 'id.id', 'i.draft_id').whereRaw('i.customer_id = d.customer_id AND i.period = d.period AND id.version >= d.version'))
     .whereNotExists(db('drafts as newer').whereRaw('newer.customer_id = d.customer_id AND newer.period = d.period AND newer.version > d.version'))
     .orderBy('d.customer_id')
     .select('d.*');
   for (const d of drafts) {
     const status = d.status === 'rejected' ? 'rejected' : 'draft';
-    result.push(invoiceJson(d.rated as RatedInvoice, { customer_id: d.customer_id, period, status, number: null, issue_date: null, due_date: null, ocr: null, pdf_sha256: d.pdf_sha256 }));
+    result.push(invoiceJson(d.rated as RatedInvoice, { kind: 'invoice', customer_id: d.customer_id, period, status, number: null, issue_date: null, due_date: null, ocr: null, pdf_sha256: d.pdf_sha256 }));
   }
   return result;
 }

@@ -11,6 +11,8 @@ export const Failure = {
   /** billing-rules.md: only a period that has ended in Europe/Stockholm is closed or finalised. */
   PeriodNotEnded: 'PeriodNotEnded',
   UnknownCustomer: 'UnknownCustomer',
+  /** A credit note that would credit more than invoiced, or a re-issue of a partly live invoice. */
+  CreditRefused: 'CreditRefused',
   /** The customer close as a whole, wrapping the failure that ended it. */
   CloseFailed: 'CloseFailed',
 } as const;

@@ -8,3 +8,8 @@ export function closeWorkflowId(period: string, customerId: string): string {
 export function monthlyCloseWorkflowId(period: string): string {
   return `monthly-close-${period}`;
 }
+
+/** One workflow per correction: the same request (same key) twice credits once. */
+export function creditWorkflowId(invoiceNumber: string, requestKey: string): string {
+  return `credit-${invoiceNumber}-${requestKey}`;
+}

@@ -2,3 +2,4 @@
 export { customerClose } from './customer-close';
 export { monthlyClose } from './monthly-close';
 export { scheduledMonthlyClose } from './scheduled-close';
+export { creditNote } from './credit-note';

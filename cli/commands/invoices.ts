@@ -5,6 +5,7 @@ import { listInvoicesJson, parseInvoiceNumber } from '../../store/invoices';
 import { shown } from '../../infra/shown';
 import { writableOutPath, writeOut } from '../out-file';
 import { command, openServices, output, periodOption, table, UsageError } from '../runtime';
+import { registerCorrectionCommands } from './corrections';
 
 export function registerInvoiceCommands(program: Command): void {
   const invoices = program.command('invoices').description('issued invoices and drafts');
@@ -23,6 +24,7 @@ export function registerInvoiceCommands(program: Command): void {
           output(!!opts.json, list, () => {
             const rows = list.map((i) => [i.number ?? '–', i.customer_id, i.status, i.issue_date ?? '', i.due_date ?? '', formatSek(i.total_ore)]);
             const final = list.filter((i) => i.status === 'final');
+            rows.forEach((r, k) => list[k].kind === 'credit_note' && (r[2] = `credit note of ${list[k].credits}`));
             return `${table(['number', 'customer', 'status', 'issued', 'due', 'total'], rows, [5])}\n\n${final.length} final, ${list.length - final.length} drafts; final total ${formatSek(final.reduce((s, i) => s + i.total_ore, 0))}`;
           });
         } finally {
@@ -60,4 +62,6 @@ export function registerInvoiceCommands(program: Command): void {
         }
       }),
     );
+
+  registerCorrectionCommands(invoices);
 }

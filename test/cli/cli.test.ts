@@ -7,6 +7,7 @@ import { createCloseHarness, type CloseHarness } from '../support/close-harness'
 import { runCli } from '../support/cli-runner';
 import { seedPrices, uid } from '../support/seed';
 import { waitFor } from '../support/wait';
+import { creditStatusQuery } from '../../workflows/credit-definitions';
 
 // The command line as a user runs it (bin/month-close.js), against the run's real services:
 // exit codes, --json documents in the shapes interfaces.md names, and the human output.
@@ -117,7 +118,7 @@ describe('month-close CLI', () => {
     const closed = await run(['close', 'status', '--period', '2024-11', '--json']);
     expect(JSON.parse(closed.stdout)).toEqual({ period: '2024-11', customers: [{ customer_id: customer, state: 'final', invoice_number: list[0].number, reason: null }] });
     expect(Object.keys(list[0]).sort()).toEqual(
-      ['customer_id', 'period', 'status', 'number', 'issue_date', 'due_date', 'ocr', 'currency', 'lines', 'net_ore', 'vat_ore', 'rounding_ore', 'total_ore', 'pdf_sha256'].sort(),
+      ['kind', 'customer_id', 'period', 'status', 'number', 'issue_date', 'due_date', 'ocr', 'currency', 'lines', 'net_ore', 'vat_ore', 'rounding_ore', 'total_ore', 'pdf_sha256'].sort(),
     );
     expect(list[0].lines).toEqual(p.lines);
     expect(list[0].total_ore).toBe(p.total_ore);
@@ -130,5 +131,36 @@ describe('month-close CLI', () => {
     const pdf = await run(['invoices', 'pdf', list[0].number, '--out', out]);
     expect(pdf.code).toBe(0);
     expect(fs.readFileSync(out).subarray(0, 5).toString()).toBe('%PDF-');
+  }, 120_000);
+
+  it('writes the e-invoice, credits through finance approval, refuses over-crediting (exit 2) and de-duplicates a repeated request', async () => {
+    const invoice = await h.db('invoices').where({ customer_id: customer, kind: 'invoice' }).first('series', 'number');
+    const number = `${invoice.series}${invoice.number}`;
+    const xmlOut = path.join(dir, 'invoice.xml');
+    const xml = await run(['invoices', 'xml', number, '--out', xmlOut]);
+    expect(xml.code).toBe(0);
+    expect(fs.readFileSync(xmlOut, 'utf8')).toContain(`<cbc:ID>${number}</cbc:ID>`);
+
+    const over = await run(['invoices', 'credit', number, '--by', 'Olle', '--reason', 'fel', '--lines', 'smart=5']);
+    expect(over.code).toBe(2);
+    expect(over.stderr).toMatch(/smart: crediting 5 would credit more than .* invoiced \(1, of which 0 already credited\)/);
+    expect((await run(['invoices', 'credit', number, '--by', 'Olle', '--reason', 'fel', '--lines', 'smart']).then((r) => r.code))).toBe(2);
+
+    const args = ['invoices', 'credit', number, '--by', 'Olle', '--reason', 'Fel pris', '--json'];
+    const first = JSON.parse((await run(args)).stdout);
+    expect(first).toMatchObject({ outcome: 'started', credits: number });
+    const second = JSON.parse((await run(args)).stdout);
+    expect(second).toMatchObject({ outcome: 'duplicate', credit_id: first.credit_id });
+    // Finance decides once the draft credit note exists (an earlier approval is refused: nothing to approve yet).
+    await waitFor(async () => (await h.client.workflow.getHandle(first.credit_id).query(creditStatusQuery)).state === 'awaiting_approval');
+    const approved = await run(['invoices', 'credit-approve', first.credit_id, '--by', 'Anna Ekonom', '--json']);
+    expect(JSON.parse(approved.stdout)).toMatchObject({ outcome: 'approved' });
+
+    await waitFor(async () => (await h.db('invoices').where({ customer_id: customer, kind: 'credit_note' })).length === 1);
+    await waitFor(async () => JSON.parse((await run(['invoices', 'list', '--period', '2024-11', '--json'])).stdout).some((i: { kind: string }) => i.kind === 'credit_note'));
+    const list = JSON.parse((await run(['invoices', 'list', '--period', '2024-11', '--json'])).stdout);
+    const note = list.find((i: { kind: string }) => i.kind === 'credit_note');
+    expect(note).toMatchObject({ kind: 'credit_note', credits: number });
+    expect(note.total_ore).toBe(-list.find((i: { kind: string }) => i.kind === 'invoice').total_ore);
   }, 120_000);
 });

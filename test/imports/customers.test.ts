@@ -244,11 +244,25 @@ describe('importCustomers', () => {
   it('refuses a file with missing or unknown columns before writing anything', async () => {
     const before = await tableCounts(db);
     const missing = files.write('missing.csv', lines(HEADER.replace(',prepaid_through', ''), 'E-1,E AB,556123-4567,,a@b.se,G 1,111 22,Sthlm,SE,P-1,2024-11-01'));
-    await expect(importCustomers(db, missing)).rejects.toThrow(`${missing}:1: missing column "prepaid_through"; the header must be: ${HEADER}`);
-    const extra = files.write('extra.csv', lines(`${HEADER},buyer_reference`, 'E-1,E AB,556123-4567,,a@b.se,G 1,111 22,Sthlm,SE,P-1,2024-11-01,,REF'));
+    await expect(importCustomers(db, missing)).rejects.toThrow(`${missing}:1: missing column "prepaid_through"; the header must be: ${HEADER} (optional: buyer_reference)`);
+    const extra = files.write('extra.csv', lines(`${HEADER},discount`, 'E-1,E AB,556123-4567,,a@b.se,G 1,111 22,Sthlm,SE,P-1,2024-11-01,,10'));
     const err = await importCustomers(db, extra).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect((err as InputError).reason).toBe(`unknown column "buyer_reference"; the header must be: ${HEADER}`);
+    expect((err as InputError).reason).toBe(`unknown column "discount"; the header must be: ${HEADER} (optional: buyer_reference)`);
     expect(await tableCounts(db)).toEqual(before);
+  });
+
+  it('takes an optional buyer_reference column; a file without it keeps the stored reference', async () => {
+    const row = 'REF-1,Ref AB,556036-0793,SE556036079301,faktura@ref.se,Storgatan 1,111 22,Stockholm,SE,P-NORTH,2024-11-01,';
+    const withRef = files.write('with-ref.csv', lines(`${HEADER},buyer_reference`, `${row},Inköp 4711`));
+    expect(toJson(await importCustomers(db, withRef))).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+    expect((await stored('REF-1')).buyer_reference).toBe('Inköp 4711');
+    // The same row without the column changes nothing.
+    expect(toJson(await importCustomers(db, files.write('without-ref.csv', lines(HEADER, row))))).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
+    expect((await stored('REF-1')).buyer_reference).toBe('Inköp 4711');
+    // An empty value clears it; an unknown column is still refused.
+    expect(toJson(await importCustomers(db, files.write('empty-ref.csv', lines(`${HEADER},buyer_reference`, `${row},`))))).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+    expect((await stored('REF-1')).buyer_reference).toBeNull();
+    await expect(importCustomers(db, files.write('bad.csv', lines(`${HEADER},buyer_ref`, `${row},x`)))).rejects.toThrow(/unknown column "buyer_ref".*\(optional: buyer_reference\)/);
   });
 });

@@ -1,0 +1,141 @@
+import { addDays, ocrFromBase, stockholmDate } from '../billing';
+import { CreditError, rateCredit } from '../billing/credit';
+import type { RatedInvoice } from '../billing/types';
+import { findInvoiceByNumber, fullyCredited, loadCreditBasis } from '../store/credits';
+import { formatInvoiceNumber } from '../store/invoices';
+import { businessFailure, Failure } from '../workflows/failures';
+import type { CreditNoteInput } from '../workflows/credit-definitions';
+import type { ActivityDeps } from './deps';
+
+export interface CreditDraft {
+  creditRequestId: number;
+  customerId: string;
+  period: string;
+  totalOre: number;
+}
+
+export function creditActivities({ db, config, now }: ActivityDeps) {
+  return {
+    /**
+     * The draft credit note of one request, stored once under the request key (a retry or the
+     * same request again finds it). Refused, for good, when it would credit more than invoiced
+     * or --reissue would leave the invoice partly live.
+     */
+    async draftCreditNote(input: Omit<CreditNoteInput, 'approvers' | 'reminderIntervalMs'> & { workflowId: string }): Promise<CreditDraft> {
+      const found = await findInvoiceByNumber(db, input.invoiceNumber);
+      if (!found) throw businessFailure(Failure.CreditRefused, `no invoice ${input.invoiceNumber}: only a final invoice can be credited`);
+      const existing = await db('credit_requests').where({ request_key: input.requestKey }).first();
+      if (existing) return { creditRequestId: existing.id, customerId: existing.rated.customerId, period: existing.rated.period, totalOre: existing.rated.totalOre };
+      const basis = await loadCreditBasis(db, found.id);
+      const credit = creditOrRefuse(() => rateCredit(basis.number, basis.invoice, basis.prior, input.lines));
+      if (input.reissue && !fullyCredited(basis, [credit])) {
+        throw businessFailure(Failure.CreditRefused, `--reissue needs ${basis.number} credited in full; this credit leaves ${-(basis.invoice.totalOre + basis.prior.reduce((s, p) => s + p.credit.totalOre, 0) + credit.totalOre)} öre of it live`);
+      }
+      const [row] = await db('credit_requests')
+        .insert({
+          request_key: input.requestKey,
+          workflow_id: input.workflowId,
+          invoice_id: found.id,
+          requested_by: input.requestedBy,
+          reason: input.reason,
+          lines: input.lines ? JSON.stringify(input.lines) : null,
+          reissue: input.reissue,
+          rated: JSON.stringify(credit),
+          status: 'awaiting_approval',
+        })
+        .onConflict('request_key')
+        .merge(['request_key'])
+        .returning(['id', 'rated']);
+      return { creditRequestId: row.id, customerId: basis.customerId, period: basis.period, totalOre: row.rated.totalOre };
+    },
+
+    /** Finance's decision on a credit note (or why it was refused); the first one recorded stands. */
+    async recordCreditDecision(input: { creditRequestId: number; status: 'approved' | 'rejected' | 'refused'; by: string | null; reason: string | null; decidedAtMs: number }): Promise<void> {
+      await db('credit_requests')
+        .where({ id: input.creditRequestId })
+        // A refusal may also come after the approval (another credit note got there first).
+        .whereIn('status', input.status === 'refused' ? ['awaiting_approval', 'approved'] : ['awaiting_approval'])
+        .update({ status: input.status, decided_by: input.by, decision_reason: input.reason, decided_at: new Date(input.decidedAtMs) });
+    },
+
+    /**
+     * Issue the approved credit note in one transaction: the invoice row is locked, so credit
+     * notes of one invoice are issued one at a time and each is rated again against the ones
+     * already issued (never more credited than invoiced, whatever ran concurrently); the number
+     * comes from the credit note series' locked counter row (gapless). A retry returns the same.
+     */
+    async finaliseCreditNote(input: { creditRequestId: number }): Promise<{ invoiceId: number; number: string; totalOre: number }> {
+      return db.transaction(async (trx) => {
+        const req = await trx('credit_requests').where({ id: input.creditRequestId }).forUpdate().first();
+        if (req.credit_note_id) {
+          const done = await trx('invoices').where({ id: req.credit_note_id }).first('id', 'series', 'number', 'total_ore');
+          return { invoiceId: done.id, number: formatInvoiceNumber(done.series, done.number), totalOre: done.total_ore };
+        }
+        if (req.status !== 'approved') throw businessFailure(Failure.NotApproved, `credit request ${req.workflow_id} is ${req.status}, not approved`);
+        await trx('invoices').where({ id: req.invoice_id }).forUpdate().first('id');
+        const basis = await loadCreditBasis(trx, req.invoice_id);
+        const credit: RatedInvoice = creditOrRefuse(() => rateCredit(basis.number, basis.invoice, basis.prior, req.lines));
+        const original = await trx('invoices').where({ id: req.invoice_id }).first('buyer');
+
+        const series = config.creditNoteSeries;
+        await trx('invoice_number_series').insert({ series, next_number: config.firstCreditNoteNumber }).onConflict('series').ignore();
+        const counter = await trx('invoice_number_series').where({ series }).forUpdate().first('next_number');
+        const number: number = counter.next_number;
+        const issueDate = stockholmDate(now().getTime());
+        const [note] = await trx('invoices')
+          .insert({
+            kind: 'credit_note',
+            series,
+            number,
+            customer_id: basis.customerId,
+            period: basis.period,
+            credit_of: basis.invoiceId,
+            credit_reason: req.reason,
+            issue_date: issueDate,
+            due_date: addDays(issueDate, config.paymentTermsDays),
+            payment_terms_days: config.paymentTermsDays,
+            // A leading 0 keeps credit note references apart from invoice OCRs (numbers never start with 0).
+            ocr: ocrFromBase(`0${number}`, { lengthDigit: config.ocrLengthDigit }),
+            currency: 'SEK',
+            vat_treatment: credit.vatTreatment,
+            buyer: JSON.stringify(original.buyer),
+            seller: JSON.stringify(config.seller),
+            vat_breakdown: JSON.stringify(credit.vatBreakdown),
+            net_ore: credit.netOre,
+            vat_ore: credit.vatOre,
+            rounding_ore: credit.roundingOre,
+            total_ore: credit.totalOre,
+            finalised_by: req.decided_by,
+            finalised_at: now(),
+          })
+          .returning(['id']);
+        await trx('invoice_lines').insert(
+          credit.lines.map((l, position) => ({
+            invoice_id: note.id,
+            position,
+            article: l.article,
+            description: l.description,
+            legacy_description: l.legacyDescription,
+            quantity: l.quantity,
+            unit_price_ore: l.unitPriceOre,
+            amount_ore: l.amountOre,
+            vat_percent: l.vatPercent,
+            pro_rata: l.proRata ? JSON.stringify(l.proRata) : null,
+          })),
+        );
+        await trx('invoice_number_series').where({ series }).update({ next_number: number + 1 });
+        await trx('credit_requests').where({ id: req.id }).update({ status: 'final', credit_note_id: note.id, rated: JSON.stringify(credit) });
+        return { invoiceId: note.id, number: formatInvoiceNumber(series, number), totalOre: credit.totalOre };
+      });
+    },
+  };
+}
+
+function creditOrRefuse(rate: () => RatedInvoice): RatedInvoice {
+  try {
+    return rate();
+  } catch (err) {
+    if (err instanceof CreditError) throw businessFailure(Failure.CreditRefused, err.message);
+    throw err;
+  }
+}

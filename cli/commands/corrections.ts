@@ -1,0 +1,115 @@
+import type { Command } from 'commander';
+import { formatSek } from '../../billing';
+import { CreditError, parseCreditLines } from '../../billing/credit';
+import { ARTICLES } from '../../billing/types';
+import { closeSettings } from '../../client/close';
+import { CreditRequestRefused, decideCredit, requestCredit } from '../../client/credit';
+import { shown } from '../../infra/shown';
+import { loadEInvoice } from '../../store/einvoices';
+import { parseInvoiceNumber } from '../../store/invoices';
+import { writableOutPath, writeOut } from '../out-file';
+import { byOption, command, openServices, output, UsageError } from '../runtime';
+
+// `invoices credit | credit-approve | credit-reject | xml`: corrections and e-invoices (issue #12).
+
+function invoiceNumberArg(text: string): string {
+  const parsed = parseInvoiceNumber(text);
+  if (!parsed) throw new UsageError(`invoice number ${shown(text)} is not a series (letters) and a number, e.g. F10001`);
+  return `${parsed.series}${parsed.number}`;
+}
+
+function reasonOption(text: string): string {
+  const reason = text.trim();
+  if (reason === '' || reason.length > 500) throw new UsageError(`--reason: say why in 1-500 characters (got ${reason.length})`);
+  return reason;
+}
+
+export function registerCorrectionCommands(invoices: Command): void {
+  invoices
+    .command('credit')
+    .description('a credit note (kreditfaktura) for a whole invoice or some lines; finance approves it like a draft')
+    .argument('<number>', 'the invoice to credit, e.g. F10001')
+    .requiredOption('--by <name>', 'who asks for the correction')
+    .requiredOption('--reason <text>', 'why; printed on the credit note')
+    .option('--lines <ARTICLE=QTY...>', 'credit only these quantities, e.g. portal_user=1 (default: everything not yet credited)')
+    .option('--reissue', 'then draft a corrected invoice for the same period from the current data (needs a full credit)')
+    .option('--json', 'print one JSON document')
+    .action(
+      command(async (numberText: string, opts: { by: string; reason: string; lines?: string[]; reissue?: boolean; json?: boolean }) => {
+        const invoiceNumber = invoiceNumberArg(numberText);
+        const requestedBy = byOption(opts.by);
+        const reason = reasonOption(opts.reason);
+        let lines: ReturnType<typeof parseCreditLines> | null = null;
+        try {
+          lines = opts.lines ? parseCreditLines(opts.lines, ARTICLES) : null;
+        } catch (err) {
+          if (err instanceof CreditError) throw new UsageError(err.message);
+          throw err;
+        }
+        const services = await openServices();
+        try {
+          const started = await requestCredit(services.db, await services.client(), closeSettings(services.config), { invoiceNumber, requestedBy, reason, lines, reissue: !!opts.reissue }).catch((err) => {
+            throw err instanceof CreditRequestRefused ? new UsageError(err.message) : err;
+          });
+          const doc = { outcome: started.outcome, credit_id: started.workflowId, request_key: started.requestKey, credits: invoiceNumber, total_ore: started.totalOre, status: started.status, credit_note: started.creditNote };
+          output(!!opts.json, doc, () =>
+            started.outcome === 'duplicate'
+              ? `the same request was made before as ${started.workflowId} (${started.status}${started.creditNote ? `, credit note ${started.creditNote}` : ''}): nothing new started`
+              : `credit of ${invoiceNumber} for ${formatSek(started.totalOre)} waits for finance: month-close invoices credit-approve ${started.workflowId} --by NAME`,
+          );
+        } finally {
+          await services.close();
+        }
+      }),
+    );
+
+  for (const kind of ['approve', 'reject'] as const) {
+    const cmd = invoices
+      .command(`credit-${kind}`)
+      .description(`finance ${kind === 'approve' ? 'approves' : 'rejects'} a credit note`)
+      .argument('<credit-id>', "the id 'invoices credit' printed, e.g. credit-F10001-1a2b3c4d5e6f")
+      .requiredOption('--by <name>', 'the finance approver')
+      .option('--json', 'print one JSON document');
+    if (kind === 'reject') cmd.requiredOption('--reason <text>', 'why');
+    cmd.action(
+      command(async (creditId: string, opts: { by: string; reason?: string; json?: boolean }) => {
+        if (!/^credit-[A-Za-z]{0,10}\d{1,16}-[0-9a-f]{12}$/.test(creditId)) throw new UsageError(`credit id ${shown(creditId)} is not one 'invoices credit' prints (credit-<number>-<key>)`);
+        const by = byOption(opts.by);
+        const services = await openServices();
+        try {
+          const decision = kind === 'approve' ? ({ kind, by } as const) : ({ kind, by, reason: reasonOption(opts.reason!) } as const);
+          const result = await decideCredit(await services.client(), creditId, decision).catch((err) => {
+            throw err instanceof CreditRequestRefused ? new Error(`refused: ${err.message}`) : err;
+          });
+          output(!!opts.json, { credit_id: creditId, by, outcome: result.outcome }, () => `${creditId}: ${result.outcome}`);
+        } finally {
+          await services.close();
+        }
+      }),
+    );
+  }
+
+  invoices
+    .command('xml')
+    .description('write the Peppol BIS Billing 3.0 document (UBL Invoice or CreditNote) of a final invoice or credit note')
+    .argument('<number>', 'invoice or credit note number, e.g. F10001 or K1')
+    .requiredOption('--out <file>', 'where to write the XML')
+    .action(
+      command(async (numberText: string, opts: { out: string }) => {
+        const parsed = parseInvoiceNumber(numberText);
+        if (!parsed) throw new UsageError(`invoice number ${shown(numberText)} is not a series (letters) and a number, e.g. F10001`);
+        const out = writableOutPath(opts.out);
+        const services = await openServices();
+        try {
+          const row = await services.db('invoices').where({ series: parsed.series, number: parsed.number }).first('id');
+          if (!row) throw new UsageError(`no invoice ${shown(numberText)}; see 'month-close invoices list --period YYYY-MM'`);
+          const xml = await loadEInvoice(services.db, row.id);
+          if (!xml) throw new Error(`invoice ${numberText} has no e-invoice yet: its close is still rendering it, or the buyer has no Peppol address (see the worker's log)`);
+          writeOut(out, xml.content);
+          process.stdout.write(`wrote ${out} (${xml.content.length} bytes, sha256 ${xml.sha256})\n`);
+        } finally {
+          await services.close();
+        }
+      }),
+    );
+}

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { CreditError, rateCredit, type CreditSelection } from '../billing/credit';
+import type { Db } from '../infra/db';
+import { findInvoiceByNumber, fullyCredited, loadCreditBasis } from '../store/credits';
+import type { CreditNoteInput } from '../workflows/credit-definitions';
+import { approveUpdate, rejectUpdate, type DecisionResult } from '../workflows/definitions';
+import { creditWorkflowId } from '../workflows/ids';
+import type { creditNote } from '../workflows';
+import type { CloseSettings } from './close';
+
+/** A request refused before anything started: over-crediting, unknown invoice, partial --reissue. */
+export class CreditRequestRefused extends Error {}
+
+export interface CreditRequest {
+  invoiceNumber: string;
+  requestedBy: string;
+  reason: string;
+  lines: CreditSelection;
+  reissue: boolean;
+}
+
+/** The same invoice, lines, reason and --reissue give the same key: asking twice credits once. */
+export function creditRequestKey(r: CreditRequest): string {
+  const lines = r.lines ? [...r.lines].sort((a, b) => (a.article < b.article ? -1 : 1)).map((l) => `${l.article}=${l.quantity}`) : null;
+  return createHash('sha256').update(JSON.stringify([r.invoiceNumber, lines, r.reason.trim(), r.reissue])).digest('hex').slice(0, 12);
+}
+
+export interface CreditStart {
+  outcome: 'started' | 'duplicate';
+  workflowId: string;
+  requestKey: string;
+  /** Of the draft credit note (negative), as the client rated it. */
+  totalOre: number;
+  /** For a duplicate: where the first request stands. */
+  status: string | null;
+  creditNote: string | null;
+}
+
+/**
+ * Start a correction. Refused here first (clear message, nothing started) when it would credit
+ * more than invoiced; the issuing transaction checks again on locked rows.
+ */
+export async function requestCredit(db: Db, client: Client, settings: CloseSettings, r: CreditRequest): Promise<CreditStart> {
+  const found = await findInvoiceByNumber(db, r.invoiceNumber);
+  if (!found) throw new CreditRequestRefused(`no invoice ${r.invoiceNumber}: see 'month-close invoices list --period YYYY-MM' (credit notes cannot be credited)`);
+  const requestKey = creditRequestKey({ ...r, invoiceNumber: found.number });
+  const workflowId = creditWorkflowId(found.number, requestKey);
+  const previous = await db('credit_requests as c').leftJoin('invoices as i', 'i.id', 'c.credit_note_id').where('c.request_key', requestKey).first('c.status', 'c.rated', 'i.series', 'i.number');
+  if (previous) {
+    return { outcome: 'duplicate', workflowId, requestKey, totalOre: previous.rated.totalOre, status: previous.status, creditNote: previous.number ? `${previous.series}${previous.number}` : null };
+  }
+  const basis = await loadCreditBasis(db, found.id);
+  let totalOre: number;
+  try {
+    const credit = rateCredit(basis.number, basis.invoice, basis.prior, r.lines);
+    if (r.reissue && !fullyCredited(basis, [credit])) throw new CreditError(`--reissue needs ${basis.number} credited in full: leave out --lines, or credit every line that is left`);
+    totalOre = credit.totalOre;
+  } catch (err) {
+    if (err instanceof CreditError) throw new CreditRequestRefused(err.message);
+    throw err;
+  }
+  const input: CreditNoteInput = { ...r, invoiceNumber: found.number, requestKey, approvers: settings.approvers, reminderIntervalMs: settings.reminderIntervalMs };
+  try {
+    await client.workflow.start<typeof creditNote>('creditNote', {
+      workflowId,
+      taskQueue: settings.taskQueue,
+      args: [input],
+      // One request, one correction, ever: a finished one is not run again.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    return { outcome: 'duplicate', workflowId, requestKey, totalOre, status: 'running', creditNote: null };
+  }
+  return { outcome: 'started', workflowId, requestKey, totalOre, status: 'awaiting_approval', creditNote: null };
+}
+
+/** Finance's decision on a credit note, as the same updates a draft invoice takes. */
+export async function decideCredit(client: Client, workflowId: string, decision: { kind: 'approve'; by: string } | { kind: 'reject'; by: string; reason: string }): Promise<DecisionResult> {
+  const handle = client.workflow.getHandle(workflowId);
+  try {
+    return decision.kind === 'approve'
+      ? await handle.executeUpdate(approveUpdate, { args: [{ by: decision.by, via: 'update' }] })
+      : await handle.executeUpdate(rejectUpdate, { args: [{ by: decision.by, reason: decision.reason }] });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new CreditRequestRefused(err.cause?.message ?? err.message);
+    if ((err as Error).name === 'WorkflowNotFoundError') throw new CreditRequestRefused(`no credit request ${workflowId} is running (see the id 'invoices credit' printed)`);
+    throw err;
+  }
+}

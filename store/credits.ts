@@ -1,0 +1,68 @@
+import type { PriorCredit } from '../billing/credit';
+import type { RatedInvoice } from '../billing/types';
+import type { Db } from '../infra/db';
+import { formatInvoiceNumber, loadIssuedInvoice, parseInvoiceNumber } from './invoices';
+
+// What a correction works from: the invoice as issued and the credit notes already issued
+// against it. Called by the client (to refuse early) and, on locked rows, by the issuing
+// transaction (to decide).
+
+export interface CreditBasis {
+  invoiceId: number;
+  number: string;
+  customerId: string;
+  period: string;
+  issueDate: string;
+  invoice: RatedInvoice;
+  prior: PriorCredit[];
+}
+
+/** The invoice (never a credit note) with this number, or null. */
+export async function findInvoiceByNumber(db: Db, numberText: string): Promise<{ id: number; number: string } | null> {
+  const parsed = parseInvoiceNumber(numberText);
+  if (!parsed) return null;
+  const row = await db('invoices').where({ series: parsed.series, number: parsed.number, kind: 'invoice' }).first('id', 'series', 'number');
+  return row ? { id: row.id, number: formatInvoiceNumber(row.series, row.number) } : null;
+}
+
+export async function loadCreditBasis(db: Db, invoiceId: number): Promise<CreditBasis> {
+  const issued = await loadIssuedInvoice(db, invoiceId);
+  const credits = await db('invoices').where({ credit_of: invoiceId, kind: 'credit_note' }).orderBy('id').pluck('id');
+  const prior: PriorCredit[] = [];
+  for (const id of credits) {
+    const c = await loadIssuedInvoice(db, id);
+    prior.push({ number: c.number, credit: c.document.invoice });
+  }
+  return {
+    invoiceId,
+    number: issued.number,
+    customerId: issued.customerId,
+    period: issued.period,
+    issueDate: issued.document.issueDate!,
+    invoice: issued.document.invoice,
+    prior,
+  };
+}
+
+/** Credit notes cancel the invoice in full: it is no longer live, and may be re-issued. */
+export function fullyCredited(basis: Pick<CreditBasis, 'invoice' | 'prior'>, extra: RatedInvoice[] = []): boolean {
+  const credits = [...basis.prior.map((p) => p.credit), ...extra];
+  const net = credits.reduce((s, c) => s + c.netOre, 0);
+  const total = credits.reduce((s, c) => s + c.totalOre, 0);
+  return net + basis.invoice.netOre === 0 && total + basis.invoice.totalOre === 0;
+}
+
+/**
+ * The live invoice of a customer and period: the newest one not replaced by a re-issue, unless
+ * credit notes cancel it in full (then a new invoice may be issued, as a re-issue of it).
+ */
+export async function liveInvoice(db: Db, customerId: string, period: string): Promise<{ id: number; number: string; fullyCredited: boolean } | null> {
+  const row = await db('invoices as i')
+    .where({ 'i.customer_id': customerId, 'i.period': period, 'i.kind': 'invoice' })
+    .whereNotExists(db('invoices as r').whereRaw('r.reissue_of = i.id'))
+    .orderBy('i.id', 'desc')
+    .first('i.id', 'i.series', 'i.number');
+  if (!row) return null;
+  const basis = await loadCreditBasis(db, row.id);
+  return { id: row.id, number: formatInvoiceNumber(row.series, row.number), fullyCredited: fullyCredited(basis) };
+}
