@@ -17,6 +17,7 @@ import {
   approveSignal,
   approveUpdate,
   childAtRestSignal,
+  CLOSE_FAILED,
   CLOSE_STATE,
   rejectSignal,
   rejectUpdate,
@@ -254,6 +255,6 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
     const reason = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.message : (err as Error).message;
     await setState('failed', { reason });
     await flushRequestLog();
-    throw ApplicationFailure.nonRetryable(`close of ${customerId} ${period} failed: ${reason}`, 'CloseFailed');
+    throw ApplicationFailure.nonRetryable(`close of ${customerId} ${period} failed: ${reason}`, CLOSE_FAILED);
   }
 }

@@ -7,6 +7,9 @@ export const BILLING_PERIOD = defineSearchAttributeKey('BillingPeriod', SearchAt
 export const CUSTOMER_ID = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
 export const CLOSE_STATE = defineSearchAttributeKey('CloseState', SearchAttributeType.KEYWORD);
 
+/** The failure type a customer close ends with when it cannot bill (the reason names the fix). */
+export const CLOSE_FAILED = 'CloseFailed';
+
 export type CloseState = 'running' | 'awaiting_approval' | 'rejected' | 'final' | 'nothing_to_bill' | 'failed';
 
 export interface CustomerCloseInput {
