@@ -106,10 +106,6 @@ export function registerServiceCommands(program: Command): void {
           const failure = await worker.done.then(() => null, (err: Error) => err);
           if (isStopping()) return new Promise<void>(() => undefined);
           throw new Error(`the worker stopped${failure ? `: ${failure.message}` : ''}; Temporal and PostgreSQL are stopped too`);
-        } catch (err) {
-          // Stopped by a signal part way: shutdown.ts stops the rest and exits; nothing to report.
-          if (isStopping()) return new Promise<void>(() => undefined);
-          throw err;
         } finally {
           if (!isStopping()) {
             // A failure on the way: stop what did start, in reverse order.
