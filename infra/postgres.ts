@@ -38,6 +38,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   const initialised = fs.existsSync(path.join(opts.dataDir, 'PG_VERSION'));
   if (!initialised) await initialise(bin.initdb, opts.dataDir, owner, logFile, opts.abort);
 
+  interrupted(opts.abort, 'PostgreSQL');
   const offset = logOffset(logFile);
   const server = spawnService(
     'PostgreSQL',
@@ -113,6 +114,7 @@ async function initialise(initdb: string, dataDir: string, owner: { uid?: number
   if (owner.uid !== undefined) fs.chownSync(partial, owner.uid, owner.gid!);
   const offset = logOffset(logFile);
   try {
+    interrupted(abort, 'initdb');
     const run = spawnService(
       'initdb',
       initdb,

@@ -71,6 +71,21 @@ export function descendants(root: number): number[] {
   return found;
 }
 
+/** Processes whose command line names `dir`: every server dev starts does (-D, --db-filename, --pgdata). */
+export function processesUsing(dir: string): number[] {
+  const found: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    try {
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir) && running(pid)) found.push(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found.filter((pid) => pid !== process.pid);
+}
+
 /** Running, i.e. exists and is not a zombie waiting to be reaped. */
 export function running(pid: number): boolean {
   try {
