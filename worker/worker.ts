@@ -49,7 +49,11 @@ function installRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const level = (process.env.TEMPORAL_LOG_LEVEL ?? 'WARN') as LogLevel;
-  Runtime.install({ logger: new SdkLogAdapter(classifyFailure, logger, level) });
+  Runtime.install({
+    logger: new SdkLogAdapter(classifyFailure, logger, level),
+    // Core's (Rust) logs too, instead of its own console format: JSON lines only.
+    telemetryOptions: { logging: { forward: {}, filter: { core: level, other: 'ERROR' } } },
+  });
 }
 
 /** A worker for the close workflows and their activities, bound to one database. */
