@@ -33,6 +33,11 @@ export function killAllServicesNow(): void {
   for (const child of live) killGroup(child.pid, 'SIGKILL');
 }
 
+/** How many service processes still run. */
+export function liveServices(): number {
+  return live.size;
+}
+
 /** Stop every running service process, e.g. when a stop signal arrives while one is still starting. */
 export async function stopAllServices(): Promise<void> {
   await Promise.all([...live].map((c) => c.stop()));

@@ -1,5 +1,5 @@
 import { logger } from './logger';
-import { killAllServicesNow, stopAllServices } from './children';
+import { killAllServicesNow, liveServices, stopAllServices } from './children';
 
 // Ctrl-C and SIGTERM stop everything the command started, in every state: the steps
 // registered so far run in reverse order (the worker drains before Temporal and PostgreSQL
@@ -62,18 +62,19 @@ async function onSignal(signal: (typeof SIGNALS)[number]): Promise<void> {
   if (stopping) {
     process.stderr.write(`${signal} again: killing what is left\n`);
     killAllServicesNow();
-    process.exit(code);
+    process.exit(CODES[signal]);
   }
   stopping = true;
-  process.stderr.write(`\n${signal}: stopping everything this command started …\n`);
+  const say = steps.length > 0 || liveServices() > 0 ? (text: string) => process.stderr.write(text) : () => true;
+  say(`\n${signal}: stopping everything this command started …\n`);
   const deadline = setTimeout(() => {
     process.stderr.write(`not stopped after ${DEADLINE_MS / 1000} s: killing what is left\n`);
     killAllServicesNow();
-    process.exit(code);
+    process.exit(CODES[signal]);
   }, DEADLINE_MS);
   await runShutdownSteps();
   await stopAllServices();
   clearTimeout(deadline);
-  process.stderr.write('stopped\n');
+  say('stopped\n');
   process.exit(code);
 }
