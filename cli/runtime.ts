@@ -5,6 +5,7 @@ import { loadConfig, type AppConfig } from '../infra/config';
 import { createDb, type Db } from '../infra/db';
 import { logger } from '../infra/logger';
 import { resolveEndpoints, ServicesNotFound, type Endpoints } from '../infra/services';
+import { isStopping } from '../infra/shutdown';
 import { InputError } from '../imports/errors';
 import { UnknownCustomers } from '../client/customers';
 import { describeFailure } from './errors';
@@ -85,6 +86,9 @@ export function command<A extends unknown[]>(body: (...args: A) => Promise<numbe
     try {
       code = (await body(...args)) ?? 0;
     } catch (err) {
+      // Cut short by Ctrl-C/SIGTERM: the stop handler (infra/shutdown.ts) stops the rest and
+      // exits; what broke because of it is no news.
+      if (isStopping()) return new Promise<void>(() => undefined);
       const e = err as Error;
       const usage = e instanceof UsageError || e instanceof InputError || e instanceof PeriodError || e instanceof UnknownCustomers;
       code = usage ? 2 : 1;

@@ -13,6 +13,7 @@ import { loadConfig } from '../infra/config';
 import { createDb, migrate } from '../infra/db';
 import { DATA_DIR, OUT_DIR } from '../infra/paths';
 import { startEmbeddedServices } from '../infra/services';
+import { isStopping, onShutdown, runShutdownSteps, stopSignalEndsNormally } from '../infra/shutdown';
 import { progressQuery } from '../workflows/definitions';
 import { getDocument } from '../store/documents';
 import { startWorker } from '../worker/worker';
@@ -52,11 +53,17 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const period = opts.period ?? previousPeriod(periodContaining(Date.now())).id;
   say('Starting PostgreSQL and the Temporal dev server …');
   const services = await startEmbeddedServices({ dataDir, withUi: true });
+  // Ctrl-C at any point stops these in reverse order (infra/shutdown.ts); the finally below on the normal path.
+  onShutdown('PostgreSQL and Temporal', services.stop);
   const db = createDb(services.endpoints.databaseUrl, { min: 0, max: 30 });
+  onShutdown('database pool', () => db.destroy());
   const mail = await startMailCatcher(path.join(OUT_DIR, 'mail'));
+  onShutdown('mail catcher', mail.close);
   const hooks = await startWebhookCatcher(path.join(OUT_DIR, 'webhooks'));
+  onShutdown('webhook catcher', hooks.close);
   const config = loadConfig();
   const { client, close: closeClient } = await connectClient(services.endpoints);
+  onShutdown('Temporal client', closeClient);
   let worker: Awaited<ReturnType<typeof startWorker>> | null = null;
   try {
     await migrate(db);
@@ -82,6 +89,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       smtp: { host: '127.0.0.1', port: mail.port, secure: false, from: config.seller.email },
       maxConcurrentActivityTaskExecutions: 40,
     });
+    onShutdown('worker', worker.close);
 
     const settings = closeSettings(config);
     const { handle, outcome } = await startMonthlyClose(client, settings, period);
@@ -108,19 +116,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     say(summary(period, status, totals, Number(invoicedTotalOre), pdfs, mail.count(), hooks.count(), services.endpoints.uiUrl, opts.keep));
 
     if (opts.keep) {
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', () => resolve());
-        process.once('SIGTERM', () => resolve());
-      });
+      // Until Ctrl-C: the stop handler runs this step first (the result is printed), then
+      // stops everything above and exits 0.
+      stopSignalEndsNormally();
+      await new Promise<void>((resolve) => onShutdown('demo --keep', async () => resolve()));
     }
     return { period, status, pdfs, totalsByArticle: totals, invoicedTotalOre: Number(invoicedTotalOre) };
   } finally {
-    await worker?.close().catch(() => undefined);
-    await closeClient().catch(() => undefined);
-    await mail.close();
-    await hooks.close();
-    await db.destroy();
-    await services.stop();
+    if (!isStopping()) await runShutdownSteps();
   }
 }
 

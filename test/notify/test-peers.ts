@@ -313,6 +313,7 @@ export async function startWebhookPeer(opts: WebhookPeerOptions = {}): Promise<W
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('error', () => undefined); // a client that goes away mid-request is not a test failure
     req.on('end', () => {
       requests.push({
         method: req.method ?? '',
