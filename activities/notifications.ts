@@ -11,8 +11,8 @@ import type { ActivityDeps } from './deps';
 import { DELIVERY_REFUSED, needsDataFix } from './errors';
 import { ApplicationFailure } from '@temporalio/activity';
 
-export type NotificationEvent = 'draft_ready' | 'invoice_final' | `draft_reminder:${string}`;
-export type Audience = 'customer_admin' | 'partner' | 'finance';
+export type NotificationEvent = 'draft_ready' | 'invoice_final' | 'draft_escalation' | `draft_reminder:${string}`;
+export type Audience = 'customer_admin' | 'partner' | 'finance' | 'finance_escalation';
 
 export interface NotificationPlan {
   subjectKey: string; // draft:<id> | invoice:<id>
@@ -22,9 +22,9 @@ export interface NotificationPlan {
   audience: Audience[];
 }
 
-/** The subscribed event a notification event answers to (reminders go to draft_ready subscribers). */
+/** The subscribed event a notification event answers to (reminders and escalations go to draft_ready subscribers of their role). */
 function subscribedEvent(event: NotificationEvent): string {
-  return event.startsWith('draft_reminder:') ? 'draft_ready' : event;
+  return event.startsWith('draft_reminder:') || event === 'draft_escalation' ? 'draft_ready' : event;
 }
 
 function idempotencyKey(subjectKey: string, subscriberId: number, event: string): string {

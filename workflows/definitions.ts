@@ -45,6 +45,8 @@ export interface ApproveRequest {
   /** The draft version the approver saw; a stale one is refused. */
   draftVersion?: number;
   via?: 'signal' | 'update' | 'approve_all';
+  /** Approve-all of a flagged draft must say so (`--include-flagged`). */
+  includeFlagged?: boolean;
 }
 
 export interface RejectRequest {
@@ -57,7 +59,8 @@ export interface RecomputeRequest {
   by?: string;
 }
 
-export type DecisionOutcome = 'approved' | 'rejected' | 'recompute_started' | 'duplicate';
+/** `needs_second`: a four-eyes draft has its first approval and waits for a different approver. */
+export type DecisionOutcome = 'approved' | 'needs_second' | 'rejected' | 'recompute_started' | 'duplicate';
 
 export interface DecisionResult {
   outcome: DecisionOutcome;
@@ -111,7 +114,7 @@ export interface MonthlyProgress {
 }
 
 export const childAtRestSignal = defineSignal<[{ customerId: string; state: CloseState }]>('childAtRest');
-export const approveAllSignal = defineSignal<[{ by: string }]>('approveAll');
+export const approveAllSignal = defineSignal<[{ by: string; includeFlagged?: boolean }]>('approveAll');
 export const progressQuery = defineQuery<MonthlyProgress>('progress');
 
 export interface ScheduledCloseSettings {
