@@ -4,6 +4,7 @@ import { registerDemoCommand } from './commands/demo';
 import { registerDraftCommands } from './commands/drafts';
 import { registerImportCommands } from './commands/imports';
 import { registerInvoiceCommands } from './commands/invoices';
+import { registerPolicyCommands } from './commands/policy';
 import { registerPreviewCommand } from './commands/preview';
 import { registerScheduleCommands } from './commands/schedule';
 import { registerServiceCommands } from './commands/services';
@@ -22,6 +23,7 @@ registerImportCommands(program);
 registerPreviewCommand(program);
 registerCloseCommands(program);
 registerDraftCommands(program);
+registerPolicyCommands(program);
 registerInvoiceCommands(program);
 registerScheduleCommands(program);
 

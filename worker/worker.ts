@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { approveAllWaiting } from '../client/drafts';
 import type { AppConfig } from '../infra/config';
 import type { Db } from '../infra/db';
 import type { SmtpSettings } from '../notify/email';
@@ -45,7 +46,11 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
   // Activities that signal other workflows (approve-all) need a client too.
   const clientConnection = await Connection.connect({ address: setup.temporalAddress });
   const client = new Client({ connection: clientConnection, namespace: setup.namespace });
-  const activities = createActivities({ db: setup.db, config: setup.config, smtp: setup.smtp, temporal: client, now: setup.now ?? (() => new Date()) });
+  const approver = {
+    approveWaiting: async (period: string, by: string, includeFlagged: boolean) =>
+      (await approveAllWaiting(setup.db, client, period, by, { includeFlagged })).filter((r) => r.outcome === 'approved').length,
+  };
+  const activities = createActivities({ db: setup.db, config: setup.config, smtp: setup.smtp, temporal: client, approver, now: setup.now ?? (() => new Date()) });
   const options: WorkerOptions = {
     connection,
     namespace: setup.namespace,
