@@ -59,6 +59,15 @@ async function withOctoberFinal(events: EventSpec[]): Promise<string> {
 }
 
 describe('finance review on the real dev server', () => {
+  it('policy show prints the policy in force, as configured', async () => {
+    const json = await runCli(['policy', 'show', '--json'], env);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual(h.config.approvalPolicy);
+    const text = await runCli(['policy', 'show'], env);
+    expect(text.stdout).toMatch(/auto-approve +unflagged drafts within ±5 % and ±2\s000,00\skr/);
+    expect(text.stdout).toMatch(/four eyes +totals above 50\s000,00\skr/);
+  });
+
   it('auto-approves an unchanged draft: straight to final, decided by the policy with its version and why', async () => {
     const customerId = await withOctoberFinal(SMALL);
     const { handle } = await startCustomerClose(h.client, h.settings, customerId, '2024-11');
