@@ -7,8 +7,10 @@ export interface Decision {
   decision: 'approved' | 'rejected';
   by: string;
   reason: string | null;
-  via: 'signal' | 'update' | 'approve_all';
+  via: 'signal' | 'update' | 'approve_all' | 'policy';
   decidedAtMs: number;
+  /** The approval policy the decision was made under; absent for closes started before it existed. */
+  policyVersion?: string;
 }
 
 export interface DecisionRequestRecord {
@@ -23,7 +25,7 @@ export interface DecisionRequestRecord {
 
 export function decisionActivities({ db }: ActivityDeps) {
   return {
-    /** Who decided a draft, when and how. A draft is decided once; a retry changes nothing. */
+    /** Who decided a draft, when and how: once per person (four eyes records two); a retry changes nothing. */
     async recordDecision(d: Decision): Promise<void> {
       await db.transaction(async (trx) => {
         const inserted = await trx('approvals')
@@ -36,8 +38,9 @@ export function decisionActivities({ db }: ActivityDeps) {
             reason: d.reason,
             via: d.via,
             decided_at: new Date(d.decidedAtMs),
+            policy_version: d.policyVersion ?? null,
           })
-          .onConflict('draft_id')
+          .onConflict(['draft_id', 'decided_by'])
           .ignore()
           .returning('id');
         if (inserted.length > 0) await trx('drafts').where({ id: d.draftId }).update({ status: d.decision });

@@ -7,6 +7,7 @@ import { draftActivities } from './drafts';
 import { finaliseActivities } from './finalise';
 import { monthlyActivities } from './monthly';
 import { notificationActivities } from './notifications';
+import { reviewActivities } from './review';
 import { snapshotActivities } from './snapshot';
 
 /** Every activity of the close, bound to its dependencies. */
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...closeStateActivities(deps),
     ...snapshotActivities(deps),
     ...draftActivities(deps),
+    ...reviewActivities(deps),
     ...documentActivities(deps),
     ...decisionActivities(deps),
     ...finaliseActivities(deps),

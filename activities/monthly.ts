@@ -1,8 +1,7 @@
 import { parsePeriod } from '../billing';
-import { approveAllWaiting } from '../client/drafts';
 import type { ActivityDeps } from './deps';
 
-export function monthlyActivities({ db, temporal }: ActivityDeps) {
+export function monthlyActivities({ db, approver }: ActivityDeps) {
   return {
     /** One page of the customers whose monthly billing has started by the period's end. */
     async listCustomersDue(input: { period: string; afterCustomerId: string | null; limit: number }): Promise<string[]> {
@@ -19,10 +18,9 @@ export function monthlyActivities({ db, temporal }: ActivityDeps) {
     },
 
     /** Approve-all for the monthly close: the drafts waiting now; later ones need their own approval. */
-    async approveWaitingDrafts(input: { period: string; by: string }): Promise<number> {
-      if (!temporal) throw new Error('approveWaitingDrafts needs a Temporal client in the worker');
-      const results = await approveAllWaiting(db, temporal, input.period, input.by);
-      return results.filter((r) => r.outcome === 'approved').length;
+    async approveWaitingDrafts(input: { period: string; by: string; includeFlagged?: boolean }): Promise<number> {
+      if (!approver) throw new Error('approveWaitingDrafts needs a DraftApprover in the worker');
+      return approver.approveWaiting(input.period, input.by, !!input.includeFlagged);
     },
   };
 }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { formatSek } from '../billing';
 import type { RatedInvoice } from '../billing/types';
 import { sendEmail } from '../notify/email';
 import { DeliveryError } from '../notify/errors';
-import { creditReadyEmail, draftReadyEmail, invoiceFinalEmail, WEBHOOK_EVENT_TYPES } from '../notify/messages';
+import { creditReadyEmail, draftReadyEmail, invoiceFinalEmail, WEBHOOK_EVENT_TYPES, type DraftReviewText } from '../notify/messages';
+import { formatChangePct, formatSek, type Explanation, type Flag } from '../billing';
 import { postWebhook } from '../notify/webhook';
 import { getDocument } from '../store/documents';
 import { loadEInvoice } from '../store/einvoices';
@@ -12,8 +12,8 @@ import type { ActivityDeps } from './deps';
 import { DELIVERY_REFUSED, needsDataFix } from './errors';
 import { ApplicationFailure } from '@temporalio/activity';
 
-export type NotificationEvent = 'draft_ready' | 'invoice_final' | `draft_reminder:${string}`;
-export type Audience = 'customer_admin' | 'partner' | 'finance';
+export type NotificationEvent = 'draft_ready' | 'invoice_final' | 'draft_escalation' | `draft_reminder:${string}`;
+export type Audience = 'customer_admin' | 'partner' | 'finance' | 'finance_escalation';
 
 export interface NotificationPlan {
   subjectKey: string; // draft:<id> | invoice:<id>
@@ -23,9 +23,9 @@ export interface NotificationPlan {
   audience: Audience[];
 }
 
-/** The subscribed event a notification event answers to (reminders go to draft_ready subscribers). */
+/** The subscribed event a notification event answers to (reminders and escalations go to draft_ready subscribers of their role). */
 function subscribedEvent(event: NotificationEvent): string {
-  return event.startsWith('draft_reminder:') ? 'draft_ready' : event;
+  return event.startsWith('draft_reminder:') || event === 'draft_escalation' ? 'draft_ready' : event;
 }
 
 function idempotencyKey(subjectKey: string, subscriberId: number, event: string): string {
@@ -131,13 +131,30 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
       const draft = await db('drafts').where({ id }).first();
       const rated = draft.rated as RatedInvoice;
       const pdf = draft.pdf_sha256 ? await getDocument(db, draft.pdf_sha256) : null;
-      const email = draftReadyEmail({ customerName: draft.buyer.name, partnerName: draft.buyer.partnerName, period: draft.period, totalText: formatSek(rated.totalOre) });
-      const reminder = event.startsWith('draft_reminder:');
+      const review = await db('draft_reviews').where({ draft_id: id }).first();
+      const email = draftReadyEmail({
+        customerName: draft.buyer.name,
+        partnerName: draft.buyer.partnerName,
+        period: draft.period,
+        totalText: formatSek(rated.totalOre),
+        review: review ? reviewText(review) : undefined,
+      });
+      const prefix = event.startsWith('draft_reminder:') ? 'Påminnelse: ' : event === 'draft_escalation' ? 'Eskalering: ' : '';
       return {
-        email: reminder ? { subject: `Påminnelse: ${email.subject}`, text: email.text } : email,
+        email: { subject: `${prefix}${email.subject}`, text: email.text },
         pdf,
         webhookType: WEBHOOK_EVENT_TYPES.draft_ready,
-        payload: { event, customer_id: draft.customer_id, period: draft.period, draft_version: draft.version, total_ore: rated.totalOre, net_ore: rated.netOre, vat_ore: rated.vatOre, pdf_sha256: draft.pdf_sha256 },
+        payload: {
+          event,
+          customer_id: draft.customer_id,
+          period: draft.period,
+          draft_version: draft.version,
+          total_ore: rated.totalOre,
+          net_ore: rated.netOre,
+          vat_ore: rated.vatOre,
+          pdf_sha256: draft.pdf_sha256,
+          flags: review?.flags ?? [],
+        },
         xml: null,
       };
     }
@@ -195,4 +212,19 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
       payload: { event, customer_id: req.customer_id, period: req.period, credits: invoiceNumber, reason: req.reason, total_ore: rated.totalOre, net_ore: rated.netOre, vat_ore: rated.vatOre, credit_id: req.workflow_id },
     };
   }
+}
+
+/** The stored review of a draft as the e-mail's lines (Swedish headings, the facts as recorded). */
+function reviewText(row: { explanation: Explanation; flag_details: Flag[]; waits_because: string | null }): DraftReviewText {
+  const e = row.explanation;
+  const signed = (ore: number) => formatSek(ore, { signDisplay: 'exceptZero' });
+  return {
+    comparison: e.previous
+      ? `Jämfört med ${e.previous.number} (${e.previous.period}, ${formatSek(e.previous.total_ore)}): ${signed(e.change_ore ?? 0)} (${formatChangePct(e.change_bp)})`
+      : 'Första månadsfakturan: ingen tidigare slutlig faktura att jämföra med.',
+    lines: e.lines.filter((l) => l.change_ore !== 0 || l.quantity !== l.previous_quantity).map((l) => `${l.description}: ${l.previous_quantity} → ${l.quantity} (${signed(l.change_ore)})`),
+    facts: e.facts.filter((f) => f.kind !== 'first_invoice').map((f) => `${f.subject_type} ${f.subject_id}: ${f.detail}`),
+    flags: row.flag_details.map((f) => `${f.code}: ${f.detail}`),
+    waitsBecause: row.waits_because,
+  };
 }

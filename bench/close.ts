@@ -358,9 +358,13 @@ export async function benchTemporalClose(ctx: CloseBenchContext): Promise<Tempor
     let approvedSoFar = 0;
     let toApprove = 0;
     const tick2 = ticker(3000, () => `  approve-all: ${approvedSoFar}/${toApprove} (${round((Date.now() - tRest) / 1000, 0)} s)`);
-    const decisions = await approveAllWaiting(db, client, ctx.period, FINANCE_APPROVER, (done, total) => {
-      approvedSoFar = done;
-      toApprove = total;
+    // Every bench customer is a first invoice (flagged): approve them all, as before the review.
+    const decisions = await approveAllWaiting(db, client, ctx.period, FINANCE_APPROVER, {
+      includeFlagged: true,
+      onProgress: (done, total) => {
+        approvedSoFar = done;
+        toApprove = total;
+      },
     }).finally(() => tick2.stop());
     const tApproved = Date.now();
     const approved = decisions.filter((d) => d.outcome === 'approved').length;

@@ -9,3 +9,5 @@ export * from './rating';
 export * from './ocr';
 export * from './format';
 export { sha256Hex, utf8Bytes } from './hash';
+export * from './explain';
+export * from './guardrails';

@@ -433,12 +433,23 @@ const officeTime = (rng: Rng) => rng.int(7 * 3600, 19 * 3600 - 1);
  * only while active). Changes happen on days [startDay, endDay). Returns the drafts and
  * what is still active at the end.
  */
-function customerHistory(rng: Rng, customerId: string, startDay: number, endDay: number, cal: Calendar) {
+/**
+ * How much a customer's usage moves in the last two months (the demo closes both and the finance
+ * review compares them): most are `steady` (nothing changes from the month before the period on,
+ * so the policy approves them), some `ordinary` (the usual churn), a few `volatile` (a big wave
+ * of new users in the period, so their drafts are flagged).
+ */
+export type Mood = 'steady' | 'ordinary' | 'volatile';
+
+function customerHistory(rng: Rng, customerId: string, startDay: number, endDay: number, cal: Calendar, mood: Mood = 'ordinary') {
   const drafts: Draft[] = [];
   const at = (day: number, subjectType: Draft['subjectType'], subjectId: string, action: Draft['action'], role = '') =>
     drafts.push({ customerId, day, tod: officeTime(rng), subjectType, subjectId, action, role });
   const stillActive: { subjectType: Draft['subjectType']; subjectId: string }[] = [];
-  const lastDay = endDay - 1;
+  // A steady customer's history ends its changes before the month before the period.
+  // (Only with a month of history before that; otherwise it is ordinary.)
+  const quietFrom = Math.min(endDay, cal.monthStarts[cal.monthStarts.length - 2]!);
+  const lastDay = mood === 'steady' && quietFrom - startDay > 28 ? quietFrom - 1 : endDay - 1;
 
   // Modules: everyone has smart or komplett all the time; some try komplett for a week or
   // two inside one month, some upgrade or downgrade (the new module starts before the old ends).
@@ -450,7 +461,7 @@ function customerHistory(rng: Rng, customerId: string, startDay: number, endDay:
   if (base === 'smart' && plan < 0.15) {
     // A komplett trial inside one month that lies wholly in [startDay, endDay).
     const monthEnd = (s: number) => cal.monthStarts.find((t) => t > s) ?? cal.endDay;
-    const months = cal.monthStarts.filter((s) => s > startDay && monthEnd(s) <= endDay);
+    const months = cal.monthStarts.filter((s) => s > startDay && monthEnd(s) <= lastDay + 1);
     if (months.length > 0) {
       const month = rng.pick(months);
       const from = month + rng.int(0, 8);
@@ -516,12 +527,23 @@ function customerHistory(rng: Rng, customerId: string, startDay: number, endDay:
   for (const month of cal.monthStarts) {
     const monthEnd = cal.monthStarts.find((s) => s > month) ?? cal.endDay;
     const from = Math.max(month, startDay + 1);
-    const to = Math.min(monthEnd, endDay) - 1;
+    const to = Math.min(monthEnd - 1, lastDay);
     if (from > to) continue;
     const joiners = rng.int(0, Math.ceil(initialUsers * 0.15));
     for (let i = 0; i < joiners; i++) userLife(rng.int(from, to), rng.weighted(ROLE_WEIGHTS));
   }
+  if (mood === 'volatile' && endDay > cal.periodStartDay) {
+    // A wave of new users in the period (a new department onboarded): half again as many or more.
+    const wave = Math.max(5, Math.ceil(initialUsers * (0.5 + rng.next())));
+    for (let i = 0; i < wave; i++) userLife(rng.int(cal.periodStartDay, endDay - 1), rng.weighted(ROLE_WEIGHTS));
+  }
   return { drafts, stillActive, users };
+}
+
+/** 80 % steady, 12 % ordinary, 8 % volatile. */
+function pickMood(rng: Rng): Mood {
+  const r = rng.next();
+  return r < 0.8 ? 'steady' : r < 0.92 ? 'ordinary' : 'volatile';
 }
 
 interface UsageRow {
@@ -593,7 +615,7 @@ export async function writeDemoData(dir: string, opts: DemoDataOptions): Promise
         });
       }
     } else {
-      const h = customerHistory(rng, id, c.startDay, cal.endDay, cal);
+      const h = customerHistory(rng, id, c.startDay, cal.endDay, cal, c.special === null ? pickMood(rng) : 'ordinary');
       histories.set(id, h);
       drafts.push(...h.drafts);
     }

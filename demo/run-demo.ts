@@ -3,7 +3,6 @@ import path from 'node:path';
 import { formatSek, periodContaining, previousPeriod } from '../billing';
 import { ARTICLE_INFO } from '../billing/articles';
 import { ARTICLES, type Article } from '../billing/types';
-import { approveAllWaiting } from '../client/drafts';
 import { closeSettings, startMonthlyClose } from '../client/close';
 import { connectClient } from '../client/connect';
 import { countByState, periodStatus, type PeriodStatus } from '../client/status';
@@ -19,6 +18,7 @@ import { getDocument } from '../store/documents';
 import { startWorker } from '../worker/worker';
 import { writeDemoData } from './demo-data';
 import { demoCreditNote, writeEInvoices } from './corrections-demo';
+import { closeMonthBefore, reviewAsFinance, reviewSummaryLines, splitUsageAtPeriod, type ReviewResult } from './demo-review';
 
 export interface DemoOptions {
   customers: number;
@@ -33,6 +33,7 @@ export interface DemoResult {
   pdfs: number;
   totalsByArticle: Record<Article, { quantity: number; amountOre: number }>;
   invoicedTotalOre: number;
+  review: ReviewResult;
 }
 
 const FINANCE_APPROVER = 'Anna Ekonom';
@@ -69,11 +70,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     await migrate(db);
     say(`Generating ${opts.customers} customers with portal history up to ${period} …`);
     const files = await writeDemoData(path.join(OUT_DIR, 'input'), { customers: opts.customers, period });
+    const usage = splitUsageAtPeriod(files.usageCsv, period);
     for (const [what, run] of [
       ['prices', () => importPrices(db, files.pricesCsv)],
       ['partners', () => importPartners(db, files.partnersCsv)],
       ['customers', () => importCustomers(db, files.customersCsv)],
-      ['usage', () => importUsage(db, files.usageCsv)],
+      ['usage (arrived before the previous close)', () => importUsage(db, usage.before)],
     ] as const) {
       const report = await run();
       say(`Import ${what}: ${formatReport(report).split('\n').slice(0, 4).join('\n  ')}`);
@@ -92,6 +94,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     onShutdown('worker', worker.close);
 
     const settings = closeSettings(config);
+    const monthBefore = previousPeriod(period).id;
+    say(`Closing ${monthBefore} first, so that ${period} has previous final invoices to compare with …`);
+    await closeMonthBefore(db, client, settings, monthBefore, FINANCE_APPROVER, say);
+    say(`Import usage (arrived after that close): ${formatReport(await importUsage(db, usage.after)).split('\n').slice(0, 4).join('\n  ')}`);
+
     const { handle, outcome } = await startMonthlyClose(client, settings, period);
     say(`Monthly close ${handle.workflowId}: ${outcome}`);
     const started = Date.now();
@@ -102,10 +109,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     await handle.result().finally(() => clearInterval(ticker));
     say(`Every customer is at rest after ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 
-    say(`Approving every waiting draft as finance (${FINANCE_APPROVER}) …`);
-    const decisions = await approveAllWaiting(db, client, period, FINANCE_APPROVER);
-    say(`  ${decisions.filter((d) => d.outcome === 'approved').length} approved`);
-    await waitUntilSettled(db, client, period);
+    say(`Finance (${FINANCE_APPROVER}) reviews the drafts the policy left …`);
+    const review = await reviewAsFinance(db, client, period, FINANCE_APPROVER, config.approvalPolicy.version, say);
     await demoCreditNote(db, client, settings, period, FINANCE_APPROVER, say);
     say(`E-invoices: ${await writeEInvoices(db, period, path.join(OUT_DIR, 'einvoices'))} Peppol BIS 3.0 XML files in out/einvoices/`);
 
@@ -114,6 +119,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const totals = await totalsByArticle(db, period);
     const invoicedTotalOre = (await db('invoices').where({ period }).sum('total_ore as s').first())?.s ?? 0;
     say(summary(period, status, totals, Number(invoicedTotalOre), pdfs, mail.count(), hooks.count(), services.endpoints.uiUrl, opts.keep));
+    say(reviewSummaryLines(review).join('\n') + '\n');
 
     if (opts.keep) {
       // Until Ctrl-C: the stop handler runs this step first (the result is printed), then
@@ -121,7 +127,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       stopSignalEndsNormally();
       await new Promise<void>((resolve) => onShutdown('demo --keep', async () => resolve()));
     }
-    return { period, status, pdfs, totalsByArticle: totals, invoicedTotalOre: Number(invoicedTotalOre) };
+    return { period, status, pdfs, totalsByArticle: totals, invoicedTotalOre: Number(invoicedTotalOre), review };
   } finally {
     if (!isStopping()) await runShutdownSteps();
   }
@@ -135,14 +141,6 @@ async function seedDemoSubscribers(db: ReturnType<typeof createDb>, webhookUrl: 
       .insert({ partner_id: p.partner_id, role: 'partner', channel: 'webhook', address: `${webhookUrl}/${p.partner_id}`, secret: `demo-secret-${p.partner_id}`, events: ['invoice_final'] })
       .onConflict()
       .ignore();
-  }
-}
-
-async function waitUntilSettled(db: ReturnType<typeof createDb>, client: Awaited<ReturnType<typeof connectClient>>['client'], period: string): Promise<void> {
-  for (;;) {
-    const counts = countByState(await periodStatus(db, client, period));
-    if (counts.running === 0 && counts.awaiting_approval === 0) return;
-    await new Promise((r) => setTimeout(r, 500));
   }
 }
 

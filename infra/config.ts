@@ -23,6 +23,34 @@ const sellerSchema = z.object({
   lateInterestText: z.string().optional(),
 });
 
+// Issue #10: how drafts are approved. Amounts in öre incl. moms; see README "Approval policy".
+const approvalPolicySchema = z
+  .object({
+    version: z.string().min(1),
+    autoApprove: z.object({
+      enabled: z.boolean(),
+      maxChangePct: z.number().min(0).max(1000),
+      maxChangeOre: z.number().int().min(0),
+    }),
+    flagChange: z.object({
+      minChangePct: z.number().min(0).max(100_000),
+      minChangeOre: z.number().int().min(0),
+    }),
+    fourEyesAboveOre: z.number().int().min(0),
+    escalateAfterHours: z.number().positive(),
+  })
+  .refine((p) => p.autoApprove.maxChangePct <= p.flagChange.minChangePct && p.autoApprove.maxChangeOre <= p.flagChange.minChangeOre, {
+    message: 'the auto-approve tolerance must lie within the flag threshold (maxChangePct <= minChangePct, maxChangeOre <= minChangeOre)',
+  });
+
+export const DEFAULT_APPROVAL_POLICY = {
+  version: '2026-12-01',
+  autoApprove: { enabled: true, maxChangePct: 5, maxChangeOre: 200_000 },
+  flagChange: { minChangePct: 25, minChangeOre: 500_000 },
+  fourEyesAboveOre: 5_000_000,
+  escalateAfterHours: 72,
+};
+
 const configSchema = z.object({
   seller: sellerSchema,
   paymentTermsDays: z.number().int().min(0).max(365),
@@ -36,6 +64,7 @@ const configSchema = z.object({
   reminderIntervalHours: z.number().positive(),
   maxConcurrentCloses: z.number().int().min(1).max(10_000),
   taskQueue: z.string().min(1),
+  approvalPolicy: approvalPolicySchema.default(DEFAULT_APPROVAL_POLICY),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

@@ -1,16 +1,18 @@
 import type { Knex } from 'knex';
 import * as schema from './001_schema';
 import * as partnerMasterData from './002_partner_master_data';
-import * as consoleUsers from './005_console_users';
+import * as financeReview from './003_finance_review';
 import * as corrections from './004_corrections';
+import * as consoleUsers from './005_console_users';
 
 // Migrations are listed in code, not discovered on disk, so they load the same way under
 // tsx, vitest and a compiled build.
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '001_schema': schema,
   '002_partner_master_data': partnerMasterData,
-  '005_console_users': consoleUsers,
+  '003_finance_review': financeReview,
   '004_corrections': corrections,
+  '005_console_users': consoleUsers,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

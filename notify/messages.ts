@@ -25,6 +25,36 @@ export interface DraftReadyInput {
   /** e.g. '12 345 kr' */
   totalText: string;
   previewUrl?: string;
+  /** What changed since the previous final invoice (issue #10), already formatted, one line each. */
+  review?: DraftReviewText;
+}
+
+export interface DraftReviewText {
+  /** e.g. 'Jämfört med F10123 (2024-10, 2 113,00 kr): +243,00 kr (+11.5 %)' or the first-invoice note. */
+  comparison: string;
+  /** e.g. 'Portalanvändare: 1 → 2 (+195,00 kr)' */
+  lines: string[];
+  /** e.g. 'user p2: user added as portal_user' */
+  facts: string[];
+  /** e.g. 'four_eyes: …' ; empty when unflagged. */
+  flags: string[];
+  /** Why it waits, e.g. 'flagged: first_invoice'. */
+  waitsBecause: string | null;
+}
+
+/** At most this many facts in the e-mail; `drafts explain` shows them all. */
+const FACTS_IN_EMAIL = 20;
+
+function reviewLines(r: DraftReviewText): string[] {
+  const out = ['', r.comparison];
+  if (r.lines.length) out.push(...r.lines.map((l) => `  ${l}`));
+  if (r.facts.length) {
+    out.push('', 'Förändringar i användningen:', ...r.facts.slice(0, FACTS_IN_EMAIL).map((f) => `  ${f}`));
+    if (r.facts.length > FACTS_IN_EMAIL) out.push(`  … och ${r.facts.length - FACTS_IN_EMAIL} till (month-close drafts explain)`);
+  }
+  out.push('', r.flags.length ? 'Flaggor:' : 'Flaggor: inga', ...r.flags.map((f) => `  ${f}`));
+  if (r.waitsBecause) out.push(`Kräver godkännande: ${r.waitsBecause}`);
+  return out;
 }
 
 export function draftReadyEmail(input: DraftReadyInput): EmailText {
@@ -36,6 +66,7 @@ export function draftReadyEmail(input: DraftReadyInput): EmailText {
     `Preliminärt belopp att betala: ${input.totalText}`,
     `Återförsäljare: ${input.partnerName}`,
   ];
+  if (input.review) lines.push(...reviewLines(input.review));
   if (input.previewUrl) lines.push(`Förhandsgranska underlaget: ${input.previewUrl}`);
   lines.push(
     '',

@@ -483,7 +483,7 @@ async function main(): Promise<number> {
       say(`approval round ${round}: approving ${waiting.length} waiting drafts as ${approver} …`);
       try {
         const before = approvals.live;
-        const decisions = await approveAllWaiting(db, client, period, approver, (done) => void (approvals.live = before + done));
+        const decisions = await approveAllWaiting(db, client, period, approver, { includeFlagged: true, onProgress: (done) => void (approvals.live = before + done) });
         approvals.live = before + decisions.length;
         for (const d of decisions) {
           if (d.outcome === 'approved') approvals.approved += 1;

@@ -1,3 +1,4 @@
+import type { DecisionOutcome } from '../workflows/definitions';
 import type { Client } from '@temporalio/client';
 import { approveDraft, DecisionRefused, rejectDraft } from '../client/drafts';
 import type { Db } from '../infra/db';
@@ -10,7 +11,7 @@ import type { ConsoleUser } from './users';
 export interface ConsoleDecision {
   customerId: string;
   draftVersion: number;
-  outcome: 'approved' | 'rejected' | 'duplicate' | 'recompute_started' | 'refused';
+  outcome: DecisionOutcome | 'refused';
   detail: string | null;
 }
 

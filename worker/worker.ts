@@ -6,6 +6,7 @@ import { DELIVERY_REFUSED } from '../activities/errors';
 import { logger } from '../infra/logger';
 import { SdkLogAdapter, type FailureClass, type FailureFacts } from '../infra/sdk-logger';
 import { CLOSE_FAILED } from '../workflows/definitions';
+import { approveAllWaiting } from '../client/drafts';
 import type { AppConfig } from '../infra/config';
 import type { Db } from '../infra/db';
 import type { SmtpSettings } from '../notify/email';
@@ -63,7 +64,11 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
   // Activities that signal other workflows (approve-all) need a client too.
   const clientConnection = await Connection.connect({ address: setup.temporalAddress });
   const client = new Client({ connection: clientConnection, namespace: setup.namespace });
-  const activities = createActivities({ db: setup.db, config: setup.config, smtp: setup.smtp, temporal: client, now: setup.now ?? (() => new Date()) });
+  const approver = {
+    approveWaiting: async (period: string, by: string, includeFlagged: boolean) =>
+      (await approveAllWaiting(setup.db, client, period, by, { includeFlagged })).filter((r) => r.outcome === 'approved').length,
+  };
+  const activities = createActivities({ db: setup.db, config: setup.config, smtp: setup.smtp, temporal: client, approver, now: setup.now ?? (() => new Date()) });
   const options: WorkerOptions = {
     connection,
     namespace: setup.namespace,

@@ -4,6 +4,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -11,7 +12,6 @@ import {
   ActivityFailure,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { DecisionRequestRecord } from '../activities/decisions';
 import type { Audience, NotificationEvent } from '../activities/notifications';
 import {
   approveSignal,
@@ -22,14 +22,13 @@ import {
   rejectUpdate,
   recomputeSignal,
   statusQuery,
-  type ApproveRequest,
   type CloseState,
   type CloseStatus,
   type CloseSummary,
   type CustomerCloseInput,
   type DecisionResult,
-  type RejectRequest,
 } from './definitions';
+import { DraftReview, LEGACY_VERDICT, type Decision, type DraftVerdict, type ReviewOutcome } from './draft-review';
 import { Failure } from './failures';
 import { refuseUnendedPeriod } from './period-guard';
 
@@ -47,9 +46,8 @@ const delivery = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 
-type Pending =
-  | { kind: 'approved'; by: string; via: 'signal' | 'update' | 'approve_all'; atMs: number }
-  | { kind: 'rejected'; by: string; reason: string; atMs: number };
+/** Added 2026-12 (issue #10): explain and flag each draft, decide by policy, four eyes, escalation. */
+export const FINANCE_REVIEW_PATCH = 'finance-review';
 
 export async function customerClose(input: CustomerCloseInput): Promise<CloseSummary> {
   const { customerId, period } = input;
@@ -66,82 +64,34 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
     reason: null,
     remindersSent: 0,
   };
-  let decision: Pending | null = null;
-  let recomputeBy: string | null = null;
   let draftVersions = 0;
   let reportedRest = false;
-  const requestLog: DecisionRequestRecord[] = [];
-
-  // --- finance interaction ---------------------------------------------------------------
-  const refusal = (kind: 'approve' | 'reject', req: ApproveRequest | RejectRequest): string | null => {
-    if (!input.approvers.includes(req.by)) return `${req.by} is not a configured finance approver`;
-    if (kind === 'reject' && !(req as RejectRequest).reason?.trim()) return 'a rejection needs a reason';
-    const settled = status.state === 'finalising' || status.state === 'final' || (decision !== null && decision.kind === 'approved');
-    if (kind === 'approve' && settled) return null; // a repeated approval is a harmless duplicate
-    if (status.state !== 'awaiting_approval' || decision !== null) return `no draft awaits a decision (state: ${status.state})`;
-    if (req.draftVersion !== undefined && req.draftVersion !== status.draftVersion) {
-      return `draft version ${req.draftVersion} is not the current one (${status.draftVersion}): look at the new draft first`;
-    }
-    return null;
-  };
-  const decide = (kind: 'approve' | 'reject', req: ApproveRequest | RejectRequest, via: 'signal' | 'update' | 'approve_all'): DecisionResult => {
-    const refused = refusal(kind, req);
-    let outcome: DecisionResult['outcome'] | 'refused' = 'duplicate';
-    if (refused === null && status.state === 'awaiting_approval' && decision === null) {
-      decision =
-        kind === 'approve'
-          ? { kind: 'approved', by: req.by, via, atMs: Date.now() }
-          : { kind: 'rejected', by: req.by, reason: (req as RejectRequest).reason.trim(), atMs: Date.now() };
-      outcome = kind === 'approve' ? 'approved' : 'rejected';
-    } else if (refused !== null) {
-      outcome = 'refused';
-    }
-    requestLog.push({
-      customerId,
-      period,
-      request: kind,
-      requestedBy: req.by,
-      draftVersion: req.draftVersion ?? null,
-      outcome: refused === null ? `${outcome} (${via})` : `refused (${via}): ${refused}`,
-      receivedAtMs: Date.now(),
-    });
-    return { outcome: outcome === 'refused' ? 'duplicate' : outcome, draftVersion: status.draftVersion, state: status.state };
+  // The decisions live in a plain class; the handlers only pass the request, its channel and the time.
+  const review = new DraftReview(input.approvers);
+  const answer = (outcome: ReviewOutcome): DecisionResult => ({
+    outcome: outcome === 'refused' ? 'duplicate' : outcome,
+    draftVersion: status.draftVersion,
+    state: status.state,
+  });
+  const refuseWith = (refused: string | null) => {
+    if (refused) throw new Error(refused);
   };
 
   setHandler(statusQuery, () => status);
-  setHandler(approveSignal, (req) => void decide('approve', req, req.via === 'approve_all' ? 'approve_all' : 'signal'));
-  setHandler(rejectSignal, (req) => void decide('reject', req, 'signal'));
-  setHandler(approveUpdate, (req) => decide('approve', req, 'update'), {
-    validator: (req) => {
-      const refused = refusal('approve', req);
-      if (refused) throw new Error(refused);
-    },
+  setHandler(approveSignal, (req) => void review.decide('approve', req, req.via === 'approve_all' ? 'approve_all' : 'signal', status.state, Date.now()));
+  setHandler(rejectSignal, (req) => void review.decide('reject', req, 'signal', status.state, Date.now()));
+  setHandler(approveUpdate, (req) => answer(review.decide('approve', req, req.via === 'approve_all' ? 'approve_all' : 'update', status.state, Date.now())), {
+    validator: (req) => refuseWith(review.refusal('approve', req, status.state)),
   });
-  setHandler(rejectUpdate, (req) => decide('reject', req, 'update'), {
-    validator: (req) => {
-      const refused = refusal('reject', req);
-      if (refused) throw new Error(refused);
-    },
+  setHandler(rejectUpdate, (req) => answer(review.decide('reject', req, 'update', status.state, Date.now())), {
+    validator: (req) => refuseWith(review.refusal('reject', req, status.state)),
   });
-  setHandler(recomputeSignal, (req) => {
-    const accepted = status.state === 'rejected' || (status.state === 'awaiting_approval' && decision === null);
-    if (accepted) recomputeBy = req.by ?? 'unknown';
-    requestLog.push({
-      customerId,
-      period,
-      request: 'recompute',
-      requestedBy: req.by ?? null,
-      draftVersion: status.draftVersion,
-      outcome: accepted ? 'accepted' : `refused: nothing to recompute (state: ${status.state})`,
-      receivedAtMs: Date.now(),
-    });
-  });
+  setHandler(recomputeSignal, (req) => void review.recompute(req.by, status.state, Date.now()));
 
   // --- helpers ----------------------------------------------------------------------------
   const flushRequestLog = async () => {
-    if (requestLog.length === 0) return;
-    const batch = requestLog.splice(0, requestLog.length);
-    await db.recordDecisionRequests(batch);
+    if (!review.hasRequestsToRecord) return;
+    await db.recordDecisionRequests(review.takeRequests().map((r) => ({ customerId, period, ...r })));
   };
   const setState = async (state: CloseState, extra: { reason?: string | null; invoiceId?: number | null } = {}) => {
     status.state = state;
@@ -168,6 +118,45 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
       }
     }
   };
+  /** Every approval (two for four eyes) or the rejection, with the policy version it was made under. */
+  const recordDecision = async (draftId: number, d: Decision) => {
+    const rows = d.kind === 'approved' ? d.approvals.map((a) => ({ ...a, reason: d.reason })) : [{ by: d.by, via: d.via, atMs: d.atMs, reason: d.reason }];
+    for (const row of rows) {
+      await db.recordDecision({
+        draftId,
+        customerId,
+        period,
+        decision: d.kind,
+        by: row.by,
+        reason: row.reason,
+        via: row.via,
+        decidedAtMs: row.atMs,
+        ...(review.currentVerdict.policyVersion !== null ? { policyVersion: review.currentVerdict.policyVersion } : {}),
+      });
+    }
+  };
+  /** Wait for finance; remind at the configured interval and escalate once, never decide for them. */
+  const waitForDecision = async (draftId: number, verdict: DraftVerdict) => {
+    const waitingSince = Date.now();
+    let nextReminderAt = waitingSince + input.reminderIntervalMs;
+    let escalateAt = verdict.escalateAfterMs === null ? null : waitingSince + verdict.escalateAfterMs;
+    const undecided = () => review.decision === null && review.recomputeRequested === null;
+    while (undecided()) {
+      const wakeAt = escalateAt === null ? nextReminderAt : Math.min(nextReminderAt, escalateAt);
+      const woke = await condition(() => !undecided() || review.hasRequestsToRecord, Math.max(1, wakeAt - Date.now()));
+      await flushRequestLog();
+      if (woke || !undecided()) continue;
+      // The timer ran out: it was set for whichever came first.
+      if (escalateAt !== null && escalateAt <= nextReminderAt) {
+        escalateAt = null; // once
+        await notify(`draft:${draftId}`, 'draft_escalation', ['finance_escalation']);
+      } else {
+        status.remindersSent += 1;
+        await notify(`draft:${draftId}`, `draft_reminder:${status.remindersSent}`, ['finance']);
+        nextReminderAt = Date.now() + input.reminderIntervalMs;
+      }
+    }
+  };
   const summary = (): CloseSummary => ({
     customerId,
     period,
@@ -188,7 +177,7 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
       invoiceId = alreadyIssued.invoiceId;
       status.invoiceNumber = alreadyIssued.number;
     } else {
-      let approval: Extract<Pending, { kind: 'approved' }>;
+      let approval: Extract<Decision, { kind: 'approved' }>;
       for (;;) {
         draftVersions += 1;
         const snapshot = await db.snapshotUsage({ customerId, period });
@@ -199,50 +188,37 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
           return summary();
         }
         await db.renderDraftPdf({ draftId: draft.draftId });
+        // The verdict comes from an activity (config read and rules applied there), never from here.
+        const verdict = patched(FINANCE_REVIEW_PATCH) ? await db.reviewDraft({ draftId: draft.draftId }) : LEGACY_VERDICT;
         Object.assign(status, { draftId: draft.draftId, draftVersion: draft.version, totalOre: draft.totalOre });
-        decision = null;
-        recomputeBy = null;
+        review.open(draft.version, verdict);
+        if (verdict.autoApprove !== null) {
+          approval = review.approveByPolicy(Date.now());
+          await recordDecision(draft.draftId, approval);
+          break;
+        }
         await setState('awaiting_approval');
         await notify(`draft:${draft.draftId}`, 'draft_ready', ['finance']);
+        await waitForDecision(draft.draftId, verdict);
 
-        // Wait for finance; remind at the configured interval, never decide for them.
-        let nextReminderAt = Date.now() + input.reminderIntervalMs;
-        while (decision === null && recomputeBy === null) {
-          const woke = await condition(() => decision !== null || recomputeBy !== null || requestLog.length > 0, Math.max(1, nextReminderAt - Date.now()));
-          await flushRequestLog();
-          if (!woke && decision === null && recomputeBy === null) {
-            status.remindersSent += 1;
-            await notify(`draft:${draft.draftId}`, `draft_reminder:${status.remindersSent}`, ['finance']);
-            nextReminderAt = Date.now() + input.reminderIntervalMs;
-          }
-        }
-        const decided = decision as Pending | null;
+        const decided = review.decision;
         if (decided === null) continue; // recompute asked while the draft waited
-        await db.recordDecision({
-          draftId: draft.draftId,
-          customerId,
-          period,
-          decision: decided.kind,
-          by: decided.by,
-          reason: decided.kind === 'rejected' ? decided.reason : null,
-          via: decided.kind === 'approved' ? decided.via : 'signal',
-          decidedAtMs: decided.atMs,
-        });
+        await recordDecision(draft.draftId, decided);
         if (decided.kind === 'approved') {
           approval = decided;
           break;
         }
         await setState('rejected', { reason: `rejected by ${decided.by}: ${decided.reason}` });
-        await condition(() => recomputeBy !== null || requestLog.length > 0);
-        while (recomputeBy === null) {
+        await condition(() => review.recomputeRequested !== null || review.hasRequestsToRecord);
+        while (review.recomputeRequested === null) {
           await flushRequestLog();
-          await condition(() => recomputeBy !== null || requestLog.length > 0);
+          await condition(() => review.recomputeRequested !== null || review.hasRequestsToRecord);
         }
         await flushRequestLog();
       }
 
       status.state = 'finalising';
-      const issued = await db.finaliseInvoice({ draftId: status.draftId!, approvedBy: approval.by });
+      const issued = await db.finaliseInvoice({ draftId: status.draftId!, approvedBy: approval.approvals.map((a) => a.by).join(' + ') });
       invoiceId = issued.invoiceId;
       status.invoiceNumber = issued.number;
       status.totalOre = issued.totalOre;

@@ -49,6 +49,8 @@ export interface ApproveRequest {
   /** The draft version the approver saw; a stale one is refused. */
   draftVersion?: number;
   via?: 'signal' | 'update' | 'approve_all';
+  /** Approve-all of a flagged draft must say so (`--include-flagged`). */
+  includeFlagged?: boolean;
 }
 
 export interface RejectRequest {
@@ -61,7 +63,8 @@ export interface RecomputeRequest {
   by?: string;
 }
 
-export type DecisionOutcome = 'approved' | 'rejected' | 'recompute_started' | 'duplicate';
+/** `needs_second`: a four-eyes draft has its first approval and waits for a different approver. */
+export type DecisionOutcome = 'approved' | 'needs_second' | 'rejected' | 'recompute_started' | 'duplicate';
 
 export interface DecisionResult {
   outcome: DecisionOutcome;
@@ -99,6 +102,8 @@ export interface MonthlyCarriedState {
   alreadyRunning: number;
   runs: number;
   approveAllBy: string[];
+  /** Per approve-all request: include flagged drafts (issue #10); absent in runs before it. */
+  approveAllFlagged?: boolean[];
   peakInFlight: number;
 }
 
@@ -115,7 +120,7 @@ export interface MonthlyProgress {
 }
 
 export const childAtRestSignal = defineSignal<[{ customerId: string; state: CloseState }]>('childAtRest');
-export const approveAllSignal = defineSignal<[{ by: string }]>('approveAll');
+export const approveAllSignal = defineSignal<[{ by: string; includeFlagged?: boolean }]>('approveAll');
 export const progressQuery = defineQuery<MonthlyProgress>('progress');
 
 export interface ScheduledCloseSettings {

@@ -57,6 +57,8 @@ export async function monthlyClose(input: MonthlyCloseInput): Promise<MonthlyPro
   const inFlight = new Set(state.inFlight);
   const queued = [...state.queued];
   const approveAllBy = [...state.approveAllBy];
+  // Parallel to approveAllBy: whether each request includes flagged drafts (absent in older runs).
+  const approveAllFlagged = [...(state.approveAllFlagged ?? state.approveAllBy.map(() => false))];
   let startedThisRun = 0;
 
   const progress = (): MonthlyProgress => ({
@@ -73,7 +75,11 @@ export async function monthlyClose(input: MonthlyCloseInput): Promise<MonthlyPro
   setHandler(childAtRestSignal, ({ customerId }) => {
     if (inFlight.delete(customerId)) state.atRest += 1;
   });
-  setHandler(approveAllSignal, ({ by }) => void approveAllBy.push(by));
+  setHandler(approveAllSignal, ({ by, includeFlagged }) => {
+    approveAllBy.push(by);
+    approveAllFlagged.push(!!includeFlagged);
+  });
+  const approveAllNext = () => db.approveWaitingDrafts({ period: input.period, by: approveAllBy.shift()!, includeFlagged: approveAllFlagged.shift() ?? false });
 
   const startOne = async (customerId: string) => {
     // In flight before the start is confirmed: a quick child may report rest before that.
@@ -101,7 +107,7 @@ export async function monthlyClose(input: MonthlyCloseInput): Promise<MonthlyPro
 
   for (;;) {
     while (approveAllBy.length > 0) {
-      await db.approveWaitingDrafts({ period: input.period, by: approveAllBy.shift()! });
+      await approveAllNext();
     }
     if (queued.length === 0 && !state.listingDone) {
       const page = await db.listCustomersDue({ period: input.period, afterCustomerId: state.cursor, limit: pageSize });
@@ -122,7 +128,7 @@ export async function monthlyClose(input: MonthlyCloseInput): Promise<MonthlyPro
       await condition(allHandlersFinished);
       await continueAsNew<typeof monthlyClose>({
         ...input,
-        carried: { ...state, queued, inFlight: [...inFlight], approveAllBy },
+        carried: { ...state, queued, inFlight: [...inFlight], approveAllBy, approveAllFlagged },
       });
     }
     await condition(
@@ -134,7 +140,7 @@ export async function monthlyClose(input: MonthlyCloseInput): Promise<MonthlyPro
   }
   // Approve-all requests that came in while the last children settled.
   while (approveAllBy.length > 0) {
-    await db.approveWaitingDrafts({ period: input.period, by: approveAllBy.shift()! });
+    await approveAllNext();
   }
   return progress();
 }

@@ -5,32 +5,39 @@ import { closeWorkflowId } from '../../workflows/ids';
 import { requireCustomers } from '../../client/customers';
 import { shown } from '../../infra/shown';
 import { byOption, closablePeriodOption, command, openServices, output, periodOption, table, UsageError } from '../runtime';
+import { registerDraftReviewCommands } from './draft-review';
 
 export function registerDraftCommands(program: Command): void {
   const drafts = program.command('drafts').description('finance decisions on draft invoices');
+  registerDraftReviewCommands(drafts);
 
   drafts
     .command('approve')
     .description('approve drafts: they are issued as final invoices')
     .requiredOption('--period <YYYY-MM>', 'billing period')
     .option('--customer <id...>', 'these customers')
-    .option('--all', 'every draft of the period waiting now')
+    .option('--all', 'every unflagged draft of the period waiting now')
+    .option('--include-flagged', 'with --all: flagged drafts too')
     .requiredOption('--by <name>', 'the finance approver')
     .option('--json', 'print one JSON document')
     .action(
-      command(async (opts: { period: string; customer?: string[]; all?: boolean; by: string; json?: boolean }) => {
+      command(async (opts: { period: string; customer?: string[]; all?: boolean; includeFlagged?: boolean; by: string; json?: boolean }) => {
         const period = closablePeriodOption(opts.period);
         const by = byOption(opts.by);
         if (!opts.all && !opts.customer?.length) throw new UsageError('say which drafts: --customer ID ... or --all');
         if (opts.all && opts.customer?.length) throw new UsageError('--all and --customer exclude each other');
+        if (opts.includeFlagged && !opts.all) throw new UsageError('--include-flagged goes with --all; a draft named with --customer is approved flagged or not');
         const services = await openServices();
         try {
           await requireCustomers(services.db, opts.customer ?? []);
           const client = await services.client();
           let results: BulkDecision[];
           if (opts.all) {
-            results = await approveAllWaiting(services.db, client, period, by, (done, total) => {
-              if (total >= 20 && (done % 20 === 0 || done === total)) process.stderr.write(`approved ${done}/${total}\n`);
+            results = await approveAllWaiting(services.db, client, period, by, {
+              includeFlagged: !!opts.includeFlagged,
+              onProgress: (done, total) => {
+                if (total >= 20 && (done % 20 === 0 || done === total)) process.stderr.write(`approved ${done}/${total}\n`);
+              },
             });
           } else {
             results = [];
@@ -45,10 +52,18 @@ export function registerDraftCommands(program: Command): void {
               }
             }
           }
-          output(!!opts.json, { period, by, decisions: results }, () =>
-            results.length === 0
-              ? `${period}: no drafts are waiting for approval`
-              : table(['customer', 'draft', 'outcome', 'detail'], results.map((r) => [r.customerId, r.draftVersion, r.outcome, r.detail ?? ''])),
+          const skipped = results.filter((r) => r.outcome === 'skipped');
+          const decisions = results.filter((r) => r.outcome !== 'skipped');
+          output(!!opts.json, { period, by, decisions, skipped: skipped.map((s) => ({ customer_id: s.customerId, draft_version: s.draftVersion, reason: s.detail })) }, () =>
+            [
+              decisions.length === 0 ? `${period}: no drafts approved` : table(['customer', 'draft', 'outcome', 'detail'], decisions.map((r) => [r.customerId, r.draftVersion, r.outcome, r.detail ?? ''])),
+              ...(skipped.length === 0
+                ? []
+                : [
+                    `left ${skipped.length} flagged draft(s) for their own approval (or --include-flagged):`,
+                    ...skipped.map((s) => `  ${s.customerId} v${s.draftVersion}: ${s.detail}`),
+                  ]),
+            ].join('\n'),
           );
           return results.some((r) => r.outcome === 'refused') ? 1 : 0;
         } finally {

@@ -103,7 +103,8 @@ describe('month-close CLI', () => {
     const refused = await run(['drafts', 'approve', '--period', '2024-11', '--customer', customer, '--by', 'Mallory']);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/not a configured finance approver/);
-    const approved = await run(['drafts', 'approve', '--period', '2024-11', '--all', '--by', 'Anna Ekonom', '--json']);
+    // A first invoice is flagged: approve --all approves it only with --include-flagged.
+    const approved = await run(['drafts', 'approve', '--period', '2024-11', '--all', '--include-flagged', '--by', 'Anna Ekonom', '--json']);
     expect(approved.code).toBe(0);
     expect(JSON.parse(approved.stdout).decisions).toEqual([{ customerId: customer, draftVersion: 1, outcome: 'approved', detail: null }]);
 
@@ -125,7 +126,7 @@ describe('month-close CLI', () => {
 
     // Both refusals are on record next to the approval.
     const requests = await h.db('approval_requests').where({ customer_id: customer }).orderBy('id');
-    expect(requests.map((r) => r.outcome)).toEqual([expect.stringMatching(/^refused \(cli\): .*not a configured finance approver/), 'approved (update)']);
+    expect(requests.map((r) => r.outcome)).toEqual([expect.stringMatching(/^refused \(cli\): .*not a configured finance approver/), 'approved (approve_all)']);
 
     const out = path.join(dir, 'invoice.pdf');
     const pdf = await run(['invoices', 'pdf', list[0].number, '--out', out]);

@@ -61,7 +61,8 @@ describe('monthlyClose of a whole period', () => {
 
     // Approve-all as a signal while the close is still running: the drafts waiting now.
     await waitFor(async () => (await h.db('close_runs').where({ period: PERIOD, state: 'awaiting_approval' })).length >= 10, 120_000, 'first drafts');
-    await handle.signal(approveAllSignal, { by: FINANCE });
+    // Every draft here is a first invoice (flagged), so approve-all must include flagged ones.
+    await handle.signal(approveAllSignal, { by: FINANCE, includeFlagged: true });
 
     const progress = await handle.result();
     await maybeRecordHistory(h.client, handle.workflowId, 'monthly-close-last-run');
@@ -73,6 +74,7 @@ describe('monthlyClose of a whole period', () => {
 
     const approvedBySignal = await h.db('approvals').where({ period: PERIOD });
     expect(approvedBySignal.length).toBeGreaterThanOrEqual(10);
+    expect(approvedBySignal.every((a) => a.via === 'approve_all')).toBe(true); // its real channel (issue #9)
 
     // The rest, as `drafts approve --all` does it.
     // Every good customer's draft is either approved (by the signal) or waiting now.
@@ -80,7 +82,8 @@ describe('monthlyClose of a whole period', () => {
     const approvedNow = await h.db('approvals').where({ period: PERIOD });
     expect(waiting.length + approvedNow.length).toBe(CUSTOMERS - 1);
     expect(waiting.length).toBeGreaterThan(0);
-    const decisions = await approveAllWaiting(h.db, h.client, PERIOD, FINANCE);
+    // First invoices are flagged (first_invoice): a bulk approval must include them explicitly.
+    const decisions = await approveAllWaiting(h.db, h.client, PERIOD, FINANCE, { includeFlagged: true });
     expect(decisions.map((d) => d.customerId)).toEqual(waiting);
     expect(decisions.map((d) => d.outcome)).toEqual(waiting.map(() => 'approved'));
     await waitFor(async () => countByState(await periodStatus(h.db, h.client, PERIOD)).final === CUSTOMERS - 1, 180_000, 'every good customer final');

@@ -119,7 +119,7 @@ describe('writeDemoData', () => {
     expect(files.expected.customers).toBe(200);
     expect(customers).toHaveLength(200);
     expect(files.expected.events).toBe(usage.length);
-    expect(usage.length).toBeGreaterThanOrEqual(10_000);
+    expect(usage.length).toBeGreaterThanOrEqual(8_000); // most customers are steady in the last two months (finance review)
     expect(usage.length).toBeLessThanOrEqual(30_000);
   });
 

@@ -13,6 +13,29 @@ describe('messages', () => {
     expect(draftReadyEmail(input).text).not.toContain('Förhandsgranska');
   });
 
+  it('draft ready: carries what changed since the previous invoice, the facts and the flags', () => {
+    const { text } = draftReadyEmail({
+      customerName: 'Kund AB',
+      partnerName: 'Partner AB',
+      period: '2024-11',
+      totalText: '2 356 kr',
+      review: {
+        comparison: 'Jämfört med F10001 (2024-10, 2 113,00 kr): +243,00 kr (+11.5 %)',
+        lines: ['OneStop Reporting - Portalanvändare: 1 → 2 (+195,00 kr)'],
+        facts: Array.from({ length: 22 }, (_, i) => `user u${i}: user added as portal_user`),
+        flags: ['new_article: new: superuser'],
+        waitsBecause: 'flagged: new_article',
+      },
+    });
+    expect(text).toContain('Jämfört med F10001 (2024-10, 2 113,00 kr): +243,00 kr (+11.5 %)');
+    expect(text).toContain('  OneStop Reporting - Portalanvändare: 1 → 2 (+195,00 kr)');
+    expect(text).toContain('  user u19: user added as portal_user');
+    expect(text).not.toContain('user u20:');
+    expect(text).toContain('… och 2 till (month-close drafts explain)');
+    expect(text).toContain('Flaggor:\n  new_article: new: superuser');
+    expect(text).toContain('Kräver godkännande: flagged: new_article');
+  });
+
   it('final invoice: subject and payment details', () => {
     const { subject, text } = invoiceFinalEmail({
       sellerName: 'Säljbolaget AB',

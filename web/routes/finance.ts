@@ -120,7 +120,7 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
       return reply.redirect(back, 303);
     }
     const r = await decide(db, await deps.client(), request.user!, { period, customerId, draftVersion, action, reason });
-    const done = { approved: `Utkast ${draftVersion} godkänt av ${request.user!.displayName}; fakturan slutförs.`, rejected: `Utkast ${draftVersion} avvisat.`, duplicate: 'Beslutet var redan fattat; inget ändrades.', recompute_started: 'Omräkning startad.' };
+    const done = { approved: `Utkast ${draftVersion} godkänt av ${request.user!.displayName}; fakturan slutförs.`, rejected: `Utkast ${draftVersion} avvisat.`, duplicate: 'Beslutet var redan fattat; inget ändrades.', recompute_started: 'Omräkning startad.', needs_second: `Utkast ${draftVersion} godkänt av ${request.user!.displayName}; det kräver ett andra godkännande av en annan person (fyra ögon).` };
     setFlash(reply, r.outcome === 'refused' ? { kind: 'error', text: `Beslutet avvisades av arbetsflödet: ${r.detail}` } : { kind: 'ok', text: done[r.outcome] });
     return reply.redirect(back, 303);
   };
