@@ -16,6 +16,7 @@ import { isStopping, onShutdown, runShutdownSteps, stopSignalEndsNormally } from
 import { progressQuery } from '../workflows/definitions';
 import { getDocument } from '../store/documents';
 import { startWorker } from '../worker/worker';
+import { addDemoUsers, serveLocalConsole } from '../web/local-console';
 import { writeDemoData } from './demo-data';
 import { demoCreditNote, writeEInvoices } from './corrections-demo';
 import { closeMonthBefore, reviewAsFinance, reviewSummaryLines, splitUsageAtPeriod, type ReviewResult } from './demo-review';
@@ -122,6 +123,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     say(reviewSummaryLines(review).join('\n') + '\n');
 
     if (opts.keep) {
+      const served = await serveLocalConsole({ db, endpoints: services.endpoints, config });
+      onShutdown('console', served.close);
+      say(`Console    ${served.url}`);
+      for (const u of await addDemoUsers(db, config)) say(`  log in as ${u.email} (${u.role}), password ${u.password}`);
       // Until Ctrl-C: the stop handler runs this step first (the result is printed), then
       // stops everything above and exits 0.
       stopSignalEndsNormally();

@@ -12,6 +12,7 @@ import { ServiceStartError } from '../../infra/start-errors';
 import { startMailCatcher } from '../../infra/catchers';
 import { smtpSettingsFromEnv } from '../../notify/email';
 import { startWorker } from '../../worker/worker';
+import { consoleLoginHint, serveLocalConsole } from '../../web/local-console';
 import { command } from '../runtime';
 
 /** Only one `dev` per checkout: an exclusive lock file holding the owner's pid. */
@@ -88,6 +89,8 @@ export function registerServiceCommands(program: Command): void {
           smtp ??= { host: '127.0.0.1', port: catcher!.port, secure: false, from: config.seller.email };
           const worker = await startWorker({ ...services.endpoints, taskQueue: config.taskQueue, db, config, smtp });
           onShutdown('worker', worker.close);
+          const consoleServed = await serveLocalConsole({ db, endpoints: services.endpoints, config });
+          onShutdown('console', consoleServed.close);
           writeDevState({ ...services.endpoints, source: 'dev' });
           stopSignalEndsNormally();
           process.stdout.write(
@@ -98,7 +101,8 @@ export function registerServiceCommands(program: Command): void {
               `  Worker     task queue ${config.taskQueue}`,
               `  E-mail     ${catcher ? `caught locally in ${mailDir}` : `via ${smtp.host}:${smtp.port}`}`,
               `  Processes  PostgreSQL pid ${services.pids[0]}, Temporal pid ${services.pids[1]}`,
-              'Other month-close commands from this checkout use these services. Ctrl-C stops all three.',
+              `Console    ${consoleServed.url}   (${await consoleLoginHint(db, config)})`,
+              'Other month-close commands from this checkout use these services. Ctrl-C stops them all.',
               '',
             ].join('\n'),
           );

@@ -90,6 +90,12 @@ describe('month-close dev', () => {
     const run = dev(dataDir);
     await untilReady(run);
     expect(run.stdout()).not.toContain('migrated:'); // the same database as before
+    // dev serves the console too, on a line that starts with "Console" (interfaces.md).
+    const consoleUrl = /^Console\s+(http:\/\/\S+)/m.exec(run.stdout())?.[1];
+    expect(consoleUrl).toBeDefined();
+    const login = await fetch(`${consoleUrl}/login`);
+    expect(login.status).toBe(200);
+    expect(await login.text()).toContain('name="_csrf"');
     run.collect();
     run.child.kill('SIGTERM');
     const { code } = await run.exited;
