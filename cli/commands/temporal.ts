@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { prepareNamespace } from '../../client/namespace-setup';
+import { prepareNamespace } from '../../infra/namespace-setup';
 import { command, openServices, output, UsageError } from '../runtime';
 
 export function registerTemporalCommands(program: Command): void {

@@ -3,7 +3,7 @@ import { inject } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { prepareNamespace } from '../../client/namespace-setup';
+import { prepareNamespace } from '../../infra/namespace-setup';
 import type { AppConfig } from '../../infra/config';
 import { resolveTestServer } from '../../infra/temporal-cli';
 import { startSmtpPeer } from '../notify/test-peers';
