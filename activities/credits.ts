@@ -4,7 +4,9 @@ import type { RatedInvoice } from '../billing/types';
 import { findInvoiceByNumber, fullyCredited, loadCreditBasis } from '../store/credits';
 import { formatInvoiceNumber } from '../store/invoices';
 import { businessFailure, Failure } from '../workflows/failures';
+import { creditVerdict } from '../workflows/credit-approval';
 import type { CreditNoteInput } from '../workflows/credit-definitions';
+import type { RequestRecord, Via } from '../workflows/draft-review';
 import type { ActivityDeps } from './deps';
 
 export interface CreditDraft {
@@ -12,6 +14,16 @@ export interface CreditDraft {
   customerId: string;
   period: string;
   totalOre: number;
+  /** The policy's verdict, stored with the request when it was drafted. */
+  approvalsNeeded: number;
+  policyVersion: string | null;
+}
+
+/** One person's decision on a credit note (four eyes: two approvals). */
+export interface CreditApprovalRecord {
+  by: string;
+  via: Via;
+  atMs: number;
 }
 
 export function creditActivities({ db, config, now }: ActivityDeps) {
@@ -25,12 +37,13 @@ export function creditActivities({ db, config, now }: ActivityDeps) {
       const found = await findInvoiceByNumber(db, input.invoiceNumber);
       if (!found) throw businessFailure(Failure.CreditRefused, `no invoice ${input.invoiceNumber}: only a final invoice can be credited`);
       const existing = await db('credit_requests').where({ request_key: input.requestKey }).first();
-      if (existing) return { creditRequestId: existing.id, customerId: existing.rated.customerId, period: existing.rated.period, totalOre: existing.rated.totalOre };
+      if (existing) return draftOf(existing);
       const basis = await loadCreditBasis(db, found.id);
       const credit = creditOrRefuse(() => rateCredit(basis.number, basis.invoice, basis.prior, input.lines));
       if (input.reissue && !fullyCredited(basis, [credit])) {
         throw businessFailure(Failure.CreditRefused, `--reissue needs ${basis.number} credited in full; this credit leaves ${-(basis.invoice.totalOre + basis.prior.reduce((s, p) => s + p.credit.totalOre, 0) + credit.totalOre)} öre of it live`);
       }
+      const verdict = creditVerdict(credit.totalOre, config.approvalPolicy);
       const [row] = await db('credit_requests')
         .insert({
           request_key: input.requestKey,
@@ -42,20 +55,60 @@ export function creditActivities({ db, config, now }: ActivityDeps) {
           reissue: input.reissue,
           rated: JSON.stringify(credit),
           status: 'awaiting_approval',
+          approvals_needed: verdict.approvalsNeeded,
+          policy_version: verdict.policyVersion,
         })
         .onConflict('request_key')
         .merge(['request_key'])
-        .returning(['id', 'rated']);
-      return { creditRequestId: row.id, customerId: basis.customerId, period: basis.period, totalOre: row.rated.totalOre };
+        .returning(['id', 'rated', 'approvals_needed', 'policy_version']);
+      return draftOf(row);
     },
 
-    /** Finance's decision on a credit note (or why it was refused); the first one recorded stands. */
-    async recordCreditDecision(input: { creditRequestId: number; status: 'approved' | 'rejected' | 'refused'; by: string | null; reason: string | null; decidedAtMs: number }): Promise<void> {
-      await db('credit_requests')
-        .where({ id: input.creditRequestId })
-        // A refusal may also come after the approval (another credit note got there first).
-        .whereIn('status', input.status === 'refused' ? ['awaiting_approval', 'approved'] : ['awaiting_approval'])
-        .update({ status: input.status, decided_by: input.by, decision_reason: input.reason, decided_at: new Date(input.decidedAtMs) });
+    /**
+     * Finance's decision on a credit note (or why it was refused); the first one recorded stands.
+     * Each approver (two for four eyes) or the rejecter gets a credit_approvals row with the
+     * policy version; a retry changes nothing.
+     */
+    async recordCreditDecision(input: {
+      creditRequestId: number;
+      status: 'approved' | 'rejected' | 'refused';
+      by: string | null;
+      reason: string | null;
+      decidedAtMs: number;
+      approvals?: CreditApprovalRecord[];
+      policyVersion?: string | null;
+    }): Promise<void> {
+      await db.transaction(async (trx) => {
+        if (input.status !== 'refused' && input.approvals?.length) {
+          await trx('credit_approvals')
+            .insert(
+              input.approvals.map((a) => ({
+                credit_request_id: input.creditRequestId,
+                decision: input.status,
+                decided_by: a.by,
+                reason: input.reason,
+                via: a.via,
+                decided_at: new Date(a.atMs),
+                policy_version: input.policyVersion ?? null,
+              })),
+            )
+            .onConflict(['credit_request_id', 'decided_by'])
+            .ignore();
+        }
+        await trx('credit_requests')
+          .where({ id: input.creditRequestId })
+          // A refusal may also come after the approval (another credit note got there first).
+          .whereIn('status', input.status === 'refused' ? ['awaiting_approval', 'approved'] : ['awaiting_approval'])
+          .update({ status: input.status, decided_by: input.by, decision_reason: input.reason, decided_at: new Date(input.decidedAtMs) });
+      });
+    },
+
+    /** Every approve / reject that reached a credit note's workflow, also duplicates and refusals. */
+    async recordCreditDecisionRequests(input: { workflowId: string; requests: RequestRecord[] }): Promise<void> {
+      if (input.requests.length === 0) return;
+      await db('credit_approval_requests').insert(
+        input.requests.map((r) => ({ workflow_id: input.workflowId, request: r.request, requested_by: r.requestedBy, outcome: r.outcome, received_at: new Date(r.receivedAtMs) })),
+      );
     },
 
     /**
@@ -128,6 +181,17 @@ export function creditActivities({ db, config, now }: ActivityDeps) {
         return { invoiceId: note.id, number: formatInvoiceNumber(series, number), totalOre: credit.totalOre };
       });
     },
+  };
+}
+
+function draftOf(row: { id: number; rated: RatedInvoice & { customerId: string; period: string }; approvals_needed: number | null; policy_version: string | null }): CreditDraft {
+  return {
+    creditRequestId: row.id,
+    customerId: row.rated.customerId,
+    period: row.rated.period,
+    totalOre: row.rated.totalOre,
+    approvalsNeeded: row.approvals_needed ?? 1,
+    policyVersion: row.policy_version,
   };
 }
 

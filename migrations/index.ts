@@ -4,6 +4,7 @@ import * as partnerMasterData from './002_partner_master_data';
 import * as financeReview from './003_finance_review';
 import * as corrections from './004_corrections';
 import * as consoleUsers from './005_console_users';
+import * as creditApprovals from './006_credit_approvals';
 
 // Migrations are listed in code, not discovered on disk, so they load the same way under
 // tsx, vitest and a compiled build.
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '003_finance_review': financeReview,
   '004_corrections': corrections,
   '005_console_users': consoleUsers,
+  '006_credit_approvals': creditApprovals,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

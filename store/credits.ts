@@ -66,3 +66,12 @@ export async function liveInvoice(db: Db, customerId: string, period: string): P
   const basis = await loadCreditBasis(db, row.id);
   return { id: row.id, number: formatInvoiceNumber(row.series, row.number), fullyCredited: fullyCredited(basis) };
 }
+
+/**
+ * A refused credit-approve / credit-reject never reaches the workflow's history (the update's
+ * validator refused it, or no credit note was running), so it is recorded here, as
+ * client/drafts.ts recordRefusal does for invoice drafts: every decision attempt is on record.
+ */
+export async function recordCreditRefusal(db: Db, r: { workflowId: string; request: 'approve' | 'reject'; by: string; reason: string }): Promise<void> {
+  await db('credit_approval_requests').insert({ workflow_id: r.workflowId, request: r.request, requested_by: r.by, outcome: `refused (cli): ${r.reason}`, received_at: new Date() });
+}

@@ -14,17 +14,19 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { Audience, NotificationEvent } from '../activities/notifications';
-import { CreditApproval } from './credit-approval';
 import { creditStatusQuery, type CreditNoteInput, type CreditStatus } from './credit-definitions';
 import { customerClose } from './customer-close';
-import { approveSignal, approveUpdate, BILLING_PERIOD, CUSTOMER_ID, rejectSignal, rejectUpdate } from './definitions';
+import { approveSignal, approveUpdate, BILLING_PERIOD, CUSTOMER_ID, rejectSignal, rejectUpdate, type DecisionResult } from './definitions';
+import { DraftReview, type ReviewOutcome } from './draft-review';
 import { Failure } from './failures';
 import { closeWorkflowId } from './ids';
 
 // One correction of one invoice (id credit-<number>-<request key>): draft credit note → finance
 // approval → number from the credit note series → Kreditfaktura PDF and e-invoice → the same
 // subscribers as the invoice → with --reissue, the normal close of the period drafts anew.
-// A new workflow, so customerClose and its recorded histories stay as they are.
+// A new workflow, so customerClose and its recorded histories stay as they are. Finance decides
+// through DraftReview, the invoice drafts' rules (four eyes above the policy's limit, the same
+// refusals), under the verdict stored with the request (never auto-approved).
 
 const db = proxyActivities<Activities>({
   startToCloseTimeout: '20 seconds',
@@ -37,15 +39,24 @@ const delivery = proxyActivities<Activities>({
 
 export async function creditNote(input: CreditNoteInput): Promise<CreditStatus> {
   const status: CreditStatus = { state: 'drafting', invoiceNumber: input.invoiceNumber, creditNoteNumber: null, totalOre: null, reason: null, reissueWorkflowId: null };
-  const approval = new CreditApproval(input.approvers);
+  const review = new DraftReview(input.approvers);
+  const answer = (outcome: ReviewOutcome): DecisionResult => ({
+    outcome: outcome === 'refused' ? 'duplicate' : outcome,
+    draftVersion: 1,
+    state: status.state === 'rejected' ? 'rejected' : status.state === 'final' ? 'final' : 'awaiting_approval',
+  });
   const refuseWith = (refused: string | null) => {
     if (refused) throw new Error(refused);
   };
+  // Signals and updates as for an invoice draft; the credit note's state is the phase the rules see.
   setHandler(creditStatusQuery, () => status);
-  setHandler(approveSignal, (req) => void approval.decide('approve', req, 'signal', Date.now()));
-  setHandler(rejectSignal, (req) => void approval.decide('reject', req, 'signal', Date.now()));
-  setHandler(approveUpdate, (req) => approval.decide('approve', req, 'update', Date.now()), { validator: (req) => refuseWith(approval.refusal('approve', req)) });
-  setHandler(rejectUpdate, (req) => approval.decide('reject', req, 'update', Date.now()), { validator: (req) => refuseWith(approval.refusal('reject', req)) });
+  setHandler(approveSignal, (req) => void review.decide('approve', req, 'signal', status.state, Date.now()));
+  setHandler(rejectSignal, (req) => void review.decide('reject', req, 'signal', status.state, Date.now()));
+  setHandler(approveUpdate, (req) => answer(review.decide('approve', req, 'update', status.state, Date.now())), { validator: (req) => refuseWith(review.refusal('approve', req, status.state)) });
+  setHandler(rejectUpdate, (req) => answer(review.decide('reject', req, 'update', status.state, Date.now())), { validator: (req) => refuseWith(review.refusal('reject', req, status.state)) });
+  const flushRequestLog = async () => {
+    if (review.hasRequestsToRecord) await db.recordCreditDecisionRequests({ workflowId: workflowInfo().workflowId, requests: review.takeRequests() });
+  };
 
   let creditRequestId: number | null = null;
   try {
@@ -60,8 +71,8 @@ export async function creditNote(input: CreditNoteInput): Promise<CreditStatus> 
     });
     creditRequestId = draft.creditRequestId;
     status.totalOre = draft.totalOre;
+    review.open(1, { flags: draft.approvalsNeeded > 1 ? ['four_eyes'] : [], approvalsNeeded: draft.approvalsNeeded, autoApprove: null, policyVersion: draft.policyVersion, escalateAfterMs: null });
     status.state = 'awaiting_approval';
-    approval.open = true;
     const notify = async (subjectKey: string, event: NotificationEvent, audience: Audience[]) => {
       const deliveries = await db.planNotifications({ subjectKey, event, customerId: draft.customerId, period: draft.period, audience });
       const results = await Promise.allSettled(deliveries.map((deliveryId) => delivery.deliverNotification({ deliveryId })));
@@ -72,21 +83,30 @@ export async function creditNote(input: CreditNoteInput): Promise<CreditStatus> 
     };
     await notify(`credit:${draft.creditRequestId}`, 'draft_ready', ['finance']);
 
-    // Finance decides; remind at the configured interval, never decide for them.
+    // Finance decides; every request is recorded as it comes; remind at the configured
+    // interval, never decide for them.
     let reminders = 0;
-    while (!(await condition(() => approval.decision !== null, input.reminderIntervalMs))) {
+    let nextReminderAt = Date.now() + input.reminderIntervalMs;
+    while (review.decision === null) {
+      const woke = await condition(() => review.decision !== null || review.hasRequestsToRecord, Math.max(1, nextReminderAt - Date.now()));
+      await flushRequestLog();
+      if (woke || review.decision !== null) continue;
       reminders += 1;
       await notify(`credit:${draft.creditRequestId}`, `draft_reminder:${reminders}`, ['finance']);
+      nextReminderAt = Date.now() + input.reminderIntervalMs;
     }
-    const decided = approval.decision!;
+    const decided = review.decision!;
     await db.recordCreditDecision({
       creditRequestId: draft.creditRequestId,
       status: decided.kind,
-      by: decided.by,
+      by: decided.kind === 'approved' ? decided.approvals.map((a) => a.by).join(', ') : decided.by,
       reason: decided.kind === 'rejected' ? decided.reason : null,
-      decidedAtMs: decided.atMs,
+      decidedAtMs: decided.kind === 'approved' ? decided.approvals[decided.approvals.length - 1].atMs : decided.atMs,
+      approvals: decided.kind === 'approved' ? decided.approvals : [{ by: decided.by, via: decided.via, atMs: decided.atMs }],
+      policyVersion: review.currentVerdict.policyVersion,
     });
     if (decided.kind === 'rejected') {
+      await flushRequestLog();
       Object.assign(status, { state: 'rejected', reason: `rejected by ${decided.by}: ${decided.reason}` });
       return status;
     }
@@ -94,6 +114,7 @@ export async function creditNote(input: CreditNoteInput): Promise<CreditStatus> 
     status.state = 'finalising';
     const issued = await db.finaliseCreditNote({ creditRequestId: draft.creditRequestId });
     Object.assign(status, { creditNoteNumber: issued.number, totalOre: issued.totalOre });
+    await flushRequestLog();
     await db.renderInvoicePdf({ invoiceId: issued.invoiceId });
     status.state = 'final';
     await notify(`invoice:${issued.invoiceId}`, 'invoice_final', ['customer_admin', 'partner', 'finance']);
@@ -123,6 +144,7 @@ export async function creditNote(input: CreditNoteInput): Promise<CreditStatus> 
     if (isCancellation(err)) throw err;
     const reason = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.message : (err as Error).message;
     Object.assign(status, { state: 'refused', reason });
+    await flushRequestLog();
     if (creditRequestId !== null) await db.recordCreditDecision({ creditRequestId, status: 'refused', by: null, reason, decidedAtMs: Date.now() });
     throw ApplicationFailure.nonRetryable(`credit of ${input.invoiceNumber} refused: ${reason}`, Failure.CreditRefused);
   }

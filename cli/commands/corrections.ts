@@ -5,6 +5,7 @@ import { ARTICLES } from '../../billing/types';
 import { closeSettings } from '../../client/close';
 import { CreditRequestRefused, decideCredit, requestCredit } from '../../client/credit';
 import { shown } from '../../infra/shown';
+import { recordCreditRefusal } from '../../store/credits';
 import { loadEInvoice } from '../../store/einvoices';
 import { parseInvoiceNumber } from '../../store/invoices';
 import { writableOutPath, writeOut } from '../out-file';
@@ -78,8 +79,10 @@ export function registerCorrectionCommands(invoices: Command): void {
         const services = await openServices();
         try {
           const decision = kind === 'approve' ? ({ kind, by } as const) : ({ kind, by, reason: reasonOption(opts.reason!) } as const);
-          const result = await decideCredit(await services.client(), creditId, decision).catch((err) => {
-            throw err instanceof CreditRequestRefused ? new Error(`refused: ${err.message}`) : err;
+          const result = await decideCredit(await services.client(), creditId, decision).catch(async (err) => {
+            if (!(err instanceof CreditRequestRefused)) throw err;
+            await recordCreditRefusal(services.db, { workflowId: creditId, request: kind, by, reason: err.message });
+            throw new Error(`refused: ${err.message}`);
           });
           output(!!opts.json, { credit_id: creditId, by, outcome: result.outcome }, () => `${creditId}: ${result.outcome}`);
         } finally {
