@@ -2,6 +2,7 @@ import { addDays, ocrFromBase, stockholmDate } from '../billing';
 import { CreditError, rateCredit } from '../billing/credit';
 import type { RatedInvoice } from '../billing/types';
 import { findInvoiceByNumber, fullyCredited, loadCreditBasis } from '../store/credits';
+import { issueDocument } from '../store/issue';
 import { formatInvoiceNumber } from '../store/invoices';
 import { businessFailure, Failure } from '../workflows/failures';
 import { creditVerdict } from '../workflows/credit-approval';
@@ -131,15 +132,13 @@ export function creditActivities({ db, config, now }: ActivityDeps) {
         const original = await trx('invoices').where({ id: req.invoice_id }).first('buyer');
 
         const series = config.creditNoteSeries;
-        await trx('invoice_number_series').insert({ series, next_number: config.firstCreditNoteNumber }).onConflict('series').ignore();
-        const counter = await trx('invoice_number_series').where({ series }).forUpdate().first('next_number');
-        const number: number = counter.next_number;
         const issueDate = stockholmDate(now().getTime());
-        const [note] = await trx('invoices')
-          .insert({
-            kind: 'credit_note',
-            series,
-            number,
+        const note = await issueDocument(trx, {
+          kind: 'credit_note',
+          series,
+          firstNumber: config.firstCreditNoteNumber,
+          rated: credit,
+          columns: (number) => ({
             customer_id: basis.customerId,
             period: basis.period,
             credit_of: basis.invoiceId,
@@ -150,35 +149,14 @@ export function creditActivities({ db, config, now }: ActivityDeps) {
             // A leading 0 keeps credit note references apart from invoice OCRs (numbers never start with 0).
             ocr: ocrFromBase(`0${number}`, { lengthDigit: config.ocrLengthDigit }),
             currency: 'SEK',
-            vat_treatment: credit.vatTreatment,
             buyer: JSON.stringify(original.buyer),
             seller: JSON.stringify(config.seller),
-            vat_breakdown: JSON.stringify(credit.vatBreakdown),
-            net_ore: credit.netOre,
-            vat_ore: credit.vatOre,
-            rounding_ore: credit.roundingOre,
-            total_ore: credit.totalOre,
             finalised_by: req.decided_by,
             finalised_at: now(),
-          })
-          .returning(['id']);
-        await trx('invoice_lines').insert(
-          credit.lines.map((l, position) => ({
-            invoice_id: note.id,
-            position,
-            article: l.article,
-            description: l.description,
-            legacy_description: l.legacyDescription,
-            quantity: l.quantity,
-            unit_price_ore: l.unitPriceOre,
-            amount_ore: l.amountOre,
-            vat_percent: l.vatPercent,
-            pro_rata: l.proRata ? JSON.stringify(l.proRata) : null,
-          })),
-        );
-        await trx('invoice_number_series').where({ series }).update({ next_number: number + 1 });
+          }),
+        });
         await trx('credit_requests').where({ id: req.id }).update({ status: 'final', credit_note_id: note.id, rated: JSON.stringify(credit) });
-        return { invoiceId: note.id, number: formatInvoiceNumber(series, number), totalOre: credit.totalOre };
+        return { invoiceId: note.id, number: formatInvoiceNumber(series, note.number), totalOre: credit.totalOre };
       });
     },
   };

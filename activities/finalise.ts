@@ -1,5 +1,6 @@
 import { addDays, ocrFromBase, periodNotEndedReason, stockholmDate } from '../billing';
 import type { RatedInvoice } from '../billing/types';
+import { issueDocument } from '../store/issue';
 import { formatInvoiceNumber } from '../store/invoices';
 import { liveInvoice } from '../store/credits';
 import type { ActivityDeps } from './deps';
@@ -41,17 +42,14 @@ export function finaliseActivities({ db, config, now }: ActivityDeps) {
         }
 
         const series = config.invoiceSeries;
-        await trx('invoice_number_series').insert({ series, next_number: config.firstInvoiceNumber }).onConflict('series').ignore();
-        const counter = await trx('invoice_number_series').where({ series }).forUpdate().first('next_number');
-        const number: number = counter.next_number;
-
         const issueDate = stockholmDate(now().getTime());
         const rated = draft.rated as RatedInvoice;
-        const [invoice] = await trx('invoices')
-          .insert({
-            kind: 'invoice',
-            series,
-            number,
+        const invoice = await issueDocument(trx, {
+          kind: 'invoice',
+          series,
+          firstNumber: config.firstInvoiceNumber,
+          rated,
+          columns: (number) => ({
             customer_id: draft.customer_id,
             period: draft.period,
             draft_id: draft.id,
@@ -61,34 +59,13 @@ export function finaliseActivities({ db, config, now }: ActivityDeps) {
             payment_terms_days: config.paymentTermsDays,
             ocr: ocrFromBase(String(number), { lengthDigit: config.ocrLengthDigit }),
             currency: 'SEK',
-            vat_treatment: rated.vatTreatment,
             buyer: JSON.stringify(draft.buyer),
             seller: JSON.stringify(config.seller),
-            vat_breakdown: JSON.stringify(rated.vatBreakdown),
-            net_ore: rated.netOre,
-            vat_ore: rated.vatOre,
-            rounding_ore: rated.roundingOre,
-            total_ore: rated.totalOre,
             finalised_by: input.approvedBy,
             finalised_at: now(),
-          })
-          .returning(['id']);
-        await trx('invoice_lines').insert(
-          rated.lines.map((l, position) => ({
-            invoice_id: invoice.id,
-            position,
-            article: l.article,
-            description: l.description,
-            legacy_description: l.legacyDescription,
-            quantity: l.quantity,
-            unit_price_ore: l.unitPriceOre,
-            amount_ore: l.amountOre,
-            vat_percent: l.vatPercent,
-            pro_rata: l.proRata ? JSON.stringify(l.proRata) : null,
-          })),
-        );
-        await trx('invoice_number_series').where({ series }).update({ next_number: number + 1 });
-        return { invoiceId: invoice.id, number: formatInvoiceNumber(series, number), totalOre: rated.totalOre };
+          }),
+        });
+        return { invoiceId: invoice.id, number: formatInvoiceNumber(series, invoice.number), totalOre: rated.totalOre };
       });
     },
   };
