@@ -41,13 +41,13 @@ export async function decide(
   db: Db,
   client: Client,
   user: ConsoleUser,
-  req: { period: string; customerId: string; draftVersion: number; action: 'approve' | 'reject'; reason?: string },
+  req: { period: string; customerId: string; draftVersion: number; action: 'approve' | 'reject'; reason?: string; bulk?: boolean },
 ): Promise<ConsoleDecision> {
   let result: ConsoleDecision;
   try {
     const r =
       req.action === 'approve'
-        ? await approveDraft(client, req.period, req.customerId, user.displayName, req.draftVersion)
+        ? await approveDraft(client, req.period, req.customerId, user.displayName, req.draftVersion, req.bulk ? { via: 'approve_all', includeFlagged: false } : undefined)
         : await rejectDraft(client, req.period, req.customerId, user.displayName, req.reason ?? '', req.draftVersion);
     result = { customerId: req.customerId, draftVersion: req.draftVersion, outcome: r.outcome, detail: null };
   } catch (err) {
@@ -58,14 +58,17 @@ export async function decide(
   return result;
 }
 
-/** Approve several drafts, a few updates at a time (each waits for its workflow's answer). */
+/**
+ * Approve several unflagged drafts, a few updates at a time (each waits for its workflow's
+ * answer). Sent as approve-all, as `drafts approve --all` does: the workflow refuses a flagged one.
+ */
 export async function decideMany(db: Db, client: Client, user: ConsoleUser, period: string, drafts: { customerId: string; draftVersion: number }[]): Promise<ConsoleDecision[]> {
   const results: ConsoleDecision[] = [];
   let next = 0;
   const worker = async () => {
     while (next < drafts.length) {
       const d = drafts[next++];
-      results.push(await decide(db, client, user, { period, customerId: d.customerId, draftVersion: d.draftVersion, action: 'approve' }));
+      results.push(await decide(db, client, user, { period, customerId: d.customerId, draftVersion: d.draftVersion, action: 'approve', bulk: true }));
     }
   };
   await Promise.all(Array.from({ length: Math.min(8, drafts.length) }, worker));

@@ -1,13 +1,16 @@
 import { ARTICLE_INFO } from '../billing/articles';
 import { previousPeriodId } from './periods';
-import type { Article, RatedInvoice } from '../billing/types';
+import type { Article } from '../billing/types';
+import type { ApprovalPolicy, ExplainedLine, Fact } from '../billing';
 import type { Db } from '../infra/db';
 import { formatInvoiceNumber } from '../store/invoices';
+import { explainLatestDraft, listDrafts, type DraftListEntry } from '../store/reviews';
+import { waitingDrafts } from '../client/drafts';
 
 // What finance looks at, read from PostgreSQL: totals per article against the previous month,
 // the review queue, one draft against the customer's previous final invoice, the decisions.
-// The queue item and the draft lines have the shapes of `drafts list` / `drafts explain`
-// (interfaces.md, Finance review): flags, approvals and facts are filled by that work (#10).
+// The queue and the draft page read the stored review (store/reviews.ts): the queue item and
+// the draft lines have the shapes of `drafts list` / `drafts explain` (interfaces.md).
 
 export interface ArticleTotal {
   article: string;
@@ -62,70 +65,56 @@ export interface QueueItem {
   draft_version: number;
   total_ore: number;
   previous_total_ore: number | null;
-  previous_number: string | null;
   change_ore: number;
   change_pct: number | null;
   flags: string[];
+  flag_details: { code: string; detail: string }[];
   approvals_needed: number;
   approvals: { by: string; at: string; via: string }[];
-  state: 'awaiting_approval' | 'auto_approved' | 'approved' | 'rejected' | 'final';
+  /** Why it waits for a person (the stored verdict), when the review says. */
+  reason: string | null;
 }
 
 export const QUEUE_PAGE_SIZE = 100;
 
-/** Drafts waiting for finance now, largest change against the previous final invoice first. */
-export async function reviewQueue(db: Db, period: string, page: number): Promise<{ items: QueueItem[]; total: number }> {
-  const base = db('drafts as d')
-    .join('close_runs as r', function () {
-      this.on('r.customer_id', 'd.customer_id').andOn('r.period', 'd.period');
-    })
-    .where({ 'd.period': period, 'd.status': 'awaiting_approval', 'r.state': 'awaiting_approval' });
-  const [{ count }] = await base.clone().count<{ count: string }[]>('* as count');
-  const rows = await base
-    .clone()
-    .join('customers as c', 'c.customer_id', 'd.customer_id')
-    .joinRaw(
-      `LEFT JOIN LATERAL (SELECT i.total_ore, i.series, i.number FROM invoices i
-         WHERE i.customer_id = d.customer_id AND i.kind = 'invoice' AND i.period < d.period
-         ORDER BY i.period DESC LIMIT 1) prev ON true`,
-    )
-    // A first invoice counts its whole total as the change.
-    .orderByRaw('abs(d.total_ore - coalesce(prev.total_ore, 0)) DESC, d.customer_id')
-    .limit(QUEUE_PAGE_SIZE)
-    .offset(page * QUEUE_PAGE_SIZE)
-    .select('d.customer_id', 'c.name', 'd.version', 'd.total_ore', 'prev.total_ore as previous_total_ore', 'prev.series', 'prev.number');
+/**
+ * Drafts waiting for finance now (the set `drafts approve --all` works on), with their stored
+ * review as `drafts list` shows it; what needs a person first: flagged drafts, then the largest
+ * change against the previous final invoice (a first invoice counts its whole total).
+ */
+export async function reviewQueue(db: Db, period: string, page: number): Promise<{ items: QueueItem[]; total: number; flagged: number }> {
+  const [waiting, listed] = await Promise.all([waitingDrafts(db, period), listDrafts(db, period)]);
+  const reviewed = new Map(listed.drafts.map((d) => [d.customer_id, d]));
+  const queue = waiting
+    .map((w) => reviewed.get(w.customerId))
+    .filter((d): d is DraftListEntry => d !== undefined && d.state === 'awaiting_approval')
+    .map((d) => ({ ...d, change: d.change_ore ?? d.total_ore - (d.previous_total_ore ?? 0) }))
+    .sort((a, b) => Number(b.flags.length > 0) - Number(a.flags.length > 0) || Math.abs(b.change) - Math.abs(a.change) || (a.customer_id < b.customer_id ? -1 : 1));
+  const shown = queue.slice(page * QUEUE_PAGE_SIZE, (page + 1) * QUEUE_PAGE_SIZE);
+  const names = new Map<string, string>(
+    (await db('customers').whereIn('customer_id', shown.map((d) => d.customer_id)).select('customer_id', 'name')).map((c: { customer_id: string; name: string }) => [c.customer_id, c.name]),
+  );
   return {
-    total: Number(count),
-    items: rows.map((r) => {
-      const previous = r.previous_total_ore === null ? null : Number(r.previous_total_ore);
-      const change = r.total_ore - (previous ?? 0);
-      return {
-        customer_id: r.customer_id,
-        customer_name: r.name,
-        draft_version: r.version,
-        total_ore: r.total_ore,
-        previous_total_ore: previous,
-        previous_number: r.series === null ? null : formatInvoiceNumber(r.series, r.number),
-        change_ore: change,
-        change_pct: previous ? (change / previous) * 100 : null,
-        flags: [],
-        approvals_needed: 1,
-        approvals: [],
-        state: 'awaiting_approval',
-      };
-    }),
+    total: queue.length,
+    flagged: queue.filter((d) => d.flags.length > 0).length,
+    items: shown.map((d) => ({
+      customer_id: d.customer_id,
+      customer_name: names.get(d.customer_id) ?? '',
+      draft_version: d.draft_version,
+      total_ore: d.total_ore,
+      previous_total_ore: d.previous_total_ore,
+      change_ore: d.change,
+      change_pct: d.change_pct,
+      flags: d.flags,
+      flag_details: d.flag_details,
+      approvals_needed: d.approvals_needed,
+      approvals: d.approvals,
+      reason: d.reason,
+    })),
   };
 }
 
-export interface DraftLine {
-  article: string;
-  description: string;
-  previous_quantity: number;
-  quantity: number;
-  previous_amount_ore: number;
-  amount_ore: number;
-  change_ore: number;
-}
+export type DraftLine = ExplainedLine;
 
 export interface DraftReview {
   customer: { customer_id: string; name: string; partner_id: string };
@@ -136,8 +125,12 @@ export interface DraftReview {
   invoice: { number: string; total_ore: number; pdf_sha256: string | null } | null;
   previous: { number: string; period: string; total_ore: number } | null;
   lines: DraftLine[];
-  flags: string[];
-  facts: { kind: string; subject_type: string; subject_id: string; detail: string }[];
+  flags: { code: string; detail: string }[];
+  facts: Fact[];
+  /** The stored verdict: why it waits for a person, or why the policy approved it. */
+  verdict: { waits_because: string | null; auto_approve_reason: string | null; approvals_needed: number } | null;
+  /** Who has approved the newest draft version so far (a four-eyes draft's first approver). */
+  approved_by: string[];
   decisions: DecisionRow[];
 }
 
@@ -151,8 +144,8 @@ export interface DecisionRow {
   reason: string | null;
 }
 
-/** One customer's newest draft of the period against its previous final invoice, line by line. */
-export async function draftReview(db: Db, period: string, customerId: string): Promise<DraftReview | null> {
+/** One customer's newest draft of the period explained as stored with it (`drafts explain`). */
+export async function draftReview(db: Db, period: string, customerId: string, policy: ApprovalPolicy): Promise<DraftReview | null> {
   const customer = await db('customers').where({ customer_id: customerId }).first('customer_id', 'name', 'partner_id');
   if (!customer) return null;
   const run = await db('close_runs').where({ customer_id: customerId, period }).first();
@@ -161,31 +154,14 @@ export async function draftReview(db: Db, period: string, customerId: string): P
     .leftJoin('invoice_documents as d', 'd.invoice_id', 'i.id')
     .where({ 'i.customer_id': customerId, 'i.period': period, 'i.kind': 'invoice' })
     .first('i.series', 'i.number', 'i.total_ore', 'd.pdf_sha256');
-  const prev = await db('invoices')
-    .where({ customer_id: customerId, kind: 'invoice' })
-    .where('period', '<', period)
-    .orderBy('period', 'desc')
-    .first('id', 'series', 'number', 'period', 'total_ore');
-  const prevLines: { article: string; description: string; quantity: number; amount_ore: number }[] = prev
-    ? await db('invoice_lines').where({ invoice_id: prev.id }).select('article', 'description', 'quantity', 'amount_ore')
+  const explanation = await explainLatestDraft(db, period, customerId, policy);
+  // The verdict and flag details stored beside the explanation (none for drafts made before #10).
+  const stored = draft ? await db('draft_reviews').where({ draft_id: draft.id }).first('flag_details', 'waits_because', 'auto_approve_reason', 'approvals_needed') : undefined;
+  const log = await decisions(db, period, customerId, 200);
+  // A first approval of two is an `approved 1 of 2` request until the second settles it.
+  const approvedBy = draft
+    ? [...new Set(log.filter((d) => d.draft_version === draft.version && d.by && (/^approved \d+ of \d+/.test(d.outcome) || (d.request === 'decision' && d.outcome.startsWith('approved')))).map((d) => d.by!))]
     : [];
-  const rated = (draft?.rated as RatedInvoice | undefined)?.lines ?? [];
-  const articles = [...new Set([...rated.map((l) => l.article), ...prevLines.map((l) => l.article)])];
-  const lines = articles.map((article): DraftLine => {
-    const now = rated.filter((l) => l.article === article);
-    const before = prevLines.filter((l) => l.article === article);
-    const amount = now.reduce((s, l) => s + l.amountOre, 0);
-    const previousAmount = before.reduce((s, l) => s + Number(l.amount_ore), 0);
-    return {
-      article,
-      description: now[0]?.description ?? before[0]?.description ?? article,
-      previous_quantity: before.reduce((s, l) => s + l.quantity, 0),
-      quantity: now.reduce((s, l) => s + l.quantity, 0),
-      previous_amount_ore: previousAmount,
-      amount_ore: amount,
-      change_ore: amount - previousAmount,
-    };
-  });
   return {
     customer,
     period,
@@ -195,11 +171,13 @@ export async function draftReview(db: Db, period: string, customerId: string): P
       ? { id: draft.id, version: draft.version, status: draft.status, total_ore: draft.total_ore, net_ore: draft.net_ore, vat_ore: draft.vat_ore, rounding_ore: draft.rounding_ore, pdf_sha256: draft.pdf_sha256, created_at: draft.created_at }
       : null,
     invoice: issued ? { number: formatInvoiceNumber(issued.series, issued.number), total_ore: issued.total_ore, pdf_sha256: issued.pdf_sha256 ?? null } : null,
-    previous: prev ? { number: formatInvoiceNumber(prev.series, prev.number), period: prev.period, total_ore: prev.total_ore } : null,
-    lines,
-    flags: [],
-    facts: [],
-    decisions: await decisions(db, period, customerId, 200),
+    previous: explanation?.previous ?? null,
+    lines: explanation?.lines ?? [],
+    flags: stored ? stored.flag_details : (explanation?.flags ?? []).map((code) => ({ code, detail: '' })),
+    facts: explanation?.facts ?? [],
+    verdict: stored ? { waits_because: stored.waits_because, auto_approve_reason: stored.auto_approve_reason, approvals_needed: stored.approvals_needed } : null,
+    approved_by: approvedBy.reverse(),
+    decisions: log,
   };
 }
 

@@ -29,7 +29,8 @@ beforeAll(async () => {
   ids.a1 = await seedCustomer(h.db, { partner_id: ids.partnerA, name: 'Alfa AB' });
   ids.b1 = await seedCustomer(h.db, { partner_id: ids.partnerB, name: 'Beta AB' });
   for (const c of [ids.a1, ids.b1]) await seedEvents(h.db, c, workedExampleEvents());
-  invoiceA1Pdf = (await seedFinalInvoice(h.db, ids.a1, '2024-10', { smart: 1, portal_user: 2 })).pdfSha256;
+  // One portal user fewer than now: a change above the policy's tolerance but not flagged.
+  invoiceA1Pdf = (await seedFinalInvoice(h.db, ids.a1, '2024-10', { smart: 1, extra_company: 2, superuser: 1, portal_user: 1 })).pdfSha256;
   for (const c of [ids.a1, ids.b1]) {
     const { handle } = await startCustomerClose(h.client, h.settings, c, PERIOD);
     await waitFor(async () => (await handle.query(statusQuery)).state === 'awaiting_approval', 60_000, `${c} awaiting approval`);
@@ -149,6 +150,34 @@ describe('what the pages show', () => {
     expect(res.body).toMatch(/OneStop Reporting - Smart<\/td><td class="num">2<\/td><td class="num">2\u00a0990,00\u00a0kr<\/td><td class="num">1<\/td><td class="num">1\u00a0495,00\u00a0kr<\/td><td class="num up">\+1\u00a0495,00\u00a0kr/);
   });
 
+  it("the queue shows each draft's flags with their detail and approvals, flagged first", async () => {
+    const res = await get('finance', `/finance/periods/${PERIOD}/queue`);
+    const rows = [...res.body.matchAll(/<tr>\s*<td>(.*?)<\/tr>/gs)].map((m) => m[1]);
+    expect(rows).toHaveLength(2);
+    // b1 has no previous final invoice: flagged, so first, and not tickable for bulk approval.
+    expect(rows[0]).toContain(ids.b1);
+    expect(rows[0]).toMatch(/<span class="tag">first_invoice<\/span> <span class="muted">[^<]+<\/span>/);
+    expect(rows[0]).not.toContain('type="checkbox"');
+    expect(rows[0]).toMatch(/class="approvals">0 av 1/);
+    expect(rows[1]).toContain(ids.a1);
+    expect(rows[1]).toContain(`value="${ids.a1}:1"`);
+    const stored = await h.db('draft_reviews').where({ customer_id: ids.b1 }).first();
+    expect(res.body).toContain(stored.flag_details[0].detail);
+  });
+
+  it('the draft page shows the stored explanation: lines, facts, flags and why it waits', async () => {
+    const res = await get('finance', `/finance/periods/${PERIOD}/drafts/${ids.b1}`);
+    const stored = await h.db('draft_reviews').where({ customer_id: ids.b1 }).first();
+    expect(res.body).toContain(`<span class="tag">first_invoice</span> ${stored.flag_details[0].detail}`);
+    expect(res.body).toContain(`Väntar på en person eftersom: ${stored.waits_because}`);
+    expect(res.body).toContain('no previous final invoice: the first monthly invoice'); // the first_invoice fact
+    const a1 = await get('finance', `/finance/periods/${PERIOD}/drafts/${ids.a1}`);
+    const explanation = (await h.db('draft_reviews').where({ customer_id: ids.a1 }).first()).explanation;
+    expect(a1.body).toContain(explanation.previous.number);
+    // One more portal user than the previous final invoice: +195,00 kr on that line.
+    expect(a1.body).toMatch(/Portal[^<]*<\/td>(<td class="num">[^<]*<\/td>){4}<td class="num up">\+195,00\u00a0kr/);
+  });
+
   it('the operator sees the failed customer with its reason and Temporal UI link, and re-runs it', async () => {
     const page = await get('operator', `/operator/periods/${PERIOD}`);
     expect(page.body).toContain(ids.failing);
@@ -198,10 +227,27 @@ describe('bulk approval', () => {
     const res = await post('finance', `/finance/periods/${PERIOD}/queue/approve`, { drafts: `${ids.a1}:1` });
     expect([res.statusCode, res.headers.location]).toEqual([303, `/finance/periods/${PERIOD}/queue`]);
     const page = await app.inject({ method: 'GET', url: res.headers.location as string, headers: { cookie: String(res.headers['set-cookie']).split(';')[0] } });
-    expect(page.body).toContain('1 av 1 utkast godkända.');
+    expect(page.body).toContain('1 av 1 ej flaggade utkast godkända.');
     await waitFor(async () => (await h.db('approvals').where({ customer_id: ids.a1 })).length === 1, 30_000, 'the approval of a1');
     const approval = await h.db('approvals').where({ customer_id: ids.a1 }).first();
-    expect([approval.decision, approval.decided_by]).toEqual(['approved', 'Anna Ekonom']);
+    // Sent as approve-all, as `drafts approve --all` sends it, so the workflow would refuse a flagged one too.
+    expect([approval.decision, approval.decided_by, approval.via]).toEqual(['approved', 'Anna Ekonom', 'approve_all']);
+  });
+});
+
+describe('bulk approval leaves flagged drafts', () => {
+  it('approves only the unflagged of the ticked drafts and says how many flagged it left and why', async () => {
+    // A first invoice, flagged: ticked anyway (as a stale or hand-made form would).
+    const flagged = await seedCustomer(h.db, { partner_id: ids.partnerA, name: 'Delta AB' });
+    await seedEvents(h.db, flagged, workedExampleEvents());
+    const { handle } = await startCustomerClose(h.client, h.settings, flagged, PERIOD);
+    await waitFor(async () => (await handle.query(statusQuery)).state === 'awaiting_approval', 60_000, 'the flagged draft');
+    const res = await post('finance', `/finance/periods/${PERIOD}/queue/approve`, { drafts: `${flagged}:1` });
+    expect(res.statusCode).toBe(303);
+    const page = await app.inject({ method: 'GET', url: res.headers.location as string, headers: { cookie: String(res.headers['set-cookie']).split(';')[0] } });
+    expect(page.body).toContain('0 av 0 ej flaggade utkast godkända. 1 flaggade utkast lämnades (first_invoice 1): de godkänns ett och ett på utkastets sida.');
+    expect(await h.db('approval_requests').where({ customer_id: flagged })).toHaveLength(0);
+    expect((await handle.query(statusQuery)).state).toBe('awaiting_approval');
   });
 });
 

@@ -21,7 +21,7 @@ let served: { url: string; close(): Promise<void> };
 let browser: { context: BrowserContext; close(): Promise<void> };
 const partnerA = uid('PA');
 const partnerB = uid('PB');
-const c = { approve: '', reject: '', bigger: '', other: '' };
+const c = { approve: '', reject: '', bigger: '', fourEyes: '', other: '' };
 
 /** The worked example plus `extra` portal users from October on. */
 function usage(extra: number): EventSpec[] {
@@ -39,6 +39,7 @@ beforeAll(async () => {
   c.approve = await seedCustomer(h.db, { partner_id: partnerA, customer_id: uid('C1001'), name: 'Åkesson & Öberg Bygg AB' });
   c.reject = await seedCustomer(h.db, { partner_id: partnerA, customer_id: uid('C1002'), name: 'Lindqvist Redovisning AB' });
   c.bigger = await seedCustomer(h.db, { partner_id: partnerA, customer_id: uid('C1003'), name: 'Sjöberg Fastigheter AB' });
+  c.fourEyes = await seedCustomer(h.db, { partner_id: partnerA, customer_id: uid('C1004'), name: 'Östlund Revision AB' });
   c.other = await seedCustomer(h.db, { partner_id: partnerB, customer_id: uid('C2001'), name: 'Främmande Kund AB' });
   await seedEvents(h.db, c.approve, usage(1));
   await seedEvents(h.db, c.reject, usage(0));
@@ -49,7 +50,20 @@ beforeAll(async () => {
     const { handle } = await startCustomerClose(h.client, h.settings, id, PERIOD);
     await waitFor(async () => (await handle.query(statusQuery)).state === 'awaiting_approval', 60_000, `${id} awaiting approval`);
   }
+  // Four eyes above 1 000 kr while this one draft is reviewed (the worker reads the policy from
+  // this config when it reviews a draft; the others were reviewed under the default limit).
+  await seedEvents(h.db, c.fourEyes, usage(0));
+  const policy = h.config.approvalPolicy;
+  h.config.approvalPolicy = { ...policy, fourEyesAboveOre: 100_000 };
+  try {
+    const { handle } = await startCustomerClose(h.client, h.settings, c.fourEyes, PERIOD);
+    await waitFor(async () => (await handle.query(statusQuery)).state === 'awaiting_approval', 60_000, 'the four-eyes draft awaiting approval');
+  } finally {
+    h.config.approvalPolicy = policy;
+  }
+  expect((await h.db('draft_reviews').where({ customer_id: c.fourEyes }).first()).approvals_needed).toBe(2);
   await seedUser(h.db, 'anna@ekonomi.test', 'finance', 'Anna Ekonom');
+  await seedUser(h.db, 'bertil@ekonomi.test', 'finance', 'Bertil Controller');
   await seedUser(h.db, 'pia@partner-a.test', `partner:${partnerA}`, 'Pia Partner');
   served = await startConsole({ db: h.db, client: h.client, config: h.config, port: 0 });
 });
@@ -91,9 +105,10 @@ describe('the console in a browser', () => {
     expect(new URL(page.url()).pathname).toMatch(/^\/finance\/periods\/\d{4}-\d{2}$/); // the month that ended last
     await page.goto(`${served.url}/finance/periods/${PERIOD}/queue`);
     const rows = await page.locator('tbody tr td:nth-child(2) a').allTextContents();
-    // Largest change first: the first invoice (no previous) and the grown customer before the steady one.
-    expect(rows).toHaveLength(3);
+    // Flagged first (the first invoices, the grown customer with a new article), then the steady one.
+    expect(rows).toHaveLength(4);
     expect(rows.at(-1)).toBe(c.approve);
+    await expect(page.textContent(`tr:has(a:text-is("${c.fourEyes}")) td.flags`)).resolves.toContain('four_eyes');
     await screenshot(page, 'console-queue.png');
 
     await page.click(`a:text-is("${c.approve}")`);
@@ -119,6 +134,36 @@ describe('the console in a browser', () => {
     await logOut(page);
   });
 
+  it('a four-eyes draft takes two finance users; the same one twice gets the refusal as a message', async () => {
+    const draftUrl = `${served.url}/finance/periods/${PERIOD}/drafts/${c.fourEyes}`;
+    const anna = await logIn('anna@ekonomi.test');
+    await anna.goto(draftUrl);
+    await expect(anna.textContent('ul.flags')).resolves.toContain('four_eyes');
+    await anna.click('button:text-is("Godkänn utkast 1")');
+    await expect(anna.textContent('.flash.ok')).resolves.toContain('det kräver ett andra godkännande av en annan person');
+    // The first approval is on record once the workflow has written its request log.
+    await waitFor(async () => {
+      await anna.reload();
+      return ((await anna.textContent('#approvals')) ?? '').includes('1 av 2 godkännanden (Anna Ekonom): kräver ett andra godkännande');
+    }, 30_000, 'the first approval of two on the draft page');
+    await anna.click('button:text-is("Godkänn utkast 1")');
+    await expect(anna.textContent('.flash.error')).resolves.toContain('Beslutet avvisades av arbetsflödet: Anna Ekonom has already approved draft version 1; four eyes');
+    await expect(anna.textContent('#state')).resolves.toBe('Väntar på godkännande');
+    await logOut(anna);
+
+    const bertil = await logIn('bertil@ekonomi.test');
+    await bertil.goto(draftUrl);
+    await bertil.click('button:text-is("Godkänn utkast 1")');
+    await expect(bertil.textContent('.flash.ok')).resolves.toContain('Utkast 1 godkänt av Bertil Controller; fakturan slutförs.');
+    await waitFor(async () => {
+      await bertil.reload();
+      return (await bertil.textContent('#state')) === 'Slutlig';
+    }, 30_000, 'the four-eyes invoice to be final');
+    const approvals = await h.db('approvals').where({ customer_id: c.fourEyes }).orderBy('decided_at');
+    expect(approvals.map((a) => [a.decided_by, a.via])).toEqual([['Anna Ekonom', 'update'], ['Bertil Controller', 'update']]);
+    await logOut(bertil);
+  });
+
   it('finance rejects a draft with a reason', async () => {
     const page = await logIn('anna@ekonomi.test');
     await page.goto(`${served.url}/finance/periods/${PERIOD}/drafts/${c.reject}`);
@@ -142,7 +187,7 @@ describe('the console in a browser', () => {
     const page = await logIn('pia@partner-a.test');
     expect(new URL(page.url()).pathname).toBe('/customers');
     const listed = await page.locator('tbody tr td:first-child a').allTextContents();
-    expect(listed.sort()).toEqual([c.approve, c.reject, c.bigger].sort());
+    expect(listed.sort()).toEqual([c.approve, c.reject, c.bigger, c.fourEyes].sort());
     await page.click(`a:text-is("${c.approve}")`);
     await expect(page.textContent('main')).resolves.toContain('Det här faktureras för');
     await expect(page.textContent('main')).resolves.toContain('OneStop Reporting - Smart');

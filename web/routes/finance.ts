@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { periodNotEndedReason } from '../../billing';
+import { waitingDrafts } from '../../client/drafts';
 import { countByState, periodStatus } from '../../client/status';
 import { logger } from '../../infra/logger';
 import { progressQuery, type MonthlyProgress } from '../../workflows/definitions';
@@ -29,6 +30,13 @@ async function runningProgress(deps: RouteDeps, period: string): Promise<Monthly
   } catch {
     return null;
   }
+}
+
+/** "first_invoice 2, four_eyes 1": how many of the drafts carry each flag. */
+function flagCounts(drafts: { flags: string[] }[]): string {
+  const counts = new Map<string, number>();
+  for (const d of drafts) for (const f of d.flags) counts.set(f, (counts.get(f) ?? 0) + 1);
+  return [...counts].map(([f, n]) => `${f} ${n}`).join(', ');
 }
 
 export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): void {
@@ -82,19 +90,26 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
       setFlash(reply, { kind: 'error', text: `Perioden kan inte godkännas än: ${notEnded}` });
       return reply.redirect(back, 303);
     }
-    const results = await decideMany(db, await deps.client(), request.user!, period, drafts);
+    // As `drafts approve --all`: flagged drafts are left for a person to approve one by one.
+    const waiting = new Map((await waitingDrafts(db, period)).map((w) => [`${w.customerId}:${w.version}`, w]));
+    const flaggedLeft = [...waiting.values()].filter((w) => w.flags.length > 0);
+    const unflagged = drafts.filter((d) => (waiting.get(`${d.customerId}:${d.draftVersion}`)?.flags.length ?? 0) === 0);
+    const results = unflagged.length ? await decideMany(db, await deps.client(), request.user!, period, unflagged) : [];
     const refused = results.filter((r) => r.outcome === 'refused');
     const approved = results.filter((r) => r.outcome === 'approved').length;
-    const text = `${approved} av ${results.length} utkast godkända.` + (refused.length ? ` Avvisade: ${refused.slice(0, 5).map((r) => `${r.customerId} (${r.detail})`).join('; ')}${refused.length > 5 ? ` och ${refused.length - 5} till` : ''}.` : '');
+    const text =
+      `${approved} av ${results.length} ej flaggade utkast godkända.` +
+      (refused.length ? ` Avvisade: ${refused.slice(0, 5).map((r) => `${r.customerId} (${r.detail})`).join('; ')}${refused.length > 5 ? ` och ${refused.length - 5} till` : ''}.` : '') +
+      (flaggedLeft.length ? ` ${flaggedLeft.length} flaggade utkast lämnades (${flagCounts(flaggedLeft)}): de godkänns ett och ett på utkastets sida.` : '');
     setFlash(reply, { kind: refused.length ? 'error' : 'ok', text });
-    logger.info({ user: request.user!.email, period, approved, refused: refused.length }, 'console bulk approval');
+    logger.info({ user: request.user!.email, period, approved, refused: refused.length, flaggedLeft: flaggedLeft.length }, 'console bulk approval');
     return reply.redirect(back, 303);
   });
 
   app.get<DraftParams>('/finance/periods/:period/drafts/:customerId', guard, async (request, reply) => {
     const period = periodParam(request.params.period);
     if (!period) return badPeriod(reply, request.params.period);
-    const review = await draftReview(db, period, request.params.customerId);
+    const review = await draftReview(db, period, request.params.customerId, deps.config.approvalPolicy);
     if (!review) return reply.callNotFound();
     const settling = review.state === 'running' || (review.draft?.status === 'approved' && !review.invoice);
     return render(reply, 'finance-draft', { title: `Utkast ${review.customer.customer_id} ${period}`, period, review, refreshSeconds: settling ? 2 : null });
