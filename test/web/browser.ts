@@ -22,6 +22,8 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close(
     timezoneId: 'Europe/Stockholm',
     javaScriptEnabled: false, // every action must work without client-side JavaScript
   });
+  // A step that cannot happen fails within 20 s, naming the step, instead of at the test's timeout.
+  context.setDefaultTimeout(20_000);
   return {
     context,
     close: async () => {

@@ -78,12 +78,14 @@ async function logIn(email: string, password = PASSWORD): Promise<Page> {
   await page.goto(`${served.url}/login`);
   await page.fill('#email', email);
   await page.fill('#password', password);
-  await page.click('button[type=submit]');
+  await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
   return page;
 }
 
 async function logOut(page: Page): Promise<void> {
-  await page.click('header button[type=submit]');
+  // The session lives in the cookie: close the page only once the logout's answer (which clears
+  // it) has loaded, or the next login in this shared browser context would still be logged in.
+  await Promise.all([page.waitForURL((url) => url.pathname === '/login'), page.click('header button[type=submit]')]);
   await page.close();
 }
 
