@@ -119,9 +119,11 @@ export async function monthlyClose(input: MonthlyCloseInput): Promise<MonthlyPro
     while (queued.length > 0 && inFlight.size + batch.length < input.maxConcurrent && startedThisRun + batch.length < childrenPerRun) {
       batch.push(queued.shift()!);
     }
-    await Promise.all(batch.map(startOne));
+    // Counted before the starts are confirmed: a quick child may come to rest meanwhile, and
+    // `progress` must never show more customers at rest than started. (No command changes.)
     state.started += batch.length;
     startedThisRun += batch.length;
+    await Promise.all(batch.map(startOne));
 
     if (state.listingDone && queued.length === 0 && inFlight.size === 0) break;
     if (startedThisRun >= childrenPerRun || workflowInfo().continueAsNewSuggested) {

@@ -3,7 +3,7 @@ import { startMonthlyClose } from '../../client/close';
 import { approveAllWaiting, approveDraft, waitingDrafts } from '../../client/drafts';
 import { failedCustomers, rerunCustomers } from '../../client/rerun';
 import { countByState, periodStatus } from '../../client/status';
-import { approveAllSignal } from '../../workflows/definitions';
+import { approveAllSignal, progressQuery } from '../../workflows/definitions';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { seedPrices, uid } from '../support/seed';
 import { waitFor } from '../support/wait';
@@ -64,7 +64,19 @@ describe('monthlyClose of a whole period', () => {
     // Every draft here is a first invoice (flagged), so approve-all must include flagged ones.
     await handle.signal(approveAllSignal, { by: FINANCE, includeFlagged: true });
 
-    const progress = await handle.result();
+    // The progress a person watches is consistent at every moment: never more at rest than started.
+    const inconsistent: string[] = [];
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const p = await handle.query(progressQuery).catch(() => null);
+        if (p && p.atRest > p.started) inconsistent.push(`${p.atRest} at rest of ${p.started} started`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const progress = await handle.result().finally(() => (watching = false));
+    await watcher;
+    expect(inconsistent).toEqual([]);
     await maybeRecordHistory(h.client, handle.workflowId, 'monthly-close-last-run');
     expect(progress.started).toBe(CUSTOMERS);
     expect(progress.atRest).toBe(CUSTOMERS);
