@@ -5,14 +5,13 @@ import {
   isCancellation,
   log,
   ParentClosePolicy,
-  proxyActivities,
   setHandler,
   startChild,
   workflowInfo,
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { Activities } from '../activities';
+import { db, delivery } from './activity-stubs';
 import type { Audience, NotificationEvent } from '../activities/notifications';
 import { creditStatusQuery, type CreditNoteInput, type CreditStatus } from './credit-definitions';
 import { customerClose } from './customer-close';
@@ -28,14 +27,6 @@ import { closeWorkflowId } from './ids';
 // through DraftReview, the invoice drafts' rules (four eyes above the policy's limit, the same
 // refusals), under the verdict stored with the request (never auto-approved).
 
-const db = proxyActivities<Activities>({
-  startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
-const delivery = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
-});
 
 export async function creditNote(input: CreditNoteInput): Promise<CreditStatus> {
   const status: CreditStatus = { state: 'drafting', invoiceNumber: input.invoiceNumber, creditNoteNumber: null, totalOre: null, reason: null, reissueWorkflowId: null };

@@ -5,13 +5,12 @@ import {
   isCancellation,
   log,
   patched,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
   ActivityFailure,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { db, delivery } from './activity-stubs';
 import type { Audience, NotificationEvent } from '../activities/notifications';
 import {
   approveSignal,
@@ -32,19 +31,8 @@ import { DraftReview, LEGACY_VERDICT, type Decision, type DraftVerdict, type Rev
 import { Failure } from './failures';
 import { refuseUnendedPeriod } from './period-guard';
 
-// Every side effect is an activity. Database steps retry until the database is back; a
-// non-retryable failure (bad master data, missing price) needs a person and ends the close
-// as `failed` with the reason.
-// Timeouts are short on purpose: these steps take well under a second, and a worker that dies
-// mid-activity is only noticed when its attempt times out.
-const db = proxyActivities<Activities>({
-  startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
-const delivery = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
-});
+// Every side effect is an activity (stubs and their timeouts in activity-stubs.ts); a
+// non-retryable failure (bad master data, missing price) ends the close as `failed` with the reason.
 
 /** Added 2026-12 (issue #10): explain and flag each draft, decide by policy, four eyes, escalation. */
 export const FINANCE_REVIEW_PATCH = 'finance-review';
