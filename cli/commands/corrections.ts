@@ -7,15 +7,14 @@ import { CreditRequestRefused, decideCredit, requestCredit } from '../../client/
 import { shown } from '../../infra/shown';
 import { recordCreditRefusal } from '../../store/credits';
 import { loadEInvoice } from '../../store/einvoices';
-import { parseInvoiceNumber } from '../../store/invoices';
 import { writableOutPath, writeOut } from '../out-file';
+import { invoiceNumberArgument } from './invoices';
 import { byOption, command, openServices, output, UsageError } from '../runtime';
 
 // `invoices credit | credit-approve | credit-reject | xml`: corrections and e-invoices (issue #12).
 
 function invoiceNumberArg(text: string): string {
-  const parsed = parseInvoiceNumber(text);
-  if (!parsed) throw new UsageError(`invoice number ${shown(text)} is not a series (letters) and a number, e.g. F10001`);
+  const parsed = invoiceNumberArgument(text);
   return `${parsed.series}${parsed.number}`;
 }
 
@@ -99,8 +98,7 @@ export function registerCorrectionCommands(invoices: Command): void {
     .requiredOption('--out <file>', 'where to write the XML')
     .action(
       command(async (numberText: string, opts: { out: string }) => {
-        const parsed = parseInvoiceNumber(numberText);
-        if (!parsed) throw new UsageError(`invoice number ${shown(numberText)} is not a series (letters) and a number, e.g. F10001`);
+        const parsed = invoiceNumberArgument(numberText);
         const out = writableOutPath(opts.out);
         const services = await openServices();
         try {

@@ -40,8 +40,7 @@ export function registerInvoiceCommands(program: Command): void {
     .requiredOption('--out <file>', 'where to write the PDF')
     .action(
       command(async (numberText: string, opts: { out: string }) => {
-        const parsed = parseInvoiceNumber(numberText);
-        if (!parsed) throw new UsageError(`invoice number ${shown(numberText)} is not a series (letters) and a number, e.g. F10001`);
+        const parsed = invoiceNumberArgument(numberText);
         const out = writableOutPath(opts.out);
         const services = await openServices();
         try {
@@ -64,4 +63,11 @@ export function registerInvoiceCommands(program: Command): void {
     );
 
   registerCorrectionCommands(invoices);
+}
+
+/** An invoice or credit note number given on the command line (F10001, K1), or exit 2 naming it. */
+export function invoiceNumberArgument(text: string): { series: string; number: number } {
+  const parsed = parseInvoiceNumber(text);
+  if (!parsed) throw new UsageError(`invoice number ${shown(text)} is not a series (letters) and a number, e.g. F10001`);
+  return parsed;
 }
