@@ -99,6 +99,27 @@ export function command<A extends unknown[]>(body: (...args: A) => Promise<numbe
   };
 }
 
+/** What a command does once its arguments are checked: the body, given the open services. */
+export type ServicesBody = (services: Services) => Promise<number | void>;
+
+/**
+ * A command that needs the database or Temporal: `prepare` checks the arguments first (bad
+ * usage exits 2 before anything is opened or contacted) and returns the body; the services are
+ * opened for the body and always closed after it, and errors become command()'s exit codes.
+ * Temporal is connected only when the body asks for `client()`.
+ */
+export function withServices<A extends unknown[]>(prepare: (...args: A) => ServicesBody | Promise<ServicesBody>): (...args: A) => Promise<void> {
+  return command(async (...args: A) => {
+    const body = await prepare(...args);
+    const services = await openServices();
+    try {
+      return await body(services);
+    } finally {
+      await services.close();
+    }
+  });
+}
+
 export function table(header: string[], rows: (string | number)[][], rightAligned: number[] = []): string {
   const cells = [header, ...rows.map((r) => r.map(String))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));

@@ -6,7 +6,7 @@ import { failedCustomers, rerunCustomers } from '../../client/rerun';
 import { countByState, periodStatus, type PeriodStatus } from '../../client/status';
 import { progressQuery, statusQuery } from '../../workflows/definitions';
 import { closeWorkflowId } from '../../workflows/ids';
-import { closablePeriodOption, command, openServices, output, periodOption, table, UsageError } from '../runtime';
+import { closablePeriodOption, output, periodOption, table, UsageError, withServices } from '../runtime';
 
 const REST_STATES = new Set(['awaiting_approval', 'rejected', 'final', 'nothing_to_bill', 'failed']);
 
@@ -68,10 +68,9 @@ export function registerCloseCommands(program: Command): void {
     .option('--wait', 'return when every customer is at rest')
     .option('--json', 'print one JSON document')
     .action(
-      command(async (opts: { period: string; customer?: string[]; wait?: boolean; json?: boolean }) => {
+      withServices((opts: { period: string; customer?: string[]; wait?: boolean; json?: boolean }) => {
         const period = closablePeriodOption(opts.period);
-        const services = await openServices();
-        try {
+        return async (services) => {
           const client = await services.client();
           const settings = closeSettings(services.config);
           let started: { target: string; outcome: string }[];
@@ -94,9 +93,7 @@ export function registerCloseCommands(program: Command): void {
           output(!!opts.json, { period, started, status }, () =>
             [started.map((s) => `${s.target}: ${s.outcome.replace('_', ' ')}`).join('\n'), status ? `\n${formatStatus(status)}` : `\nFollow it with: month-close close status --period ${period}`].join('\n'),
           );
-        } finally {
-          await services.close();
-        }
+        };
       }),
     );
 
@@ -106,15 +103,12 @@ export function registerCloseCommands(program: Command): void {
     .requiredOption('--period <YYYY-MM>', 'billing period')
     .option('--json', 'print one JSON document')
     .action(
-      command(async (opts: { period: string; json?: boolean }) => {
+      withServices((opts: { period: string; json?: boolean }) => {
         const period = periodOption(opts.period);
-        const services = await openServices();
-        try {
+        return async (services) => {
           const status = await periodStatus(services.db, await services.client(), period);
           output(!!opts.json, status, () => formatStatus(status));
-        } finally {
-          await services.close();
-        }
+        };
       }),
     );
 
@@ -127,11 +121,10 @@ export function registerCloseCommands(program: Command): void {
     .option('--wait', 'return when every re-run customer is at rest')
     .option('--json', 'print one JSON document')
     .action(
-      command(async (opts: { period: string; failed?: boolean; customer?: string[]; wait?: boolean; json?: boolean }) => {
+      withServices((opts: { period: string; failed?: boolean; customer?: string[]; wait?: boolean; json?: boolean }) => {
         const period = closablePeriodOption(opts.period);
         if (!opts.failed && !opts.customer?.length) throw new UsageError('say which customers: --failed or --customer ID ...');
-        const services = await openServices();
-        try {
+        return async (services) => {
           if (opts.customer?.length) await requireCustomers(services.db, opts.customer);
           const client = await services.client();
           const ids = opts.failed ? await failedCustomers(services.db, client, period) : opts.customer!;
@@ -143,9 +136,7 @@ export function registerCloseCommands(program: Command): void {
           output(!!opts.json, { period, reruns: results, status }, () =>
             results.length === 0 ? `${period}: no failed customers to re-run` : results.map((r) => `${r.customerId}: ${r.outcome.replace('_', ' ')}`).join('\n') + (status ? `\n\n${formatStatus(status)}` : ''),
           );
-        } finally {
-          await services.close();
-        }
+        };
       }),
     );
 }

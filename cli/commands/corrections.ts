@@ -9,7 +9,7 @@ import { recordCreditRefusal } from '../../store/credits';
 import { loadEInvoice } from '../../store/einvoices';
 import { writableOutPath, writeOut } from '../out-file';
 import { invoiceNumberArgument } from './invoices';
-import { byOption, command, openServices, output, UsageError } from '../runtime';
+import { byOption, output, UsageError, withServices } from '../runtime';
 
 // `invoices credit | credit-approve | credit-reject | xml`: corrections and e-invoices (issue #12).
 
@@ -35,7 +35,7 @@ export function registerCorrectionCommands(invoices: Command): void {
     .option('--reissue', 'then draft a corrected invoice for the same period from the current data (needs a full credit)')
     .option('--json', 'print one JSON document')
     .action(
-      command(async (numberText: string, opts: { by: string; reason: string; lines?: string[]; reissue?: boolean; json?: boolean }) => {
+      withServices((numberText: string, opts: { by: string; reason: string; lines?: string[]; reissue?: boolean; json?: boolean }) => {
         const invoiceNumber = invoiceNumberArg(numberText);
         const requestedBy = byOption(opts.by);
         const reason = reasonOption(opts.reason);
@@ -46,8 +46,7 @@ export function registerCorrectionCommands(invoices: Command): void {
           if (err instanceof CreditError) throw new UsageError(err.message);
           throw err;
         }
-        const services = await openServices();
-        try {
+        return async (services) => {
           const started = await requestCredit(services.db, await services.client(), closeSettings(services.config), { invoiceNumber, requestedBy, reason, lines, reissue: !!opts.reissue }).catch((err) => {
             throw err instanceof CreditRequestRefused ? new UsageError(err.message) : err;
           });
@@ -57,9 +56,7 @@ export function registerCorrectionCommands(invoices: Command): void {
               ? `the same request was made before as ${started.workflowId} (${started.status}${started.creditNote ? `, credit note ${started.creditNote}` : ''}): nothing new started`
               : `credit of ${invoiceNumber} for ${formatSek(started.totalOre)} waits for finance: month-close invoices credit-approve ${started.workflowId} --by NAME`,
           );
-        } finally {
-          await services.close();
-        }
+        };
       }),
     );
 
@@ -72,11 +69,10 @@ export function registerCorrectionCommands(invoices: Command): void {
       .option('--json', 'print one JSON document');
     if (kind === 'reject') cmd.requiredOption('--reason <text>', 'why');
     cmd.action(
-      command(async (creditId: string, opts: { by: string; reason?: string; json?: boolean }) => {
+      withServices((creditId: string, opts: { by: string; reason?: string; json?: boolean }) => {
         if (!/^credit-[A-Za-z]{0,10}\d{1,16}-[0-9a-f]{12}$/.test(creditId)) throw new UsageError(`credit id ${shown(creditId)} is not one 'invoices credit' prints (credit-<number>-<key>)`);
         const by = byOption(opts.by);
-        const services = await openServices();
-        try {
+        return async (services) => {
           const decision = kind === 'approve' ? ({ kind, by } as const) : ({ kind, by, reason: reasonOption(opts.reason!) } as const);
           const result = await decideCredit(await services.client(), creditId, decision).catch(async (err) => {
             if (!(err instanceof CreditRequestRefused)) throw err;
@@ -84,9 +80,7 @@ export function registerCorrectionCommands(invoices: Command): void {
             throw new Error(`refused: ${err.message}`);
           });
           output(!!opts.json, { credit_id: creditId, by, outcome: result.outcome }, () => `${creditId}: ${result.outcome}`);
-        } finally {
-          await services.close();
-        }
+        };
       }),
     );
   }
@@ -97,20 +91,17 @@ export function registerCorrectionCommands(invoices: Command): void {
     .argument('<number>', 'invoice or credit note number, e.g. F10001 or K1')
     .requiredOption('--out <file>', 'where to write the XML')
     .action(
-      command(async (numberText: string, opts: { out: string }) => {
+      withServices((numberText: string, opts: { out: string }) => {
         const parsed = invoiceNumberArgument(numberText);
         const out = writableOutPath(opts.out);
-        const services = await openServices();
-        try {
+        return async (services) => {
           const row = await services.db('invoices').where({ series: parsed.series, number: parsed.number }).first('id');
           if (!row) throw new UsageError(`no invoice ${shown(numberText)}; see 'month-close invoices list --period YYYY-MM'`);
           const xml = await loadEInvoice(services.db, row.id);
           if (!xml) throw new Error(`invoice ${numberText} has no e-invoice yet: its close is still rendering it, or the buyer has no Peppol address (see the worker's log)`);
           writeOut(out, xml.content);
           process.stdout.write(`wrote ${out} (${xml.content.length} bytes, sha256 ${xml.sha256})\n`);
-        } finally {
-          await services.close();
-        }
+        };
       }),
     );
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { formatChangePct, formatSek } from '../../billing';
 import { requireCustomers } from '../../client/customers';
 import { explainLatestDraft, listDrafts } from '../../store/reviews';
-import { command, openServices, output, periodOption, table } from '../runtime';
+import { output, periodOption, table, withServices } from '../runtime';
 
 // `drafts list` and `drafts explain` (issue #10): what changed since the previous final invoice
 // and why a draft waits. Read from the database only: no Temporal needed.
@@ -18,10 +18,9 @@ export function registerDraftReviewCommands(drafts: Command): void {
     .option('--flagged', 'only drafts with flags')
     .option('--json', 'print one JSON document')
     .action(
-      command(async (opts: { period: string; flagged?: boolean; json?: boolean }) => {
+      withServices((opts: { period: string; flagged?: boolean; json?: boolean }) => {
         const period = periodOption(opts.period);
-        const services = await openServices();
-        try {
+        return async (services) => {
           const list = await listDrafts(services.db, period, { flagged: !!opts.flagged });
           output(!!opts.json, list, () =>
             list.drafts.length === 0
@@ -42,9 +41,7 @@ export function registerDraftReviewCommands(drafts: Command): void {
                   [2, 3, 4, 5],
                 ),
           );
-        } finally {
-          await services.close();
-        }
+        };
       }),
     );
 
@@ -55,10 +52,9 @@ export function registerDraftReviewCommands(drafts: Command): void {
     .requiredOption('--customer <id>', 'customer id')
     .option('--json', 'print one JSON document')
     .action(
-      command(async (opts: { period: string; customer: string; json?: boolean }) => {
+      withServices((opts: { period: string; customer: string; json?: boolean }) => {
         const period = periodOption(opts.period);
-        const services = await openServices();
-        try {
+        return async (services) => {
           await requireCustomers(services.db, [opts.customer]);
           const e = await explainLatestDraft(services.db, period, opts.customer, services.config.approvalPolicy);
           if (!e) {
@@ -83,9 +79,7 @@ export function registerDraftReviewCommands(drafts: Command): void {
               `flags: ${e.flags.length ? e.flags.join(', ') : 'none'}`,
             ].join('\n'),
           );
-        } finally {
-          await services.close();
-        }
+        };
       }),
     );
 }

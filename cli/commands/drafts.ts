@@ -4,7 +4,7 @@ import { recomputeSignal } from '../../workflows/definitions';
 import { closeWorkflowId } from '../../workflows/ids';
 import { requireCustomers } from '../../client/customers';
 import { shown } from '../../infra/shown';
-import { byOption, closablePeriodOption, command, openServices, output, periodOption, table, UsageError } from '../runtime';
+import { byOption, closablePeriodOption, output, periodOption, table, UsageError, withServices } from '../runtime';
 import { registerDraftReviewCommands } from './draft-review';
 
 export function registerDraftCommands(program: Command): void {
@@ -21,14 +21,13 @@ export function registerDraftCommands(program: Command): void {
     .requiredOption('--by <name>', 'the finance approver')
     .option('--json', 'print one JSON document')
     .action(
-      command(async (opts: { period: string; customer?: string[]; all?: boolean; includeFlagged?: boolean; by: string; json?: boolean }) => {
+      withServices((opts: { period: string; customer?: string[]; all?: boolean; includeFlagged?: boolean; by: string; json?: boolean }) => {
         const period = closablePeriodOption(opts.period);
         const by = byOption(opts.by);
         if (!opts.all && !opts.customer?.length) throw new UsageError('say which drafts: --customer ID ... or --all');
         if (opts.all && opts.customer?.length) throw new UsageError('--all and --customer exclude each other');
         if (opts.includeFlagged && !opts.all) throw new UsageError('--include-flagged goes with --all; a draft named with --customer is approved flagged or not');
-        const services = await openServices();
-        try {
+        return async (services) => {
           await requireCustomers(services.db, opts.customer ?? []);
           const client = await services.client();
           let results: BulkDecision[];
@@ -66,9 +65,7 @@ export function registerDraftCommands(program: Command): void {
             ].join('\n'),
           );
           return results.some((r) => r.outcome === 'refused') ? 1 : 0;
-        } finally {
-          await services.close();
-        }
+        };
       }),
     );
 
@@ -81,26 +78,23 @@ export function registerDraftCommands(program: Command): void {
     .requiredOption('--reason <text>', 'why, for the record and the people correcting the data')
     .option('--json', 'print one JSON document')
     .action(
-      command(async (opts: { period: string; customer: string; by: string; reason: string; json?: boolean }) => {
+      withServices((opts: { period: string; customer: string; by: string; reason: string; json?: boolean }) => {
         const period = periodOption(opts.period);
         const by = byOption(opts.by);
         if (!opts.reason.trim()) throw new UsageError('--reason must say why');
         if (opts.reason.length > 2000) throw new UsageError(`--reason is ${opts.reason.length} characters; say it in at most 2000`);
-        const services = await openServices();
-        try {
-          await requireCustomers(services.db, [opts.customer]);
-          const r = await rejectDraft(await services.client(), period, opts.customer, by, opts.reason);
-          output(!!opts.json, { period, customer_id: opts.customer, ...r }, () => `${opts.customer} ${period}: draft ${r.draftVersion} ${r.outcome}`);
-        } catch (err) {
-          if (err instanceof DecisionRefused) {
+        return async (services) => {
+          try {
+            await requireCustomers(services.db, [opts.customer]);
+            const r = await rejectDraft(await services.client(), period, opts.customer, by, opts.reason);
+            output(!!opts.json, { period, customer_id: opts.customer, ...r }, () => `${opts.customer} ${period}: draft ${r.draftVersion} ${r.outcome}`);
+          } catch (err) {
+            if (!(err instanceof DecisionRefused)) throw err;
             await recordRefusal(services.db, { customerId: opts.customer, period, request: 'reject', by, reason: err.message });
             process.stderr.write(`month-close: refused: ${err.message}\n`);
             return 1;
           }
-          throw err;
-        } finally {
-          await services.close();
-        }
+        };
       }),
     );
 
@@ -111,11 +105,10 @@ export function registerDraftCommands(program: Command): void {
     .requiredOption('--customer <id>', 'customer id')
     .requiredOption('--by <name>', 'who asks')
     .action(
-      command(async (opts: { period: string; customer: string; by: string }) => {
+      withServices((opts: { period: string; customer: string; by: string }) => {
         const period = periodOption(opts.period);
         const by = byOption(opts.by);
-        const services = await openServices();
-        try {
+        return async (services) => {
           await requireCustomers(services.db, [opts.customer]);
           const handle = (await services.client()).workflow.getHandle(closeWorkflowId(period, opts.customer));
           try {
@@ -129,9 +122,7 @@ export function registerDraftCommands(program: Command): void {
             return 1;
           }
           process.stdout.write(`${opts.customer} ${period}: recompute requested; see 'month-close close status --period ${period}'\n`);
-        } finally {
-          await services.close();
-        }
+        };
       }),
     );
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { formatReport, importCustomers, importPartners, importPrices, importUsage, toJson, type ImportReport } from '../../imports';
 import { migrate } from '../../infra/db';
-import { command, openServices, output } from '../runtime';
+import { output, withServices } from '../runtime';
 
 type Importer = (db: Parameters<typeof importCustomers>[0], file: string) => Promise<ImportReport>;
 
@@ -15,15 +15,10 @@ function registerImport(program: Command, name: 'partners' | 'customers' | 'usag
     .option('--json', 'print one JSON document')
     .description(`${what} from CSV; rejected rows are listed with line and reason (exit 2 if any)`)
     .action(
-      command(async (file: string, opts: { json?: boolean }) => {
-        const services = await openServices();
-        try {
-          const report = await importer(services.db, path.resolve(file));
-          output(!!opts.json, toJson(report), () => formatReport(report));
-          return report.rejected.length > 0 ? 2 : 0;
-        } finally {
-          await services.close();
-        }
+      withServices((file: string, opts: { json?: boolean }) => async (services) => {
+        const report = await importer(services.db, path.resolve(file));
+        output(!!opts.json, toJson(report), () => formatReport(report));
+        return report.rejected.length > 0 ? 2 : 0;
       }),
     );
 }
@@ -41,14 +36,9 @@ export function registerImportCommands(program: Command): void {
     .description('apply pending migrations (idempotent)')
     .option('--json', 'print one JSON document')
     .action(
-      command(async (opts: { json?: boolean }) => {
-        const services = await openServices();
-        try {
-          const applied = await migrate(services.db);
-          output(!!opts.json, { applied }, () => (applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date'));
-        } finally {
-          await services.close();
-        }
+      withServices((opts: { json?: boolean }) => async (services) => {
+        const applied = await migrate(services.db);
+        output(!!opts.json, { applied }, () => (applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date'));
       }),
     );
 }

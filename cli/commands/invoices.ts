@@ -4,7 +4,7 @@ import { getDocument } from '../../store/documents';
 import { listInvoicesJson, parseInvoiceNumber } from '../../store/invoices';
 import { shown } from '../../infra/shown';
 import { writableOutPath, writeOut } from '../out-file';
-import { command, openServices, output, periodOption, table, UsageError } from '../runtime';
+import { output, periodOption, table, UsageError, withServices } from '../runtime';
 import { registerCorrectionCommands } from './corrections';
 
 export function registerInvoiceCommands(program: Command): void {
@@ -16,10 +16,9 @@ export function registerInvoiceCommands(program: Command): void {
     .requiredOption('--period <YYYY-MM>', 'billing period')
     .option('--json', 'print a JSON array')
     .action(
-      command(async (opts: { period: string; json?: boolean }) => {
+      withServices((opts: { period: string; json?: boolean }) => {
         const period = periodOption(opts.period);
-        const services = await openServices();
-        try {
+        return async (services) => {
           const list = await listInvoicesJson(services.db, period);
           output(!!opts.json, list, () => {
             const rows = list.map((i) => [i.number ?? '–', i.customer_id, i.status, i.issue_date ?? '', i.due_date ?? '', formatSek(i.total_ore)]);
@@ -27,9 +26,7 @@ export function registerInvoiceCommands(program: Command): void {
             rows.forEach((r, k) => list[k].kind === 'credit_note' && (r[2] = `credit note of ${list[k].credits}`));
             return `${table(['number', 'customer', 'status', 'issued', 'due', 'total'], rows, [5])}\n\n${final.length} final, ${list.length - final.length} drafts; final total ${formatSek(final.reduce((s, i) => s + i.total_ore, 0))}`;
           });
-        } finally {
-          await services.close();
-        }
+        };
       }),
     );
 
@@ -39,11 +36,10 @@ export function registerInvoiceCommands(program: Command): void {
     .argument('<number>', 'invoice number, e.g. F10001')
     .requiredOption('--out <file>', 'where to write the PDF')
     .action(
-      command(async (numberText: string, opts: { out: string }) => {
+      withServices((numberText: string, opts: { out: string }) => {
         const parsed = invoiceNumberArgument(numberText);
         const out = writableOutPath(opts.out);
-        const services = await openServices();
-        try {
+        return async (services) => {
           const row = await services.db('invoices as i')
             .leftJoin('invoice_documents as d', 'd.invoice_id', 'i.id')
             .where({ 'i.number': parsed.number })
@@ -56,9 +52,7 @@ export function registerInvoiceCommands(program: Command): void {
           const doc = await getDocument(services.db, row.pdf_sha256);
           writeOut(out, doc!.content);
           process.stdout.write(`wrote ${out} (${doc!.content.length} bytes, sha256 ${row.pdf_sha256})\n`);
-        } finally {
-          await services.close();
-        }
+        };
       }),
     );
 

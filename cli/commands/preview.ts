@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { formatSek, parsePeriod } from '../../billing';
 import { foldBilledUsage, rateCustomer, UnknownCustomer } from '../../store/rating';
-import { command, openServices, output, periodOption, table, UsageError } from '../runtime';
+import { output, periodOption, table, UsageError, withServices } from '../runtime';
 
 export function registerPreviewCommand(program: Command): void {
   program
@@ -11,10 +11,9 @@ export function registerPreviewCommand(program: Command): void {
     .option('--period <YYYY-MM>', 'billing period (default: the current month)')
     .option('--json', 'print one JSON document')
     .action(
-      command(async (opts: { customer: string; period?: string; json?: boolean }) => {
+      withServices((opts: { customer: string; period?: string; json?: boolean }) => {
         const period = parsePeriod(periodOption(opts.period, Date.now()));
-        const services = await openServices();
-        try {
+        return async (services) => {
           const usage = await foldBilledUsage(services.db, opts.customer, period);
           const { outcome } = await rateCustomer(services.db, opts.customer, period, usage.snapshot).catch((err) => {
             if (err instanceof UnknownCustomer) throw new UsageError(`--customer: ${err.message}`);
@@ -56,9 +55,7 @@ export function registerPreviewCommand(program: Command): void {
             const warn = usage.contradictions.length ? `\n${usage.contradictions.length} event(s) contradict the state and are not billed:\n${usage.contradictions.map((c) => `  ${c.eventId}: ${c.reason}`).join('\n')}` : '';
             return `Förhandsgranskning ${opts.customer} ${period.id} (so far)\n\n${lines}\n${totals}${warn}`;
           });
-        } finally {
-          await services.close();
-        }
+        };
       }),
     );
 }

@@ -1,20 +1,12 @@
 import type { Command } from 'commander';
 import { closeSettings } from '../../client/close';
 import { createSchedule, deleteSchedule, describeSchedule, SCHEDULE_ID, triggerSchedule } from '../../client/schedule';
-import { command, openServices, output } from '../runtime';
+import { output, withServices, type Services } from '../runtime';
 
 export function registerScheduleCommands(program: Command): void {
   const schedule = program.command('schedule').description('the monthly Temporal Schedule (1st of the month, 06:00 Europe/Stockholm)');
 
-  const withClient = (body: (s: Awaited<ReturnType<typeof openServices>>, json: boolean) => Promise<number | void>) =>
-    command(async (opts: { json?: boolean }) => {
-      const services = await openServices();
-      try {
-        return await body(services, !!opts.json);
-      } finally {
-        await services.close();
-      }
-    });
+  const withClient = (body: (s: Services, json: boolean) => Promise<number | void>) => withServices((opts: { json?: boolean }) => (services) => body(services, !!opts.json));
 
   schedule
     .command('create')

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { startConsole } from '../../web/server';
-import { command, openServices, UsageError } from '../runtime';
+import { UsageError, withServices } from '../runtime';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -9,28 +9,28 @@ export function registerServeCommand(program: Command): void {
     .option('--port <n>', 'TCP port (default 8080; 0 picks a free one)', '8080')
     .option('--host <h>', 'address to listen on', '127.0.0.1')
     .action(
-      command(async (opts: { port: string; host: string }) => {
+      withServices((opts: { port: string; host: string }) => {
         const port = Number(opts.port);
         if (!/^\d{1,5}$/.test(opts.port) || port > 65535) throw new UsageError(`--port ${opts.port.slice(0, 20)} is not a port number (0-65535)`);
         if (opts.host.trim() === '') throw new UsageError('--host is empty: give an address such as 127.0.0.1');
-        const services = await openServices();
-        const served = await startConsole({
-          db: services.db,
-          client: services.client,
-          config: services.config,
-          uiUrl: services.endpoints.uiUrl,
-          namespace: services.endpoints.namespace,
-          secureCookies: process.env.CONSOLE_SECURE_COOKIES === '1',
-          port,
-          host: opts.host,
-        });
-        process.stdout.write(`Console    ${served.url}\n`);
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-        });
-        await served.close();
-        await services.close();
+        return async (services) => {
+          const served = await startConsole({
+            db: services.db,
+            client: services.client,
+            config: services.config,
+            uiUrl: services.endpoints.uiUrl,
+            namespace: services.endpoints.namespace,
+            secureCookies: process.env.CONSOLE_SECURE_COOKIES === '1',
+            port,
+            host: opts.host,
+          });
+          process.stdout.write(`Console    ${served.url}\n`);
+          await new Promise<void>((resolve) => {
+            process.once('SIGINT', resolve);
+            process.once('SIGTERM', resolve);
+          });
+          await served.close();
+        };
       }),
     );
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { prepareNamespace } from '../../infra/namespace-setup';
-import { command, openServices, output, UsageError } from '../runtime';
+import { output, UsageError, withServices } from '../runtime';
 
 export function registerTemporalCommands(program: Command): void {
   const temporal = program.command('temporal').description('the Temporal namespace month-close runs in');
@@ -11,13 +11,12 @@ export function registerTemporalCommands(program: Command): void {
     .option('--retention-days <n>', 'history retention of a namespace created here', '30')
     .option('--json', 'print one JSON document')
     .action(
-      command(async (opts: { retentionDays: string; json?: boolean }) => {
+      withServices((opts: { retentionDays: string; json?: boolean }) => {
         const retentionDays = Number(opts.retentionDays);
         if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 3650) {
           throw new UsageError(`--retention-days '${opts.retentionDays.slice(0, 20)}' is not a whole number of days from 1 to 3650`);
         }
-        const services = await openServices();
-        try {
+        return async (services) => {
           const client = await services.client();
           const setup = await prepareNamespace(client.connection, services.endpoints.namespace, { retentionDays });
           output(!!opts.json, setup, () =>
@@ -27,9 +26,7 @@ export function registerTemporalCommands(program: Command): void {
                 (setup.presentSearchAttributes.length ? ` (already there: ${setup.presentSearchAttributes.join(', ')})` : ''),
             ].join('\n'),
           );
-        } finally {
-          await services.close();
-        }
+        };
       }),
     );
 }

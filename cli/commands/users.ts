@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { addUser, disableUser, listUsers, parseRole, roleText, UserInputError, type ConsoleUser } from '../../web/users';
-import { command, openServices, output, table, UsageError } from '../runtime';
+import { output, table, UsageError, withServices } from '../runtime';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -36,19 +36,16 @@ export function registerUserCommands(program: Command): void {
     .option('--password-stdin', 'read the password from stdin (otherwise one is generated and printed once)')
     .option('--json', 'print one JSON document')
     .action(
-      command(async (opts: { email: string; role: string; name?: string; passwordStdin?: boolean; json?: boolean }) => {
+      withServices(async (opts: { email: string; role: string; name?: string; passwordStdin?: boolean; json?: boolean }) => {
         const role = await asUsage(Promise.resolve().then(() => parseRole(opts.role)));
         const generated = opts.passwordStdin ? null : randomBytes(15).toString('base64url');
         const password = generated ?? (await readStdin());
-        const services = await openServices();
-        try {
+        return async (services) => {
           const user = await asUsage(addUser(services.db, { email: opts.email, role, password, displayName: opts.name, financeApprovers: services.config.financeApprovers }));
           output(!!opts.json, { ...userJson(user), ...(generated ? { generated_password: generated } : {}) }, () =>
             `added ${user.email} (${roleText(user.role)}, ${user.displayName})` + (generated ? `\npassword (shown once): ${generated}` : ''),
           );
-        } finally {
-          await services.close();
-        }
+        };
       }),
     );
 
@@ -57,16 +54,11 @@ export function registerUserCommands(program: Command): void {
     .description('console users with their roles')
     .option('--json', 'print one JSON document')
     .action(
-      command(async (opts: { json?: boolean }) => {
-        const services = await openServices();
-        try {
-          const all = await listUsers(services.db);
-          output(!!opts.json, all.map(userJson), () =>
-            all.length === 0 ? 'no console users yet: add one with month-close users add --email E --role ROLE' : table(['email', 'name', 'role', 'status'], all.map((u) => [u.email, u.displayName, roleText(u.role), u.disabledAt ? 'disabled' : 'active'])),
-          );
-        } finally {
-          await services.close();
-        }
+      withServices((opts: { json?: boolean }) => async (services) => {
+        const all = await listUsers(services.db);
+        output(!!opts.json, all.map(userJson), () =>
+          all.length === 0 ? 'no console users yet: add one with month-close users add --email E --role ROLE' : table(['email', 'name', 'role', 'status'], all.map((u) => [u.email, u.displayName, roleText(u.role), u.disabledAt ? 'disabled' : 'active'])),
+        );
       }),
     );
 
@@ -76,14 +68,9 @@ export function registerUserCommands(program: Command): void {
     .argument('<email>', 'the user\'s e-mail address')
     .option('--json', 'print one JSON document')
     .action(
-      command(async (email: string, opts: { json?: boolean }) => {
-        const services = await openServices();
-        try {
-          const user = await asUsage(disableUser(services.db, email));
-          output(!!opts.json, userJson(user), () => `disabled ${user.email}`);
-        } finally {
-          await services.close();
-        }
+      withServices((email: string, opts: { json?: boolean }) => async (services) => {
+        const user = await asUsage(disableUser(services.db, email));
+        output(!!opts.json, userJson(user), () => `disabled ${user.email}`);
       }),
     );
 }
