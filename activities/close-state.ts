@@ -1,5 +1,5 @@
 import { liveInvoice } from '../store/credits';
-import { businessFailure, Failure } from '../workflows/failures';
+import { businessFailure, Failure, type FailureType } from '../workflows/failures';
 import type { ActivityDeps } from './deps';
 
 const FOREIGN_KEY_VIOLATION = '23503';
@@ -12,6 +12,8 @@ export interface CloseStateChange {
   workflowId: string;
   state: CloseState;
   reason?: string | null;
+  /** Why a failed close failed (workflows/failures.ts); the next step is rendered from it. */
+  failureType?: FailureType | null;
   invoiceId?: number | null;
 }
 
@@ -25,6 +27,7 @@ export function closeStateActivities({ db }: ActivityDeps) {
           workflow_id: change.workflowId,
           state: change.state,
           reason: change.reason ?? null,
+          failure_type: change.failureType ?? null,
           invoice_id: change.invoiceId ?? null,
           updated_at: trx.fn.now(),
         })
@@ -33,6 +36,7 @@ export function closeStateActivities({ db }: ActivityDeps) {
           workflow_id: change.workflowId,
           state: change.state,
           reason: change.reason ?? null,
+          failure_type: change.failureType ?? null,
           invoice_id: trx.raw('COALESCE(EXCLUDED.invoice_id, close_runs.invoice_id)'),
           attempt: change.state === 'running' ? trx.raw('close_runs.attempt + 1') : trx.raw('close_runs.attempt'),
           updated_at: trx.fn.now(),
@@ -42,6 +46,7 @@ export function closeStateActivities({ db }: ActivityDeps) {
         period: change.period,
         state: change.state,
         reason: change.reason ?? null,
+        failure_type: change.failureType ?? null,
       });
     });
 
@@ -51,10 +56,7 @@ export function closeStateActivities({ db }: ActivityDeps) {
       await recordState(change).catch((err: { code?: string }) => {
         // Retrying cannot make an unknown customer known: end the close with the reason.
         if (err.code === FOREIGN_KEY_VIOLATION) {
-          throw businessFailure(
-            Failure.UnknownCustomer,
-            `unknown customer ${JSON.stringify(change.customerId.slice(0, 64))}: import it with 'month-close customers import FILE'`,
-          );
+          throw businessFailure(Failure.UnknownCustomer, `unknown customer ${JSON.stringify(change.customerId.slice(0, 64))}`, { period: change.period, customerId: change.customerId });
         }
         throw err;
       });

@@ -3,7 +3,7 @@ import type { RatedInvoice, UsageSnapshot } from '../billing/types';
 import { masterDataProblems } from '../store/customers';
 import { rateCustomer, UnknownCustomer } from '../store/rating';
 import type { ActivityDeps } from './deps';
-import { BAD_MASTER_DATA, MISSING_PRICE, needsDataFix } from './errors';
+import { businessFailure, Failure } from '../workflows/failures';
 
 export type DraftOutcome =
   | { kind: 'nothing_to_bill'; reason: string }
@@ -27,13 +27,11 @@ export function draftActivities({ db }: ActivityDeps) {
       try {
         rated = await rateCustomer(db, input.customerId, period, snapshot);
       } catch (err) {
-        if (err instanceof UnknownCustomer) throw needsDataFix(BAD_MASTER_DATA, err.message);
-        if (err instanceof CoverageMismatch) {
-          throw needsDataFix(BAD_MASTER_DATA, `${err.message}. Run it again: 'month-close close rerun --period ${input.period} --customer ${input.customerId}'`);
-        }
-        if (err instanceof RatingError) {
-          throw needsDataFix(MISSING_PRICE, `${err.message}. Add the price with 'month-close prices import FILE', then 'month-close close rerun --period ${input.period} --customer ${input.customerId}'`);
-        }
+        // The remedy (workflows/failures.ts) names this close, so the failure says how to re-run it.
+        const close = { period: input.period, customerId: input.customerId };
+        if (err instanceof UnknownCustomer) throw businessFailure(Failure.UnknownCustomer, err.message, close);
+        if (err instanceof CoverageMismatch) throw businessFailure(Failure.SnapshotOutdated, err.message, close);
+        if (err instanceof RatingError) throw businessFailure(Failure.MissingPrice, err.message, close);
         throw err;
       }
       const { customer, outcome } = rated;
@@ -41,11 +39,10 @@ export function draftActivities({ db }: ActivityDeps) {
 
       const problems = masterDataProblems(customer);
       if (problems.length > 0) {
-        throw needsDataFix(
-          BAD_MASTER_DATA,
-          `customer ${customer.customerId} cannot be invoiced: ${problems.join(', ')}. ` +
-            `Correct it with 'month-close customers import FILE', then 'month-close close rerun --period ${input.period} --customer ${customer.customerId}'`,
-        );
+        throw businessFailure(Failure.BadMasterData, `customer ${customer.customerId} cannot be invoiced: ${problems.join(', ')}`, {
+          period: input.period,
+          customerId: customer.customerId,
+        });
       }
 
       const invoice: RatedInvoice = outcome.invoice;

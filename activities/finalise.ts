@@ -4,8 +4,7 @@ import { issueDocument } from '../store/issue';
 import { formatInvoiceNumber } from '../store/invoices';
 import { liveInvoice } from '../store/credits';
 import type { ActivityDeps } from './deps';
-import { Failure } from '../workflows/failures';
-import { needsDataFix } from './errors';
+import { businessFailure, Failure } from '../workflows/failures';
 
 export interface IssuedRef {
   invoiceId: number;
@@ -29,16 +28,17 @@ export function finaliseActivities({ db, config, now }: ActivityDeps) {
         // Also guards closes started before the period check existed, or by another client:
         // an unfinished month never takes a number from the series.
         const notEnded = periodNotEndedReason(draft.period, now().getTime());
-        if (notEnded) throw needsDataFix(Failure.PeriodNotEnded, `${draft.customer_id}: ${notEnded}`);
+        const close = { period: draft.period, customerId: draft.customer_id };
+        if (notEnded) throw businessFailure(Failure.PeriodNotEnded, `${draft.customer_id}: ${notEnded}`, close);
         const approval = await trx('approvals').where({ draft_id: input.draftId, decision: 'approved' }).first();
         if (!approval) {
-          throw needsDataFix(Failure.NotApproved, `draft ${input.draftId} of ${draft.customer_id} ${draft.period} is not approved; only an approval finalises`);
+          throw businessFailure(Failure.NotApproved, `draft ${input.draftId} of ${draft.customer_id} ${draft.period} is not approved; only an approval finalises`, close);
         }
         // One live invoice per customer and period: a fully credited one may be re-issued (the
         // database checks the full credit again and that each invoice is re-issued once).
         const live = await liveInvoice(trx, draft.customer_id, draft.period);
         if (live && !live.fullyCredited) {
-          throw needsDataFix(Failure.AlreadyInvoiced, `${draft.customer_id} ${draft.period} already has invoice ${live.number}; corrections are credit notes`);
+          throw businessFailure(Failure.AlreadyInvoiced, `${draft.customer_id} ${draft.period} already has invoice ${live.number}; corrections are credit notes`, close);
         }
 
         const series = config.invoiceSeries;

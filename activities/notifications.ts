@@ -9,8 +9,7 @@ import { getDocument } from '../store/documents';
 import { loadEInvoice } from '../store/einvoices';
 import { loadIssuedInvoice } from '../store/invoices';
 import type { ActivityDeps } from './deps';
-import { DELIVERY_REFUSED, needsDataFix } from './errors';
-import { ApplicationFailure } from '@temporalio/activity';
+import { businessFailure, Failure } from '../workflows/failures';
 
 export type NotificationEvent = 'draft_ready' | 'invoice_final' | 'draft_escalation' | `draft_reminder:${string}`;
 export type Audience = 'customer_admin' | 'partner' | 'finance' | 'finance_escalation';
@@ -83,7 +82,7 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
     async deliverNotification(input: { deliveryId: number }): Promise<'delivered' | 'already_delivered'> {
       const delivery = await db('notification_deliveries').where({ id: input.deliveryId }).first();
       if (delivery.status === 'delivered') return 'already_delivered';
-      if (delivery.status === 'failed') throw needsDataFix(DELIVERY_REFUSED, `delivery ${delivery.id} was refused for good: ${delivery.last_error}`);
+      if (delivery.status === 'failed') throw businessFailure(Failure.DeliveryRefused, `delivery ${delivery.id} was refused for good: ${delivery.last_error}`);
       const subscriber = await db('subscribers').where({ id: delivery.subscriber_id }).first();
       const attempt = delivery.attempts + 1;
       await db('notification_deliveries').where({ id: delivery.id }).update({ attempts: attempt });
@@ -112,7 +111,7 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
           await trx('notification_attempts').insert({ delivery_id: delivery.id, attempt, outcome: permanent ? 'permanent_error' : 'retryable_error', detail });
           await trx('notification_deliveries').where({ id: delivery.id }).update({ last_error: detail, status: permanent ? 'failed' : 'pending' });
         });
-        if (permanent) throw ApplicationFailure.nonRetryable(`delivery ${delivery.id} to ${subscriber.address} refused: ${detail}`, DELIVERY_REFUSED);
+        if (permanent) throw businessFailure(Failure.DeliveryRefused, `delivery ${delivery.id} to ${subscriber.address} refused: ${detail}`);
         throw err;
       }
       await db.transaction(async (trx) => {

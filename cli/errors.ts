@@ -14,6 +14,8 @@ const NEXT_STEPS: { match: RegExp; next: string }[] = [
   },
 ];
 
+import { findFailure } from '../workflows/failures';
+
 /** The error's message and its causes' messages, each once, then the next step when known. */
 export function describeFailure(err: unknown): string {
   const messages: string[] = [];
@@ -24,6 +26,7 @@ export function describeFailure(err: unknown): string {
     for (const t of text) if (!messages.some((m) => m.includes(t))) messages.push(t);
   }
   const all = messages.join(': ') || String(err);
-  const next = NEXT_STEPS.find((s) => s.match.test(all));
-  return next ? `${all}\n  next: ${next.next}` : all;
+  // A business failure carries its own remedy; otherwise the failures we recognise by their text.
+  const next = findFailure(err)?.remedy ?? NEXT_STEPS.find((s) => s.match.test(all))?.next;
+  return next ? `${all}\n  next: ${next}` : all;
 }

@@ -2,12 +2,15 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../infra/db';
 import type { CloseState } from '../workflows/definitions';
 import { formatInvoiceNumber } from '../store/invoices';
+import { Failure, FAILURES, isFailureType } from '../workflows/failures';
 
 export interface CustomerCloseStatus {
   customer_id: string;
   state: CloseState;
   invoice_number: string | null;
   reason: string | null;
+  /** A failed close only: what to do about it, from its failure type (workflows/failures.ts). */
+  next_step?: string;
 }
 
 export interface PeriodStatus {
@@ -27,7 +30,7 @@ export async function periodStatus(db: Db, client: Client | null, period: string
     .leftJoin('invoices as i', 'i.id', 'c.invoice_id')
     .where('c.period', period)
     .orderBy('c.customer_id')
-    .select('c.customer_id', 'c.state', 'c.reason', 'c.workflow_id', 'i.series', 'i.number');
+    .select('c.customer_id', 'c.state', 'c.reason', 'c.failure_type', 'c.workflow_id', 'i.series', 'i.number');
 
   let running: Set<string> | null = null;
   if (client && rows.some((r: { state: CloseState }) => UNSETTLED.includes(r.state))) {
@@ -36,16 +39,33 @@ export async function periodStatus(db: Db, client: Client | null, period: string
   }
   return {
     period,
-    customers: rows.map((r: { customer_id: string; state: CloseState; reason: string | null; workflow_id: string; series: string | null; number: number | null }) => {
+    customers: rows.map((r: CloseRunRow) => {
       const lost = running !== null && UNSETTLED.includes(r.state) && !running.has(r.workflow_id);
-      return {
+      const row: CustomerCloseStatus = {
         customer_id: r.customer_id,
         state: lost ? 'failed' : r.state,
         invoice_number: r.series !== null && r.number !== null ? formatInvoiceNumber(r.series, r.number) : null,
-        reason: lost ? `its workflow ${r.workflow_id} stopped without an outcome (terminated or timed out); rerun it` : r.reason,
+        reason: lost ? `its workflow ${r.workflow_id} stopped without an outcome (terminated or timed out)` : r.reason,
       };
+      if (row.state === 'failed') row.next_step = nextStep(lost ? null : r.failure_type, period, r.customer_id);
+      return row;
     }),
   };
+}
+
+interface CloseRunRow {
+  customer_id: string;
+  state: CloseState;
+  reason: string | null;
+  failure_type: string | null;
+  workflow_id: string;
+  series: string | null;
+  number: number | null;
+}
+
+/** The remedy of the failure a close recorded; a close that failed otherwise (or before types were recorded) is re-run. */
+export function nextStep(failureType: string | null, period: string, customerId: string): string {
+  return FAILURES[isFailureType(failureType) ? failureType : Failure.CloseFailed].remedy({ period, customerId });
 }
 
 export function countByState(status: PeriodStatus): Record<CloseState, number> {

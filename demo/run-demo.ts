@@ -14,6 +14,7 @@ import { DATA_DIR, OUT_DIR } from '../infra/paths';
 import { startEmbeddedServices } from '../infra/services';
 import { isStopping, onShutdown, runShutdownSteps, stopSignalEndsNormally } from '../infra/shutdown';
 import { progressQuery } from '../workflows/definitions';
+import { withRemedy } from '../workflows/failures';
 import { getDocument } from '../store/documents';
 import { startWorker } from '../worker/worker';
 import { addDemoUsers, serveLocalConsole } from '../web/local-console';
@@ -198,8 +199,8 @@ function summary(
     'Per state:',
     ...Object.entries(counts).map(([s, n]) => `  ${s.padEnd(18)} ${n}`),
     '',
-    failed.length ? 'Failed (fix the data, then `month-close close rerun --failed`):' : 'Failed: none',
-    ...failed.map((f) => `  ${f.customer_id}: ${f.reason}`),
+    failed.length ? 'Failed (each with its next step):' : 'Failed: none',
+    ...failed.map((f) => `  ${f.customer_id}: ${withRemedy(f.reason ?? 'no reason recorded', f.next_step)}`),
     '',
     'Where to look next:',
     `  PDFs          out/invoices/ (${pdfs} invoices and credit notes)`,

@@ -19,7 +19,7 @@ export async function rateCustomer(
   snapshot: UsageSnapshot,
 ): Promise<{ customer: CustomerRecord; outcome: RatingOutcome }> {
   const customer = await loadCustomer(db, customerId);
-  if (!customer) throw new UnknownCustomer(`unknown customer ${shown(customerId)}: import it with 'month-close customers import FILE'`);
+  if (!customer) throw new UnknownCustomer(`unknown customer ${shown(customerId)}`);
   const { prices } = selectPriceList(await loadPriceItems(db), period);
   const outcome = rate(snapshot, prices, customerTerms(customer), period);
   return { customer, outcome };

@@ -2,10 +2,9 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { DELIVERY_REFUSED } from '../activities/errors';
 import { logger } from '../infra/logger';
 import { SdkLogAdapter, type FailureClass, type FailureFacts } from '../infra/sdk-logger';
-import { CLOSE_FAILED } from '../workflows/definitions';
+import { Failure } from '../workflows/failures';
 import { approveAllWaiting } from '../client/drafts';
 import type { AppConfig } from '../infra/config';
 import type { Db } from '../infra/db';
@@ -39,8 +38,8 @@ let runtimeInstalled = false;
 function classifyFailure(failure: FailureFacts): FailureClass {
   // customerClose ends every failure as a 'CloseFailed' ApplicationFailure whose message has
   // customer, reason and fix; from the workflow thread it arrives as a copy without its type.
-  if (failure.type === CLOSE_FAILED || (failure.workflowType === 'customerClose' && !failure.activityType && failure.applicationFailure)) return 'outcome';
-  if (failure.type === DELIVERY_REFUSED) return 'outcome'; // refused for good, recorded; the close goes on
+  if (failure.type === Failure.CloseFailed || (failure.workflowType === 'customerClose' && !failure.activityType && failure.applicationFailure)) return 'outcome';
+  if (failure.type === Failure.DeliveryRefused) return 'outcome'; // refused for good, recorded; the close goes on
   if (failure.nonRetryable) return 'repeat'; // bad master data, a missing price …: the close's failure says it
   return 'error';
 }

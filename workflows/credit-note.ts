@@ -17,7 +17,7 @@ import { creditStatusQuery, type CreditNoteInput, type CreditStatus } from './cr
 import { customerClose } from './customer-close';
 import { approveSignal, approveUpdate, BILLING_PERIOD, CUSTOMER_ID, rejectSignal, rejectUpdate, type DecisionResult } from './definitions';
 import { DraftReview, type ReviewOutcome } from './draft-review';
-import { Failure } from './failures';
+import { Failure, failureInfo, findFailure } from './failures';
 import { closeWorkflowId } from './ids';
 
 // One correction of one invoice (id credit-<number>-<request key>): draft credit note → finance
@@ -137,6 +137,8 @@ export async function creditNote(input: CreditNoteInput): Promise<CreditStatus> 
     Object.assign(status, { state: 'refused', reason });
     await flushRequestLog();
     if (creditRequestId !== null) await db.recordCreditDecision({ creditRequestId, status: 'refused', by: null, reason, decidedAtMs: Date.now() });
-    throw ApplicationFailure.nonRetryable(`credit of ${input.invoiceNumber} refused: ${reason}`, Failure.CreditRefused);
+    // The cause's remedy when it was a business failure (e.g. not approved), else the credit's own.
+    const failure = findFailure(err) ?? failureInfo(Failure.CreditRefused, reason);
+    throw ApplicationFailure.create({ type: Failure.CreditRefused, nonRetryable: true, message: `credit of ${input.invoiceNumber} refused: ${reason}`, details: [failure] });
   }
 }

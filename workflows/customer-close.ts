@@ -28,7 +28,7 @@ import {
   type DecisionResult,
 } from './definitions';
 import { DraftReview, LEGACY_VERDICT, type Decision, type DraftVerdict, type ReviewOutcome } from './draft-review';
-import { Failure } from './failures';
+import { Failure, failureInfo, findFailure, withRemedy, type FailureType } from './failures';
 import { refuseUnendedPeriod } from './period-guard';
 
 // Every side effect is an activity (stubs and their timeouts in activity-stubs.ts); a
@@ -81,11 +81,11 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
     if (!review.hasRequestsToRecord) return;
     await db.recordDecisionRequests(review.takeRequests().map((r) => ({ customerId, period, ...r })));
   };
-  const setState = async (state: CloseState, extra: { reason?: string | null; invoiceId?: number | null } = {}) => {
+  const setState = async (state: CloseState, extra: { reason?: string | null; failureType?: FailureType; invoiceId?: number | null } = {}) => {
     status.state = state;
     status.reason = extra.reason ?? null;
     upsertSearchAttributes([{ key: CLOSE_STATE, value: state }]);
-    await db.recordCloseState({ customerId, period, workflowId, state, reason: extra.reason ?? null, invoiceId: extra.invoiceId ?? null });
+    await db.recordCloseState({ customerId, period, workflowId, state, reason: extra.reason ?? null, failureType: extra.failureType ?? null, invoiceId: extra.invoiceId ?? null });
     if (state !== 'running' && !reportedRest && input.reportTo) {
       reportedRest = true;
       try {
@@ -219,14 +219,21 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
   } catch (err) {
     if (isCancellation(err)) throw err;
     const reason = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.message : (err as Error).message;
+    // The business failure's type and remedy (workflows/failures.ts); anything else is a failed close to re-run.
+    const failure = findFailure(err) ?? failureInfo(Failure.CloseFailed, reason, { period, customerId });
     try {
-      await setState('failed', { reason });
+      await setState('failed', { reason: failure.reason, failureType: failure.type });
       await flushRequestLog();
     } catch (recordErr) {
       // e.g. a customer that does not exist has no row to record a state on: end with the reason anyway.
       if (isCancellation(recordErr)) throw recordErr;
       log.warn('could not record the failed state', { customerId, period, error: String(recordErr) });
     }
-    throw ApplicationFailure.nonRetryable(`close of ${customerId} ${period} failed: ${reason}`, Failure.CloseFailed);
+    throw ApplicationFailure.create({
+      type: Failure.CloseFailed,
+      nonRetryable: true,
+      message: `close of ${customerId} ${period} failed: ${withRemedy(failure.reason, failure.remedy)}`,
+      details: [failure],
+    });
   }
 }

@@ -1,10 +1,14 @@
 import { ApplicationFailure } from '@temporalio/common';
 
-// Every business failure, named once, for workflows, activities and the CLI alike. These are
-// expected outcomes that need a person (fix data, wait for the month to end), never retried.
+// Every business failure, named once, with what a person does about it, for workflows,
+// activities, the CLI and the console alike. These are expected outcomes that need a person (fix
+// data, wait for the month to end), never retried. No I/O here: workflows import it.
+
 export const Failure = {
   BadMasterData: 'BadMasterData',
   MissingPrice: 'MissingPrice',
+  /** The customer's billing dates changed while the close ran: the snapshot counted other days. */
+  SnapshotOutdated: 'SnapshotOutdated',
   DeliveryRefused: 'DeliveryRefused',
   NotApproved: 'NotApproved',
   AlreadyInvoiced: 'AlreadyInvoiced',
@@ -18,7 +22,74 @@ export const Failure = {
 } as const;
 export type FailureType = (typeof Failure)[keyof typeof Failure];
 
-/** A failure that a retry cannot fix. */
-export function businessFailure(type: FailureType, message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, type);
+/** What the remedy may name: the close it is about. */
+export interface FailureContext {
+  period?: string;
+  customerId?: string;
+}
+
+/** The command that runs the close again, for one customer or for every failed one of the period. */
+function rerunCommand({ period = 'YYYY-MM', customerId }: FailureContext): string {
+  return `'month-close close rerun --period ${period} ${customerId ? `--customer ${customerId}` : '--failed'}'`;
+}
+/** ", then <re-run>" when the context names a close (the preview has none to re-run). */
+const thenRerun = (c: FailureContext) => (c.period ? `, then ${rerunCommand(c)}` : '');
+
+/** Per type, the next step for a person, as a sentence. */
+export const FAILURES: Record<FailureType, { remedy: (ctx: FailureContext) => string }> = {
+  BadMasterData: { remedy: (c) => `Correct it with 'month-close customers import FILE'${thenRerun(c)}` },
+  MissingPrice: { remedy: (c) => `Add the price with 'month-close prices import FILE'${thenRerun(c)}` },
+  SnapshotOutdated: { remedy: (c) => `Run it again: ${rerunCommand(c)}` },
+  UnknownCustomer: { remedy: (c) => `Import it with 'month-close customers import FILE'${thenRerun(c)}` },
+  PeriodNotEnded: { remedy: (c) => `Wait until the month has ended${thenRerun(c)}` },
+  NotApproved: {
+    remedy: ({ period, customerId }) =>
+      period && customerId ? `Approve the draft first: 'month-close drafts approve --period ${period} --customer ${customerId} --by NAME'` : 'Have finance approve it first, then try again',
+  },
+  AlreadyInvoiced: { remedy: () => "Correct the issued invoice with a credit note: 'month-close invoices credit NUMBER --by NAME --reason TEXT'" },
+  DeliveryRefused: { remedy: () => "Correct the subscriber's address; the delivery stays failed (notification_deliveries) and the close goes on" },
+  CreditRefused: { remedy: () => "See what the invoice and its credit notes leave to credit with 'month-close invoices list --period YYYY-MM', then ask again" },
+  CloseFailed: { remedy: (c) => `Run it again once the cause is fixed: ${rerunCommand(c)}` },
+};
+
+/** What a failure says, as it travels in an ApplicationFailure's details. */
+export interface FailureInfo {
+  type: FailureType;
+  reason: string;
+  remedy: string;
+}
+
+export function isFailureType(type: unknown): type is FailureType {
+  return typeof type === 'string' && Object.hasOwn(FAILURES, type);
+}
+
+export function failureInfo(type: FailureType, reason: string, ctx: FailureContext = {}): FailureInfo {
+  return { type, reason, remedy: FAILURES[type].remedy(ctx) };
+}
+
+/** A failure that a retry cannot fix: the message is the reason, the remedy travels in the details. */
+export function businessFailure(type: FailureType, reason: string, ctx: FailureContext = {}): ApplicationFailure {
+  return ApplicationFailure.create({ type, message: reason, nonRetryable: true, details: [failureInfo(type, reason, ctx)] });
+}
+
+/**
+ * The business failure in an error or its causes (an activity's arrives wrapped in an
+ * ActivityFailure), with its reason and remedy: from the details it carries, else from its type.
+ */
+export function findFailure(err: unknown): FailureInfo | null {
+  for (let e: unknown = err, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
+    const { type, message, details } = e as { type?: unknown; message?: unknown; details?: unknown };
+    if (!isFailureType(type)) continue;
+    const carried = Array.isArray(details) ? (details[0] as Partial<FailureInfo> | undefined) : undefined;
+    if (carried && isFailureType(carried.type) && typeof carried.reason === 'string' && typeof carried.remedy === 'string') {
+      return { type: carried.type, reason: carried.reason, remedy: carried.remedy };
+    }
+    return failureInfo(type, String(message));
+  }
+  return null;
+}
+
+/** Reason and remedy as one sentence pair, for a log line or an error message. */
+export function withRemedy(reason: string, remedy: string | null | undefined): string {
+  return remedy ? `${reason.replace(/[.\s]+$/, '')}. ${remedy}` : reason;
 }

@@ -3,7 +3,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { closeSettings, startCustomerClose, startMonthlyClose } from '../../client/close';
 import { requireCustomers } from '../../client/customers';
 import { failedCustomers, rerunCustomers } from '../../client/rerun';
-import { countByState, periodStatus, type PeriodStatus } from '../../client/status';
+import { countByState, periodStatus, type CustomerCloseStatus, type PeriodStatus } from '../../client/status';
 import { progressQuery, statusQuery } from '../../workflows/definitions';
 import { closeWorkflowId } from '../../workflows/ids';
 import { closablePeriodOption, output, periodOption, table, UsageError, withServices } from '../runtime';
@@ -22,7 +22,18 @@ export function formatStatus(status: PeriodStatus): string {
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${s} ${n}`)
     .join(', ');
-  return `${table(['customer', 'state', 'invoice', 'reason'], rows)}\n\n${status.period}: ${status.customers.length} customers: ${summary || 'nothing started'}`;
+  const failed = status.customers.filter((c) => c.state === 'failed');
+  return [
+    table(['customer', 'state', 'invoice', 'reason'], rows),
+    ...(failed.length ? ['', 'failed:', ...failed.flatMap(failedLines)] : []),
+    '',
+    `${status.period}: ${status.customers.length} customers: ${summary || 'nothing started'}`,
+  ].join('\n');
+}
+
+/** A failed customer as a person acts on it: why, then what to do (workflows/failures.ts). */
+export function failedLines(c: CustomerCloseStatus): string[] {
+  return [`  ${c.customer_id}: ${c.reason ?? 'no reason recorded'}`, ...(c.next_step ? [`    next: ${c.next_step}`] : [])];
 }
 
 /** Wait until each customer's close is at rest: awaiting approval, final, nothing to bill, rejected or failed. */

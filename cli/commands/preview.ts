@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatSek, parsePeriod } from '../../billing';
 import { foldBilledUsage, rateCustomer, UnknownCustomer } from '../../store/rating';
+import { FAILURES, withRemedy } from '../../workflows/failures';
 import { output, periodOption, table, UsageError, withServices } from '../runtime';
 
 export function registerPreviewCommand(program: Command): void {
@@ -16,7 +17,7 @@ export function registerPreviewCommand(program: Command): void {
         return async (services) => {
           const usage = await foldBilledUsage(services.db, opts.customer, period);
           const { outcome } = await rateCustomer(services.db, opts.customer, period, usage.snapshot).catch((err) => {
-            if (err instanceof UnknownCustomer) throw new UsageError(`--customer: ${err.message}`);
+            if (err instanceof UnknownCustomer) throw new UsageError(`--customer: ${withRemedy(err.message, FAILURES.UnknownCustomer.remedy({}))}`);
             throw err;
           });
           const doc =

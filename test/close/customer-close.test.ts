@@ -9,6 +9,8 @@ import { createCloseHarness, type CloseHarness } from '../support/close-harness'
 import { seedCustomer, seedEvents, seedPrices, seedSubscriber, workedExampleEvents } from '../support/seed';
 import { waitFor } from '../support/wait';
 import { maybeRecordHistory } from '../support/histories';
+import { periodStatus } from '../../client/status';
+import { Failure } from '../../workflows/failures';
 
 const PERIOD = '2024-11';
 const FINANCE = 'Anna Ekonom';
@@ -202,7 +204,12 @@ describe('customerClose on the real dev server', () => {
     const state = await closeState(noVat);
     expect(state.state).toBe('failed');
     expect(state.reason).toMatch(/no VAT number/);
-    expect(state.reason).toMatch(/close rerun/);
+    // The fix is data now: the failure type is recorded and `close status` renders its remedy.
+    expect(state.failure_type).toBe(Failure.BadMasterData);
+    const failed = (await periodStatus(h.db, null, PERIOD)).customers.find((c) => c.customer_id === noVat);
+    expect(failed?.next_step).toBe(`Correct it with 'month-close customers import FILE', then 'month-close close rerun --period ${PERIOD} --customer ${noVat}'`);
+    const ended = await handle.result().then(() => null, (e: { cause?: Error }) => e.cause);
+    expect(ended?.message).toMatch(/no VAT number \(momsregistreringsnummer\)\. Correct it with 'month-close customers import FILE', then 'month-close close rerun/);
     await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-bad-master-data');
   });
 
