@@ -5,7 +5,7 @@ import * as financeReview from './003_finance_review';
 import * as corrections from './004_corrections';
 import * as consoleUsers from './005_console_users';
 import * as creditApprovals from './006_credit_approvals';
-import * as closeFailureType from './007_close_failure_type';
+import * as closeFailureType from './008_close_failure_type';
 
 // Migrations are listed in code, not discovered on disk, so they load the same way under
 // tsx, vitest and a compiled build.
@@ -16,7 +16,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '004_corrections': corrections,
   '005_console_users': consoleUsers,
   '006_credit_approvals': creditApprovals,
-  '007_close_failure_type': closeFailureType,
+  '008_close_failure_type': closeFailureType,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
