@@ -75,6 +75,15 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
     taskQueue: setup.taskQueue,
     activities,
     maxConcurrentActivityTaskExecutions: setup.maxConcurrentActivityTaskExecutions ?? 20,
+    // customerClose runs its steps as local activities (LOCAL_STEPS_PATCH): as many at once as
+    // the regular ones, so the database pool, not the worker, is what bounds them.
+    maxConcurrentLocalActivityExecutions: setup.maxConcurrentActivityTaskExecutions ?? 20,
+    // A workflow task now holds a whole phase of local steps; more of them at once keep the
+    // local-activity slots busy while other closes' tasks wait on the database.
+    maxConcurrentWorkflowTaskExecutions: 40,
+    // Thousands of closes wait for finance at once; an evicted one is replayed from its whole
+    // history when its approval arrives. Keep them cached (about 1 MB each with the shared V8 context).
+    maxCachedWorkflows: 2000,
     ...(setup.workflowBundlePath ? { workflowBundle: { codePath: setup.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
   };
   const worker = await Worker.create(options);
