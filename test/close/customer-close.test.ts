@@ -83,7 +83,7 @@ describe('customerClose on the real dev server', () => {
     const summary = await handle.result();
     expect(summary.state).toBe('final');
     expect(summary.totalOre).toBe(358_800);
-    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-approved');
+    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-local-steps-approved');
 
     const invoices = await h.db('invoices').where({ customer_id: customerId });
     expect(invoices).toHaveLength(1);
@@ -163,7 +163,7 @@ describe('customerClose on the real dev server', () => {
     const summary = await handle.result();
     expect(summary.state).toBe('final');
     expect(summary.draftVersions).toBe(2);
-    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-rejected-recomputed');
+    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-local-steps-rejected-recomputed');
 
     const invoices = await h.db('invoices').where({ customer_id: customerId });
     expect(invoices).toHaveLength(1);
@@ -203,7 +203,7 @@ describe('customerClose on the real dev server', () => {
     expect(state.state).toBe('failed');
     expect(state.reason).toMatch(/no VAT number/);
     expect(state.reason).toMatch(/close rerun/);
-    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-bad-master-data');
+    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-local-steps-bad-master-data');
   });
 
   it('refuses at the database any change to an issued invoice, its lines and its PDF', async () => {
