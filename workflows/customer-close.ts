@@ -6,6 +6,7 @@ import {
   log,
   patched,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
   ActivityFailure,
@@ -75,11 +76,13 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
   const nextKey = (of: 'state' | 'request') => (localSteps ? `${runId}/${++keyCount[of]}` : undefined);
   // The decisions live in a plain class; the handlers only pass the request, its channel and the time.
   const review = new DraftReview(input.approvers);
-  const answer = (outcome: ReviewOutcome): DecisionResult => ({
-    outcome: outcome === 'refused' ? 'duplicate' : outcome,
-    draftVersion: status.draftVersion,
-    state: status.state,
-  });
+  // An update's answer leaves with the workflow task that ran its handler. With local steps that
+  // task would go on to issue and notify first, so the close lets it end before those steps.
+  let updateToAnswer = false;
+  const answer = (outcome: ReviewOutcome): DecisionResult => {
+    updateToAnswer = localSteps;
+    return { outcome: outcome === 'refused' ? 'duplicate' : outcome, draftVersion: status.draftVersion, state: status.state };
+  };
   const refuseWith = (refused: string | null) => {
     if (refused) throw new Error(refused);
   };
@@ -151,6 +154,10 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
     while (undecided()) {
       const wakeAt = escalateAt === null ? nextReminderAt : Math.min(nextReminderAt, escalateAt);
       const woke = await condition(() => !undecided() || review.hasRequestsToRecord, Math.max(1, wakeAt - Date.now()));
+      if (updateToAnswer) {
+        updateToAnswer = false;
+        await sleep(1); // ends this workflow task, and the update's answer with it
+      }
       await flushRequestLog();
       if (woke || !undecided()) continue;
       // The timer ran out: it was set for whichever came first.
