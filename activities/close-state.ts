@@ -15,11 +15,27 @@ export interface CloseStateChange {
   /** Why a failed close failed (workflows/failures.ts); the next step is rendered from it. */
   failureType?: FailureType | null;
   invoiceId?: number | null;
+  /** Set by a close whose steps may run twice (local activities): the second run records nothing. */
+  stepKey?: string;
 }
 
 export function closeStateActivities({ db }: ActivityDeps) {
   const recordState = (change: CloseStateChange) =>
     db.transaction(async (trx) => {
+      // The event first: when its key is already on record, this change was recorded in full.
+      const event = await trx('close_run_events')
+        .insert({
+          customer_id: change.customerId,
+          period: change.period,
+          state: change.state,
+          reason: change.reason ?? null,
+          failure_type: change.failureType ?? null,
+          step_key: change.stepKey ?? null,
+        })
+        .onConflict('step_key')
+        .ignore()
+        .returning('id');
+      if (event.length === 0) return;
       await trx('close_runs')
         .insert({
           customer_id: change.customerId,
@@ -41,13 +57,6 @@ export function closeStateActivities({ db }: ActivityDeps) {
           attempt: change.state === 'running' ? trx.raw('close_runs.attempt + 1') : trx.raw('close_runs.attempt'),
           updated_at: trx.fn.now(),
         });
-      await trx('close_run_events').insert({
-        customer_id: change.customerId,
-        period: change.period,
-        state: change.state,
-        reason: change.reason ?? null,
-        failure_type: change.failureType ?? null,
-      });
     });
 
   return {

@@ -21,6 +21,8 @@ export interface DecisionRequestRecord {
   draftVersion: number | null;
   outcome: string;
   receivedAtMs: number;
+  /** Set by a close whose steps may run twice (local activities): the second run records nothing. */
+  requestKey?: string;
 }
 
 export function decisionActivities({ db }: ActivityDeps) {
@@ -47,7 +49,7 @@ export function decisionActivities({ db }: ActivityDeps) {
       });
     },
 
-    /** Every approve / reject / recompute that reached the workflow, also duplicates and refusals. */
+    /** Every approve / reject / recompute that reached the workflow, also duplicates and refusals; once per key. */
     async recordDecisionRequests(requests: DecisionRequestRecord[]): Promise<void> {
       if (requests.length === 0) return;
       await db('approval_requests').insert(
@@ -59,8 +61,11 @@ export function decisionActivities({ db }: ActivityDeps) {
           draft_version: r.draftVersion,
           outcome: r.outcome,
           received_at: new Date(r.receivedAtMs),
+          request_key: r.requestKey ?? null,
         })),
-      );
+      )
+        .onConflict('request_key')
+        .ignore();
     },
   };
 }

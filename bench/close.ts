@@ -13,6 +13,7 @@ import type { Db } from '../infra/db';
 import type { Endpoints } from '../infra/services';
 import { progressQuery } from '../workflows/definitions';
 import { closeWorkflowId } from '../workflows/ids';
+import { APPROVED_CLOSE_STEPS } from '../workflows/close-steps';
 import { startWorker } from '../worker/worker';
 import type { DemoDataFiles } from '../demo/demo-data';
 import {
@@ -479,9 +480,9 @@ export interface PlainCloseResult {
   outcome: Outcome;
 }
 
-type Timings = Map<string, number[]>;
+export type Timings = Map<string, number[]>;
 
-interface PlainCounters {
+export interface PlainCounters {
   retries: number;
   /** Why calls were retried and why closes failed: normalised message -> count. */
   retryReasons: Map<string, number>;
@@ -500,9 +501,10 @@ const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1
 
 /**
  * One customer's close as the workflow does it, step by step, with the same activity
- * functions and the same records (close_runs, decisions, deliveries), approving at once.
+ * functions and the same records (close_runs, decisions, deliveries), approving at once. The
+ * order is APPROVED_CLOSE_STEPS; test/close/step-order.test.ts holds it to a real close's history.
  */
-async function closeOne(acts: Activities, period: string, customerId: string, timings: Timings, counters: PlainCounters, slots: Semaphore): Promise<string> {
+export async function closeOne(acts: Activities, period: string, customerId: string, timings: Timings, counters: PlainCounters, slots: Semaphore): Promise<string> {
   const call = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
       const t = now();
@@ -539,6 +541,7 @@ async function closeOne(acts: Activities, period: string, customerId: string, ti
       return 'nothing_to_bill';
     }
     await call('renderDraftPdf', () => acts.renderDraftPdf({ draftId: draft.draftId }));
+    await call('reviewDraft', () => acts.reviewDraft({ draftId: draft.draftId }));
     await call('recordCloseState', () => acts.recordCloseState({ customerId, period, workflowId, state: 'awaiting_approval' }));
     await notify(`draft:${draft.draftId}`, 'draft_ready', ['finance']);
     const decidedAtMs = Date.now();
@@ -564,10 +567,7 @@ async function closeOne(acts: Activities, period: string, customerId: string, ti
 }
 
 function activityTable(timings: Timings): Record<string, { calls: number; meanMs: number; p50Ms: number; p95Ms: number; totalSeconds: number }> {
-  const order = [
-    'recordCloseState', 'findIssuedInvoice', 'snapshotUsage', 'createDraft', 'renderDraftPdf', 'planNotifications', 'deliverNotification',
-    'recordDecisionRequests', 'recordDecision', 'finaliseInvoice', 'renderInvoicePdf',
-  ];
+  const order = [...new Set(APPROVED_CLOSE_STEPS)];
   const out: Record<string, { calls: number; meanMs: number; p50Ms: number; p95Ms: number; totalSeconds: number }> = {};
   for (const name of order) {
     const list = timings.get(name);

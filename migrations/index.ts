@@ -5,6 +5,7 @@ import * as financeReview from './003_finance_review';
 import * as corrections from './004_corrections';
 import * as consoleUsers from './005_console_users';
 import * as creditApprovals from './006_credit_approvals';
+import * as stepKeys from './007_step_keys';
 import * as closeFailureType from './008_close_failure_type';
 
 // Migrations are listed in code, not discovered on disk, so they load the same way under
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '004_corrections': corrections,
   '005_console_users': consoleUsers,
   '006_credit_approvals': creditApprovals,
+  '007_step_keys': stepKeys,
   '008_close_failure_type': closeFailureType,
 };
 

@@ -68,12 +68,23 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
       (await approveAllWaiting(setup.db, client, period, by, { includeFlagged })).filter((r) => r.outcome === 'approved').length,
   };
   const activities = createActivities({ db: setup.db, config: setup.config, smtp: setup.smtp, temporal: client, approver, now: setup.now ?? (() => new Date()) });
+  const slots = setup.maxConcurrentActivityTaskExecutions ?? 20;
   const options: WorkerOptions = {
     connection,
     namespace: setup.namespace,
     taskQueue: setup.taskQueue,
     activities,
-    maxConcurrentActivityTaskExecutions: setup.maxConcurrentActivityTaskExecutions ?? 20,
+    maxConcurrentActivityTaskExecutions: slots,
+    // customerClose runs its steps as local activities (LOCAL_STEPS_PATCH): as many at once as
+    // regular ones, so the database pool, not the worker, is what bounds them.
+    maxConcurrentLocalActivityExecutions: slots,
+    // A workflow task now holds a whole phase of local steps, one step running at a time: one
+    // task per local-activity slot keeps the slots busy; more tasks would only queue for slots
+    // while their 10 s workflow task timeout runs.
+    maxConcurrentWorkflowTaskExecutions: Math.max(2, slots),
+    // Thousands of closes wait for finance at once; an evicted one is replayed from its whole
+    // history when its approval arrives. Keep them cached (about 1 MB each with the shared V8 context).
+    maxCachedWorkflows: 2000,
     ...(setup.workflowBundlePath ? { workflowBundle: { codePath: setup.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
   };
   const worker = await Worker.create(options);

@@ -6,11 +6,12 @@ import {
   log,
   patched,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
   ActivityFailure,
 } from '@temporalio/workflow';
-import { db, delivery } from './activity-stubs';
+import { db, delivery, localDb, localDelivery } from './activity-stubs';
 import type { Audience, NotificationEvent } from '../activities/notifications';
 import {
   approveSignal,
@@ -37,8 +38,19 @@ import { refuseUnendedPeriod } from './period-guard';
 /** Added 2026-12 (issue #10): explain and flag each draft, decide by policy, four eyes, escalation. */
 export const FINANCE_REVIEW_PATCH = 'finance-review';
 
+/**
+ * Added 2026-12 (issue #13): the steps run as local activities, so each phase (running ->
+ * awaiting_approval, approved -> final and notified) costs about one workflow task instead of a
+ * server round trip per step. Decided once at the start: a close begun on regular activities
+ * keeps them when it is replayed.
+ */
+export const LOCAL_STEPS_PATCH = 'local-steps';
+
 export async function customerClose(input: CustomerCloseInput): Promise<CloseSummary> {
   const { customerId, period } = input;
+  const localSteps = patched(LOCAL_STEPS_PATCH);
+  const steps = localSteps ? localDb : db;
+  const sender = localSteps ? localDelivery : delivery;
   refuseUnendedPeriod(period);
   const { workflowId, runId } = workflowInfo();
   const status: CloseStatus = {
@@ -54,13 +66,23 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
   };
   let draftVersions = 0;
   let reportedRest = false;
+  // With local steps the at-rest signal is not awaited where it is sent (that would end the
+  // workflow task mid-phase); the close awaits it before it returns.
+  let restSignal: Promise<void> = Promise.resolve();
+  // Local steps may run again after a lost workflow task: these keys make the records that have
+  // no natural key land once. One count per table, so a re-run whose request batch grew (a
+  // signal that arrived meanwhile) still gives each state change the key it had.
+  const keyCount = { state: 0, request: 0 };
+  const nextKey = (of: 'state' | 'request') => (localSteps ? `${runId}/${++keyCount[of]}` : undefined);
   // The decisions live in a plain class; the handlers only pass the request, its channel and the time.
   const review = new DraftReview(input.approvers);
-  const answer = (outcome: ReviewOutcome): DecisionResult => ({
-    outcome: outcome === 'refused' ? 'duplicate' : outcome,
-    draftVersion: status.draftVersion,
-    state: status.state,
-  });
+  // An update's answer leaves with the workflow task that ran its handler. With local steps that
+  // task would go on to issue and notify first, so the close lets it end before those steps.
+  let updateToAnswer = false;
+  const answer = (outcome: ReviewOutcome): DecisionResult => {
+    updateToAnswer = localSteps;
+    return { outcome: outcome === 'refused' ? 'duplicate' : outcome, draftVersion: status.draftVersion, state: status.state };
+  };
   const refuseWith = (refused: string | null) => {
     if (refused) throw new Error(refused);
   };
@@ -79,25 +101,34 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
   // --- helpers ----------------------------------------------------------------------------
   const flushRequestLog = async () => {
     if (!review.hasRequestsToRecord) return;
-    await db.recordDecisionRequests(review.takeRequests().map((r) => ({ customerId, period, ...r })));
+    await steps.recordDecisionRequests(review.takeRequests().map((r) => ({ customerId, period, ...r, requestKey: nextKey('request') })));
   };
   const setState = async (state: CloseState, extra: { reason?: string | null; failureType?: FailureType; invoiceId?: number | null } = {}) => {
     status.state = state;
     status.reason = extra.reason ?? null;
     upsertSearchAttributes([{ key: CLOSE_STATE, value: state }]);
-    await db.recordCloseState({ customerId, period, workflowId, state, reason: extra.reason ?? null, failureType: extra.failureType ?? null, invoiceId: extra.invoiceId ?? null });
+    await steps.recordCloseState({
+      customerId,
+      period,
+      workflowId,
+      state,
+      reason: extra.reason ?? null,
+      failureType: extra.failureType ?? null,
+      invoiceId: extra.invoiceId ?? null,
+      stepKey: nextKey('state'),
+    });
     if (state !== 'running' && !reportedRest && input.reportTo) {
       reportedRest = true;
-      try {
-        await getExternalWorkflowHandle(input.reportTo).signal(childAtRestSignal, { customerId, state });
-      } catch (err) {
-        log.info('monthly close no longer listening', { reportTo: input.reportTo, error: String(err) });
-      }
+      const sent = getExternalWorkflowHandle(input.reportTo)
+        .signal(childAtRestSignal, { customerId, state })
+        .catch((err) => log.info('monthly close no longer listening', { reportTo: input.reportTo, error: String(err) }));
+      if (localSteps) restSignal = sent;
+      else await sent;
     }
   };
   const notify = async (subjectKey: string, event: NotificationEvent, audience: Audience[]) => {
-    const deliveries = await db.planNotifications({ subjectKey, event, customerId, period, audience });
-    const results = await Promise.allSettled(deliveries.map((deliveryId) => delivery.deliverNotification({ deliveryId })));
+    const deliveries = await steps.planNotifications({ subjectKey, event, customerId, period, audience });
+    const results = await Promise.allSettled(deliveries.map((deliveryId) => sender.deliverNotification({ deliveryId })));
     for (const r of results) {
       if (r.status === 'rejected') {
         if (isCancellation(r.reason)) throw r.reason;
@@ -110,7 +141,7 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
   const recordDecision = async (draftId: number, d: Decision) => {
     const rows = d.kind === 'approved' ? d.approvals.map((a) => ({ ...a, reason: d.reason })) : [{ by: d.by, via: d.via, atMs: d.atMs, reason: d.reason }];
     for (const row of rows) {
-      await db.recordDecision({
+      await steps.recordDecision({
         draftId,
         customerId,
         period,
@@ -132,6 +163,10 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
     while (undecided()) {
       const wakeAt = escalateAt === null ? nextReminderAt : Math.min(nextReminderAt, escalateAt);
       const woke = await condition(() => !undecided() || review.hasRequestsToRecord, Math.max(1, wakeAt - Date.now()));
+      if (updateToAnswer) {
+        updateToAnswer = false;
+        await sleep(1); // ends this workflow task, and the update's answer with it
+      }
       await flushRequestLog();
       if (woke || !undecided()) continue;
       // The timer ran out: it was set for whichever came first.
@@ -145,20 +180,23 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
       }
     }
   };
-  const summary = (): CloseSummary => ({
-    customerId,
-    period,
-    state: status.state === 'finalising' ? 'running' : status.state,
-    invoiceNumber: status.invoiceNumber,
-    totalOre: status.totalOre,
-    reason: status.reason,
-    draftVersions,
-  });
+  const summary = async (): Promise<CloseSummary> => {
+    await restSignal;
+    return {
+      customerId,
+      period,
+      state: status.state === 'finalising' ? 'running' : status.state,
+      invoiceNumber: status.invoiceNumber,
+      totalOre: status.totalOre,
+      reason: status.reason,
+      draftVersions,
+    };
+  };
 
   // --- the close ----------------------------------------------------------------------------
   try {
     await setState('running');
-    const alreadyIssued = await db.findIssuedInvoice({ customerId, period });
+    const alreadyIssued = await steps.findIssuedInvoice({ customerId, period });
     let invoiceId: number;
     if (alreadyIssued) {
       // A re-run after the invoice was issued only completes what may be missing (PDF, notices).
@@ -168,16 +206,16 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
       let approval: Extract<Decision, { kind: 'approved' }>;
       for (;;) {
         draftVersions += 1;
-        const snapshot = await db.snapshotUsage({ customerId, period });
-        const draft = await db.createDraft({ customerId, period, snapshotId: snapshot.snapshotId, runKey: `${runId}/${draftVersions}` });
+        const snapshot = await steps.snapshotUsage({ customerId, period });
+        const draft = await steps.createDraft({ customerId, period, snapshotId: snapshot.snapshotId, runKey: `${runId}/${draftVersions}` });
         if (draft.kind === 'nothing_to_bill') {
           await setState('nothing_to_bill', { reason: draft.reason });
           await flushRequestLog();
           return summary();
         }
-        await db.renderDraftPdf({ draftId: draft.draftId });
+        await steps.renderDraftPdf({ draftId: draft.draftId });
         // The verdict comes from an activity (config read and rules applied there), never from here.
-        const verdict = patched(FINANCE_REVIEW_PATCH) ? await db.reviewDraft({ draftId: draft.draftId }) : LEGACY_VERDICT;
+        const verdict = patched(FINANCE_REVIEW_PATCH) ? await steps.reviewDraft({ draftId: draft.draftId }) : LEGACY_VERDICT;
         Object.assign(status, { draftId: draft.draftId, draftVersion: draft.version, totalOre: draft.totalOre });
         review.open(draft.version, verdict);
         if (verdict.autoApprove !== null) {
@@ -206,12 +244,12 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
       }
 
       status.state = 'finalising';
-      const issued = await db.finaliseInvoice({ draftId: status.draftId!, approvedBy: approval.approvals.map((a) => a.by).join(' + ') });
+      const issued = await steps.finaliseInvoice({ draftId: status.draftId!, approvedBy: approval.approvals.map((a) => a.by).join(' + ') });
       invoiceId = issued.invoiceId;
       status.invoiceNumber = issued.number;
       status.totalOre = issued.totalOre;
     }
-    await db.renderInvoicePdf({ invoiceId });
+    await steps.renderInvoicePdf({ invoiceId });
     await setState('final', { invoiceId });
     await notify(`invoice:${invoiceId}`, 'invoice_final', ['customer_admin', 'partner', 'finance']);
     await flushRequestLog();
@@ -229,6 +267,7 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
       if (isCancellation(recordErr)) throw recordErr;
       log.warn('could not record the failed state', { customerId, period, error: String(recordErr) });
     }
+    await restSignal;
     throw ApplicationFailure.create({
       type: Failure.CloseFailed,
       nonRetryable: true,

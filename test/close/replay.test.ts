@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Worker } from '@temporalio/worker';
+import { LOCAL_STEPS_PATCH } from '../../workflows/customer-close';
 import { HISTORIES_DIR, readHistory } from '../support/histories';
 
 // Recorded histories of real closes (see support/histories.ts), replayed against the workflow
@@ -9,9 +10,26 @@ import { HISTORIES_DIR, readHistory } from '../support/histories';
 
 const files = fs.readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.binpb')).sort();
 
+/** Whether the close recorded the patch marker: it was begun on code that had the patch. */
+function hasPatch(file: string, patchId: string): boolean {
+  return (readHistory(file).events ?? []).some((e) => {
+    const m = e.markerRecordedEventAttributes;
+    if (m?.markerName !== 'core_patch') return false;
+    return Object.values(m.details ?? {}).some((p) => (p.payloads ?? []).some((x) => Buffer.from(x.data ?? []).toString('utf8').includes(patchId)));
+  });
+}
+
 describe('replay of recorded close histories', () => {
   it('has recorded histories to replay', () => {
     expect(files.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('covers customer closes begun on regular activities and on local steps', () => {
+    const closes = files.filter((f) => f.startsWith('customer-close-'));
+    const local = closes.filter((f) => hasPatch(f, LOCAL_STEPS_PATCH));
+    expect(local).toEqual(closes.filter((f) => f.startsWith('customer-close-local-steps-')));
+    expect(local.length).toBeGreaterThanOrEqual(7);
+    expect(closes.length - local.length).toBeGreaterThanOrEqual(7);
   });
 
   it.each(files)('%s replays without a non-determinism error', async (file) => {

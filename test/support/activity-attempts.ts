@@ -41,3 +41,33 @@ export async function completedAttempts(client: Client, workflowId: string): Pro
   }
   return out;
 }
+
+/**
+ * Local activities (customerClose's steps under its 'local-steps' patch) never show as pending
+ * on the server: their evidence is the workflow task that holds them while they run, and, once
+ * done, a marker in the history with the attempt that completed them.
+ */
+export async function workflowTaskOpen(client: Client, workflowId: string): Promise<boolean> {
+  const { raw } = await client.workflow.getHandle(workflowId).describe();
+  return raw.pendingWorkflowTask != null;
+}
+
+/** Per local activity that completed, in history order, its type and the attempt that completed it. */
+export async function completedLocalAttempts(client: Client, workflowId: string): Promise<{ activity: string; attempt: number }[]> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const out: { activity: string; attempt: number }[] = [];
+  for (const e of history.events ?? []) {
+    const marker = e.markerRecordedEventAttributes;
+    const data = marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0]?.data : null;
+    if (!data) continue;
+    const facts = JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type: string; attempt: number };
+    out.push({ activity: facts.activity_type, attempt: facts.attempt });
+  }
+  return out;
+}
+
+/** Workflow tasks that timed out: a worker that died holding one (its local steps ran again elsewhere). */
+export async function timedOutWorkflowTasks(client: Client, workflowId: string): Promise<number> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).filter((e) => e.workflowTaskTimedOutEventAttributes != null).length;
+}
