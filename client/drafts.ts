@@ -123,7 +123,10 @@ export async function approveAllWaiting(db: Db, client: Client, period: string, 
   const confirm = opts.confirm ?? true;
   const request = { by, via: 'approve_all' as const, includeFlagged: !!opts.includeFlagged };
   // The closes record answers after this row: a row id, not a clock, so no skew between machines.
-  const mark = Number((await db('approval_requests').max('id as id').first())?.id ?? 0);
+  const mark = {
+    requests: Number((await db('approval_requests').max('id as id').first())?.id ?? 0),
+    approvals: Number((await db('approvals').max('id as id').first())?.id ?? 0),
+  };
   const results: BulkDecision[] = [];
   const sent: WaitingDraft[] = [];
   let total = 0;
@@ -158,22 +161,39 @@ export async function approveAllWaiting(db: Db, client: Client, period: string, 
   return results;
 }
 
-/** What each close recorded for our signal: its approval_requests row after `mark`. */
-async function answersOf(db: Db, period: string, by: string, mark: number, sent: WaitingDraft[], onProgress: (done: number) => void): Promise<BulkDecision[]> {
+/**
+ * What each close recorded for our signal: its approval_requests row after `mark`, or else its
+ * approval by us (a close that decided before it began to wait records the decision only).
+ */
+async function answersOf(
+  db: Db,
+  period: string,
+  by: string,
+  mark: { requests: number; approvals: number },
+  sent: WaitingDraft[],
+  onProgress: (done: number) => void,
+): Promise<BulkDecision[]> {
   const pending = new Map(sent.map((d) => [`${d.customerId}/${d.version}`, d]));
   const answers: BulkDecision[] = [];
   let lastAnswerAt = Date.now();
   while (pending.size > 0 && Date.now() - lastAnswerAt < CONFIRM_QUIET_MS) {
     const customers = [...new Set([...pending.values()].map((d) => d.customerId))];
     for (let i = 0; i < customers.length; i += PAGE) {
-      const rows = (await db('approval_requests')
-        .where('id', '>', mark)
+      const chunk = customers.slice(i, i + PAGE);
+      const requests = (await db('approval_requests')
+        .where('id', '>', mark.requests)
         .where({ period, request: 'approve', requested_by: by })
-        .whereIn('customer_id', customers.slice(i, i + PAGE))
+        .whereIn('customer_id', chunk)
         .where('outcome', 'like', '%(approve_all)%')
         .orderBy('id')
         .select('customer_id', 'draft_version', 'outcome')) as { customer_id: string; draft_version: number | null; outcome: string }[];
-      for (const r of rows) {
+      const approvals = (await db('approvals as a')
+        .join('drafts as d', 'd.id', 'a.draft_id')
+        .where('a.id', '>', mark.approvals)
+        .where({ 'a.period': period, 'a.decided_by': by, 'a.via': 'approve_all', 'a.decision': 'approved' })
+        .whereIn('a.customer_id', chunk)
+        .select('a.customer_id', 'd.version as draft_version')) as { customer_id: string; draft_version: number }[];
+      for (const r of [...requests, ...approvals.map((a) => ({ ...a, outcome: 'approved (approve_all)' }))]) {
         const draft = pending.get(`${r.customer_id}/${r.draft_version}`);
         if (!draft) continue;
         pending.delete(`${r.customer_id}/${r.draft_version}`);
