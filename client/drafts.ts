@@ -155,7 +155,8 @@ export async function approveAllWaiting(db: Db, client: Client, period: string, 
     after = page[page.length - 1]!.customerId;
     if (!confirm) opts.onProgress?.(sent.length, total, after);
   }
-  if (confirm) results.push(...(await answersOf(db, period, by, mark, sent, (done) => opts.onProgress?.(done, total, null))));
+  const notRunning = results.filter((r) => r.outcome === 'refused').length;
+  if (confirm) results.push(...(await answersOf(db, period, by, mark, sent, (done) => opts.onProgress?.(notRunning + done, total, null))));
   else results.push(...sent.map((d) => ({ customerId: d.customerId, draftVersion: d.version, outcome: 'signalled' as const, detail: null })));
   results.sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0));
   return results;
