@@ -8,8 +8,12 @@ import type { SmtpSettings } from '../notify/email';
  * activities never import the client layer.
  */
 export interface DraftApprover {
-  /** Approves the drafts of the period waiting now; returns how many were approved. */
-  approveWaiting(period: string, by: string, includeFlagged: boolean): Promise<number>;
+  /**
+   * Sends an approve-all signal to each close whose draft waits now, in customer order after
+   * `afterCustomerId`; returns how many were sent. `onProgress` is called as signals go out, with
+   * the customer up to which every draft is handled (null: none yet).
+   */
+  approveWaiting(period: string, by: string, includeFlagged: boolean, afterCustomerId: string | null, onProgress: (handledThrough: string | null) => void): Promise<number>;
 }
 
 /** What the activities need from the outside world; the worker builds it once. */

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { parsePeriod } from '../billing';
 import type { ActivityDeps } from './deps';
 
@@ -17,10 +18,19 @@ export function monthlyActivities({ db, approver }: ActivityDeps) {
       return rows.map((r: { customer_id: string }) => r.customer_id);
     },
 
-    /** Approve-all for the monthly close: the drafts waiting now; later ones need their own approval. */
+    /**
+     * Approve-all for the monthly close: the drafts waiting now; later ones need their own
+     * approval. Heartbeats the customer up to which every draft is signalled, so a retry after a
+     * lost worker goes on from there instead of starting over (a repeat would be a duplicate).
+     */
     async approveWaitingDrafts(input: { period: string; by: string; includeFlagged?: boolean }): Promise<number> {
       if (!approver) throw new Error('approveWaitingDrafts needs a DraftApprover in the worker');
-      return approver.approveWaiting(input.period, input.by, !!input.includeFlagged);
+      const ctx = Context.current();
+      const resumeAfter = (ctx.info.heartbeatDetails as { lastCustomerId?: string } | undefined)?.lastCustomerId ?? null;
+      ctx.heartbeat({ lastCustomerId: resumeAfter });
+      return approver.approveWaiting(input.period, input.by, !!input.includeFlagged, resumeAfter, (handledThrough) =>
+        ctx.heartbeat({ lastCustomerId: handledThrough ?? resumeAfter }),
+      );
     },
   };
 }

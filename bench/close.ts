@@ -424,7 +424,7 @@ export async function benchTemporalClose(ctx: CloseBenchContext): Promise<Tempor
     printTable(`3. End-to-end close via Temporal: ${n.toLocaleString('en-US')} customers, period ${ctx.period} (maxConcurrentCloses ${ctx.concurrency}, ${ctx.activitySlots} activity slots)`, ['measure', 'value'], [
       ['import prices / customers / usage s', `${result.importSeconds.prices} / ${result.importSeconds.customers} / ${result.importSeconds.usage}`],
       ['start -> every customer at rest (drafts) s', result.seconds.toAllAtRest],
-      [`approve-all: ${approved} updates via approveAllWaiting s`, result.seconds.approveAll],
+      [`approve-all: ${approved} approved by signals via approveAllWaiting (until each close recorded it) s`, result.seconds.approveAll],
       ['approvals/s', result.approvalsPerSecond],
       ['approve-all start -> all final + notified s', result.seconds.approveToSettled],
       ['start -> all final + notified s', result.seconds.total],

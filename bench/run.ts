@@ -9,6 +9,8 @@ import { WORKFLOWS_PATH } from '../worker/worker';
 import { benchImportUsage, type UsageBenchResult } from './import-usage';
 import { benchPlainClose, benchTemporalClose, type CloseBenchContext, type PlainCloseResult, type TemporalCloseResult } from './close';
 import { benchSnapshots, type SnapshotBenchResult } from './snapshot';
+import { devServerSettingArgs } from '../infra/temporal-cli';
+import { benchOnTheirOwn, type OnTheirOwnResult } from './on-their-own';
 import { findServicePids, freshDatabase, machineLine, MemorySampler, printTable, progress, round, timed, type MemoryPeaks } from './support';
 
 // `npm run bench`: figures for the import, the usage snapshot and the close of a period, on
@@ -18,6 +20,12 @@ import { findServicePids, freshDatabase, machineLine, MemorySampler, printTable,
 //                        [--snapshot-events 100000] [--snapshot-customers 10000]
 //                        [--concurrency 100] [--activity-slots 40] [--timeout-min 60]
 //                        [--skip-temporal] [--skip-plain] [--period 2025-03]
+//                        [--own 200] [--json FILE]
+//
+// --own N: section 6, PDF renders, e-mails and webhooks on their own (0 skips it).
+// --json FILE: also write the headline figures as one JSON document (interfaces.md,
+// "Benchmark output"); MONTH_CLOSE_DEV_SERVER_SETTINGS=none runs the dev server without the
+// settings of infra/temporal-cli.ts, to compare.
 //
 // --import-rows 0 skips section 1, --snapshot-events 0 section 2, --skip-close sections 3-5.
 //
@@ -38,11 +46,13 @@ interface Options {
   plainSample: number;
   period: string;
   timeoutMin: number;
+  own: number;
+  json: string | null;
 }
 
 const USAGE = `usage: npm run bench -- [--customers N] [--import-rows N] [--skip-close] [--snapshot-events N]
        [--snapshot-customers N] [--concurrency N] [--activity-slots N] [--period YYYY-MM] [--timeout-min N]
-       [--skip-temporal] [--skip-plain]`;
+       [--skip-temporal] [--skip-plain] [--own N] [--json FILE]`;
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -60,6 +70,8 @@ function parseArgs(argv: string[]): Options {
     plainSample: 50,
     period: '2025-03',
     timeoutMin: 60,
+    own: 200,
+    json: null,
   };
   const ints: Record<string, keyof Options> = {
     '--customers': 'customers',
@@ -72,6 +84,7 @@ function parseArgs(argv: string[]): Options {
     '--activity-slots': 'activitySlots',
     '--plain-sample': 'plainSample',
     '--timeout-min': 'timeoutMin',
+    '--own': 'own',
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -82,6 +95,10 @@ function parseArgs(argv: string[]): Options {
     else if (flag === '--help' || flag === '-h') {
       console.log(USAGE);
       process.exit(0);
+    } else if (flag === '--json') {
+      o.json = inline ?? argv[++i] ?? null;
+      if (!o.json) throw new Error('--json wants a file name');
+      fs.mkdirSync(path.dirname(path.resolve(o.json)), { recursive: true });
     } else if (flag === '--period') {
       o.period = inline ?? argv[++i] ?? '';
       if (!/^\d{4}-\d{2}$/.test(o.period)) throw new Error(`--period wants YYYY-MM, got ${o.period}`);
@@ -132,7 +149,9 @@ async function main(): Promise<void> {
     temporalClose?: TemporalCloseResult;
     plainClose?: PlainCloseResult;
     priceOfDurability?: { temporalSeconds: number; plainSeconds: number; ratio: number };
-  } = { options: opts, machine: machine.json };
+    onTheirOwn?: OnTheirOwnResult;
+    devServerSettings?: string[];
+  } = { options: opts, machine: machine.json, devServerSettings: devServerSettingArgs() };
 
   try {
     progress(`Bench in ${tmpDir}: starting PostgreSQL and the Temporal dev server …`);
@@ -226,16 +245,83 @@ async function main(): Promise<void> {
           ['ratio Temporal / plain', result.priceOfDurability.ratio, null],
         ]);
       }
+      if (result.plainClose) printWherePlainTimeGoes(result.plainClose);
     } else progress('3/4. Close: skipped (--skip-close)');
+
+    if (opts.own > 0) {
+      progress(`6. PDF renders, e-mails and webhooks on their own (${opts.own} of each) …`);
+      result.onTheirOwn = await benchOnTheirOwn(tmpDir, opts.own);
+    }
 
     const machineAtEnd = machineLine();
     result.machine = { ...machine.json, loadAvgAtStart: machine.json.loadAvg, loadAvgAtEnd: machineAtEnd.json.loadAvg };
     console.log('');
     console.log(machineAtEnd.text);
     console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
+    if (opts.json) {
+      fs.writeFileSync(opts.json, `${JSON.stringify(headline(result), null, 2)}\n`);
+      progress(`Figures written to ${opts.json}`);
+    }
   } finally {
     await cleanup();
   }
+}
+
+/** The figures of interfaces.md "Benchmark output", with what each one is, and the details. */
+function headline(r: {
+  options: Options;
+  machine: Record<string, unknown>;
+  temporalClose?: TemporalCloseResult;
+  plainClose?: PlainCloseResult;
+  priceOfDurability?: { ratio: number };
+  onTheirOwn?: OnTheirOwnResult;
+  devServerSettings?: string[];
+}) {
+  const t = r.temporalClose;
+  const p = r.plainClose;
+  return {
+    customers: t?.customers ?? p?.customers ?? r.options.customers,
+    temporal_s: t?.seconds.total ?? null,
+    plain_s: p?.seconds ?? null,
+    temporal_customers_per_s: t?.customersPerSecond ?? null,
+    plain_customers_per_s: p?.customersPerSecond ?? null,
+    ratio: r.priceOfDurability?.ratio ?? null,
+    approve_all_s: t?.seconds.approveAll ?? null,
+    approvals: t?.approved ?? null,
+    peak_rss_mb: { worker: t?.memory.selfRssMb ?? null, temporal: t?.memory.temporalRssMb ?? null, postgres: t?.memory.pgPssSumMb ?? null },
+    on_their_own: r.onTheirOwn
+      ? {
+          pdf_renders_per_s: r.onTheirOwn.pdfRendersPerSecond,
+          emails_per_s: r.onTheirOwn.emailsPerSecond.sequential,
+          emails_per_s_8_at_once: r.onTheirOwn.emailsPerSecond.concurrent8,
+          webhooks_per_s: r.onTheirOwn.webhooksPerSecond.sequential,
+          webhooks_per_s_8_at_once: r.onTheirOwn.webhooksPerSecond.concurrent8,
+        }
+      : null,
+    dev_server_settings: r.devServerSettings ?? [],
+    machine: r.machine,
+    what: {
+      temporal_s: 'monthly close started -> every customer final and notified, approve-all included, through Temporal',
+      plain_s: 'the same activities for every customer in a plain in-process loop, no Temporal, same concurrency',
+      ratio: 'temporal_s / plain_s: the price of durability in this run',
+      approve_all_s: 'approve-all of every waiting draft (signals, then each close recorded its answer)',
+      'peak_rss_mb.worker': 'peak RSS of the bench process, which hosts the worker, during the Temporal close',
+      'peak_rss_mb.temporal': 'peak RSS of the Temporal dev server process',
+      'peak_rss_mb.postgres': 'peak PSS sum of the PostgreSQL processes (shared memory counted once)',
+    },
+  };
+}
+
+/** Where the plain loop's time goes: each activity's share of the summed call time. */
+function printWherePlainTimeGoes(p: PlainCloseResult): void {
+  const rows = Object.entries(p.activities).sort((a, b) => b[1].totalSeconds - a[1].totalSeconds);
+  const sum = rows.reduce((a, [, v]) => a + v.totalSeconds, 0) || 1;
+  const seq = p.sequentialSample.activities;
+  printTable(
+    "6a. Where the plain loop's time goes (summed wall time of its calls; calls overlap, so the sum exceeds the run)",
+    ['activity', 'share %', 'total s', 'calls', 'seq p50 ms'],
+    rows.map(([name, v]) => [name, round((100 * v.totalSeconds) / sum, 1), v.totalSeconds, v.calls, seq[name]?.p50Ms ?? null]),
+  );
 }
 
 const quietLogger = {

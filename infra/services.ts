@@ -7,7 +7,7 @@ import { freePort } from './ports';
 import { startEmbeddedPostgres, type EmbeddedPg } from './postgres';
 import { interrupted, ServiceStartError, StartInterrupted } from './start-errors';
 import { prepareNamespace } from './namespace-setup';
-import { resolveTemporalCli, startDevServer, SEARCH_ATTRIBUTES, type DevServer } from './temporal-cli';
+import { devServerSettingArgs, resolveTemporalCli, startDevServer, SEARCH_ATTRIBUTES, type DevServer } from './temporal-cli';
 
 /** Where a command finds Temporal and PostgreSQL. */
 export interface Endpoints {
@@ -193,6 +193,7 @@ async function startWithSdkDownload(opts: { port: number; uiPort: number | null;
       dbFilename: opts.dbFile,
       namespace: opts.namespace,
       searchAttributes: Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => ({ name, type: type.toUpperCase() as 'KEYWORD' })),
+      extraArgs: devServerSettingArgs(),
     },
   });
   return {

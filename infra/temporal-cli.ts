@@ -91,6 +91,37 @@ export function resolveTestServer(opts: { install?: boolean } = {}): ResolvedBin
   return fs.existsSync(local) ? { path: local, source: 'installed-now' } : null;
 }
 
+/**
+ * What the dev server is told besides ports and state file, measured with `npm run bench` (see
+ * README "Benchmarks"); its one SQLite writer carries every workflow and activity task.
+ * - WAL journal and synchronous=OFF: a commit appends to the log instead of rewriting and
+ *   syncing pages. A crash of the machine may lose the last moments of a dev server's state,
+ *   which a dev, demo, test or bench server can afford (a production cluster uses PostgreSQL).
+ * - One task queue partition: with one worker process, four partitions (the default) make a
+ *   task wait in a partition nobody polls at that moment.
+ * - Eager activities: a workflow task completing on this worker gets its activities in the reply
+ *   (the SDK asks for it), one round trip through the server less per activity.
+ * `MONTH_CLOSE_DEV_SERVER_SETTINGS=none` starts the dev server without them (to compare).
+ */
+export const DEV_SERVER_SETTINGS = {
+  sqlitePragmas: { journal_mode: 'wal', synchronous: 'OFF' },
+  dynamicConfig: {
+    'matching.numTaskqueueReadPartitions': 1,
+    'matching.numTaskqueueWritePartitions': 1,
+    'system.enableActivityEagerExecution': true,
+  },
+} as const;
+
+/** The command-line flags for DEV_SERVER_SETTINGS (none when the environment says `none`). */
+export function devServerSettingArgs(env: NodeJS.ProcessEnv = process.env, withStateFile = true): string[] {
+  if (env.MONTH_CLOSE_DEV_SERVER_SETTINGS === 'none') return [];
+  const args: string[] = [];
+  // Pragmas are for a state file; an in-memory server has nothing to journal.
+  if (withStateFile) for (const [k, v] of Object.entries(DEV_SERVER_SETTINGS.sqlitePragmas)) args.push('--sqlite-pragma', `${k}=${v}`);
+  for (const [k, v] of Object.entries(DEV_SERVER_SETTINGS.dynamicConfig)) args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
+  return args;
+}
+
 export interface DevServer {
   address: string;
   uiUrl: string | null;
@@ -119,6 +150,7 @@ export async function startDevServer(opts: {
   }
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-ip', '127.0.0.1');
   else args.push('--headless');
+  args.push(...devServerSettingArgs(process.env, opts.dbFile !== null));
 
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
   const offset = logOffset(opts.logFile);

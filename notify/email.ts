@@ -2,7 +2,8 @@
 // this module only reports precisely how the attempt ended (see DeliveryError.permanent).
 
 import { createHash } from 'node:crypto';
-import nodemailer from 'nodemailer';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { DeliveryError, type DeliveryErrorDetail } from './errors';
 
 export interface SmtpSettings {
@@ -103,26 +104,12 @@ export function emailMessageId(idempotencyKey: string): string {
  */
 export async function sendEmail(settings: SmtpSettings, message: EmailMessage): Promise<EmailReceipt> {
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  // A transport per call rather than a cached pool: every attempt gets a fresh connection,
-  // so a stale pooled socket can't fail a send, changed settings apply at once and nothing
-  // is left open at shutdown. Month-close sends a few hundred mails; the handshake is cheap.
-  const transport = nodemailer.createTransport({
-    host: settings.host,
-    port: settings.port,
-    secure: settings.secure,
-    auth: settings.user ? { user: settings.user, pass: settings.password } : undefined,
-    connectionTimeout: timeoutMs,
-    greetingTimeout: timeoutMs,
-    socketTimeout: timeoutMs,
-    dnsTimeout: timeoutMs,
-    // Attachments are always in-memory Buffers; never let message data read files or URLs.
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  });
+  const pool = checkOutPool(settings, timeoutMs);
   const messageId = emailMessageId(message.idempotencyKey);
 
+  let failed = false;
   try {
-    const info = await transport.sendMail({
+    const info = await pool.transport.sendMail({
       from: settings.from,
       to: message.to,
       subject: message.subject,
@@ -147,11 +134,86 @@ export async function sendEmail(settings: SmtpSettings, message: EmailMessage): 
     }
     return { messageId: info.messageId || messageId, response: info.response };
   } catch (err) {
+    failed = true;
     if (err instanceof DeliveryError) throw err;
     throw smtpFailure(err, settings, message.to, timeoutMs);
   } finally {
-    transport.close();
+    checkInPool(pool, failed);
   }
+}
+
+// Connections are reused: a new SMTP session costs the server's greeting (smtp-server, our
+// catcher, holds it back 100 ms to catch early talkers; real relays add TLS and AUTH), which
+// was nearly all of a delivery's 110 ms. One pool per settings, so changed settings get their
+// own; after any failure the pool is retired, so a retry always starts on fresh connections;
+// an idle pool closes itself, so nothing is left open at shutdown.
+const POOL_IDLE_CLOSE_MS = 1000;
+const POOL_CONNECTIONS = 5;
+
+interface Pool {
+  key: string;
+  transport: Transporter<SMTPPool.SentMessageInfo>;
+  active: number;
+  retired: boolean;
+  idleTimer: NodeJS.Timeout | null;
+}
+
+const pools = new Map<string, Pool>();
+
+function checkOutPool(settings: SmtpSettings, timeoutMs: number): Pool {
+  const key = JSON.stringify([settings.host, settings.port, settings.secure, settings.user ?? null, settings.password ?? null, timeoutMs]);
+  let pool = pools.get(key);
+  if (!pool) {
+    const transport = nodemailer.createTransport({
+      pool: true,
+      maxConnections: POOL_CONNECTIONS,
+      // Never re-send by itself when a connection drops mid-message: whether the server got
+      // it is unknown, and that decision belongs to the delivery's retry (same Message-ID).
+      maxRequeues: 0,
+      host: settings.host,
+      port: settings.port,
+      secure: settings.secure,
+      auth: settings.user ? { user: settings.user, pass: settings.password } : undefined,
+      connectionTimeout: timeoutMs,
+      greetingTimeout: timeoutMs,
+      socketTimeout: timeoutMs,
+      dnsTimeout: timeoutMs,
+      // Attachments are always in-memory Buffers; never let message data read files or URLs.
+      disableFileAccess: true,
+      disableUrlAccess: true,
+    });
+    pool = { key, transport, active: 0, retired: false, idleTimer: null };
+    pools.set(key, pool);
+  }
+  if (pool.idleTimer) clearTimeout(pool.idleTimer);
+  pool.idleTimer = null;
+  pool.active += 1;
+  return pool;
+}
+
+function checkInPool(pool: Pool, failed: boolean): void {
+  pool.active -= 1;
+  if (failed && !pool.retired) {
+    pool.retired = true;
+    if (pools.get(pool.key) === pool) pools.delete(pool.key);
+  }
+  if (pool.active > 0) return;
+  if (pool.retired) return void pool.transport.close();
+  pool.idleTimer = setTimeout(() => {
+    if (pool.active > 0) return;
+    if (pools.get(pool.key) === pool) pools.delete(pool.key);
+    pool.transport.close();
+  }, POOL_IDLE_CLOSE_MS);
+  pool.idleTimer.unref();
+}
+
+/** Closes every pooled SMTP connection now (shutdown; tests). */
+export function closeSmtpPools(): void {
+  for (const pool of pools.values()) {
+    if (pool.idleTimer) clearTimeout(pool.idleTimer);
+    pool.transport.close();
+  }
+  pools.clear();
 }
 
 /** The fields nodemailer puts on its errors (see NodemailerError in nodemailer/lib/errors). */

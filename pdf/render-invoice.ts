@@ -28,13 +28,34 @@ const FONT_FILES = {
 const REGULAR = 'NotoSans';
 const BOLD = 'NotoSans-Bold';
 
-let fontData: { regular: Buffer; bold: Buffer } | undefined;
-function loadFonts(): { regular: Buffer; bold: Buffer } {
-  fontData ??= {
-    regular: woffToSfnt(readFileSync(require.resolve(FONT_FILES.regular))),
-    bold: woffToSfnt(readFileSync(require.resolve(FONT_FILES.bold))),
+/** A parsed font as pdfkit holds it (a fontkit Font); pdfkit takes one in place of the bytes. */
+type ParsedFont = { _glyphs: Record<number, unknown> };
+
+// The fonts' tables are parsed once per process: parsing them again for every PDF was about
+// half of a render. Each document gets its own view of the parsed font with an empty glyph
+// cache (as fontkit's own getVariation does), because a cached glyph keeps the characters it
+// was first made for, which go into the PDF's text map (a space and U+00A0 share a glyph):
+// shared glyphs would make a document's bytes depend on the documents rendered before it.
+let parsedFonts: { regular: ParsedFont; bold: ParsedFont } | undefined;
+function loadFonts(): { regular: ParsedFont; bold: ParsedFont } {
+  parsedFonts ??= {
+    regular: parseFont(woffToSfnt(readFileSync(require.resolve(FONT_FILES.regular)))),
+    bold: parseFont(woffToSfnt(readFileSync(require.resolve(FONT_FILES.bold)))),
   };
-  return fontData;
+  return { regular: freshView(parsedFonts.regular), bold: freshView(parsedFonts.bold) };
+}
+
+/** pdfkit's own font parser (its fontkit), reached through a throwaway document. */
+function parseFont(sfnt: Buffer): ParsedFont {
+  const doc = new PDFDocument({ autoFirstPage: false });
+  doc.font(sfnt);
+  return (doc as unknown as { _font: { font: ParsedFont } })._font.font;
+}
+
+function freshView(font: ParsedFont): ParsedFont {
+  const view = Object.create(font) as ParsedFont;
+  view._glyphs = {};
+  return view;
 }
 
 // --- Page geometry (points; A4 = 595.28 × 841.89) ---
@@ -94,8 +115,9 @@ export async function renderInvoicePdf(input: InvoiceDocument): Promise<Buffer> 
   (pdf as unknown as { _id: Uint8Array })._id = fileId(input);
 
   const done = collect(pdf);
-  pdf.registerFont(REGULAR, fonts.regular);
-  pdf.registerFont(BOLD, fonts.bold);
+  // pdfkit 0.20 takes a parsed font where its types say Buffer (PDFFontFactory.open).
+  pdf.registerFont(REGULAR, fonts.regular as unknown as Buffer);
+  pdf.registerFont(BOLD, fonts.bold as unknown as Buffer);
   layoutInvoice(pdf, input, title);
   pdf.end();
   return done;

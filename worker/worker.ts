@@ -64,8 +64,16 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
   const clientConnection = await Connection.connect({ address: setup.temporalAddress });
   const client = new Client({ connection: clientConnection, namespace: setup.namespace });
   const approver = {
-    approveWaiting: async (period: string, by: string, includeFlagged: boolean) =>
-      (await approveAllWaiting(setup.db, client, period, by, { includeFlagged })).filter((r) => r.outcome === 'approved').length,
+    // Only sends: each close records its own answer, and this activity must not wait on them.
+    approveWaiting: async (period: string, by: string, includeFlagged: boolean, afterCustomerId: string | null, onProgress: (handledThrough: string | null) => void) =>
+      (
+        await approveAllWaiting(setup.db, client, period, by, {
+          includeFlagged,
+          confirm: false,
+          afterCustomerId,
+          onProgress: (_done, _total, handledThrough) => onProgress(handledThrough),
+        })
+      ).filter((r) => r.outcome === 'signalled').length,
   };
   const activities = createActivities({ db: setup.db, config: setup.config, smtp: setup.smtp, temporal: client, approver, now: setup.now ?? (() => new Date()) });
   const slots = setup.maxConcurrentActivityTaskExecutions ?? 20;

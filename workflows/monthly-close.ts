@@ -3,6 +3,7 @@ import {
   condition,
   continueAsNew,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -25,8 +26,17 @@ import {
 import { closeWorkflowId } from './ids';
 import { refuseUnendedPeriod } from './period-guard';
 
+// Short timeouts: a worker lost mid-activity stalls the period only until the timeout (it was
+// 5 minutes). Listing a page of customers is one indexed query.
 const db = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+// Approve-all signals thousands of closes: long in all, but it heartbeats as it goes, so a lost
+// worker is noticed within the heartbeat timeout and the retry resumes after the last page.
+const bulk = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
@@ -60,6 +70,12 @@ export async function monthlyClose(input: MonthlyCloseInput): Promise<MonthlyPro
   // Parallel to approveAllBy: whether each request includes flagged drafts (absent in older runs).
   const approveAllFlagged = [...(state.approveAllFlagged ?? state.approveAllBy.map(() => false))];
   let startedThisRun = 0;
+  // Refill a slot as soon as a child comes to rest, without waiting for the starts of the batch
+  // before to be confirmed (that made the slots refill in waves). Issues start commands at other
+  // points of the history than before, hence the patch: runs begun before it go on as they were.
+  const refillAtOnce = patched('monthly-close-immediate-refill');
+  const starting = new Set<Promise<void>>();
+  let startFailure: unknown = null;
 
   const progress = (): MonthlyProgress => ({
     period: input.period,
@@ -79,7 +95,7 @@ export async function monthlyClose(input: MonthlyCloseInput): Promise<MonthlyPro
     approveAllBy.push(by);
     approveAllFlagged.push(!!includeFlagged);
   });
-  const approveAllNext = () => db.approveWaitingDrafts({ period: input.period, by: approveAllBy.shift()!, includeFlagged: approveAllFlagged.shift() ?? false });
+  const approveAllNext = () => bulk.approveWaitingDrafts({ period: input.period, by: approveAllBy.shift()!, includeFlagged: approveAllFlagged.shift() ?? false });
 
   const startOne = async (customerId: string) => {
     // In flight before the start is confirmed: a quick child may report rest before that.
@@ -123,10 +139,20 @@ export async function monthlyClose(input: MonthlyCloseInput): Promise<MonthlyPro
     // `progress` must never show more customers at rest than started. (No command changes.)
     state.started += batch.length;
     startedThisRun += batch.length;
-    await Promise.all(batch.map(startOne));
+    if (refillAtOnce) {
+      for (const customerId of batch) {
+        const start: Promise<void> = startOne(customerId)
+          .catch((err) => void (startFailure ??= err))
+          .finally(() => starting.delete(start));
+        starting.add(start);
+      }
+    } else await Promise.all(batch.map(startOne));
+    if (startFailure !== null) throw startFailure;
 
     if (state.listingDone && queued.length === 0 && inFlight.size === 0) break;
     if (startedThisRun >= childrenPerRun || workflowInfo().continueAsNewSuggested) {
+      await Promise.all(starting);
+      if (startFailure !== null) throw startFailure;
       await condition(allHandlersFinished);
       await continueAsNew<typeof monthlyClose>({
         ...input,
@@ -135,11 +161,13 @@ export async function monthlyClose(input: MonthlyCloseInput): Promise<MonthlyPro
     }
     await condition(
       () =>
+        startFailure !== null ||
         approveAllBy.length > 0 ||
         (inFlight.size < input.maxConcurrent && (queued.length > 0 || !state.listingDone)) ||
         (state.listingDone && queued.length === 0 && inFlight.size === 0),
     );
   }
+  await Promise.all(starting); // none left: every child is at rest, so its start settled
   // Approve-all requests that came in while the last children settled.
   while (approveAllBy.length > 0) {
     await approveAllNext();

@@ -166,4 +166,25 @@ describe('finance review on the real dev server', () => {
     const all = await approveAllWaiting(h.db, h.client, '2024-11', FINANCE, { includeFlagged: true });
     expect(all.filter((d) => d.customerId === flagged).map((d) => d.outcome)).toEqual(['approved']);
   }, 180_000);
+
+  it('approve-all goes by signal: a close that refuses it records the refusal itself, and the CLI reports it', async () => {
+    const customerId = await seedCustomer(h.db);
+    await seedEvents(h.db, customerId, SMALL);
+    await awaiting(customerId, '2024-11');
+
+    const cli = await runCli(['drafts', 'approve', '--period', '2024-11', '--all', '--include-flagged', '--by', 'Mallory', '--json'], env);
+    expect(cli.code).toBe(1);
+    const decisions = JSON.parse(cli.stdout).decisions.filter((d: { customerId: string }) => d.customerId === customerId);
+    expect(decisions).toEqual([{ customerId, draftVersion: 1, outcome: 'refused', detail: 'Mallory is not a configured finance approver' }]);
+    // Recorded by the workflow (the channel says so), not by the CLI: nothing is lost.
+    const requests = await h.db('approval_requests').where({ customer_id: customerId, period: '2024-11' }).orderBy('id');
+    expect(requests.map((r) => [r.requested_by, r.draft_version, r.outcome])).toEqual([['Mallory', 1, 'refused (approve_all): Mallory is not a configured finance approver']]);
+
+    const ok = await approveAllWaiting(h.db, h.client, '2024-11', FINANCE, { includeFlagged: true });
+    expect(ok.filter((d) => d.customerId === customerId)).toEqual([{ customerId, draftVersion: 1, outcome: 'approved', detail: null }]);
+    // The close records the request first, then the decision.
+    await waitFor(async () => (await h.db('approvals').where({ customer_id: customerId, period: '2024-11' })).length === 1, 60_000, 'the approval recorded');
+    const approval = await h.db('approvals').where({ customer_id: customerId, period: '2024-11' }).first();
+    expect(approval).toMatchObject({ decided_by: FINANCE, via: 'approve_all' });
+  }, 180_000);
 });

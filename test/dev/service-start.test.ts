@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from '../../infra/postgres';
 import { ServiceStartError } from '../../infra/start-errors';
-import { resolveTemporalCli, startDevServer } from '../../infra/temporal-cli';
+import { devServerSettingArgs, resolveTemporalCli, startDevServer } from '../../infra/temporal-cli';
+import { freePort } from '../../infra/ports';
 import { moveDataDirAside } from '../../infra/reset';
 import { descendants, running } from './dev-process';
 
@@ -43,6 +44,28 @@ describe('an embedded server on a taken port', () => {
     expect(err.problem).toBe('port');
     expect(descendants(process.pid).filter(running).filter((pid) => /postgres/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')))).toEqual([]);
   }, 180_000);
+});
+
+describe('the dev server settings', () => {
+  it('journals its state file in WAL mode and is given the dynamic config values', async () => {
+    const cli = resolveTemporalCli()!;
+    const dbFile = path.join(dir, 'settings', 'temporal.sqlite');
+    const server = await startDevServer({ binary: cli.path, port: await freePort(), uiPort: null, dbFile, namespace: 'default', logFile: path.join(dir, 'settings', 't.log') });
+    try {
+      // SQLite keeps a -wal file beside the database only in WAL mode.
+      expect(fs.existsSync(`${dbFile}-wal`)).toBe(true);
+      const args = fs.readFileSync(`/proc/${server.pid}/cmdline`, 'utf8').split('\0');
+      expect(args).toEqual(expect.arrayContaining(['--sqlite-pragma', 'synchronous=OFF', '--dynamic-config-value', 'system.enableActivityEagerExecution=true']));
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
+
+  it('are left off when the environment says none, and without a state file there is nothing to journal', () => {
+    expect(devServerSettingArgs({ MONTH_CLOSE_DEV_SERVER_SETTINGS: 'none' })).toEqual([]);
+    expect(devServerSettingArgs({}, false)).not.toContain('--sqlite-pragma');
+    expect(devServerSettingArgs({}, false)).toContain('matching.numTaskqueueReadPartitions=1');
+  });
 });
 
 describe('moveDataDirAside', () => {

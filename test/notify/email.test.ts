@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { emailMessageId, sendEmail, smtpSettingsFromEnv, type EmailMessage, type SmtpSettings } from '../../notify/email';
+import { closeSmtpPools, emailMessageId, sendEmail, smtpSettingsFromEnv, type EmailMessage, type SmtpSettings } from '../../notify/email';
 import { DeliveryError } from '../../notify/errors';
 import { invoiceFinalEmail } from '../../notify/messages';
 import { closedPort, startSilentPeer, startSmtpPeer, type SmtpPeer } from './test-peers';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
+  closeSmtpPools(); // else each peer's close() waits for the idle pooled connection
   while (cleanup.length) await cleanup.pop()!();
 });
 
@@ -106,6 +107,26 @@ describe('sendEmail', () => {
     expect(ids[0]).toMatch(/^<[0-9a-f]{32}@month-close>$/);
     expect(ids[1]).toBe(ids[0]);
     expect(ids[2]).not.toBe(ids[0]);
+  });
+
+  it('sends messages one after another over one connection, not one session each', async () => {
+    const smtp = await peer();
+    for (let i = 0; i < 3; i++) await sendEmail(settingsFor(smtp.port), message({ idempotencyKey: `invoice:${i}/subscriber:7/invoice_final` }));
+    expect(smtp.messages).toHaveLength(3);
+    expect(smtp.connections()).toBe(1);
+  });
+
+  it('never re-sends by itself when the connection drops before the reply; the retry is the caller\'s, on a fresh connection', async () => {
+    const smtp = await peer({ dropAfterData: 1 });
+    const err = await failure(sendEmail(settingsFor(smtp.port), message()));
+    expect(err.permanent).toBe(false);
+    // The server has it once; the client did not quietly send it again.
+    expect(smtp.messages).toHaveLength(1);
+
+    await sendEmail(settingsFor(smtp.port), message());
+    expect(smtp.messages).toHaveLength(2);
+    expect(smtp.messages[1].messageId).toBe(smtp.messages[0].messageId);
+    expect(smtp.connections()).toBe(2);
   });
 
   it('logs in when credentials are given', async () => {

@@ -40,11 +40,15 @@ export interface SmtpPeerOptions {
   failCode?: number;
   /** When set, only this login is accepted (others get 535); otherwise any login passes. */
   auth?: { user: string; password: string };
+  /** Take in the first N messages whole, then drop the connection instead of answering 250. */
+  dropAfterData?: number;
 }
 
 export interface SmtpPeer {
   port: number;
   messages: ReceivedMail[];
+  /** SMTP sessions opened so far (connections that got a greeting). */
+  connections(): number;
   /** true: every new connection gets "421 try again later" until refuse(false). */
   refuse(on: boolean): void;
   close(): Promise<void>;
@@ -59,6 +63,9 @@ export async function startSmtpPeer(opts: SmtpPeerOptions = {}): Promise<SmtpPee
   let refusing = false;
   let failuresLeft = opts.failFirst ?? 0;
   const failCode = opts.failCode ?? 451;
+  let drops = opts.dropAfterData ?? 0;
+  let connections = 0;
+  const sockets = new Set<net.Socket>();
 
   const server = new SMTPServer({
     authOptional: true,
@@ -69,6 +76,7 @@ export async function startSmtpPeer(opts: SmtpPeerOptions = {}): Promise<SmtpPee
     closeTimeout: 1000, // don't let a lingering client hold up close()
     logger: false,
     onConnect(_session, callback) {
+      connections += 1;
       if (refusing) return callback(smtpError(421, 'Service not available, try again later'));
       callback();
     },
@@ -101,6 +109,12 @@ export async function startSmtpPeer(opts: SmtpPeerOptions = {}): Promise<SmtpPee
           raw,
           ...parseMail(raw),
         });
+        if (drops > 0) {
+          // The message arrived, but the client never hears so: its outcome is unknown.
+          drops -= 1;
+          for (const socket of sockets) socket.end();
+          return;
+        }
         callback(null, `OK: queued as ${messages.length}`);
       });
     },
@@ -111,11 +125,16 @@ export async function startSmtpPeer(opts: SmtpPeerOptions = {}): Promise<SmtpPee
     server.listen(0, '127.0.0.1', () => resolve());
   });
   server.on('error', () => undefined); // a client dropping mid-session is not a test failure
+  server.server.on('connection', (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   const { port } = server.server.address() as AddressInfo;
 
   return {
     port,
     messages,
+    connections: () => connections,
     refuse(on) {
       refusing = on;
     },
