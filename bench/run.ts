@@ -4,7 +4,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { writeDemoData } from '../demo/demo-data';
 import { loadConfig } from '../infra/config';
-import { startEmbeddedServices, type EmbeddedServices } from '../infra/services';
+import { startSandbox, type Sandbox } from '../infra/sandbox';
 import { WORKFLOWS_PATH } from '../worker/worker';
 import { benchImportUsage, type UsageBenchResult } from './import-usage';
 import { benchPlainClose, benchTemporalClose, type CloseBenchContext, type PlainCloseResult, type TemporalCloseResult } from './close';
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'month-close-bench-'));
   // Run as root, PostgreSQL runs as the 'postgres' user, which must be able to reach its data dir.
   fs.chmodSync(tmpDir, 0o755);
-  let services: EmbeddedServices | null = null;
+  let services: Sandbox | null = null;
   let sampler: MemorySampler | null = null;
   let cleaned = false;
   const cleanup = async () => {
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
 
   try {
     progress(`Bench in ${tmpDir}: starting PostgreSQL and the Temporal dev server …`);
-    const started = await timed(() => startEmbeddedServices({ dataDir: path.join(tmpDir, 'services'), withUi: false }));
+    const started = await timed(() => startSandbox({ dataDir: path.join(tmpDir, 'services'), database: 'none' }));
     services = started.value;
     result.startupSeconds = round(started.ms / 1000, 1);
     const pids = findServicePids(path.join(tmpDir, 'services'));
