@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { writeDemoData } from '../demo/demo-data';
 import { loadConfig } from '../infra/config';
 import { startSandbox, type Sandbox } from '../infra/sandbox';
-import { WORKFLOWS_PATH } from '../worker/worker';
+import { bundleWorkflows } from '../worker/bundle';
 import { benchImportUsage, type UsageBenchResult } from './import-usage';
 import { benchPlainClose, benchTemporalClose, type CloseBenchContext, type PlainCloseResult, type TemporalCloseResult } from './close';
 import { benchSnapshots, type SnapshotBenchResult } from './snapshot';
@@ -195,9 +194,8 @@ async function main(): Promise<void> {
       const gen = await timed(() => writeDemoData(path.join(tmpDir, 'input'), { customers: opts.customers, period: opts.period }));
       result.demoData = { customers: gen.value.expected.customers, usageRows: gen.value.expected.events, seconds: round(gen.ms / 1000, 1) };
       progress(`  ${gen.value.expected.events.toLocaleString('en-US')} usage rows in ${result.demoData.seconds} s; bundling the workflows …`);
-      const bundled = await timed(() => bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }));
-      const workflowBundlePath = path.join(tmpDir, 'workflow-bundle.js');
-      fs.writeFileSync(workflowBundlePath, bundled.value.code);
+      const bundled = await timed(() => bundleWorkflows(path.join(tmpDir, 'workflow-bundle.js')));
+      const workflowBundlePath = bundled.value;
       result.workflowBundleSeconds = round(bundled.ms / 1000, 1);
 
       const ctx: CloseBenchContext = {
@@ -237,15 +235,6 @@ async function main(): Promise<void> {
     await cleanup();
   }
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => process.stderr.write(`${message}\n`),
-  error: (message: string) => process.stderr.write(`${message}\n`),
-};
 
 main()
   .then(() => {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { pathToFileURL } from 'node:url';
+import { processAlive } from '../infra/pid';
 import { WORKER_CHILD_ENV, type WorkerChildSettings } from './child';
 
 // Workers in processes of their own (worker/child.ts) on one task queue: N of them share the
@@ -122,14 +123,5 @@ export class WorkerPool {
   /** SIGTERM every worker (the runtime drains it), SIGKILL the ones that linger. */
   async stop(): Promise<void> {
     await Promise.all(this.workers.map((w) => stopWorkerProcess(w, 'SIGTERM')));
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
