@@ -16,6 +16,7 @@ import { closeWorkflowId } from '../workflows/ids';
 import { APPROVED_CLOSE_STEPS } from '../workflows/close-steps';
 import { startWorker } from '../worker/worker';
 import type { DemoDataFiles } from '../demo/demo-data';
+import { seedDemoSubscribers } from '../demo/demo-tenant';
 import {
   cpuBetween,
   cpuSnapshot,
@@ -84,7 +85,7 @@ async function loadDatabase(ctx: CloseBenchContext, name: string): Promise<Loade
   const usage = await timed(() => importUsage(db, ctx.files.usageCsv));
   const mail = await startMailCatcher(path.join(ctx.tmpDir, `${name}-mail`));
   const hooks = await startWebhookCatcher(path.join(ctx.tmpDir, `${name}-webhooks`));
-  await seedSubscribers(db, hooks.url, ctx.baseConfig.seller.email);
+  await seedDemoSubscribers(db, { webhookUrl: hooks.url, financeEmail: ctx.baseConfig.seller.email, secretPrefix: 'bench-secret' });
   return {
     db,
     url,
@@ -94,18 +95,6 @@ async function loadDatabase(ctx: CloseBenchContext, name: string): Promise<Loade
     importSeconds: { prices: round(prices.ms / 1000, 2), customers: round(customers.ms / 1000, 2), usage: round(usage.ms / 1000, 2) },
     usageAccepted: usage.value.accepted,
   };
-}
-
-/** As demo/run-demo.ts: finance gets drafts and invoices by e-mail, each partner a webhook. */
-async function seedSubscribers(db: Db, webhookUrl: string, financeEmail: string): Promise<void> {
-  await db('subscribers').insert({ role: 'finance', channel: 'email', address: financeEmail, events: ['draft_ready', 'invoice_final'] }).onConflict().ignore();
-  const partners = await db('partners').select('partner_id');
-  for (const p of partners) {
-    await db('subscribers')
-      .insert({ partner_id: p.partner_id, role: 'partner', channel: 'webhook', address: `${webhookUrl}/${p.partner_id}`, secret: `bench-secret-${p.partner_id}`, events: ['invoice_final'] })
-      .onConflict()
-      .ignore();
-  }
 }
 
 // ---------------------------------------------------------------- what the database says

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
-import { createDb, migrate, type Db } from '../infra/db';
-import { startEmbeddedServices } from '../infra/services';
+import type { Db } from '../infra/db';
+import { startSandbox } from '../infra/sandbox';
 import { importUsage } from '../imports/usage';
 
 // Benchmark of `usage import`: generates a realistic usage CSV (streamed to a temporary
@@ -152,15 +152,12 @@ if (require.main === module) {
   void (async () => {
     const rows = Number(process.argv[2] ?? 1_000_000);
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'month-close-bench-services-'));
-    const services = await startEmbeddedServices({ dataDir, withUi: false });
-    const db = createDb(services.endpoints.databaseUrl);
+    const sandbox = await startSandbox({ dataDir });
     try {
-      await migrate(db);
-      const result = await benchImportUsage(db, rows);
+      const result = await benchImportUsage(sandbox.db, rows);
       console.log(JSON.stringify(result, null, 2));
     } finally {
-      await db.destroy();
-      await services.stop();
+      await sandbox.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   })().catch((err) => {

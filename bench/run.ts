@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { writeDemoData } from '../demo/demo-data';
 import { loadConfig } from '../infra/config';
-import { startEmbeddedServices, type EmbeddedServices } from '../infra/services';
-import { WORKFLOWS_PATH } from '../worker/worker';
+import { startSandbox, type Sandbox } from '../infra/sandbox';
+import { bundleWorkflows } from '../worker/bundle';
 import { benchImportUsage, type UsageBenchResult } from './import-usage';
 import { benchPlainClose, benchTemporalClose, type CloseBenchContext, type PlainCloseResult, type TemporalCloseResult } from './close';
 import { benchSnapshots, type SnapshotBenchResult } from './snapshot';
@@ -119,7 +118,7 @@ async function main(): Promise<void> {
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'month-close-bench-'));
   // Run as root, PostgreSQL runs as the 'postgres' user, which must be able to reach its data dir.
   fs.chmodSync(tmpDir, 0o755);
-  let services: EmbeddedServices | null = null;
+  let services: Sandbox | null = null;
   let sampler: MemorySampler | null = null;
   let cleaned = false;
   const cleanup = async () => {
@@ -155,7 +154,7 @@ async function main(): Promise<void> {
 
   try {
     progress(`Bench in ${tmpDir}: starting PostgreSQL and the Temporal dev server …`);
-    const started = await timed(() => startEmbeddedServices({ dataDir: path.join(tmpDir, 'services'), withUi: false }));
+    const started = await timed(() => startSandbox({ dataDir: path.join(tmpDir, 'services'), database: 'none' }));
     services = started.value;
     result.startupSeconds = round(started.ms / 1000, 1);
     const pids = findServicePids(path.join(tmpDir, 'services'));
@@ -214,9 +213,8 @@ async function main(): Promise<void> {
       const gen = await timed(() => writeDemoData(path.join(tmpDir, 'input'), { customers: opts.customers, period: opts.period }));
       result.demoData = { customers: gen.value.expected.customers, usageRows: gen.value.expected.events, seconds: round(gen.ms / 1000, 1) };
       progress(`  ${gen.value.expected.events.toLocaleString('en-US')} usage rows in ${result.demoData.seconds} s; bundling the workflows …`);
-      const bundled = await timed(() => bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }));
-      const workflowBundlePath = path.join(tmpDir, 'workflow-bundle.js');
-      fs.writeFileSync(workflowBundlePath, bundled.value.code);
+      const bundled = await timed(() => bundleWorkflows(path.join(tmpDir, 'workflow-bundle.js')));
+      const workflowBundlePath = bundled.value;
       result.workflowBundleSeconds = round(bundled.ms / 1000, 1);
 
       const ctx: CloseBenchContext = {
@@ -324,14 +322,6 @@ function printWherePlainTimeGoes(p: PlainCloseResult): void {
   );
 }
 
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => process.stderr.write(`${message}\n`),
-  error: (message: string) => process.stderr.write(`${message}\n`),
-};
 
 main()
   .then(() => {

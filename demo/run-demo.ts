@@ -4,21 +4,18 @@ import { formatSek, periodContaining, previousPeriod } from '../billing';
 import { ARTICLE_INFO } from '../billing/articles';
 import { ARTICLES, type Article } from '../billing/types';
 import { closeSettings, startMonthlyClose } from '../client/close';
-import { connectClient } from '../client/connect';
 import { countByState, periodStatus, type PeriodStatus } from '../client/status';
-import { formatReport, importCustomers, importPartners, importPrices, importUsage } from '../imports';
-import { startMailCatcher, startWebhookCatcher } from '../infra/catchers';
-import { loadConfig } from '../infra/config';
-import { createDb, migrate } from '../infra/db';
+import { formatReport, importUsage } from '../imports';
+import type { Db } from '../infra/db';
 import { DATA_DIR, OUT_DIR } from '../infra/paths';
-import { startEmbeddedServices } from '../infra/services';
-import { isStopping, onShutdown, runShutdownSteps, stopSignalEndsNormally } from '../infra/shutdown';
+import { startSandbox } from '../infra/sandbox';
+import { isStopping, stopSignalEndsNormally } from '../infra/shutdown';
 import { progressQuery } from '../workflows/definitions';
 import { withRemedy } from '../workflows/failures';
 import { getDocument } from '../store/documents';
-import { startWorker } from '../worker/worker';
 import { addDemoUsers, serveLocalConsole } from '../web/local-console';
 import { writeDemoData } from './demo-data';
+import { importDemoData, seedDemoSubscribers } from './demo-tenant';
 import { demoCreditNote, writeEInvoices } from './corrections-demo';
 import { closeMonthBefore, reviewAsFinance, reviewSummaryLines, splitUsageAtPeriod, type ReviewResult } from './demo-review';
 
@@ -55,45 +52,27 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 
   const period = opts.period ?? previousPeriod(periodContaining(Date.now())).id;
   say('Starting PostgreSQL and the Temporal dev server …');
-  const services = await startEmbeddedServices({ dataDir, withUi: true });
-  // Ctrl-C at any point stops these in reverse order (infra/shutdown.ts); the finally below on the normal path.
-  onShutdown('PostgreSQL and Temporal', services.stop);
-  const db = createDb(services.endpoints.databaseUrl, { min: 0, max: 30 });
-  onShutdown('database pool', () => db.destroy());
-  const mail = await startMailCatcher(path.join(OUT_DIR, 'mail'));
-  onShutdown('mail catcher', mail.close);
-  const hooks = await startWebhookCatcher(path.join(OUT_DIR, 'webhooks'));
-  onShutdown('webhook catcher', hooks.close);
-  const config = loadConfig();
-  const { client, close: closeClient } = await connectClient(services.endpoints);
-  onShutdown('Temporal client', closeClient);
-  let worker: Awaited<ReturnType<typeof startWorker>> | null = null;
+  // Ctrl-C at any point stops what has started in reverse order (infra/sandbox.ts, infra/shutdown.ts).
+  const sandbox = await startSandbox({
+    dataDir,
+    withUi: true,
+    dbPool: { min: 0, max: 30 },
+    catchers: { mailDir: path.join(OUT_DIR, 'mail'), webhookDir: path.join(OUT_DIR, 'webhooks') },
+  });
+  const { db, config, endpoints } = sandbox;
+  const mail = sandbox.mail!;
+  const hooks = sandbox.webhooks!;
   try {
-    await migrate(db);
+    const client = await sandbox.client();
     say(`Generating ${opts.customers} customers with portal history up to ${period} …`);
     const files = await writeDemoData(path.join(OUT_DIR, 'input'), { customers: opts.customers, period });
     const usage = splitUsageAtPeriod(files.usageCsv, period);
-    for (const [what, run] of [
-      ['prices', () => importPrices(db, files.pricesCsv)],
-      ['partners', () => importPartners(db, files.partnersCsv)],
-      ['customers', () => importCustomers(db, files.customersCsv)],
-      ['usage (arrived before the previous close)', () => importUsage(db, usage.before)],
-    ] as const) {
-      const report = await run();
-      say(`Import ${what}: ${formatReport(report).split('\n').slice(0, 4).join('\n  ')}`);
-    }
-    await seedDemoSubscribers(db, hooks.url, config.seller.email);
+    const label = (what: string) => (what === 'usage' ? 'usage (arrived before the previous close)' : what);
+    await importDemoData(db, files, (what, lines) => say(`Import ${label(what)}: ${lines.slice(0, 4).join('\n  ')}`), usage.before);
+    await seedDemoSubscribers(db, { webhookUrl: hooks.url, financeEmail: config.seller.email });
 
     say('Starting the worker (bundling the workflows) …');
-    worker = await startWorker({
-      ...services.endpoints,
-      taskQueue: config.taskQueue,
-      db,
-      config,
-      smtp: { host: '127.0.0.1', port: mail.port, secure: false, from: config.seller.email },
-      maxConcurrentActivityTaskExecutions: 40,
-    });
-    onShutdown('worker', worker.close);
+    await sandbox.startWorker({ maxConcurrentActivityTaskExecutions: 40 });
 
     const settings = closeSettings(config);
     const monthBefore = previousPeriod(period).id;
@@ -120,37 +99,26 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const status = await periodStatus(db, client, period);
     const totals = await totalsByArticle(db, period);
     const invoicedTotalOre = (await db('invoices').where({ period }).sum('total_ore as s').first())?.s ?? 0;
-    say(summary(period, status, totals, Number(invoicedTotalOre), pdfs, mail.count(), hooks.count(), services.endpoints.uiUrl, opts.keep));
+    say(summary(period, status, totals, Number(invoicedTotalOre), pdfs, mail.count(), hooks.count(), endpoints.uiUrl, opts.keep));
     say(reviewSummaryLines(review).join('\n') + '\n');
 
     if (opts.keep) {
-      const served = await serveLocalConsole({ db, endpoints: services.endpoints, config });
-      onShutdown('console', served.close);
+      const served = await serveLocalConsole({ db, endpoints, config });
+      sandbox.onStop('console', served.close);
       say(`Console    ${served.url}`);
       for (const u of await addDemoUsers(db, config)) say(`  log in as ${u.email} (${u.role}), password ${u.password}`);
       // Until Ctrl-C: the stop handler runs this step first (the result is printed), then
       // stops everything above and exits 0.
       stopSignalEndsNormally();
-      await new Promise<void>((resolve) => onShutdown('demo --keep', async () => resolve()));
+      await new Promise<void>((resolve) => sandbox.onStop('demo --keep', resolve));
     }
     return { period, status, pdfs, totalsByArticle: totals, invoicedTotalOre: Number(invoicedTotalOre), review };
   } finally {
-    if (!isStopping()) await runShutdownSteps();
+    if (!isStopping()) await sandbox.stop();
   }
 }
 
-async function seedDemoSubscribers(db: ReturnType<typeof createDb>, webhookUrl: string, financeEmail: string): Promise<void> {
-  await db('subscribers').insert({ role: 'finance', channel: 'email', address: financeEmail, events: ['draft_ready', 'invoice_final'] }).onConflict().ignore();
-  const partners = await db('partners').select('partner_id');
-  for (const p of partners) {
-    await db('subscribers')
-      .insert({ partner_id: p.partner_id, role: 'partner', channel: 'webhook', address: `${webhookUrl}/${p.partner_id}`, secret: `demo-secret-${p.partner_id}`, events: ['invoice_final'] })
-      .onConflict()
-      .ignore();
-  }
-}
-
-async function writePdfs(db: ReturnType<typeof createDb>, period: string, dir: string): Promise<number> {
+async function writePdfs(db: Db, period: string, dir: string): Promise<number> {
   fs.mkdirSync(dir, { recursive: true });
   const rows = await db('invoices as i').join('invoice_documents as d', 'd.invoice_id', 'i.id').where('i.period', period).select('i.series', 'i.number', 'i.customer_id', 'd.pdf_sha256');
   for (const r of rows) {
@@ -160,7 +128,7 @@ async function writePdfs(db: ReturnType<typeof createDb>, period: string, dir: s
   return rows.length;
 }
 
-async function totalsByArticle(db: ReturnType<typeof createDb>, period: string): Promise<Record<Article, { quantity: number; amountOre: number }>> {
+async function totalsByArticle(db: Db, period: string): Promise<Record<Article, { quantity: number; amountOre: number }>> {
   const rows = await db('invoice_lines as l')
     .join('invoices as i', 'i.id', 'l.invoice_id')
     .where('i.period', period)

@@ -1,21 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { processAlive } from './pid';
 
-/** Whether a process with this pid exists (signal 0 only checks). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The pid on the first line of `file`, if that process still runs. */
 function livePidIn(file: string): number | null {
   try {
     const pid = Number(fs.readFileSync(file, 'utf8').split('\n')[0]);
-    return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : null;
+    return Number.isInteger(pid) && pid > 0 && processAlive(pid) ? pid : null;
   } catch {
     return null;
   }

@@ -2,14 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../infra/config';
-import { createDb, migrate } from '../../infra/db';
+import { createDb } from '../../infra/db';
 import { logger } from '../../infra/logger';
 import { DATA_DIR } from '../../infra/paths';
 import { moveDataDirAside } from '../../infra/reset';
-import { clearDevState, readDevState, resolveEndpoints, startEmbeddedServices, writeDevState } from '../../infra/services';
+import { clearDevState, readDevState, resolveEndpoints, writeDevState } from '../../infra/services';
+import { startSandbox } from '../../infra/sandbox';
 import { isStopping, onShutdown, runShutdownSteps, stopSignalEndsNormally } from '../../infra/shutdown';
 import { ServiceStartError } from '../../infra/start-errors';
-import { startMailCatcher } from '../../infra/catchers';
 import { smtpSettingsFromEnv } from '../../notify/email';
 import { startWorker } from '../../worker/worker';
 import { consoleLoginHint, serveLocalConsole } from '../../web/local-console';
@@ -76,31 +76,23 @@ export function registerServiceCommands(program: Command): void {
         const started = Date.now();
         try {
           process.stderr.write('starting PostgreSQL and the Temporal dev server …\n');
-          const services = await startEmbeddedServices({ dataDir: DATA_DIR, withUi: true }).catch(explainStartFailure);
-          onShutdown('PostgreSQL and Temporal', services.stop);
-          const db = createDb(services.endpoints.databaseUrl);
-          onShutdown('database pool', () => db.destroy());
-          const config = loadConfig();
-          const applied = await migrate(db);
           const mailDir = path.join(DATA_DIR, 'mail');
-          let smtp = smtpSettingsFromEnv();
-          const catcher = smtp ? null : await startMailCatcher(mailDir);
-          if (catcher) onShutdown('mail catcher', catcher.close);
-          smtp ??= { host: '127.0.0.1', port: catcher!.port, secure: false, from: config.seller.email };
-          const worker = await startWorker({ ...services.endpoints, taskQueue: config.taskQueue, db, config, smtp });
-          onShutdown('worker', worker.close);
-          const consoleServed = await serveLocalConsole({ db, endpoints: services.endpoints, config });
-          onShutdown('console', consoleServed.close);
-          writeDevState({ ...services.endpoints, source: 'dev' });
+          const realSmtp = smtpSettingsFromEnv();
+          const sandbox = await startSandbox({ dataDir: DATA_DIR, withUi: true, smtp: realSmtp, catchers: realSmtp ? undefined : { mailDir } }).catch(explainStartFailure);
+          const { endpoints, config, db, smtp } = sandbox;
+          const worker = await sandbox.startWorker();
+          const consoleServed = await serveLocalConsole({ db, endpoints, config });
+          sandbox.onStop('console', consoleServed.close);
+          writeDevState({ ...endpoints, source: 'dev' });
           stopSignalEndsNormally();
           process.stdout.write(
             [
               `month-close dev is ready (${((Date.now() - started) / 1000).toFixed(1)} s)`,
-              `  Temporal   ${services.endpoints.temporalAddress}   UI ${services.endpoints.uiUrl}`,
-              `  PostgreSQL ${services.endpoints.databaseUrl}${applied.length ? `   (migrated: ${applied.join(', ')})` : ''}`,
+              `  Temporal   ${endpoints.temporalAddress}   UI ${endpoints.uiUrl}`,
+              `  PostgreSQL ${endpoints.databaseUrl}${sandbox.migrated.length ? `   (migrated: ${sandbox.migrated.join(', ')})` : ''}`,
               `  Worker     task queue ${config.taskQueue}`,
-              `  E-mail     ${catcher ? `caught locally in ${mailDir}` : `via ${smtp.host}:${smtp.port}`}`,
-              `  Processes  PostgreSQL pid ${services.pids[0]}, Temporal pid ${services.pids[1]}`,
+              `  E-mail     ${sandbox.mail ? `caught locally in ${mailDir}` : `via ${smtp!.host}:${smtp!.port}`}`,
+              `  Processes  PostgreSQL pid ${sandbox.pids[0]}, Temporal pid ${sandbox.pids[1]}`,
               `Console    ${consoleServed.url}   (${await consoleLoginHint(db, config)})`,
               'Other month-close commands from this checkout use these services. Ctrl-C stops them all.',
               '',

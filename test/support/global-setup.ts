@@ -2,15 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { startEmbeddedServices, type EmbeddedServices } from '../../infra/services';
+import { startSandbox, type Sandbox } from '../../infra/sandbox';
 import { createDb, migrate } from '../../infra/db';
+import { bundleWorkflows } from '../../worker/bundle';
 import { TEMPLATE_DATABASE } from './constants';
 
 // One real PostgreSQL and one real Temporal dev server for the whole run, on free ports.
 // Test files get their own database cloned from a migrated template (see database.ts).
 
-let services: EmbeddedServices | undefined;
+let sandbox: Sandbox | undefined;
 let dataDir: string | undefined;
 
 declare module 'vitest' {
@@ -40,8 +40,9 @@ function keepVitestExitCode(): void {
 export async function setup(project: TestProject): Promise<void> {
   keepVitestExitCode();
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'month-close-test-'));
-  services = await startEmbeddedServices({ dataDir, withUi: false });
-  const { databaseUrl, temporalAddress, namespace } = services.endpoints;
+  // The servers only: each test file makes its own database and its own worker.
+  sandbox = await startSandbox({ dataDir, database: 'none' });
+  const { databaseUrl, temporalAddress, namespace } = sandbox.endpoints;
 
   const admin = createDb(databaseUrl.replace(/\/[^/]+$/, '/postgres'), { min: 0, max: 1 });
   await admin.raw(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE}`);
@@ -52,9 +53,7 @@ export async function setup(project: TestProject): Promise<void> {
   await template.destroy();
 
   // Bundle the workflow code once; every test worker loads the same bundle.
-  const bundle = await bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '../../workflows/index.ts'), logger: quietLogger });
-  const workflowBundlePath = path.join(dataDir, 'workflow-bundle.js');
-  fs.writeFileSync(workflowBundlePath, bundle.code);
+  const workflowBundlePath = await bundleWorkflows(path.join(dataDir, 'workflow-bundle.js'));
 
   project.provide('temporalAddress', temporalAddress);
   project.provide('namespace', namespace);
@@ -63,15 +62,6 @@ export async function setup(project: TestProject): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
-  await services?.stop();
+  await sandbox?.stop();
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};

@@ -1,0 +1,57 @@
+// Entry point of a worker in a process of its own (worker/processes.ts starts it), so a drill
+// or a test can SIGKILL it as a crash would: no shutdown, no activity completions reported,
+// leases left to time out. Settings come as JSON in MC_WORKER_CHILD; it prints
+// `worker-ready <pid>` on stdout once polling. Start it as `node --import <tsx loader>
+// worker/child.ts`, not through the tsx CLI, which would run it in a grandchild that a SIGKILL
+// of the CLI leaves running.
+import type { AppConfig } from '../infra/config';
+import { createDb } from '../infra/db';
+import type { SmtpSettings } from '../notify/email';
+import { startWorker } from './worker';
+
+export interface WorkerChildSettings {
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  databaseUrl: string;
+  smtp: SmtpSettings | null;
+  workflowBundlePath: string;
+  config: AppConfig;
+  maxConcurrentActivityTaskExecutions?: number;
+  /** Exit when stdin closes: the parent keeps it open, so a parent that dies takes us along. */
+  exitWithParent?: boolean;
+}
+
+export const WORKER_CHILD_ENV = 'MC_WORKER_CHILD';
+
+/** Run a worker in this process until SIGINT/SIGTERM (the Temporal runtime drains it). */
+export async function runWorkerChild(s: WorkerChildSettings): Promise<void> {
+  if (s.exitWithParent) {
+    process.stdin.on('end', () => process.exit(1));
+    process.stdin.resume();
+  }
+  const db = createDb(s.databaseUrl, { min: 0, max: 30 });
+  const worker = await startWorker({
+    temporalAddress: s.temporalAddress,
+    namespace: s.namespace,
+    taskQueue: s.taskQueue,
+    db,
+    config: s.config,
+    smtp: s.smtp,
+    workflowBundlePath: s.workflowBundlePath,
+    maxConcurrentActivityTaskExecutions: s.maxConcurrentActivityTaskExecutions,
+  });
+  // The pid proves the parent holds the worker itself, not a wrapper around it.
+  process.stdout.write(`worker-ready ${process.pid}\n`);
+  await worker.done;
+  await db.destroy();
+}
+
+if (require.main === module) {
+  const raw = process.env[WORKER_CHILD_ENV];
+  const run = raw ? runWorkerChild(JSON.parse(raw) as WorkerChildSettings) : Promise.reject(new Error(`${WORKER_CHILD_ENV} is not set: worker/processes.ts starts this process`));
+  run.catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
