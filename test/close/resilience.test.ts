@@ -123,6 +123,11 @@ async function waitingOnLocks(): Promise<number> {
 }
 
 const closeId = (id: string) => `close-${PERIOD}-${id}`;
+/**
+ * Local steps write their rows before their workflow task completes, and their markers only
+ * reach the history with that completion: read the history once each close has ended.
+ */
+const closesEnded = (ids: string[]) => Promise.all(ids.map((id) => client.workflow.getHandle(closeId(id)).result()));
 
 async function approve(ids: string[]) {
   for (const id of ids) await client.workflow.getHandle(closeId(id)).signal(approveSignal, { by: FINANCE });
@@ -198,6 +203,7 @@ describe('the close survives failures', () => {
     // A killed worker's workflow tasks are taken over only when their 10 s timeout expires.
     await waitFor(() => allAt(ids, 'final'), 180_000, 'every close final after the restart');
     await waitFor(() => allDelivered(ids), 120_000, 'deliveries');
+    await closesEnded(ids);
     const repeated = await expectExactlyOnce(ids, mayRepeat);
     // The hung webhooks are the documented window: received, not recorded, sent again under the same key.
     expect(repeated).toBeGreaterThanOrEqual(delivering.length);
@@ -230,6 +236,7 @@ describe('the close survives failures', () => {
 
     await waitFor(() => allAt(ids, 'final'), 120_000, 'every close final after the database came back');
     await waitFor(() => allDelivered(ids), 120_000, 'deliveries');
+    await closesEnded(ids);
     expect(await expectExactlyOnce(ids)).toBe(0);
     for (const id of ids) {
       const finalise = (await completedLocalAttempts(client, closeId(id))).filter((a) => a.activity === 'finaliseInvoice');
