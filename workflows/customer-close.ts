@@ -226,7 +226,8 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
   /** Issue the approved draft, or complete the invoice issued before (a re-run). */
   const issueOnLocalSteps = async (invoice: { approval: Extract<Decision, { kind: 'approved' }> } | { issuedBefore: number }): Promise<CloseSummary> => {
     const approval = 'approval' in invoice ? invoice.approval : null;
-    const issue: InvoiceToIssue = approval ? { draftId: status.draftId!, approvedBy: approval.approvals.map((a) => a.by).join(' + ') } : { invoiceId: (invoice as { issuedBefore: number }).issuedBefore };
+    const issue: InvoiceToIssue =
+      'approval' in invoice ? { draftId: status.draftId!, approvedBy: invoice.approval.approvals.map((a) => a.by).join(' + ') } : { invoiceId: invoice.issuedBefore };
     if (approval) status.state = 'finalising';
     const done = await localPhase.issueApproved({
       customerId,
