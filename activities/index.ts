@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import { closePhaseActivities } from './close-phases';
 import { closeStateActivities } from './close-state';
 import { creditActivities } from './credits';
 import { decisionActivities } from './decisions';
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...notificationActivities(deps),
     ...monthlyActivities(deps),
     ...creditActivities(deps),
+    ...closePhaseActivities(deps),
   };
 }
 

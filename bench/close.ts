@@ -516,36 +516,34 @@ export async function closeOne(acts: Activities, period: string, customerId: str
     }
   };
   const workflowId = closeWorkflowId(period, customerId);
-  const notify = async (subjectKey: string, event: NotificationEvent, audience: Audience[]) => {
-    const deliveries = await call('planNotifications', () => acts.planNotifications({ subjectKey, event, customerId, period, audience }));
+  const deliver = async (deliveries: number[]) => {
     await Promise.allSettled(deliveries.map((deliveryId) => call('deliverNotification', () => acts.deliverNotification({ deliveryId }))));
   };
-  await call('recordCloseState', () => acts.recordCloseState({ customerId, period, workflowId, state: 'running' }));
+  // The same keys a close's steps carry, so a retried step records nothing twice.
+  const key = (n: number) => `plain-${customerId}/${n}`;
   try {
-    await call('findIssuedInvoice', () => acts.findIssuedInvoice({ customerId, period }));
-    const snapshot = await call('snapshotUsage', () => acts.snapshotUsage({ customerId, period }));
-    const draft = await call('createDraft', () => acts.createDraft({ customerId, period, snapshotId: snapshot.snapshotId, runKey: `plain-${customerId}/1` }));
+    const draft = await call('openDraft', () => acts.openDraft({ customerId, period, workflowId, first: true, runningKey: key(1), runKey: key(1) }));
+    if (draft.kind === 'issued') throw new Error(`${customerId} ${period} already has invoice ${draft.number}`);
     if (draft.kind === 'nothing_to_bill') {
-      await call('recordCloseState', () => acts.recordCloseState({ customerId, period, workflowId, state: 'nothing_to_bill', reason: draft.reason }));
+      await call('recordCloseState', () => acts.recordCloseState({ customerId, period, workflowId, state: 'nothing_to_bill', reason: draft.reason, stepKey: key(2) }));
       return 'nothing_to_bill';
     }
-    await call('renderDraftPdf', () => acts.renderDraftPdf({ draftId: draft.draftId }));
-    await call('reviewDraft', () => acts.reviewDraft({ draftId: draft.draftId }));
-    await call('recordCloseState', () => acts.recordCloseState({ customerId, period, workflowId, state: 'awaiting_approval' }));
-    await notify(`draft:${draft.draftId}`, 'draft_ready', ['finance']);
+    await deliver(await call('awaitFinance', () => acts.awaitFinance({ customerId, period, workflowId, draftId: draft.draftId, stepKey: key(2) })));
     const decidedAtMs = Date.now();
-    await call('recordDecisionRequests', () =>
-      acts.recordDecisionRequests([
-        { customerId, period, request: 'approve', requestedBy: FINANCE_APPROVER, draftVersion: draft.version, outcome: 'approved (update)', receivedAtMs: decidedAtMs },
-      ]),
+    const issued = await call('issueApproved', () =>
+      acts.issueApproved({
+        customerId,
+        period,
+        workflowId,
+        requests: [
+          { customerId, period, request: 'approve', requestedBy: FINANCE_APPROVER, draftVersion: draft.version, outcome: 'approved (update)', receivedAtMs: decidedAtMs, requestKey: key(1) },
+        ],
+        decisions: [{ draftId: draft.draftId, customerId, period, decision: 'approved', by: FINANCE_APPROVER, reason: null, via: 'update', decidedAtMs }],
+        issue: { draftId: draft.draftId, approvedBy: FINANCE_APPROVER },
+        finalKey: key(3),
+      }),
     );
-    await call('recordDecision', () =>
-      acts.recordDecision({ draftId: draft.draftId, customerId, period, decision: 'approved', by: FINANCE_APPROVER, reason: null, via: 'update', decidedAtMs }),
-    );
-    const issued = await call('finaliseInvoice', () => acts.finaliseInvoice({ draftId: draft.draftId, approvedBy: FINANCE_APPROVER }));
-    await call('renderInvoicePdf', () => acts.renderInvoicePdf({ invoiceId: issued.invoiceId }));
-    await call('recordCloseState', () => acts.recordCloseState({ customerId, period, workflowId, state: 'final', invoiceId: issued.invoiceId }));
-    await notify(`invoice:${issued.invoiceId}`, 'invoice_final', ['customer_admin', 'partner', 'finance']);
+    await deliver(issued.deliveries);
     return 'final';
   } catch (err) {
     const reason = (err as Error).message;

@@ -28,3 +28,6 @@ export const localDelivery = proxyLocalActivities<Activities>({
   // open in the worker: an SMTP server refusing for minutes must not pin workflow tasks.
   localRetryThreshold: '10 seconds',
 });
+// The larger steps of a close on local steps (activities/close-phases.ts): a phase renders a
+// PDF and runs several transactions, so it gets a longer timeout than one database step.
+export const localPhase = proxyLocalActivities<Activities>({ ...DB_STEP, startToCloseTimeout: '1 minute' });

@@ -11,7 +11,9 @@ import {
   workflowInfo,
   ActivityFailure,
 } from '@temporalio/workflow';
-import { db, delivery, localDb, localDelivery } from './activity-stubs';
+import { db, delivery, localDb, localDelivery, localPhase } from './activity-stubs';
+import type { InvoiceToIssue } from '../activities/close-phases';
+import type { Decision as DecisionRecord } from '../activities/decisions';
 import type { Audience, NotificationEvent } from '../activities/notifications';
 import {
   approveSignal,
@@ -41,8 +43,10 @@ export const FINANCE_REVIEW_PATCH = 'finance-review';
 /**
  * Added 2026-12 (issue #13): the steps run as local activities, so each phase (running ->
  * awaiting_approval, approved -> final and notified) costs about one workflow task instead of a
- * server round trip per step. Decided once at the start: a close begun on regular activities
- * keeps them when it is replayed.
+ * server round trip per step; consecutive steps are merged into a few larger ones
+ * (activities/close-phases.ts), since each local activity still costs an activation and a
+ * marker. Decided once at the start: a close begun on regular activities keeps them when it is
+ * replayed.
  */
 export const LOCAL_STEPS_PATCH = 'local-steps';
 
@@ -99,14 +103,19 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
   setHandler(recomputeSignal, (req) => void review.recompute(req.by, status.state, Date.now()));
 
   // --- helpers ----------------------------------------------------------------------------
+  const takeRequestLog = () => review.takeRequests().map((r) => ({ customerId, period, ...r, requestKey: nextKey('request') }));
   const flushRequestLog = async () => {
     if (!review.hasRequestsToRecord) return;
-    await steps.recordDecisionRequests(review.takeRequests().map((r) => ({ customerId, period, ...r, requestKey: nextKey('request') })));
+    await steps.recordDecisionRequests(takeRequestLog());
+  };
+  /** The state as the workflow shows it (query, search attribute); the record is a step's. */
+  const showState = (state: CloseState, reason: string | null = null) => {
+    status.state = state;
+    status.reason = reason;
+    upsertSearchAttributes([{ key: CLOSE_STATE, value: state }]);
   };
   const setState = async (state: CloseState, extra: { reason?: string | null; failureType?: FailureType; invoiceId?: number | null } = {}) => {
-    status.state = state;
-    status.reason = extra.reason ?? null;
-    upsertSearchAttributes([{ key: CLOSE_STATE, value: state }]);
+    showState(state, extra.reason ?? null);
     await steps.recordCloseState({
       customerId,
       period,
@@ -117,6 +126,10 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
       invoiceId: extra.invoiceId ?? null,
       stepKey: nextKey('state'),
     });
+    await reportAtRest(state);
+  };
+  /** The monthly close hears once that this close came to rest. */
+  const reportAtRest = async (state: CloseState) => {
     if (state !== 'running' && !reportedRest && input.reportTo) {
       reportedRest = true;
       const sent = getExternalWorkflowHandle(input.reportTo)
@@ -127,7 +140,10 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
     }
   };
   const notify = async (subjectKey: string, event: NotificationEvent, audience: Audience[]) => {
-    const deliveries = await steps.planNotifications({ subjectKey, event, customerId, period, audience });
+    await deliver(subjectKey, event, await steps.planNotifications({ subjectKey, event, customerId, period, audience }));
+  };
+  /** One step per delivery, so each retries on its own. */
+  const deliver = async (subjectKey: string, event: NotificationEvent, deliveries: number[]) => {
     const results = await Promise.allSettled(deliveries.map((deliveryId) => sender.deliverNotification({ deliveryId })));
     for (const r of results) {
       if (r.status === 'rejected') {
@@ -138,21 +154,22 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
     }
   };
   /** Every approval (two for four eyes) or the rejection, with the policy version it was made under. */
-  const recordDecision = async (draftId: number, d: Decision) => {
+  const decisionRecords = (draftId: number, d: Decision): DecisionRecord[] => {
     const rows = d.kind === 'approved' ? d.approvals.map((a) => ({ ...a, reason: d.reason })) : [{ by: d.by, via: d.via, atMs: d.atMs, reason: d.reason }];
-    for (const row of rows) {
-      await steps.recordDecision({
-        draftId,
-        customerId,
-        period,
-        decision: d.kind,
-        by: row.by,
-        reason: row.reason,
-        via: row.via,
-        decidedAtMs: row.atMs,
-        ...(review.currentVerdict.policyVersion !== null ? { policyVersion: review.currentVerdict.policyVersion } : {}),
-      });
-    }
+    return rows.map((row) => ({
+      draftId,
+      customerId,
+      period,
+      decision: d.kind,
+      by: row.by,
+      reason: row.reason,
+      via: row.via,
+      decidedAtMs: row.atMs,
+      ...(review.currentVerdict.policyVersion !== null ? { policyVersion: review.currentVerdict.policyVersion } : {}),
+    }));
+  };
+  const recordDecision = async (draftId: number, d: Decision) => {
+    for (const record of decisionRecords(draftId, d)) await steps.recordDecision(record);
   };
   /** Wait for finance; remind at the configured interval and escalate once, never decide for them. */
   const waitForDecision = async (draftId: number, verdict: DraftVerdict) => {
@@ -167,7 +184,8 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
         updateToAnswer = false;
         await sleep(1); // ends this workflow task, and the update's answer with it
       }
-      await flushRequestLog();
+      // On local steps an approval's requests are recorded by the step that issues the invoice.
+      if (!(localSteps && review.decision?.kind === 'approved')) await flushRequestLog();
       if (woke || !undecided()) continue;
       // The timer ran out: it was set for whichever came first.
       if (escalateAt !== null && escalateAt <= nextReminderAt) {
@@ -179,6 +197,15 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
         nextReminderAt = Date.now() + input.reminderIntervalMs;
       }
     }
+  };
+  /** A rejected draft waits for finance to ask for a recompute; requests meanwhile are recorded. */
+  const waitForRecompute = async () => {
+    await condition(() => review.recomputeRequested !== null || review.hasRequestsToRecord);
+    while (review.recomputeRequested === null) {
+      await flushRequestLog();
+      await condition(() => review.recomputeRequested !== null || review.hasRequestsToRecord);
+    }
+    await flushRequestLog();
   };
   const summary = async (): Promise<CloseSummary> => {
     await restSignal;
@@ -193,8 +220,69 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
     };
   };
 
+  // --- the close on local steps: the steps merged into a few (activities/close-phases.ts) ---
+  // The state each step records is shown (status, search attribute) before the step runs, and
+  // the monthly close hears of a rest after it, as setState does.
+  /** Issue the approved draft, or complete the invoice issued before (a re-run). */
+  const issueOnLocalSteps = async (invoice: { approval: Extract<Decision, { kind: 'approved' }> } | { issuedBefore: number }): Promise<CloseSummary> => {
+    const approval = 'approval' in invoice ? invoice.approval : null;
+    const issue: InvoiceToIssue =
+      'approval' in invoice ? { draftId: status.draftId!, approvedBy: invoice.approval.approvals.map((a) => a.by).join(' + ') } : { invoiceId: invoice.issuedBefore };
+    if (approval) status.state = 'finalising';
+    const done = await localPhase.issueApproved({
+      customerId,
+      period,
+      workflowId,
+      requests: takeRequestLog(),
+      decisions: approval ? decisionRecords(status.draftId!, approval) : [],
+      issue,
+      finalKey: nextKey('state'),
+    });
+    if (done.issued) Object.assign(status, { invoiceNumber: done.issued.number, totalOre: done.issued.totalOre });
+    showState('final');
+    await reportAtRest('final');
+    await deliver(`invoice:${done.invoiceId}`, 'invoice_final', done.deliveries);
+    await flushRequestLog();
+    return summary();
+  };
+  const closeOnLocalSteps = async (): Promise<CloseSummary> => {
+    showState('running');
+    const opened = await localPhase.openDraft({ customerId, period, workflowId, first: true, runningKey: nextKey('state'), runKey: `${runId}/1` });
+    if (opened.kind === 'issued') {
+      // A re-run after the invoice was issued only completes what may be missing (PDF, notices).
+      status.invoiceNumber = opened.number;
+      return issueOnLocalSteps({ issuedBefore: opened.invoiceId });
+    }
+    for (;;) {
+      draftVersions += 1;
+      const draft = draftVersions === 1 ? opened : await localPhase.openDraft({ customerId, period, workflowId, first: false, runKey: `${runId}/${draftVersions}` });
+      if (draft.kind === 'issued') throw new Error(`${customerId} ${period}: only the first draft looks for an issued invoice`);
+      if (draft.kind === 'nothing_to_bill') {
+        await setState('nothing_to_bill', { reason: draft.reason });
+        await flushRequestLog();
+        return summary();
+      }
+      Object.assign(status, { draftId: draft.draftId, draftVersion: draft.version, totalOre: draft.totalOre });
+      review.open(draft.version, draft.verdict);
+      if (draft.verdict.autoApprove !== null) return issueOnLocalSteps({ approval: review.approveByPolicy(Date.now()) });
+      showState('awaiting_approval');
+      const planned = await localPhase.awaitFinance({ customerId, period, workflowId, draftId: draft.draftId, stepKey: nextKey('state') });
+      await reportAtRest('awaiting_approval');
+      await deliver(`draft:${draft.draftId}`, 'draft_ready', planned);
+      await waitForDecision(draft.draftId, draft.verdict);
+
+      const decided = review.decision;
+      if (decided === null) continue; // recompute asked while the draft waited
+      if (decided.kind === 'approved') return issueOnLocalSteps({ approval: decided });
+      await recordDecision(draft.draftId, decided);
+      await setState('rejected', { reason: `rejected by ${decided.by}: ${decided.reason}` });
+      await waitForRecompute();
+    }
+  };
+
   // --- the close ----------------------------------------------------------------------------
   try {
+    if (localSteps) return await closeOnLocalSteps();
     await setState('running');
     const alreadyIssued = await steps.findIssuedInvoice({ customerId, period });
     let invoiceId: number;
@@ -235,12 +323,7 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
           break;
         }
         await setState('rejected', { reason: `rejected by ${decided.by}: ${decided.reason}` });
-        await condition(() => review.recomputeRequested !== null || review.hasRequestsToRecord);
-        while (review.recomputeRequested === null) {
-          await flushRequestLog();
-          await condition(() => review.recomputeRequested !== null || review.hasRequestsToRecord);
-        }
-        await flushRequestLog();
+        await waitForRecompute();
       }
 
       status.state = 'finalising';

@@ -210,7 +210,7 @@ describe('the close survives failures', () => {
     // Temporal's history shows the interrupted work ran again: the killed worker's workflow task
     // timed out, and the issuing step completed once, on the new worker.
     for (const id of ids) expect(await timedOutWorkflowTasks(client, closeId(id))).toBeGreaterThan(0);
-    for (const id of issuing) expect((await completedLocalAttempts(client, closeId(id))).filter((a) => a.activity === 'finaliseInvoice')).toHaveLength(1);
+    for (const id of issuing) expect((await completedLocalAttempts(client, closeId(id))).filter((a) => a.activity === 'issueApproved')).toHaveLength(1);
     await stopWorkers();
   }, 300_000);
 
@@ -239,7 +239,7 @@ describe('the close survives failures', () => {
     await closesEnded(ids);
     expect(await expectExactlyOnce(ids)).toBe(0);
     for (const id of ids) {
-      const finalise = (await completedLocalAttempts(client, closeId(id))).filter((a) => a.activity === 'finaliseInvoice');
+      const finalise = (await completedLocalAttempts(client, closeId(id))).filter((a) => a.activity === 'issueApproved');
       expect(finalise).toHaveLength(1);
       expect(finalise[0]!.attempt).toBeGreaterThan(1);
     }

@@ -3,7 +3,7 @@ import { createActivities, type Activities } from '../../activities';
 import { loadConfig } from '../../infra/config';
 import type { Db } from '../../infra/db';
 import { createTestDatabase } from '../support/database';
-import { seedCustomer } from '../support/seed';
+import { seedCustomer, seedEvents, seedPrices, seedSubscriber, workedExampleEvents } from '../support/seed';
 
 // A close on local steps runs a phase's steps again after a lost workflow task (a killed worker,
 // a completion refused because a signal arrived meanwhile). The two records without a natural
@@ -50,5 +50,50 @@ describe('records of steps that may run twice', () => {
     await acts.recordDecisionRequests([request('approved (update)', 'run-1/1'), request('duplicate (signal)', 'run-1/2')]);
     const rows = await db('approval_requests').where({ customer_id: customerId }).orderBy('id');
     expect(rows.map((r) => r.outcome)).toEqual(['approved (update)', 'duplicate (signal)']);
+  });
+
+  it('the merged steps of a close on local steps, each run twice, record everything once', async () => {
+    await seedPrices(db);
+    const customerId = await seedCustomer(db);
+    await seedEvents(db, customerId, workedExampleEvents());
+    await seedSubscriber(db, { role: 'finance', channel: 'email', address: 'ekonomi@nordiskrapportering.se' });
+    await seedSubscriber(db, { customer_id: customerId, role: 'customer_admin', channel: 'email', address: 'admin@kund.se' });
+    const workflowId = `close-${PERIOD}-${customerId}`;
+    const twice = async <T>(step: () => Promise<T>): Promise<T> => {
+      const first = await step();
+      expect(await step()).toEqual(first); // a retry, or a re-run after a lost workflow task
+      return first;
+    };
+
+    const open = { customerId, period: PERIOD, workflowId, first: true, runningKey: 'run-2/1', runKey: 'run-2/1' };
+    const draft = await twice(() => acts.openDraft(open));
+    if (draft.kind !== 'draft') throw new Error(`expected a draft, got ${draft.kind}`);
+    const planned = await twice(() => acts.awaitFinance({ customerId, period: PERIOD, workflowId, draftId: draft.draftId, stepKey: 'run-2/2' }));
+    const decidedAtMs = Date.parse('2024-12-02T08:00:00Z');
+    const issued = await twice(() =>
+      acts.issueApproved({
+        customerId,
+        period: PERIOD,
+        workflowId,
+        requests: [{ customerId, period: PERIOD, request: 'approve', requestedBy: 'Anna Ekonom', draftVersion: draft.version, outcome: 'approved (update)', receivedAtMs: decidedAtMs, requestKey: 'run-2/1' }],
+        decisions: [{ draftId: draft.draftId, customerId, period: PERIOD, decision: 'approved', by: 'Anna Ekonom', reason: null, via: 'update', decidedAtMs }],
+        issue: { draftId: draft.draftId, approvedBy: 'Anna Ekonom' },
+        finalKey: 'run-2/3',
+      }),
+    );
+
+    const events = await db('close_run_events').where({ customer_id: customerId }).orderBy('id');
+    expect(events.map((e) => e.state)).toEqual(['running', 'awaiting_approval', 'final']);
+    const run = await db('close_runs').where({ customer_id: customerId, period: PERIOD }).first();
+    expect([run.state, run.attempt, run.invoice_id]).toEqual(['final', 1, issued.invoiceId]);
+    const count = async (table: string) => (await db(table).where({ customer_id: customerId })).length;
+    expect([await count('drafts'), await count('invoices'), await count('approvals'), await count('approval_requests')]).toEqual([1, 1, 1, 1]);
+    const deliveries = await db('notification_deliveries').where({ customer_id: customerId });
+    expect(planned).toHaveLength(1); // finance
+    expect(issued.deliveries.length).toBeGreaterThanOrEqual(2); // finance and the customer's admin
+    expect(deliveries.map((d) => d.id).sort()).toEqual([...planned, ...issued.deliveries].sort());
+    // The close started again later finds the invoice and drafts nothing new.
+    expect(await acts.openDraft({ ...open, runningKey: 'run-3/1', runKey: 'run-3/1' })).toEqual({ kind: 'issued', invoiceId: issued.invoiceId, number: issued.issued!.number });
+    expect(await count('drafts')).toBe(1);
   });
 });

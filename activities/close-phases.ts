@@ -1,0 +1,111 @@
+import type { DraftVerdict } from '../workflows/draft-review';
+import { closeStateActivities } from './close-state';
+import { decisionActivities, type Decision, type DecisionRequestRecord } from './decisions';
+import type { ActivityDeps } from './deps';
+import { documentActivities } from './documents';
+import { draftActivities } from './drafts';
+import { finaliseActivities, type IssuedRef } from './finalise';
+import { notificationActivities } from './notifications';
+import { reviewActivities } from './review';
+import { snapshotActivities } from './snapshot';
+
+// Issue #13: a close on local steps pays one workflow activation and one marker per step, so
+// consecutive steps run as one larger step here. Each is the existing steps called in order,
+// each already idempotent (natural keys, run keys, step keys): a retry, or a re-run after a
+// killed worker, repeats the finished ones as no-ops and goes on where the last attempt stopped.
+
+export type OpenedDraft =
+  | { kind: 'issued'; invoiceId: number; number: string }
+  | { kind: 'nothing_to_bill'; reason: string }
+  | { kind: 'draft'; draftId: number; version: number; totalOre: number; verdict: DraftVerdict };
+
+export interface OpenDraftInput {
+  customerId: string;
+  period: string;
+  workflowId: string;
+  /** The close's first draft also records `running` and looks for an invoice issued before; a recompute does neither. */
+  first: boolean;
+  /** Step key of the `running` record (see CloseStateChange.stepKey). */
+  runningKey?: string;
+  /** Names this draft version (createDraft). */
+  runKey: string;
+}
+
+/** The invoice to complete: the approved draft to issue, or one issued before (a re-run). */
+export type InvoiceToIssue = { draftId: number; approvedBy: string } | { invoiceId: number };
+
+export interface IssueApprovedInput {
+  customerId: string;
+  period: string;
+  workflowId: string;
+  /** The decision requests not yet on record, with their keys. */
+  requests: DecisionRequestRecord[];
+  /** The approval rows (two for four eyes); none for an invoice issued before. */
+  decisions: Decision[];
+  issue: InvoiceToIssue;
+  /** Step key of the `final` record. */
+  finalKey?: string;
+}
+
+export interface IssuedInvoice {
+  invoiceId: number;
+  /** Set when this step issued the invoice (not for one issued before). */
+  issued: IssuedRef | null;
+  /** The invoice_final deliveries to send, one step each. */
+  deliveries: number[];
+}
+
+export function closePhaseActivities(deps: ActivityDeps) {
+  const states = closeStateActivities(deps);
+  const snapshots = snapshotActivities(deps);
+  const drafts = draftActivities(deps);
+  const documents = documentActivities(deps);
+  const reviews = reviewActivities(deps);
+  const decisions = decisionActivities(deps);
+  const finalise = finaliseActivities(deps);
+  const notifications = notificationActivities(deps);
+
+  return {
+    /** running + findIssuedInvoice (first draft only), then snapshotUsage + createDraft + renderDraftPdf + reviewDraft. */
+    async openDraft(input: OpenDraftInput): Promise<OpenedDraft> {
+      const { customerId, period } = input;
+      if (input.first) {
+        await states.recordCloseState({ customerId, period, workflowId: input.workflowId, state: 'running', stepKey: input.runningKey });
+        const issued = await states.findIssuedInvoice({ customerId, period });
+        if (issued) return { kind: 'issued', ...issued };
+      }
+      const snapshot = await snapshots.snapshotUsage({ customerId, period });
+      const draft = await drafts.createDraft({ customerId, period, snapshotId: snapshot.snapshotId, runKey: input.runKey });
+      if (draft.kind === 'nothing_to_bill') return draft;
+      await documents.renderDraftPdf({ draftId: draft.draftId });
+      const verdict = await reviews.reviewDraft({ draftId: draft.draftId });
+      return { kind: 'draft', draftId: draft.draftId, version: draft.version, totalOre: draft.totalOre, verdict };
+    },
+
+    /** awaiting_approval + planNotifications(draft_ready); returns the deliveries to send. */
+    async awaitFinance(input: { customerId: string; period: string; workflowId: string; draftId: number; stepKey?: string }): Promise<number[]> {
+      const { customerId, period } = input;
+      await states.recordCloseState({ customerId, period, workflowId: input.workflowId, state: 'awaiting_approval', stepKey: input.stepKey });
+      return notifications.planNotifications({ subjectKey: `draft:${input.draftId}`, event: 'draft_ready', customerId, period, audience: ['finance'] });
+    },
+
+    /** recordDecisionRequests + recordDecision rows + finaliseInvoice + renderInvoicePdf + final + planNotifications(invoice_final). */
+    async issueApproved(input: IssueApprovedInput): Promise<IssuedInvoice> {
+      const { customerId, period } = input;
+      await decisions.recordDecisionRequests(input.requests);
+      for (const d of input.decisions) await decisions.recordDecision(d);
+      const issued = 'draftId' in input.issue ? await finalise.finaliseInvoice(input.issue) : null;
+      const invoiceId = issued?.invoiceId ?? (input.issue as { invoiceId: number }).invoiceId;
+      await documents.renderInvoicePdf({ invoiceId });
+      await states.recordCloseState({ customerId, period, workflowId: input.workflowId, state: 'final', invoiceId, stepKey: input.finalKey });
+      const deliveries = await notifications.planNotifications({
+        subjectKey: `invoice:${invoiceId}`,
+        event: 'invoice_final',
+        customerId,
+        period,
+        audience: ['customer_admin', 'partner', 'finance'],
+      });
+      return { invoiceId, issued, deliveries };
+    },
+  };
+}
