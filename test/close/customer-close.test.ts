@@ -6,7 +6,7 @@ import { verifySignature } from '../../notify/webhook';
 import { pdfText, plain } from '../pdf/pdf-text';
 import { getDocument } from '../../store/documents';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
-import { seedCustomer, seedEvents, seedPrices, seedSubscriber, workedExampleEvents } from '../support/seed';
+import { seedCloseTenant, seedCustomer, seedEvents, seedPrices, seedSubscriber, workedExampleEvents } from '../support/seed';
 import { waitFor } from '../support/wait';
 import { maybeRecordHistory } from '../support/histories';
 import { periodStatus } from '../../client/status';
@@ -19,10 +19,7 @@ let h: CloseHarness;
 
 beforeAll(async () => {
   h = await createCloseHarness({ now: () => new Date('2024-12-02T08:00:00+01:00') });
-  await seedPrices(h.db);
-  await h.db('partners').insert({ partner_id: 'P-TEST', name: 'Ekonomipartner i Väst AB' });
-  await seedSubscriber(h.db, { role: 'finance', channel: 'email', address: 'ekonomi@nordiskrapportering.se' });
-  await seedSubscriber(h.db, { role: 'partner', partner_id: 'P-TEST', channel: 'webhook', address: h.webhook.url, secret: 's3cret', events: ['invoice_final'] });
+  await seedCloseTenant(h.db, h.webhook.url);
 });
 afterAll(async () => h?.close());
 

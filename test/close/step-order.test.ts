@@ -7,7 +7,7 @@ import { approveUpdate, statusQuery } from '../../workflows/definitions';
 import { APPROVED_CLOSE_STEPS } from '../../workflows/close-steps';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { activityStepsOf } from '../support/history-steps';
-import { seedCustomer, seedEvents, seedPrices, seedSubscriber, workedExampleEvents } from '../support/seed';
+import { seedCloseTenant, seedCustomer, seedEvents, workedExampleEvents } from '../support/seed';
 import { waitFor } from '../support/wait';
 
 // Issue #9: the bench prices durability by running the workflow's steps in a plain loop; that
@@ -20,10 +20,7 @@ let h: CloseHarness;
 
 beforeAll(async () => {
   h = await createCloseHarness({ now: () => new Date('2024-12-02T08:00:00+01:00') });
-  await seedPrices(h.db);
-  await h.db('partners').insert({ partner_id: 'P-TEST', name: 'Ekonomipartner i Väst AB' });
-  await seedSubscriber(h.db, { role: 'finance', channel: 'email', address: 'ekonomi@nordiskrapportering.se' });
-  await seedSubscriber(h.db, { role: 'partner', partner_id: 'P-TEST', channel: 'webhook', address: h.webhook.url, secret: 's3cret', events: ['invoice_final'] });
+  await seedCloseTenant(h.db, h.webhook.url);
 });
 afterAll(async () => h?.close());
 

@@ -9,7 +9,7 @@ import { statusQuery } from '../../workflows/definitions';
 import { pdfText, plain } from '../pdf/pdf-text';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { validatePeppol } from '../support/peppol';
-import { seedCustomer, seedEvents, seedPrices, seedSubscriber, workedExampleEvents } from '../support/seed';
+import { seedCloseTenant, seedCustomer, seedEvents, workedExampleEvents } from '../support/seed';
 import { waitFor } from '../support/wait';
 
 // Credit notes and re-issue end to end on the real dev server and PostgreSQL.
@@ -20,10 +20,7 @@ let h: CloseHarness;
 
 beforeAll(async () => {
   h = await createCloseHarness({ now: () => new Date('2024-12-02T08:00:00+01:00') });
-  await seedPrices(h.db);
-  await h.db('partners').insert({ partner_id: 'P-TEST', name: 'Partner P-TEST' });
-  await seedSubscriber(h.db, { role: 'finance', channel: 'email', address: 'ekonomi@nordiskrapportering.se' });
-  await seedSubscriber(h.db, { role: 'partner', partner_id: 'P-TEST', channel: 'webhook', address: h.webhook.url, secret: 's3cret', events: ['invoice_final'] });
+  await seedCloseTenant(h.db, h.webhook.url, 'Partner P-TEST');
 }, 120_000);
 afterAll(async () => h?.close());
 

@@ -115,3 +115,14 @@ export async function seedSubscriber(
     .returning('id');
   return row.id;
 }
+
+/**
+ * The tenant most close tests start from: the worked example's prices, partner P-TEST, finance
+ * by e-mail and the partner by signed webhook (invoice_final) to the harness's receiver.
+ */
+export async function seedCloseTenant(db: Db, webhookUrl: string, partnerName = 'Ekonomipartner i Väst AB'): Promise<void> {
+  await seedPrices(db);
+  await db('partners').insert({ partner_id: 'P-TEST', name: partnerName });
+  await seedSubscriber(db, { role: 'finance', channel: 'email', address: 'ekonomi@nordiskrapportering.se' });
+  await seedSubscriber(db, { role: 'partner', partner_id: 'P-TEST', channel: 'webhook', address: webhookUrl, secret: 's3cret', events: ['invoice_final'] });
+}
