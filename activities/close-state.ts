@@ -22,31 +22,23 @@ export interface CloseStateChange {
 export function closeStateActivities({ db }: ActivityDeps) {
   const recordState = (change: CloseStateChange) =>
     db.transaction(async (trx) => {
+      // The same state, reason and failure type go to the event log and to the close's row.
+      const stateRow = {
+        customer_id: change.customerId,
+        period: change.period,
+        state: change.state,
+        reason: change.reason ?? null,
+        failure_type: change.failureType ?? null,
+      };
       // The event first: when its key is already on record, this change was recorded in full.
       const event = await trx('close_run_events')
-        .insert({
-          customer_id: change.customerId,
-          period: change.period,
-          state: change.state,
-          reason: change.reason ?? null,
-          failure_type: change.failureType ?? null,
-          step_key: change.stepKey ?? null,
-        })
+        .insert({ ...stateRow, step_key: change.stepKey ?? null })
         .onConflict('step_key')
         .ignore()
         .returning('id');
       if (event.length === 0) return;
       await trx('close_runs')
-        .insert({
-          customer_id: change.customerId,
-          period: change.period,
-          workflow_id: change.workflowId,
-          state: change.state,
-          reason: change.reason ?? null,
-          failure_type: change.failureType ?? null,
-          invoice_id: change.invoiceId ?? null,
-          updated_at: trx.fn.now(),
-        })
+        .insert({ ...stateRow, workflow_id: change.workflowId, invoice_id: change.invoiceId ?? null, updated_at: trx.fn.now() })
         .onConflict(['customer_id', 'period'])
         .merge({
           workflow_id: change.workflowId,
