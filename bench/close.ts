@@ -436,7 +436,7 @@ export async function benchTemporalClose(ctx: CloseBenchContext): Promise<Tempor
       ['drafts', diagDrafts],
       ['approve-all -> settled', diagFinish],
     ]);
-    printTable('3e. Peak memory via Temporal (sampled every 250 ms)', ['phase', 'process', 'peak MB'], [
+    printTable('3e. Peak memory via Temporal (RSS sampled every 250 ms, PostgreSQL PSS every 2 s)', ['phase', 'process', 'peak MB'], [
       ['close', 'bench process RSS (worker in-process)', memory.selfRssMb],
       ['close', 'Temporal dev server RSS', memory.temporalRssMb],
       ['close', `PostgreSQL RSS, sum of up to ${memory.pgProcessesMax} processes`, memory.pgRssSumMb],
@@ -676,7 +676,7 @@ export async function benchPlainClose(ctx: CloseBenchContext, sampleCustomers: n
     printStages('4c. Stage durations in the plain loop (same records as the workflow writes)', result.stages);
     printCpu('4d. CPU in the plain loop', [['total', cpu]]);
     printDiagnostics('4e. Where the time goes in the plain loop (event-loop delay; PostgreSQL sessions sampled every 500 ms)', [['plain', diagnostics]]);
-    printTable('4f. Peak memory in the plain loop (sampled every 250 ms)', ['phase', 'process', 'peak MB'], [
+    printTable('4f. Peak memory in the plain loop (RSS sampled every 250 ms, PostgreSQL PSS every 2 s)', ['phase', 'process', 'peak MB'], [
       ['plain', 'bench process RSS', memory.selfRssMb],
       ['plain', 'Temporal dev server RSS (idle)', memory.temporalRssMb],
       ['plain', `PostgreSQL RSS, sum of up to ${memory.pgProcessesMax} processes`, memory.pgRssSumMb],
