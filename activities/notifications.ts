@@ -10,6 +10,7 @@ import { loadEInvoice } from '../store/einvoices';
 import { loadIssuedInvoice } from '../store/invoices';
 import type { ActivityDeps } from './deps';
 import { businessFailure, Failure } from '../workflows/failures';
+import { RecentlyRead } from './recently-read';
 
 export type NotificationEvent = 'draft_ready' | 'invoice_final' | 'draft_escalation' | `draft_reminder:${string}`;
 export type Audience = 'customer_admin' | 'partner' | 'finance' | 'finance_escalation';
@@ -31,7 +32,28 @@ function idempotencyKey(subjectKey: string, subscriberId: number, event: string)
   return createHash('sha256').update(`${subjectKey}|${subscriberId}|${event}`).digest('hex').slice(0, 32);
 }
 
+/** A pending delivery and where it goes, as deliverNotification reads them. */
+interface PendingDelivery {
+  id: number;
+  attempts: number;
+  subject_key: string;
+  event: string;
+  idempotency_key: string;
+  channel: 'email' | 'webhook';
+  address: string;
+  secret: string | null;
+}
+
+interface NotificationContent {
+  email: { subject: string; text: string };
+  pdf: { content: Buffer; fileName: string } | null;
+  xml: { content: Buffer; fileName: string } | null;
+  webhookType: string;
+  payload: Record<string, unknown>;
+}
+
 export function notificationActivities({ db, smtp }: ActivityDeps) {
+  const issuedContent = new RecentlyRead<NotificationContent>(64);
   return {
     /**
      * Decide who is told, once: one delivery row per (subject, subscriber, event), made before
@@ -80,19 +102,31 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
      * the deliveries table; anything else is thrown for Temporal to retry with backoff.
      */
     async deliverNotification(input: { deliveryId: number }): Promise<'delivered' | 'already_delivered'> {
-      const delivery = await db('notification_deliveries').where({ id: input.deliveryId }).first();
-      if (delivery.status === 'delivered') return 'already_delivered';
-      if (delivery.status === 'failed') throw businessFailure(Failure.DeliveryRefused, `delivery ${delivery.id} was refused for good: ${delivery.last_error}`);
-      const subscriber = await db('subscribers').where({ id: delivery.subscriber_id }).first();
-      const attempt = delivery.attempts + 1;
-      await db('notification_deliveries').where({ id: delivery.id }).update({ attempts: attempt });
+      // Count the attempt before sending (a crash after the send still shows it), and read the
+      // delivery and its subscriber, in one statement; a delivery no longer pending is not sent.
+      const delivery = (
+        await db.raw<{ rows: PendingDelivery[] }>(
+          `update notification_deliveries d set attempts = d.attempts + 1
+             from subscribers s
+            where d.id = ? and d.status = 'pending' and s.id = d.subscriber_id
+        returning d.id, d.attempts, d.subject_key, d.event, d.idempotency_key, s.channel, s.address, s.secret`,
+          [input.deliveryId],
+        )
+      ).rows[0];
+      if (!delivery) {
+        const settled = await db('notification_deliveries').where({ id: input.deliveryId }).first('id', 'status', 'last_error');
+        if (!settled) throw new Error(`no notification delivery with id ${input.deliveryId}`);
+        if (settled.status === 'delivered') return 'already_delivered';
+        throw businessFailure(Failure.DeliveryRefused, `delivery ${settled.id} was refused for good: ${settled.last_error}`);
+      }
+      const attempt = delivery.attempts;
 
       try {
         const content = await notificationContent(delivery.subject_key, delivery.event);
-        if (subscriber.channel === 'email') {
+        if (delivery.channel === 'email') {
           if (!smtp) throw new DeliveryError('no SMTP server configured: set SMTP_HOST, SMTP_PORT and SMTP_FROM for the worker', { permanent: false, channel: 'email' });
           await sendEmail(smtp, {
-            to: subscriber.address,
+            to: delivery.address,
             subject: content.email.subject,
             text: content.email.text,
             attachments: [
@@ -102,7 +136,7 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
             idempotencyKey: delivery.idempotency_key,
           });
         } else {
-          await postWebhook({ url: subscriber.address, secret: subscriber.secret ?? '' }, { idempotencyKey: delivery.idempotency_key, type: content.webhookType, payload: content.payload });
+          await postWebhook({ url: delivery.address, secret: delivery.secret ?? '' }, { idempotencyKey: delivery.idempotency_key, type: content.webhookType, payload: content.payload });
         }
       } catch (err) {
         const permanent = err instanceof DeliveryError && err.permanent;
@@ -111,18 +145,33 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
           await trx('notification_attempts').insert({ delivery_id: delivery.id, attempt, outcome: permanent ? 'permanent_error' : 'retryable_error', detail });
           await trx('notification_deliveries').where({ id: delivery.id }).update({ last_error: detail, status: permanent ? 'failed' : 'pending' });
         });
-        if (permanent) throw businessFailure(Failure.DeliveryRefused, `delivery ${delivery.id} to ${subscriber.address} refused: ${detail}`);
+        if (permanent) throw businessFailure(Failure.DeliveryRefused, `delivery ${delivery.id} to ${delivery.address} refused: ${detail}`);
         throw err;
       }
-      await db.transaction(async (trx) => {
-        await trx('notification_attempts').insert({ delivery_id: delivery.id, attempt, outcome: 'delivered' });
-        await trx('notification_deliveries').where({ id: delivery.id }).update({ status: 'delivered', delivered_at: trx.fn.now(), last_error: null });
-      });
+      // The attempt and the delivered state together, in one statement (one round trip, atomic).
+      await db.raw(
+        `with attempt as (insert into notification_attempts (delivery_id, attempt, outcome) values (?, ?, 'delivered'))
+         update notification_deliveries set status = 'delivered', delivered_at = now(), last_error = null where id = ?`,
+        [delivery.id, attempt, delivery.id],
+      );
       return 'delivered';
     },
   };
 
-  async function notificationContent(subjectKey: string, event: string) {
+  /**
+   * What a notification says and carries. An issued invoice never changes (a correction is a
+   * credit note), so its content is read once for all its deliveries (they go out together).
+   */
+  async function notificationContent(subjectKey: string, event: string): Promise<NotificationContent> {
+    if (!subjectKey.startsWith('invoice:')) return readContent(subjectKey, event);
+    const key = `${subjectKey}|${event}`;
+    const content = await issuedContent.get(key, () => readContent(subjectKey, event));
+    // Not kept before the invoice's PDF exists (it always does once deliveries are planned).
+    if (!content.pdf) issuedContent.forget(key);
+    return content;
+  }
+
+  async function readContent(subjectKey: string, event: string): Promise<NotificationContent> {
     const [kind, idText] = subjectKey.split(':');
     const id = Number(idText);
     if (kind === 'credit') return creditDraftContent(id, event);
