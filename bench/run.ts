@@ -18,9 +18,11 @@ import { findServicePids, freshDatabase, machineLine, MemorySampler, printTable,
 //   npx tsx bench/run.ts [--customers 1000] [--import-rows 1000000] [--skip-close]
 //                        [--snapshot-events 100000] [--snapshot-customers 10000]
 //                        [--concurrency 100] [--activity-slots 40] [--timeout-min 60]
+//                        [--workflow-cache N]
 //                        [--skip-temporal] [--skip-plain] [--period 2025-03]
 //                        [--own 200] [--json FILE]
 //
+// --workflow-cache N: the worker's maxCachedWorkflows (0: the worker's default).
 // --own N: section 6, PDF renders, e-mails and webhooks on their own (0 skips it).
 // --json FILE: also write the headline figures as one JSON document (interfaces.md,
 // "Benchmark output"); MONTH_CLOSE_DEV_SERVER_SETTINGS=none runs the dev server without the
@@ -42,6 +44,7 @@ interface Options {
   snapshotConcurrency: number;
   concurrency: number;
   activitySlots: number;
+  workflowCache: number;
   plainSample: number;
   period: string;
   timeoutMin: number;
@@ -50,7 +53,7 @@ interface Options {
 }
 
 const USAGE = `usage: npm run bench -- [--customers N] [--import-rows N] [--skip-close] [--snapshot-events N]
-       [--snapshot-customers N] [--concurrency N] [--activity-slots N] [--period YYYY-MM] [--timeout-min N]
+       [--snapshot-customers N] [--concurrency N] [--activity-slots N] [--workflow-cache N] [--period YYYY-MM] [--timeout-min N]
        [--skip-temporal] [--skip-plain] [--own N] [--json FILE]`;
 
 function parseArgs(argv: string[]): Options {
@@ -66,6 +69,7 @@ function parseArgs(argv: string[]): Options {
     snapshotConcurrency: 8,
     concurrency: 100,
     activitySlots: 40,
+    workflowCache: 0,
     plainSample: 50,
     period: '2025-03',
     timeoutMin: 60,
@@ -81,6 +85,7 @@ function parseArgs(argv: string[]): Options {
     '--snapshot-concurrency': 'snapshotConcurrency',
     '--concurrency': 'concurrency',
     '--activity-slots': 'activitySlots',
+    '--workflow-cache': 'workflowCache',
     '--plain-sample': 'plainSample',
     '--timeout-min': 'timeoutMin',
     '--own': 'own',
@@ -228,6 +233,7 @@ async function main(): Promise<void> {
         files: gen.value,
         concurrency: opts.concurrency,
         activitySlots: opts.activitySlots,
+        workflowCache: opts.workflowCache > 0 ? opts.workflowCache : undefined,
         dbPool: 50,
         timeoutMs: opts.timeoutMin * 60_000,
       };
@@ -286,7 +292,7 @@ function headline(r: {
     ratio: r.priceOfDurability?.ratio ?? null,
     approve_all_s: t?.seconds.approveAll ?? null,
     approvals: t?.approved ?? null,
-    peak_rss_mb: { worker: t?.memory.selfRssMb ?? null, temporal: t?.memory.temporalRssMb ?? null, postgres: t?.memory.pgPssSumMb ?? null },
+    peak_rss_mb: { worker: t?.memory.workerRssMb ?? null, temporal: t?.memory.temporalRssMb ?? null, postgres: t?.memory.pgPssSumMb ?? null },
     on_their_own: r.onTheirOwn
       ? {
           pdf_renders_per_s: r.onTheirOwn.pdfRendersPerSecond,
@@ -303,7 +309,7 @@ function headline(r: {
       plain_s: 'the same activities for every customer in a plain in-process loop, no Temporal, same concurrency',
       ratio: 'temporal_s / plain_s: the price of durability in this run',
       approve_all_s: 'approve-all of every waiting draft (signals, then each close recorded its answer)',
-      'peak_rss_mb.worker': 'peak RSS of the bench process, which hosts the worker, during the Temporal close',
+      'peak_rss_mb.worker': 'peak RSS of the worker process (all its threads) during the Temporal close',
       'peak_rss_mb.temporal': 'peak RSS of the Temporal dev server process',
       'peak_rss_mb.postgres': 'peak PSS sum of the PostgreSQL processes (shared memory counted once)',
     },

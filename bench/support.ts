@@ -209,7 +209,14 @@ function pgrep(pattern: string): number[] {
 }
 
 /** The Temporal dev server and the PostgreSQL postmaster that run under `dataDir`. */
-export function findServicePids(dataDir: string): { temporal: number | null; postmaster: number | null } {
+/** The processes whose CPU and memory the bench reports; `worker` is set while a worker process runs. */
+export interface BenchPids {
+  temporal: number | null;
+  postmaster: number | null;
+  worker?: number | null;
+}
+
+export function findServicePids(dataDir: string): BenchPids {
   const temporal = pgrep('server start-dev').find((pid) => cmdline(pid).includes(dataDir)) ?? null;
   let postmaster: number | null = null;
   const pidFile = path.join(dataDir, 'pg', 'postmaster.pid');
@@ -220,6 +227,8 @@ export function findServicePids(dataDir: string): { temporal: number | null; pos
 
 export interface MemoryPeaks {
   selfRssMb: number;
+  /** The worker's own process (0 when the worker ran in the bench process). */
+  workerRssMb: number;
   temporalRssMb: number;
   /** Sum of VmRSS over the postmaster and all its children (counts shared buffers once per process). */
   pgRssSumMb: number;
@@ -230,7 +239,7 @@ export interface MemoryPeaks {
 }
 
 /**
- * Samples every `intervalMs`: this process's RSS (the worker runs in it), the Temporal dev
+ * Samples every `intervalMs`: this process's RSS, the worker process's (while one runs), the Temporal dev
  * server's RSS and the sum over the PostgreSQL processes. `mark()` starts a new window.
  */
 export class MemorySampler {
@@ -239,12 +248,12 @@ export class MemorySampler {
   private ticks = 0;
 
   constructor(
-    private readonly pids: { temporal: number | null; postmaster: number | null },
+    private readonly pids: BenchPids,
     private readonly intervalMs = 250,
   ) {}
 
   private static empty(): MemoryPeaks {
-    return { selfRssMb: 0, temporalRssMb: 0, pgRssSumMb: 0, pgPssSumMb: 0, pgProcessesMax: 0, samples: 0 };
+    return { selfRssMb: 0, workerRssMb: 0, temporalRssMb: 0, pgRssSumMb: 0, pgPssSumMb: 0, pgProcessesMax: 0, samples: 0 };
   }
 
   start(): this {
@@ -274,6 +283,7 @@ export class MemorySampler {
   sample(withPss = this.ticks++ % 8 === 0): void {
     const selfRss = process.memoryUsage().rss / 2 ** 20;
     const temporalRss = this.pids.temporal ? readStatusKb(this.pids.temporal, 'VmRSS') / 1024 : 0;
+    const workerRss = this.pids.worker ? readStatusKb(this.pids.worker, 'VmRSS') / 1024 : 0;
     let pgRss = 0;
     let pgPss = 0;
     let pgCount = 0;
@@ -286,6 +296,7 @@ export class MemorySampler {
     }
     const p = this.peaks;
     p.selfRssMb = Math.max(p.selfRssMb, Math.round(selfRss));
+    p.workerRssMb = Math.max(p.workerRssMb, Math.round(workerRss));
     p.temporalRssMb = Math.max(p.temporalRssMb, Math.round(temporalRss));
     p.pgRssSumMb = Math.max(p.pgRssSumMb, Math.round(pgRss));
     p.pgPssSumMb = Math.max(p.pgPssSumMb, Math.round(pgPss));
@@ -296,7 +307,7 @@ export class MemorySampler {
 
 export function memoryRows(label: string, p: MemoryPeaks): Cell[][] {
   return [
-    [label, 'bench process RSS (worker in-process)', p.selfRssMb],
+    [label, 'bench process RSS', p.selfRssMb],
     [label, 'Temporal dev server RSS', p.temporalRssMb],
     [label, `PostgreSQL RSS, sum of ${p.pgProcessesMax} processes`, p.pgRssSumMb],
     [label, 'PostgreSQL PSS, sum (shared counted once)', p.pgPssSumMb],
@@ -327,6 +338,7 @@ function procCpuSeconds(pid: number, children = false): number {
 export interface CpuSnapshot {
   atMs: number;
   self: number;
+  worker: number;
   temporal: number;
   pg: number;
   /** Busy CPU seconds of the whole machine (/proc/stat), to see what other processes took. */
@@ -349,19 +361,28 @@ function machineBusySeconds(): number {
  * its live backends, and the backends that already ended, which the kernel adds to the
  * postmaster's children time). Differences of two snapshots give a phase's CPU.
  */
-export function cpuSnapshot(pids: { temporal: number | null; postmaster: number | null }): CpuSnapshot {
+export function cpuSnapshot(pids: BenchPids): CpuSnapshot {
   const u = process.cpuUsage();
   let pg = 0;
   if (pids.postmaster) {
     pg += procCpuSeconds(pids.postmaster, true);
     for (const c of childrenOf(pids.postmaster)) pg += procCpuSeconds(c);
   }
-  return { atMs: Date.now(), self: (u.user + u.system) / 1e6, temporal: pids.temporal ? procCpuSeconds(pids.temporal) : 0, pg, machine: machineBusySeconds() };
+  return {
+    atMs: Date.now(),
+    self: (u.user + u.system) / 1e6,
+    worker: pids.worker ? procCpuSeconds(pids.worker) : 0,
+    temporal: pids.temporal ? procCpuSeconds(pids.temporal) : 0,
+    pg,
+    machine: machineBusySeconds(),
+  };
 }
 
 export interface CpuUse {
   wallSeconds: number;
   selfSeconds: number;
+  /** The worker's own process (0 when it ran in the bench process, inside selfSeconds). */
+  workerSeconds: number;
   temporalSeconds: number;
   pgSeconds: number;
   /** All three together, in cores kept busy on average. */
@@ -373,9 +394,19 @@ export interface CpuUse {
 export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): CpuUse {
   const wall = (b.atMs - a.atMs) / 1000;
   const self = b.self - a.self;
+  const worker = b.worker - a.worker;
   const temporal = b.temporal - a.temporal;
   const pg = b.pg - a.pg;
-  return { wallSeconds: round(wall, 1), selfSeconds: round(self, 1), temporalSeconds: round(temporal, 1), pgSeconds: round(pg, 1), coresBusy: round((self + temporal + pg) / Math.max(wall, 1e-9), 2), otherSeconds: round(Math.max(0, b.machine - a.machine - self - temporal - pg), 1) };
+  const ours = self + worker + temporal + pg;
+  return {
+    wallSeconds: round(wall, 1),
+    selfSeconds: round(self, 1),
+    workerSeconds: round(worker, 1),
+    temporalSeconds: round(temporal, 1),
+    pgSeconds: round(pg, 1),
+    coresBusy: round(ours / Math.max(wall, 1e-9), 2),
+    otherSeconds: round(Math.max(0, b.machine - a.machine - ours), 1),
+  };
 }
 
 // ---------------------------------------------------------------- event loop and database waits
@@ -386,7 +417,7 @@ export interface LoopDelay {
   maxMs: number;
 }
 
-/** Event-loop delay of this process (the worker runs in it): how long a ready callback waits. */
+/** Event-loop delay of this process (the plain loop runs in it): how long a ready callback waits. */
 export function loopDelayMonitor(): { stop(): LoopDelay } {
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();

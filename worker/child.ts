@@ -18,6 +18,9 @@ export interface WorkerChildSettings {
   workflowBundlePath: string;
   config: AppConfig;
   maxConcurrentActivityTaskExecutions?: number;
+  maxCachedWorkflows?: number;
+  /** Connections of the worker's database pool (default 30). */
+  dbPoolMax?: number;
   /** Exit when stdin closes: the parent keeps it open, so a parent that dies takes us along. */
   exitWithParent?: boolean;
 }
@@ -30,7 +33,7 @@ export async function runWorkerChild(s: WorkerChildSettings): Promise<void> {
     process.stdin.on('end', () => process.exit(1));
     process.stdin.resume();
   }
-  const db = createDb(s.databaseUrl, { min: 0, max: 30 });
+  const db = createDb(s.databaseUrl, { min: 0, max: s.dbPoolMax ?? 30 });
   const worker = await startWorker({
     temporalAddress: s.temporalAddress,
     namespace: s.namespace,
@@ -40,6 +43,7 @@ export async function runWorkerChild(s: WorkerChildSettings): Promise<void> {
     smtp: s.smtp,
     workflowBundlePath: s.workflowBundlePath,
     maxConcurrentActivityTaskExecutions: s.maxConcurrentActivityTaskExecutions,
+    maxCachedWorkflows: s.maxCachedWorkflows,
   });
   // The pid proves the parent holds the worker itself, not a wrapper around it.
   process.stdout.write(`worker-ready ${process.pid}\n`);

@@ -23,6 +23,8 @@ export interface WorkerSetup {
   workflowBundlePath?: string;
   now?: () => Date;
   maxConcurrentActivityTaskExecutions?: number;
+  /** Closes kept in memory between their workflow tasks (default 2,000; see createWorker). */
+  maxCachedWorkflows?: number;
 }
 
 export interface RunningWorker {
@@ -92,7 +94,7 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
     maxConcurrentWorkflowTaskExecutions: Math.max(2, slots),
     // Thousands of closes wait for finance at once; an evicted one is replayed from its whole
     // history when its approval arrives. Keep them cached (about 1 MB each with the shared V8 context).
-    maxCachedWorkflows: 2000,
+    maxCachedWorkflows: setup.maxCachedWorkflows ?? 2000,
     ...(setup.workflowBundlePath ? { workflowBundle: { codePath: setup.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
   };
   const worker = await Worker.create(options);
