@@ -63,6 +63,8 @@ export interface CloseBenchContext {
   activitySlots: number;
   /** The worker's maxCachedWorkflows (undefined: the worker's default). */
   workflowCache?: number;
+  /** The worker process's --max-old-space-size (undefined: V8's default). */
+  workerHeapLimitMb?: number;
   dbPool: number;
   timeoutMs: number;
 }
@@ -320,6 +322,7 @@ export async function benchTemporalClose(ctx: CloseBenchContext): Promise<Tempor
         workflowBundlePath: ctx.workflowBundlePath,
         maxConcurrentActivityTaskExecutions: ctx.activitySlots,
         maxCachedWorkflows: ctx.workflowCache,
+        heapLimitMb: ctx.workerHeapLimitMb,
       },
       { logLevel: 'error' },
     );

@@ -5,6 +5,7 @@ import { writeDemoData } from '../demo/demo-data';
 import { loadConfig } from '../infra/config';
 import { startSandbox, type Sandbox } from '../infra/sandbox';
 import { bundleWorkflows } from '../worker/bundle';
+import { WORKER_HEAP_LIMIT_MB } from '../worker/processes';
 import { benchImportUsage, type UsageBenchResult } from './import-usage';
 import { benchPlainClose, benchTemporalClose, type CloseBenchContext, type PlainCloseResult, type TemporalCloseResult } from './close';
 import { benchSnapshots, type SnapshotBenchResult } from './snapshot';
@@ -18,11 +19,13 @@ import { findServicePids, freshDatabase, machineLine, MemorySampler, printTable,
 //   npx tsx bench/run.ts [--customers 1000] [--import-rows 1000000] [--skip-close]
 //                        [--snapshot-events 100000] [--snapshot-customers 10000]
 //                        [--concurrency 100] [--activity-slots 40] [--timeout-min 60]
-//                        [--workflow-cache N]
+//                        [--workflow-cache N] [--worker-heap MB]
 //                        [--skip-temporal] [--skip-plain] [--period 2025-03]
 //                        [--own 200] [--json FILE]
 //
 // --workflow-cache N: the worker's maxCachedWorkflows (0: the worker's default).
+// --worker-heap MB: the worker process's --max-old-space-size (default: the README's
+// production setting, WORKER_HEAP_LIMIT_MB; 0: V8's default).
 // --own N: section 6, PDF renders, e-mails and webhooks on their own (0 skips it).
 // --json FILE: also write the headline figures as one JSON document (interfaces.md,
 // "Benchmark output"); MONTH_CLOSE_DEV_SERVER_SETTINGS=none runs the dev server without the
@@ -45,6 +48,7 @@ interface Options {
   concurrency: number;
   activitySlots: number;
   workflowCache: number;
+  workerHeap: number;
   plainSample: number;
   period: string;
   timeoutMin: number;
@@ -53,7 +57,7 @@ interface Options {
 }
 
 const USAGE = `usage: npm run bench -- [--customers N] [--import-rows N] [--skip-close] [--snapshot-events N]
-       [--snapshot-customers N] [--concurrency N] [--activity-slots N] [--workflow-cache N] [--period YYYY-MM] [--timeout-min N]
+       [--snapshot-customers N] [--concurrency N] [--activity-slots N] [--workflow-cache N] [--worker-heap MB] [--period YYYY-MM] [--timeout-min N]
        [--skip-temporal] [--skip-plain] [--own N] [--json FILE]`;
 
 function parseArgs(argv: string[]): Options {
@@ -70,6 +74,7 @@ function parseArgs(argv: string[]): Options {
     concurrency: 100,
     activitySlots: 40,
     workflowCache: 0,
+    workerHeap: WORKER_HEAP_LIMIT_MB,
     plainSample: 50,
     period: '2025-03',
     timeoutMin: 60,
@@ -86,6 +91,7 @@ function parseArgs(argv: string[]): Options {
     '--concurrency': 'concurrency',
     '--activity-slots': 'activitySlots',
     '--workflow-cache': 'workflowCache',
+    '--worker-heap': 'workerHeap',
     '--plain-sample': 'plainSample',
     '--timeout-min': 'timeoutMin',
     '--own': 'own',
@@ -234,6 +240,7 @@ async function main(): Promise<void> {
         concurrency: opts.concurrency,
         activitySlots: opts.activitySlots,
         workflowCache: opts.workflowCache > 0 ? opts.workflowCache : undefined,
+        workerHeapLimitMb: opts.workerHeap,
         dbPool: 50,
         timeoutMs: opts.timeoutMin * 60_000,
       };
@@ -303,6 +310,7 @@ function headline(r: {
         }
       : null,
     dev_server_settings: r.devServerSettings ?? [],
+    worker_settings: { heap_limit_mb: r.options.workerHeap || null, max_cached_workflows: r.options.workflowCache || null },
     machine: r.machine,
     what: {
       temporal_s: 'monthly close started -> every customer final and notified, approve-all included, through Temporal',
@@ -311,6 +319,7 @@ function headline(r: {
       approve_all_s: 'approve-all of every waiting draft (signals, then each close recorded its answer)',
       'peak_rss_mb.worker': 'peak RSS of the worker process (all its threads) during the Temporal close',
       'peak_rss_mb.temporal': 'peak RSS of the Temporal dev server process',
+      worker_settings: "the worker process's --max-old-space-size and maxCachedWorkflows (null: the default)",
       'peak_rss_mb.postgres': 'peak PSS sum of the PostgreSQL processes (shared memory counted once)',
     },
   };

@@ -19,6 +19,12 @@ export interface WorkerChildSettings {
   config: AppConfig;
   maxConcurrentActivityTaskExecutions?: number;
   maxCachedWorkflows?: number;
+  /**
+   * V8's old-space limit per heap (main thread and workflow thread), `--max-old-space-size`.
+   * Without it V8 lets the heap grow far past the live data between collections.
+   * Default WORKER_HEAP_LIMIT_MB (worker/processes.ts); 0: V8's own.
+   */
+  heapLimitMb?: number;
   /** Connections of the worker's database pool (default 30). */
   dbPoolMax?: number;
   /** Exit when stdin closes: the parent keeps it open, so a parent that dies takes us along. */
