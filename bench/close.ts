@@ -288,7 +288,7 @@ function printOutcome(o: Outcome): void {
 export interface TemporalCloseResult {
   customers: number;
   importSeconds: Loaded['importSeconds'];
-  seconds: { toAllAtRest: number; approveAll: number; approveToSettled: number; total: number };
+  seconds: { toAllAtRest: number; approveAllSent: number; approveAll: number; approveToSettled: number; total: number };
   customersPerSecond: number;
   approvalsPerSecond: number;
   approved: number;
@@ -364,8 +364,13 @@ export async function benchTemporalClose(ctx: CloseBenchContext): Promise<Tempor
     let toApprove = 0;
     const tick2 = ticker(3000, () => `  approve-all: ${approvedSoFar}/${toApprove} (${round((Date.now() - tRest) / 1000, 0)} s)`);
     // Every bench customer is a first invoice (flagged): approve them all, as before the review.
+    let tSent = 0;
     const decisions = await approveAllWaiting(db, client, ctx.period, FINANCE_APPROVER, {
       includeFlagged: true,
+      onAllSent: (sent) => {
+        tSent = Date.now();
+        progress(`  approve-all: ${sent} signals sent (each approval in its close's history) after ${round((tSent - tRest) / 1000, 1)} s; waiting for the closes' answers …`);
+      },
       onProgress: (done, total) => {
         approvedSoFar = done;
         toApprove = total;
@@ -404,6 +409,7 @@ export async function benchTemporalClose(ctx: CloseBenchContext): Promise<Tempor
       importSeconds: loaded.importSeconds,
       seconds: {
         toAllAtRest: round((tRest - t0) / 1000, 1),
+        approveAllSent: round((tSent - tRest) / 1000, 1),
         approveAll: round((tApproved - tRest) / 1000, 1),
         approveToSettled: round((tDone - tRest) / 1000, 1),
         total: round((tDone - t0) / 1000, 1),
@@ -426,6 +432,7 @@ export async function benchTemporalClose(ctx: CloseBenchContext): Promise<Tempor
     printTable(`3. End-to-end close via Temporal: ${n.toLocaleString('en-US')} customers, period ${ctx.period} (maxConcurrentCloses ${ctx.concurrency}, ${ctx.activitySlots} activity slots)`, ['measure', 'value'], [
       ['import prices / customers / usage s', `${result.importSeconds.prices} / ${result.importSeconds.customers} / ${result.importSeconds.usage}`],
       ['start -> every customer at rest (drafts) s', result.seconds.toAllAtRest],
+      [`approve-all: every approval signalled, in its close's history (durable) s`, result.seconds.approveAllSent],
       [`approve-all: ${approved} approved by signals via approveAllWaiting (until each close recorded it) s`, result.seconds.approveAll],
       ['approvals/s', result.approvalsPerSecond],
       ['approve-all start -> all final + notified s', result.seconds.approveToSettled],

@@ -298,6 +298,7 @@ function headline(r: {
     plain_customers_per_s: p?.customersPerSecond ?? null,
     ratio: r.priceOfDurability?.ratio ?? null,
     approve_all_s: t?.seconds.approveAll ?? null,
+    approve_all_signalled_s: t?.seconds.approveAllSent ?? null,
     approvals: t?.approved ?? null,
     peak_rss_mb: { worker: t?.memory.workerRssMb ?? null, temporal: t?.memory.temporalRssMb ?? null, postgres: t?.memory.pgPssSumMb ?? null },
     on_their_own: r.onTheirOwn
@@ -317,6 +318,7 @@ function headline(r: {
       plain_s: 'the same activities for every customer in a plain in-process loop, no Temporal, same concurrency',
       ratio: 'temporal_s / plain_s: the price of durability in this run',
       approve_all_s: 'approve-all of every waiting draft (signals, then each close recorded its answer)',
+      approve_all_signalled_s: "approve-all until every signal was sent: each approval durable in its close's history, not yet recorded by it",
       'peak_rss_mb.worker': 'peak RSS of the worker process (all its threads) during the Temporal close',
       'peak_rss_mb.temporal': 'peak RSS of the Temporal dev server process',
       worker_settings: "the worker process's --max-old-space-size and maxCachedWorkflows (null: the default)",

@@ -107,6 +107,8 @@ export interface BulkOptions {
    * to which every draft is handled (null: none yet), where a retry may resume.
    */
   onProgress?: (done: number, total: number, handledThrough: string | null) => void;
+  /** Called once every signal is sent: each approval is then in its close's history, durable. */
+  onAllSent?: (sent: number) => void;
 }
 
 /**
@@ -155,6 +157,7 @@ export async function approveAllWaiting(db: Db, client: Client, period: string, 
     after = page[page.length - 1]!.customerId;
     if (!confirm) opts.onProgress?.(sent.length, total, after);
   }
+  opts.onAllSent?.(sent.length);
   const notRunning = results.filter((r) => r.outcome === 'refused').length;
   if (confirm) results.push(...(await answersOf(db, period, by, mark, sent, (done) => opts.onProgress?.(notRunning + done, total, null))));
   else results.push(...sent.map((d) => ({ customerId: d.customerId, draftVersion: d.version, outcome: 'signalled' as const, detail: null })));
