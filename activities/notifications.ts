@@ -143,7 +143,8 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
         const detail = err instanceof Error ? err.message : String(err);
         await db.transaction(async (trx) => {
           await trx('notification_attempts').insert({ delivery_id: delivery.id, attempt, outcome: permanent ? 'permanent_error' : 'retryable_error', detail });
-          await trx('notification_deliveries').where({ id: delivery.id }).update({ last_error: detail, status: permanent ? 'failed' : 'pending' });
+          // Only while pending: an attempt that ends late must not undo another one's success.
+          await trx('notification_deliveries').where({ id: delivery.id, status: 'pending' }).update({ last_error: detail, status: permanent ? 'failed' : 'pending' });
         });
         if (permanent) throw businessFailure(Failure.DeliveryRefused, `delivery ${delivery.id} to ${delivery.address} refused: ${detail}`);
         throw err;

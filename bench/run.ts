@@ -9,7 +9,7 @@ import { WORKER_HEAP_LIMIT_MB } from '../worker/processes';
 import { benchImportUsage, type UsageBenchResult } from './import-usage';
 import { benchPlainClose, benchTemporalClose, type CloseBenchContext, type PlainCloseResult, type TemporalCloseResult } from './close';
 import { benchSnapshots, type SnapshotBenchResult } from './snapshot';
-import { devServerSettingArgs } from '../infra/temporal-cli';
+import { devServerEnv, devServerSettingArgs } from '../infra/temporal-cli';
 import { benchOnTheirOwn, type OnTheirOwnResult } from './on-their-own';
 import { findServicePids, freshDatabase, machineLine, MemorySampler, printTable, progress, round, timed, type MemoryPeaks } from './support';
 
@@ -161,7 +161,7 @@ async function main(): Promise<void> {
     priceOfDurability?: { temporalSeconds: number; plainSeconds: number; ratio: number };
     onTheirOwn?: OnTheirOwnResult;
     devServerSettings?: string[];
-  } = { options: opts, machine: machine.json, devServerSettings: devServerSettingArgs() };
+  } = { options: opts, machine: machine.json, devServerSettings: [...devServerSettingArgs(), ...(devServerEnv().GOMEMLIMIT ? [`GOMEMLIMIT=${devServerEnv().GOMEMLIMIT}`] : [])] };
 
   try {
     progress(`Bench in ${tmpDir}: starting PostgreSQL and the Temporal dev server …`);

@@ -101,9 +101,12 @@ export function resolveTestServer(opts: { install?: boolean } = {}): ResolvedBin
  *   task wait in a partition nobody polls at that moment.
  * - Eager activities: a workflow task completing on this worker gets its activities in the reply
  *   (the SDK asks for it), one round trip through the server less per activity.
+ * - GOMEMLIMIT: Go's garbage collector otherwise lets the heap grow to twice the live data
+ *   (624 MB RSS at 10,000 customers); a soft limit makes it collect sooner near the limit.
  * `MONTH_CLOSE_DEV_SERVER_SETTINGS=none` starts the dev server without them (to compare).
  */
 export const DEV_SERVER_SETTINGS = {
+  env: { GOMEMLIMIT: '300MiB' },
   sqlitePragmas: { journal_mode: 'wal', synchronous: 'OFF' },
   dynamicConfig: {
     'matching.numTaskqueueReadPartitions': 1,
@@ -111,6 +114,12 @@ export const DEV_SERVER_SETTINGS = {
     'system.enableActivityEagerExecution': true,
   },
 } as const;
+
+/** The environment of the dev server: ours plus DEV_SERVER_SETTINGS.env (unless `none`, or set already). */
+export function devServerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  if (env.MONTH_CLOSE_DEV_SERVER_SETTINGS === 'none') return env;
+  return { ...DEV_SERVER_SETTINGS.env, ...env };
+}
 
 /** The command-line flags for DEV_SERVER_SETTINGS (none when the environment says `none`). */
 export function devServerSettingArgs(env: NodeJS.ProcessEnv = process.env, withStateFile = true): string[] {
@@ -156,7 +165,7 @@ export async function startDevServer(opts: {
   const offset = logOffset(opts.logFile);
   const stateExisted = opts.dbFile !== null && fs.existsSync(opts.dbFile);
   const spawnedAt = Date.now();
-  const server = spawnService('Temporal dev server', opts.binary, args, { logFile: opts.logFile, stopSignal: 'SIGTERM' });
+  const server = spawnService('Temporal dev server', opts.binary, args, { logFile: opts.logFile, stopSignal: 'SIGTERM', env: devServerEnv() });
   try {
     await untilReady(server, () => portAnswers(opts.port), 120_000, opts.abort);
     // The port may answer for another process that holds it; ours then fails to bind within
