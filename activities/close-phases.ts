@@ -169,9 +169,10 @@ export function closePhaseActivities(deps: ActivityDeps) {
     // phase (PHASE_DELIVERIES_PATCH): a close whose receivers answer costs no step per delivery.
     // New names, so the markers of closes begun before keep matching awaitFinance and issueApproved.
     // A re-run (retry, or a killed worker's task run again) repeats the finished pieces as
-    // no-ops: planNotifications returns only deliveries still pending, so a delivered one is not
-    // attempted again; one sent but not yet recorded when the worker died goes out again under
-    // the same idempotency key (the window the README names).
+    // no-ops: planNotifications returns only deliveries still pending, and deliverNotification
+    // answers already_delivered for one delivered meanwhile, so nothing recorded as sent is sent
+    // again; one sent but not yet recorded when the worker died goes out again under the same
+    // idempotency key (the window the README names).
 
     /** awaitFinance, then one attempt of each draft_ready delivery. */
     async awaitFinanceAndNotify(input: AwaitFinanceInput): Promise<LeftToSend> {
