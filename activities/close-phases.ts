@@ -1,3 +1,5 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { PHASE_ATTEMPT_WAIT_MS } from '../workflows/close-steps';
 import type { DraftVerdict } from '../workflows/draft-review';
 import { closeStateActivities } from './close-state';
 import { decisionActivities, type Decision, type DecisionRequestRecord } from './decisions';
@@ -34,6 +36,15 @@ export interface OpenDraftInput {
 /** The invoice to complete: the approved draft to issue, or one issued before (a re-run). */
 export type InvoiceToIssue = { draftId: number; approvedBy: string } | { invoiceId: number };
 
+export interface AwaitFinanceInput {
+  customerId: string;
+  period: string;
+  workflowId: string;
+  draftId: number;
+  /** Step key of the `awaiting_approval` record. */
+  stepKey?: string;
+}
+
 export interface IssueApprovedInput {
   customerId: string;
   period: string;
@@ -55,6 +66,16 @@ export interface IssuedInvoice {
   deliveries: number[];
 }
 
+/** What a phase's own delivery attempts left for the workflow (PHASE_DELIVERIES_PATCH). */
+export interface LeftToSend {
+  /** Failed retryably: the workflow retries each as its own step. */
+  retry: number[];
+  /** Still sending when the phase stopped waiting: retried like `retry`, after a grace (see close-steps.ts). */
+  late: number[];
+  /** Refused for good, already recorded as failed: the reasons, for the workflow's log. */
+  refused: string[];
+}
+
 export function closePhaseActivities(deps: ActivityDeps) {
   const states = closeStateActivities(deps);
   const snapshots = snapshotActivities(deps);
@@ -65,7 +86,39 @@ export function closePhaseActivities(deps: ActivityDeps) {
   const finalise = finaliseActivities(deps);
   const notifications = notificationActivities(deps);
 
-  return {
+  /**
+   * One attempt at each delivery, all at once, each through deliverNotification (it records
+   * every attempt and sends nothing already delivered). An attempt still running after
+   * PHASE_ATTEMPT_WAIT_MS is left running and reported `late`, so a hanging receiver cannot hold
+   * the phase near its timeout; a late success is fine, the retry then finds it delivered.
+   * Never throws: what an attempt did is on record, and the workflow decides what comes next.
+   */
+  async function attemptEach(deliveries: number[]): Promise<LeftToSend> {
+    const left: LeftToSend = { retry: [], late: [], refused: [] };
+    const late = Symbol('late');
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<typeof late>((resolve) => (timer = setTimeout(() => resolve(late), PHASE_ATTEMPT_WAIT_MS)));
+    try {
+      const outcomes = await Promise.allSettled(
+        deliveries.map((deliveryId) => Promise.race([notifications.deliverNotification({ deliveryId }), waited])),
+      );
+      outcomes.forEach((o, i) => {
+        const deliveryId = deliveries[i]!;
+        if (o.status === 'fulfilled') {
+          if (o.value === late) left.late.push(deliveryId);
+        } else if (o.reason instanceof ApplicationFailure && o.reason.nonRetryable) {
+          left.refused.push(o.reason.message); // DeliveryRefused: Temporal would not retry it either
+        } else {
+          left.retry.push(deliveryId);
+        }
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    return left;
+  }
+
+  const phases = {
     /** running + findIssuedInvoice (first draft only), then snapshotUsage + createDraft + renderDraftPdf + reviewDraft. */
     async openDraft(input: OpenDraftInput): Promise<OpenedDraft> {
       const { customerId, period } = input;
@@ -83,7 +136,7 @@ export function closePhaseActivities(deps: ActivityDeps) {
     },
 
     /** awaiting_approval + planNotifications(draft_ready); returns the deliveries to send. */
-    async awaitFinance(input: { customerId: string; period: string; workflowId: string; draftId: number; stepKey?: string }): Promise<number[]> {
+    async awaitFinance(input: AwaitFinanceInput): Promise<number[]> {
       const { customerId, period } = input;
       await states.recordCloseState({ customerId, period, workflowId: input.workflowId, state: 'awaiting_approval', stepKey: input.stepKey });
       return notifications.planNotifications({ subjectKey: `draft:${input.draftId}`, event: 'draft_ready', customerId, period, audience: ['finance'] });
@@ -106,6 +159,30 @@ export function closePhaseActivities(deps: ActivityDeps) {
         audience: ['customer_admin', 'partner', 'finance'],
       });
       return { invoiceId, issued, deliveries };
+    },
+  };
+
+  return {
+    ...phases,
+
+    // The two phases that end in notifications, with one attempt of each delivery inside the
+    // phase (PHASE_DELIVERIES_PATCH): a close whose receivers answer costs no step per delivery.
+    // New names, so the markers of closes begun before keep matching awaitFinance and issueApproved.
+    // A re-run (retry, or a killed worker's task run again) repeats the finished pieces as
+    // no-ops: planNotifications returns only deliveries still pending, and deliverNotification
+    // answers already_delivered for one delivered meanwhile, so nothing recorded as sent is sent
+    // again; one sent but not yet recorded when the worker died goes out again under the same
+    // idempotency key (the window the README names).
+
+    /** awaitFinance, then one attempt of each draft_ready delivery. */
+    async awaitFinanceAndNotify(input: AwaitFinanceInput): Promise<LeftToSend> {
+      return attemptEach(await phases.awaitFinance(input));
+    },
+
+    /** issueApproved, then one attempt of each invoice_final delivery. */
+    async issueApprovedAndNotify(input: IssueApprovedInput): Promise<IssuedInvoice & { left: LeftToSend }> {
+      const done = await phases.issueApproved(input);
+      return { ...done, left: await attemptEach(done.deliveries) };
     },
   };
 }

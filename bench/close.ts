@@ -13,7 +13,8 @@ import type { Db } from '../infra/db';
 import type { Endpoints } from '../infra/services';
 import { progressQuery } from '../workflows/definitions';
 import { closeWorkflowId } from '../workflows/ids';
-import { APPROVED_CLOSE_STEPS } from '../workflows/close-steps';
+import { APPROVED_CLOSE_STEPS, LATE_DELIVERY_GRACE_MS } from '../workflows/close-steps';
+import type { LeftToSend } from '../activities/close-phases';
 import { startWorkerProcess, stopWorkerProcess } from '../worker/processes';
 import type { DemoDataFiles } from '../demo/demo-data';
 import { seedDemoSubscribers } from '../demo/demo-tenant';
@@ -539,6 +540,11 @@ export async function closeOne(acts: Activities, period: string, customerId: str
   const deliver = async (deliveries: number[]) => {
     await Promise.allSettled(deliveries.map((deliveryId) => call('deliverNotification', () => acts.deliverNotification({ deliveryId }))));
   };
+  /** What a phase's own attempts left, as the workflow sends it (a late attempt ends before its retry). */
+  const deliverLeft = async (left: LeftToSend) => {
+    if (left.late.length > 0) await new Promise((r) => setTimeout(r, LATE_DELIVERY_GRACE_MS));
+    await deliver([...left.retry, ...left.late]);
+  };
   // The same keys a close's steps carry, so a retried step records nothing twice.
   const key = (n: number) => `plain-${customerId}/${n}`;
   try {
@@ -548,10 +554,10 @@ export async function closeOne(acts: Activities, period: string, customerId: str
       await call('recordCloseState', () => acts.recordCloseState({ customerId, period, workflowId, state: 'nothing_to_bill', reason: draft.reason, stepKey: key(2) }));
       return 'nothing_to_bill';
     }
-    await deliver(await call('awaitFinance', () => acts.awaitFinance({ customerId, period, workflowId, draftId: draft.draftId, stepKey: key(2) })));
+    await deliverLeft(await call('awaitFinanceAndNotify', () => acts.awaitFinanceAndNotify({ customerId, period, workflowId, draftId: draft.draftId, stepKey: key(2) })));
     const decidedAtMs = Date.now();
-    const issued = await call('issueApproved', () =>
-      acts.issueApproved({
+    const issued = await call('issueApprovedAndNotify', () =>
+      acts.issueApprovedAndNotify({
         customerId,
         period,
         workflowId,
@@ -563,7 +569,7 @@ export async function closeOne(acts: Activities, period: string, customerId: str
         finalKey: key(3),
       }),
     );
-    await deliver(issued.deliveries);
+    await deliverLeft(issued.left);
     return 'final';
   } catch (err) {
     const reason = (err as Error).message;

@@ -12,7 +12,7 @@ import {
   ActivityFailure,
 } from '@temporalio/workflow';
 import { db, delivery, localDb, localDelivery, localPhase } from './activity-stubs';
-import type { InvoiceToIssue } from '../activities/close-phases';
+import type { AwaitFinanceInput, InvoiceToIssue, IssueApprovedInput, IssuedInvoice, LeftToSend } from '../activities/close-phases';
 import type { Decision as DecisionRecord } from '../activities/decisions';
 import type { Audience, NotificationEvent } from '../activities/notifications';
 import {
@@ -30,6 +30,7 @@ import {
   type CustomerCloseInput,
   type DecisionResult,
 } from './definitions';
+import { LATE_DELIVERY_GRACE_MS } from './close-steps';
 import { DraftReview, LEGACY_VERDICT, type Decision, type DraftVerdict, type ReviewOutcome } from './draft-review';
 import { Failure, failureInfo, findFailure, withRemedy, type FailureType } from './failures';
 import { refuseUnendedPeriod } from './period-guard';
@@ -50,9 +51,19 @@ export const FINANCE_REVIEW_PATCH = 'finance-review';
  */
 export const LOCAL_STEPS_PATCH = 'local-steps';
 
+/**
+ * Added 2026-12 (issue #13): on local steps, the two phases that end in notifications
+ * (awaitFinanceAndNotify, issueApprovedAndNotify) also make one attempt at each of their
+ * deliveries, so a close whose receivers answer costs no activation or marker per delivery; only
+ * a delivery that failed retryably gets its own step. Only meaningful on local steps, decided
+ * once at the start: a close begun before keeps its one step per delivery when it is replayed.
+ */
+export const PHASE_DELIVERIES_PATCH = 'phase-deliveries';
+
 export async function customerClose(input: CustomerCloseInput): Promise<CloseSummary> {
   const { customerId, period } = input;
   const localSteps = patched(LOCAL_STEPS_PATCH);
+  const phaseDeliveries = localSteps && patched(PHASE_DELIVERIES_PATCH);
   const steps = localSteps ? localDb : db;
   const sender = localSteps ? localDelivery : delivery;
   refuseUnendedPeriod(period);
@@ -153,6 +164,15 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
       }
     }
   };
+  /** What a phase left to send: refusals are logged as deliver logs them; the rest get a step each. */
+  const deliverLeft = async (subjectKey: string, event: NotificationEvent, left: LeftToSend) => {
+    for (const error of left.refused) log.warn('notification refused', { subjectKey, event, error });
+    // A late attempt may still be sending: let it end before its retry starts (close-steps.ts).
+    if (left.late.length > 0) await sleep(LATE_DELIVERY_GRACE_MS);
+    await deliver(subjectKey, event, [...left.retry, ...left.late]);
+  };
+  /** Before PHASE_DELIVERIES_PATCH a phase only plans its deliveries: every one is left to send. */
+  const everyDelivery = (deliveries: number[]): LeftToSend => ({ retry: deliveries, late: [], refused: [] });
   /** Every approval (two for four eyes) or the rejection, with the policy version it was made under. */
   const decisionRecords = (draftId: number, d: Decision): DecisionRecord[] => {
     const rows = d.kind === 'approved' ? d.approvals.map((a) => ({ ...a, reason: d.reason })) : [{ by: d.by, via: d.via, atMs: d.atMs, reason: d.reason }];
@@ -223,13 +243,22 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
   // --- the close on local steps: the steps merged into a few (activities/close-phases.ts) ---
   // The state each step records is shown (status, search attribute) before the step runs, and
   // the monthly close hears of a rest after it, as setState does.
+  // The two phases that end in notifications, with their deliveries left to send: attempted
+  // once inside the phase (PHASE_DELIVERIES_PATCH), or all of them (closes begun before).
+  const awaitFinance = async (input: AwaitFinanceInput): Promise<LeftToSend> =>
+    phaseDeliveries ? localPhase.awaitFinanceAndNotify(input) : everyDelivery(await localPhase.awaitFinance(input));
+  const issueApproved = async (input: IssueApprovedInput): Promise<IssuedInvoice & { left: LeftToSend }> => {
+    if (phaseDeliveries) return localPhase.issueApprovedAndNotify(input);
+    const done = await localPhase.issueApproved(input);
+    return { ...done, left: everyDelivery(done.deliveries) };
+  };
   /** Issue the approved draft, or complete the invoice issued before (a re-run). */
   const issueOnLocalSteps = async (invoice: { approval: Extract<Decision, { kind: 'approved' }> } | { issuedBefore: number }): Promise<CloseSummary> => {
     const approval = 'approval' in invoice ? invoice.approval : null;
     const issue: InvoiceToIssue =
       'approval' in invoice ? { draftId: status.draftId!, approvedBy: invoice.approval.approvals.map((a) => a.by).join(' + ') } : { invoiceId: invoice.issuedBefore };
     if (approval) status.state = 'finalising';
-    const done = await localPhase.issueApproved({
+    const done = await issueApproved({
       customerId,
       period,
       workflowId,
@@ -241,7 +270,7 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
     if (done.issued) Object.assign(status, { invoiceNumber: done.issued.number, totalOre: done.issued.totalOre });
     showState('final');
     await reportAtRest('final');
-    await deliver(`invoice:${done.invoiceId}`, 'invoice_final', done.deliveries);
+    await deliverLeft(`invoice:${done.invoiceId}`, 'invoice_final', done.left);
     await flushRequestLog();
     return summary();
   };
@@ -266,9 +295,9 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
       review.open(draft.version, draft.verdict);
       if (draft.verdict.autoApprove !== null) return issueOnLocalSteps({ approval: review.approveByPolicy(Date.now()) });
       showState('awaiting_approval');
-      const planned = await localPhase.awaitFinance({ customerId, period, workflowId, draftId: draft.draftId, stepKey: nextKey('state') });
+      const left = await awaitFinance({ customerId, period, workflowId, draftId: draft.draftId, stepKey: nextKey('state') });
       await reportAtRest('awaiting_approval');
-      await deliver(`draft:${draft.draftId}`, 'draft_ready', planned);
+      await deliverLeft(`draft:${draft.draftId}`, 'draft_ready', left);
       await waitForDecision(draft.draftId, draft.verdict);
 
       const decided = review.decision;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Worker } from '@temporalio/worker';
-import { LOCAL_STEPS_PATCH } from '../../workflows/customer-close';
+import { LOCAL_STEPS_PATCH, PHASE_DELIVERIES_PATCH } from '../../workflows/customer-close';
 import { HISTORIES_DIR, readHistory } from '../support/histories';
 
 // Recorded histories of real closes (see support/histories.ts), replayed against the workflow
@@ -24,11 +24,15 @@ describe('replay of recorded close histories', () => {
     expect(files.length).toBeGreaterThanOrEqual(3);
   });
 
-  it('covers customer closes begun on regular activities and on local steps', () => {
+  it('covers customer closes begun on regular activities, on local steps, and with deliveries in the phases', () => {
     const closes = files.filter((f) => f.startsWith('customer-close-'));
     const local = closes.filter((f) => hasPatch(f, LOCAL_STEPS_PATCH));
-    expect(local).toEqual(closes.filter((f) => f.startsWith('customer-close-local-steps-')));
-    expect(local.length).toBeGreaterThanOrEqual(7);
+    const phase = closes.filter((f) => hasPatch(f, PHASE_DELIVERIES_PATCH));
+    expect(phase).toEqual(closes.filter((f) => f.startsWith('customer-close-phase-deliveries-')));
+    expect(local.filter((f) => !phase.includes(f))).toEqual(closes.filter((f) => f.startsWith('customer-close-local-steps-')));
+    expect(phase.every((f) => local.includes(f))).toBe(true); // only ever on local steps
+    expect(phase.length).toBeGreaterThanOrEqual(10);
+    expect(local.length - phase.length).toBeGreaterThanOrEqual(7);
     expect(closes.length - local.length).toBeGreaterThanOrEqual(7);
   });
 

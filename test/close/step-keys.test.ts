@@ -3,6 +3,7 @@ import { createActivities, type Activities } from '../../activities';
 import { loadConfig } from '../../infra/config';
 import type { Db } from '../../infra/db';
 import { createTestDatabase } from '../support/database';
+import { startSmtpPeer } from '../notify/test-peers';
 import { seedCustomer, seedEvents, seedPrices, seedSubscriber, workedExampleEvents } from '../support/seed';
 
 // A close on local steps runs a phase's steps again after a lost workflow task (a killed worker,
@@ -17,6 +18,8 @@ let acts: Activities;
 beforeAll(async () => {
   ({ db, drop } = await createTestDatabase());
   acts = createActivities({ db, config: loadConfig(), smtp: null, temporal: null, now: () => new Date() });
+  await seedPrices(db);
+  await seedSubscriber(db, { role: 'finance', channel: 'email', address: 'ekonomi@nordiskrapportering.se' });
 });
 afterAll(async () => drop?.());
 
@@ -53,10 +56,8 @@ describe('records of steps that may run twice', () => {
   });
 
   it('the merged steps of a close on local steps, each run twice, record everything once', async () => {
-    await seedPrices(db);
     const customerId = await seedCustomer(db);
     await seedEvents(db, customerId, workedExampleEvents());
-    await seedSubscriber(db, { role: 'finance', channel: 'email', address: 'ekonomi@nordiskrapportering.se' });
     await seedSubscriber(db, { customer_id: customerId, role: 'customer_admin', channel: 'email', address: 'admin@kund.se' });
     const workflowId = `close-${PERIOD}-${customerId}`;
     const twice = async <T>(step: () => Promise<T>): Promise<T> => {
@@ -95,5 +96,53 @@ describe('records of steps that may run twice', () => {
     // The close started again later finds the invoice and drafts nothing new.
     expect(await acts.openDraft({ ...open, runningKey: 'run-3/1', runKey: 'run-3/1' })).toEqual({ kind: 'issued', invoiceId: issued.invoiceId, number: issued.issued!.number });
     expect(await count('drafts')).toBe(1);
+  });
+
+  it('the phases that also deliver, each run twice, send every message once and leave nothing to retry', async () => {
+    const smtp = await startSmtpPeer();
+    try {
+      const sending = createActivities({
+        db,
+        config: loadConfig(),
+        smtp: { host: '127.0.0.1', port: smtp.port, secure: false, from: 'faktura@nordiskrapportering.se', timeoutMs: 5000 },
+        temporal: null,
+        now: () => new Date(),
+      });
+      const customerId = await seedCustomer(db);
+      await seedEvents(db, customerId, workedExampleEvents());
+      const workflowId = `close-${PERIOD}-${customerId}`;
+      const nothingLeft = { retry: [], late: [], refused: [] };
+
+      const draft = await sending.openDraft({ customerId, period: PERIOD, workflowId, first: true, runningKey: 'run-4/1', runKey: 'run-4/1' });
+      if (draft.kind !== 'draft') throw new Error(`expected a draft, got ${draft.kind}`);
+      const awaiting = { customerId, period: PERIOD, workflowId, draftId: draft.draftId, stepKey: 'run-4/2' };
+      expect(await sending.awaitFinanceAndNotify(awaiting)).toEqual(nothingLeft);
+      // A re-run after a lost workflow task: the delivered one is not attempted again.
+      expect(await sending.awaitFinanceAndNotify(awaiting)).toEqual(nothingLeft);
+      const issue = {
+        customerId,
+        period: PERIOD,
+        workflowId,
+        requests: [],
+        decisions: [{ draftId: draft.draftId, customerId, period: PERIOD, decision: 'approved' as const, by: 'Anna Ekonom', reason: null, via: 'update' as const, decidedAtMs: Date.parse('2024-12-02T08:00:00Z') }],
+        issue: { draftId: draft.draftId, approvedBy: 'Anna Ekonom' },
+        finalKey: 'run-4/3',
+      };
+      const first = await sending.issueApprovedAndNotify(issue);
+      expect(first.left).toEqual(nothingLeft);
+      const again = await sending.issueApprovedAndNotify(issue);
+      expect([again.invoiceId, again.deliveries, again.left]).toEqual([first.invoiceId, [], nothingLeft]);
+
+      // finance of the draft; finance and the customer's billing e-mail of the invoice: each sent once.
+      const deliveries = await db('notification_deliveries').where({ customer_id: customerId }).orderBy('id');
+      expect(deliveries.map((d) => [d.event, d.status, d.attempts])).toEqual([
+        ['draft_ready', 'delivered', 1],
+        ['invoice_final', 'delivered', 1],
+        ['invoice_final', 'delivered', 1],
+      ]);
+      expect(smtp.messages.map((m) => m.headers['x-idempotency-key']).sort()).toEqual(deliveries.map((d) => d.idempotency_key).sort());
+    } finally {
+      await smtp.close();
+    }
   });
 });

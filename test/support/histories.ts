@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { LATE_DELIVERY_GRACE_MS } from '../../workflows/close-steps';
 
 export const HISTORIES_DIR = path.resolve(__dirname, '../histories');
 
@@ -20,4 +21,13 @@ export async function maybeRecordHistory(client: Client, workflowId: string, nam
 
 export function readHistory(file: string): temporal.api.history.v1.History {
   return temporal.api.history.v1.History.decode(fs.readFileSync(path.join(HISTORIES_DIR, file)));
+}
+
+/** Whether a close waits out a late delivery attempt before retrying it (a timer of LATE_DELIVERY_GRACE_MS). */
+export async function waitsForLateDelivery(client: Client, workflowId: string): Promise<boolean> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).some((e) => {
+    const timeout = e.timerStartedEventAttributes?.startToFireTimeout;
+    return timeout != null && Number(timeout.seconds ?? 0) * 1000 + Math.round((timeout.nanos ?? 0) / 1e6) === LATE_DELIVERY_GRACE_MS;
+  });
 }
