@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { PHASE_ATTEMPT_WAIT_MS } from '../workflows/close-steps';
+import { childAtRestSignal } from '../workflows/definitions';
 import type { DraftVerdict } from '../workflows/draft-review';
 import { closeStateActivities } from './close-state';
 import { decisionActivities, type Decision, type DecisionRequestRecord } from './decisions';
@@ -36,7 +37,12 @@ export interface OpenDraftInput {
 /** The invoice to complete: the approved draft to issue, or one issued before (a re-run). */
 export type InvoiceToIssue = { draftId: number; approvedBy: string } | { invoiceId: number };
 
-export interface AwaitFinanceInput {
+/** The monthly close to tell, by workflow id, once the phase's state is recorded (REST_BY_STEP_PATCH). */
+interface RestReport {
+  reportRestTo?: string;
+}
+
+export interface AwaitFinanceInput extends RestReport {
   customerId: string;
   period: string;
   workflowId: string;
@@ -45,7 +51,7 @@ export interface AwaitFinanceInput {
   stepKey?: string;
 }
 
-export interface IssueApprovedInput {
+export interface IssueApprovedInput extends RestReport {
   customerId: string;
   period: string;
   workflowId: string;
@@ -118,6 +124,21 @@ export function closePhaseActivities(deps: ActivityDeps) {
     return left;
   }
 
+  /**
+   * Tell the monthly close that this customer came to rest (the signal customerClose would
+   * otherwise send by command). A parent that has ended or cannot be found is no news, as for
+   * the command; any other failure fails the step, which is retried as a whole (idempotent).
+   */
+  async function reportRest(report: RestReport, customerId: string, state: 'awaiting_approval' | 'final'): Promise<void> {
+    if (report.reportRestTo === undefined) return;
+    if (!deps.temporal) throw new Error('cannot tell the monthly close of a rest: the activities were built without a Temporal client');
+    try {
+      await deps.temporal.workflow.getHandle(report.reportRestTo).signal(childAtRestSignal, { customerId, state });
+    } catch (err) {
+      if ((err as Error).name !== 'WorkflowNotFoundError') throw err;
+    }
+  }
+
   const phases = {
     /** running + findIssuedInvoice (first draft only), then snapshotUsage + createDraft + renderDraftPdf + reviewDraft. */
     async openDraft(input: OpenDraftInput): Promise<OpenedDraft> {
@@ -176,12 +197,15 @@ export function closePhaseActivities(deps: ActivityDeps) {
 
     /** awaitFinance, then one attempt of each draft_ready delivery. */
     async awaitFinanceAndNotify(input: AwaitFinanceInput): Promise<LeftToSend> {
-      return attemptEach(await phases.awaitFinance(input));
+      const deliveries = await phases.awaitFinance(input);
+      await reportRest(input, input.customerId, 'awaiting_approval');
+      return attemptEach(deliveries);
     },
 
     /** issueApproved, then one attempt of each invoice_final delivery. */
     async issueApprovedAndNotify(input: IssueApprovedInput): Promise<IssuedInvoice & { left: LeftToSend }> {
       const done = await phases.issueApproved(input);
+      await reportRest(input, input.customerId, 'final');
       return { ...done, left: await attemptEach(done.deliveries) };
     },
   };

@@ -60,10 +60,22 @@ export const LOCAL_STEPS_PATCH = 'local-steps';
  */
 export const PHASE_DELIVERIES_PATCH = 'phase-deliveries';
 
+/**
+ * Added 2026-12 (issue #13): a child of the monthly close on phase deliveries tells its parent
+ * that it came to rest (awaiting approval, or final when approved by policy) from inside the
+ * phase step, by a client signal, instead of by a signal-external command. The command's
+ * completion is an event of its own that wakes the close for one more workflow task, for
+ * nothing; the step's signal costs the parent the same and the close nothing. A step run again
+ * signals again: the parent counts a customer at rest once. Other rests (nothing to bill, failed,
+ * rejected) still signal by command. Decided once, only for closes that report to a parent.
+ */
+export const REST_BY_STEP_PATCH = 'rest-by-step';
+
 export async function customerClose(input: CustomerCloseInput): Promise<CloseSummary> {
   const { customerId, period } = input;
   const localSteps = patched(LOCAL_STEPS_PATCH);
   const phaseDeliveries = localSteps && patched(PHASE_DELIVERIES_PATCH);
+  const restByStep = phaseDeliveries && !!input.reportTo && patched(REST_BY_STEP_PATCH);
   const steps = localSteps ? localDb : db;
   const sender = localSteps ? localDelivery : delivery;
   refuseUnendedPeriod(period);
@@ -245,11 +257,28 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
   // the monthly close hears of a rest after it, as setState does.
   // The two phases that end in notifications, with their deliveries left to send: attempted
   // once inside the phase (PHASE_DELIVERIES_PATCH), or all of them (closes begun before).
-  const awaitFinance = async (input: AwaitFinanceInput): Promise<LeftToSend> =>
-    phaseDeliveries ? localPhase.awaitFinanceAndNotify(input) : everyDelivery(await localPhase.awaitFinance(input));
-  const issueApproved = async (input: IssueApprovedInput): Promise<IssuedInvoice & { left: LeftToSend }> => {
-    if (phaseDeliveries) return localPhase.issueApprovedAndNotify(input);
-    const done = await localPhase.issueApproved(input);
+  // Under REST_BY_STEP_PATCH the phase that first brings the close to rest also tells the parent;
+  // reportAtRest then has nothing left to do. Set once the step succeeded: a close that fails
+  // in it still reports its failure by command.
+  const restReport = (): { reportRestTo?: string } => (restByStep && !reportedRest && input.reportTo ? { reportRestTo: input.reportTo } : {});
+  const reportedByStep = (asked: { reportRestTo?: string }) => {
+    if (asked.reportRestTo !== undefined) reportedRest = true;
+  };
+  const awaitFinance = async (phase: AwaitFinanceInput): Promise<LeftToSend> => {
+    if (!phaseDeliveries) return everyDelivery(await localPhase.awaitFinance(phase));
+    const report = restReport();
+    const left = await localPhase.awaitFinanceAndNotify({ ...phase, ...report });
+    reportedByStep(report);
+    return left;
+  };
+  const issueApproved = async (phase: IssueApprovedInput): Promise<IssuedInvoice & { left: LeftToSend }> => {
+    if (phaseDeliveries) {
+      const report = restReport();
+      const done = await localPhase.issueApprovedAndNotify({ ...phase, ...report });
+      reportedByStep(report);
+      return done;
+    }
+    const done = await localPhase.issueApproved(phase);
     return { ...done, left: everyDelivery(done.deliveries) };
   };
   /** Issue the approved draft, or complete the invoice issued before (a re-run). */

@@ -4,6 +4,7 @@ import { approveAllWaiting, approveDraft, waitingDrafts } from '../../client/dra
 import { failedCustomers, rerunCustomers } from '../../client/rerun';
 import { countByState, periodStatus } from '../../client/status';
 import { approveAllSignal, progressQuery } from '../../workflows/definitions';
+import { closeWorkflowId } from '../../workflows/ids';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { seedPrices, uid } from '../support/seed';
 import { waitFor } from '../support/wait';
@@ -108,6 +109,17 @@ describe('monthlyClose of a whole period', () => {
     const approvals = await h.db('approvals').where({ period: PERIOD });
     expect(approvals).toHaveLength(CUSTOMERS - 1);
     expect(new Set(approvals.map((a) => a.customer_id)).size).toBe(CUSTOMERS - 1);
+
+    // A child tells the monthly close of its rest from its phase step (REST_BY_STEP_PATCH), not
+    // by a signal command, whose completion would wake it for one more workflow task: the
+    // monthly close above completed, so it heard every child.
+    const child = h.client.workflow.getHandle(closeWorkflowId(PERIOD, waiting[0]!));
+    await child.result();
+    const events = (await child.fetchHistory()).events ?? [];
+    const bySignalCommand = events.filter((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes || e.externalWorkflowExecutionSignaledEventAttributes);
+    // Named by the path it took (a history recorded on the code before the patch is a fixture too).
+    await maybeRecordHistory(h.client, child.workflowId, `customer-close-${bySignalCommand.length > 0 ? 'phase-deliveries' : 'rest-by-step'}-child-of-monthly`);
+    expect(bySignalCommand).toEqual([]);
   }, 600_000);
 
   it('re-runs the failed customer after its data is fixed, without touching the others', async () => {
