@@ -131,7 +131,8 @@ export function closePhaseActivities(deps: ActivityDeps) {
    */
   async function reportRest(report: RestReport, customerId: string, state: 'awaiting_approval' | 'final'): Promise<void> {
     if (report.reportRestTo === undefined) return;
-    if (!deps.temporal) throw new Error('cannot tell the monthly close of a rest: the activities were built without a Temporal client');
+    // A wiring fault, not a passing one: fail the close with the reason rather than retry forever.
+    if (!deps.temporal) throw ApplicationFailure.nonRetryable('cannot tell the monthly close of a rest: the worker built its activities without a Temporal client');
     try {
       await deps.temporal.workflow.getHandle(report.reportRestTo).signal(childAtRestSignal, { customerId, state });
     } catch (err) {
