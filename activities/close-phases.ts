@@ -129,12 +129,12 @@ export function closePhaseActivities(deps: ActivityDeps) {
    * otherwise send by command). A parent that has ended or cannot be found is no news, as for
    * the command; any other failure fails the step, which is retried as a whole (idempotent).
    */
-  async function reportRest(report: RestReport, customerId: string, state: 'awaiting_approval' | 'final'): Promise<void> {
-    if (report.reportRestTo === undefined) return;
+  async function reportRest(input: RestReport & { customerId: string }, state: 'awaiting_approval' | 'final'): Promise<void> {
+    if (input.reportRestTo === undefined) return;
     // A wiring fault, not a passing one: fail the close with the reason rather than retry forever.
     if (!deps.temporal) throw ApplicationFailure.nonRetryable('cannot tell the monthly close of a rest: the worker built its activities without a Temporal client');
     try {
-      await deps.temporal.workflow.getHandle(report.reportRestTo).signal(childAtRestSignal, { customerId, state });
+      await deps.temporal.workflow.getHandle(input.reportRestTo).signal(childAtRestSignal, { customerId: input.customerId, state });
     } catch (err) {
       if ((err as Error).name !== 'WorkflowNotFoundError') throw err;
     }
@@ -199,14 +199,14 @@ export function closePhaseActivities(deps: ActivityDeps) {
     /** awaitFinance, then one attempt of each draft_ready delivery. */
     async awaitFinanceAndNotify(input: AwaitFinanceInput): Promise<LeftToSend> {
       const deliveries = await phases.awaitFinance(input);
-      await reportRest(input, input.customerId, 'awaiting_approval');
+      await reportRest(input, 'awaiting_approval');
       return attemptEach(deliveries);
     },
 
     /** issueApproved, then one attempt of each invoice_final delivery. */
     async issueApprovedAndNotify(input: IssueApprovedInput): Promise<IssuedInvoice & { left: LeftToSend }> {
       const done = await phases.issueApproved(input);
-      await reportRest(input, input.customerId, 'final');
+      await reportRest(input, 'final');
       return { ...done, left: await attemptEach(done.deliveries) };
     },
   };

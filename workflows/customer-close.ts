@@ -260,24 +260,18 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
   // Under REST_BY_STEP_PATCH the phase that first brings the close to rest also tells the parent;
   // reportAtRest then has nothing left to do. Set once the step succeeded: a close that fails
   // in it still reports its failure by command.
-  const restReport = (): { reportRestTo?: string } => (restByStep && !reportedRest && input.reportTo ? { reportRestTo: input.reportTo } : {});
-  const reportedByStep = (asked: { reportRestTo?: string }) => {
-    if (asked.reportRestTo !== undefined) reportedRest = true;
+  const reportingRest = async <T>(step: (report: { reportRestTo?: string }) => Promise<T>): Promise<T> => {
+    const report = restByStep && !reportedRest && input.reportTo ? { reportRestTo: input.reportTo } : {};
+    const result = await step(report);
+    if (report.reportRestTo !== undefined) reportedRest = true;
+    return result;
   };
-  const awaitFinance = async (phase: AwaitFinanceInput): Promise<LeftToSend> => {
-    if (!phaseDeliveries) return everyDelivery(await localPhase.awaitFinance(phase));
-    const report = restReport();
-    const left = await localPhase.awaitFinanceAndNotify({ ...phase, ...report });
-    reportedByStep(report);
-    return left;
-  };
+  const awaitFinance = async (phase: AwaitFinanceInput): Promise<LeftToSend> =>
+    phaseDeliveries
+      ? reportingRest((report) => localPhase.awaitFinanceAndNotify({ ...phase, ...report }))
+      : everyDelivery(await localPhase.awaitFinance(phase));
   const issueApproved = async (phase: IssueApprovedInput): Promise<IssuedInvoice & { left: LeftToSend }> => {
-    if (phaseDeliveries) {
-      const report = restReport();
-      const done = await localPhase.issueApprovedAndNotify({ ...phase, ...report });
-      reportedByStep(report);
-      return done;
-    }
+    if (phaseDeliveries) return reportingRest((report) => localPhase.issueApprovedAndNotify({ ...phase, ...report }));
     const done = await localPhase.issueApproved(phase);
     return { ...done, left: everyDelivery(done.deliveries) };
   };
