@@ -2,27 +2,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../infra/db';
 import { logger } from '../infra/logger';
 import { mayEnter, type Area } from './access';
+import { apiError } from './errors';
+import { LOGIN_LIMIT, loginLocked } from './login-limit';
+import { loginRedirectFor, safeNext } from './next-path';
 import { burnPasswordCheck, verifyPassword } from './passwords';
+import { endSession, openSession, SESSION, useSession } from './sessions';
 import { findUserByEmail, findUserById, type ConsoleUser } from './users';
 import { render, type Flash } from './render';
 
 // Login, logout and the session: who is asking, checked against the database on every request
-// so that a disabled user's session stops working at once.
+// so that a logged-out session or a disabled user stops working at once.
 
-export const SESSION = {
-  /** Absolute lifetime of a session (secure-session's expiry, from login). */
-  maxAgeS: 8 * 3600,
-  /** A session not used for this long is over. */
-  idleMs: 30 * 60_000,
-};
-
-export const LOGIN_LIMIT = {
-  /** Failed passwords per account in the window before the account is locked for the window. */
-  perAccount: 5,
-  windowMs: 15 * 60_000,
-  /** Login posts per IP address per minute (all accounts). */
-  perIpPerMinute: 30,
-};
+export { LOGIN_LIMIT, SESSION };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,26 +23,25 @@ declare module 'fastify' {
 
 declare module '@fastify/secure-session' {
   interface SessionData {
-    userId: number;
-    seenAt: number;
+    /** The random id of the server-side session (web/sessions.ts). */
+    sessionId: string;
     flash: Flash;
   }
 }
 
-/** Read the session's user on every request; an idle, disabled or deleted user is logged out. */
+/** Read the session's user on every request; an ended, idle, expired or disabled session is logged out. */
 export function registerSessionUser(app: FastifyInstance, db: Db, now: () => number): void {
   app.decorateRequest('user', null);
   app.addHook('preHandler', async (request) => {
-    const userId = request.session.get('userId');
-    if (userId === undefined) return;
-    const seenAt = request.session.get('seenAt') ?? 0;
-    const user = now() - seenAt > SESSION.idleMs ? null : await findUserById(db, userId);
+    const sessionId = request.session.get('sessionId');
+    if (typeof sessionId !== 'string') return;
+    const userId = await useSession(db, sessionId, now());
+    const user = userId === null ? null : await findUserById(db, userId);
     if (!user || user.disabledAt) {
       request.session.regenerate();
       return;
     }
     request.user = user;
-    request.session.set('seenAt', now());
   });
 }
 
@@ -59,28 +49,14 @@ export function registerSessionUser(app: FastifyInstance, db: Db, now: () => num
 export function requireArea(area: Area) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     if (!request.user) {
-      if (request.url.startsWith('/api/')) return reply.code(401).send({ error: 'not logged in' });
-      return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
+      if (request.url.startsWith('/api/')) return apiError(reply, 401);
+      return reply.redirect(loginRedirectFor(request.url), 303);
     }
     if (!mayEnter(request.user.role, area)) {
-      if (request.url.startsWith('/api/')) return reply.code(403).send({ error: 'not allowed for this role' });
+      if (request.url.startsWith('/api/')) return apiError(reply, 403);
       return render(reply.code(403), 'message', { title: 'Ingen behörighet', text: 'Din roll har inte tillgång till den här sidan.' });
     }
   };
-}
-
-function safeNext(next: unknown): string {
-  // Only a path on this site: never an open redirect.
-  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
-}
-
-async function failedRecently(db: Db, email: string, nowMs: number): Promise<number> {
-  const row = await db('console_login_attempts')
-    .where('email', email)
-    .whereIn('outcome', ['bad_password'])
-    .where('attempted_at', '>', new Date(nowMs - LOGIN_LIMIT.windowMs))
-    .count<{ count: string }[]>('* as count');
-  return Number(row[0].count);
 }
 
 export function registerLoginRoutes(app: FastifyInstance, db: Db, now: () => number): void {
@@ -97,35 +73,45 @@ export function registerLoginRoutes(app: FastifyInstance, db: Db, now: () => num
       const email = typeof body.email === 'string' ? body.email.trim().toLowerCase().slice(0, 254) : '';
       const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
       const next = safeNext(body.next);
-      const refuse = (text: string) => render(reply.code(401), 'login', { title: 'Logga in', next, email, error: text });
-      const record = (outcome: string) => db('console_login_attempts').insert({ email, ip: request.ip, outcome });
+      const refuse = (status: 401 | 429, text: string) => render(reply.code(status), 'login', { title: 'Logga in', next, email, error: text });
+      const record = (outcome: string) => db('console_login_attempts').insert({ email, ip: request.ip, outcome, attempted_at: new Date(now()) });
+      // One answer for every failure, so the form does not tell which e-mail addresses exist.
+      const failed = 'Fel e-postadress eller lösenord, eller kontot är avstängt.';
 
-      if (!email || !password) return refuse('Fyll i e-postadress och lösenord.');
-      if ((await failedRecently(db, email, now())) >= LOGIN_LIMIT.perAccount) {
+      if (!email || !password) return refuse(401, 'Fyll i e-postadress och lösenord.');
+      if (/\p{Cc}/u.test(email)) {
+        // No address has control characters; such text is not looked up or stored anywhere.
+        await burnPasswordCheck(password);
+        return refuse(401, failed);
+      }
+      if (await loginLocked(db, email, request.ip, now())) {
+        // Locked or not, known or not: every answer costs one password hash.
+        await burnPasswordCheck(password);
         await record('locked');
-        logger.warn({ email, ip: request.ip }, 'console login refused: too many failed attempts');
-        return render(reply.code(429), 'login', { title: 'Logga in', next, email, error: `För många misslyckade inloggningar för kontot. Försök igen om ${LOGIN_LIMIT.windowMs / 60_000} minuter.` });
+        logger.warn({ email, ip: request.ip }, 'console login refused: too many failed attempts for this address from this IP');
+        return refuse(429, `För många misslyckade inloggningar. Försök igen om ${LOGIN_LIMIT.windowMs / 60_000} minuter.`);
       }
       const user = await findUserByEmail(db, email);
       if (!user) await burnPasswordCheck(password);
       const ok = user ? await verifyPassword(password, user.passwordHash) : false;
       if (!user || !ok || user.disabledAt) {
         await record(!user ? 'unknown_user' : !ok ? 'bad_password' : 'disabled');
-        // One answer for every case, so the form does not tell which e-mail addresses exist.
-        return refuse('Fel e-postadress eller lösenord, eller kontot är avstängt.');
+        return refuse(401, failed);
       }
       await record('ok');
       // A new session (and CSRF secret) at login: a session fixed before login is worth nothing.
       request.session.regenerate();
-      request.session.touch(); // the absolute lifetime counts from login
-      request.session.set('userId', user.id);
-      request.session.set('seenAt', now());
+      request.session.touch(); // the cookie's own lifetime counts from login; the server's row decides
+      request.session.set('sessionId', await openSession(db, user.id, now()));
       logger.info({ user: user.email, ip: request.ip }, 'console login');
       return reply.redirect(next, 303);
     },
   );
 
   app.post('/logout', async (request, reply) => {
+    // Ended on the server: a copy of this cookie is worth nothing afterwards.
+    const sessionId = request.session.get('sessionId');
+    if (typeof sessionId === 'string') await endSession(db, sessionId, now());
     request.session.delete();
     return reply.redirect('/login', 303);
   });

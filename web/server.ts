@@ -12,9 +12,9 @@ import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
 import type { AppConfig } from '../infra/config';
 import type { Db } from '../infra/db';
-import { logger } from '../infra/logger';
 import { registerLoginRoutes, registerSessionUser, SESSION } from './auth';
-import { render } from './render';
+import { frameworkError, MAX_PARAM_LENGTH, registerErrorAnswers } from './errors';
+import { securityHeaders } from './security-headers';
 import { registerFinanceRoutes } from './routes/finance';
 import { registerOperatorRoutes } from './routes/operator';
 import { registerCustomerRoutes } from './routes/customers';
@@ -34,8 +34,11 @@ export interface ConsoleDeps {
   namespace?: string;
   /** 32 bytes; sessions survive a restart only with a fixed key (CONSOLE_SESSION_KEY, hex). */
   sessionKey?: Buffer;
-  /** Set true when served over HTTPS (directly or behind a proxy): cookies become Secure. */
-  secureCookies?: boolean;
+  /**
+   * Browsers reach the console over HTTPS (directly or through a TLS-terminating proxy): HSTS,
+   * `upgrade-insecure-requests` and Secure cookies. Off, the console works over plain HTTP.
+   */
+  https?: boolean;
   now?: () => number;
 }
 
@@ -74,19 +77,18 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     namespace: deps.namespace ?? 'default',
     now,
   };
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, trustProxy: false });
+  const https = deps.https ?? false;
+  // No proxy is trusted: request.ip is the peer's address, whatever X-Forwarded-For says.
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, trustProxy: false, maxParamLength: MAX_PARAM_LENGTH, frameworkErrors: frameworkError });
 
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: { directives: { 'form-action': ["'self'"], 'frame-ancestors': ["'self'"] } },
-    frameguard: { action: 'sameorigin' },
-  });
+  await app.register(fastifyHelmet, securityHeaders({ https }));
   await app.register(fastifyFormbody);
   await app.register(fastifyCookie);
   await app.register(fastifySecureSession, {
     key: deps.sessionKey ?? randomBytes(32),
     cookieName: 'month_close_session',
     expiry: SESSION.maxAgeS,
-    cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.secureCookies ?? false, maxAge: SESSION.maxAgeS },
+    cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: https, maxAge: SESSION.maxAgeS },
   });
   await app.register(fastifyCsrf, { sessionPlugin: '@fastify/secure-session' });
   await app.register(fastifyRateLimit, { global: false });
@@ -103,27 +105,8 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     app.csrfProtection(request, reply, done);
   });
 
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    const csrf = err.code?.startsWith('FST_CSRF');
-    if (status === 500) logger.error({ err, url: request.url }, 'console request failed');
-    const text = csrf
-      ? 'Formuläret saknar en giltig säkerhetstoken (CSRF). Ladda om sidan och försök igen.'
-      : status === 429
-        ? 'För många försök. Vänta en stund och försök igen.'
-        : status === 500
-          ? 'Något gick fel på servern; felet är loggat.'
-          : 'Begäran kunde inte behandlas.';
-    if (request.url.startsWith('/api/')) return reply.code(status).send({ error: csrf ? 'invalid CSRF token' : err.message });
-    return render(reply.code(status), 'message', { title: 'Fel', text });
-  });
-  app.setNotFoundHandler((request, reply) => {
-    // Anonymous callers learn nothing about which paths exist.
-    if (!request.user && request.url.startsWith('/api/')) return reply.code(401).send({ error: 'not logged in' });
-    if (!request.user) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
-    if (request.url.startsWith('/api/')) return reply.code(404).send({ error: 'not found' });
-    return render(reply.code(404), 'message', { title: 'Hittades inte', text: 'Sidan finns inte, eller så har du inte tillgång till den.' });
-  });
+  // After the session (it needs the user) and the CSRF check.
+  registerErrorAnswers(app);
 
   registerLoginRoutes(app, deps.db, now);
   registerHomeRoutes(app, routeDeps);

@@ -8,8 +8,9 @@ export function registerServeCommand(program: Command): void {
     .description('serve the web console against the configured services, until Ctrl-C')
     .option('--port <n>', 'TCP port (default 8080; 0 picks a free one)', '8080')
     .option('--host <h>', 'address to listen on', '127.0.0.1')
+    .option('--https', 'browsers reach the console over HTTPS (a TLS proxy in front): send HSTS and Secure cookies (also CONSOLE_HTTPS=1)')
     .action(
-      withServices((opts: { port: string; host: string }) => {
+      withServices((opts: { port: string; host: string; https?: boolean }) => {
         const port = Number(opts.port);
         if (!/^\d{1,5}$/.test(opts.port) || port > 65535) throw new UsageError(`--port ${opts.port.slice(0, 20)} is not a port number (0-65535)`);
         if (opts.host.trim() === '') throw new UsageError('--host is empty: give an address such as 127.0.0.1');
@@ -20,7 +21,8 @@ export function registerServeCommand(program: Command): void {
             config: services.config,
             uiUrl: services.endpoints.uiUrl,
             namespace: services.endpoints.namespace,
-            secureCookies: process.env.CONSOLE_SECURE_COOKIES === '1',
+            // CONSOLE_SECURE_COOKIES is the older name of the same setting.
+            https: opts.https === true || process.env.CONSOLE_HTTPS === '1' || process.env.CONSOLE_SECURE_COOKIES === '1',
             port,
             host: opts.host,
           });

@@ -29,10 +29,13 @@ export async function seedFinalInvoice(db: Db, customerId: string, period: strin
   const net = lines.reduce((s, l) => s + l.amount_ore, 0);
   const vat = Math.round(net / 4);
   const number = nextNumber++;
+  // The buyer as the close stores it: the customer's master data, its partner at issue included.
+  const customer = await db('customers').where({ customer_id: customerId }).first('customer_id', 'name', 'partner_id');
+  const buyer = { customerId, name: customer.name, partnerId: customer.partner_id };
   const [{ id }] = await db('invoices')
     .insert({
       kind: 'invoice', series: 'T', number, customer_id: customerId, period, issue_date: '2024-11-02', due_date: '2024-12-02',
-      payment_terms_days: 30, ocr: `${number}${Math.floor(Math.random() * 1e6)}`, vat_treatment: 'domestic', buyer: {}, seller: {},
+      payment_terms_days: 30, ocr: `${number}${Math.floor(Math.random() * 1e6)}`, vat_treatment: 'domestic', buyer: JSON.stringify(buyer), seller: {},
       vat_breakdown: JSON.stringify([]), net_ore: net, vat_ore: vat, rounding_ore: 0, total_ore: net + vat, finalised_by: 'Anna Ekonom', finalised_at: new Date('2024-11-02T09:00:00Z'),
     })
     .returning('id');

@@ -3,15 +3,16 @@ import { periodContaining } from '../../billing';
 import type { Db } from '../../infra/db';
 import { formatInvoiceNumber } from '../../store/invoices';
 import { foldBilledUsage, rateCustomer } from '../../store/rating';
-import { canSeeCustomer, scopeCustomers } from '../access';
+import { customerAccess, scopeCustomers, scopeInvoices } from '../access';
 import { requireArea } from '../auth';
 import { render } from '../render';
 import type { RouteDeps } from '../server';
-import type { ConsoleUser } from '../users';
+import { apiError } from '../errors';
 
 // Partners, customer admins (and finance): what will be billed this month so far, through the
 // same path as `month-close preview`, and earlier invoices with their PDFs. A customer outside
-// the user's scope answers 404, as if it did not exist.
+// the user's scope answers 404, as if it did not exist. A partner's earlier customer (moved to
+// another partner) shows only the invoices that name that partner, not what is billed now.
 
 type CustomerParams = { Params: { customerId: string } };
 
@@ -41,7 +42,6 @@ function previewJson(p: Awaited<ReturnType<typeof preview>>, customerId: string)
 export function registerCustomerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { db } = deps;
   const guard = { preHandler: requireArea('customers') };
-  const visible = (user: ConsoleUser, customerId: string) => canSeeCustomer(db, user.role, customerId);
 
   app.get<{ Querystring: { page?: string } }>('/customers', guard, async (request, reply) => {
     const page = Math.max(0, Number.parseInt(request.query.page ?? '0', 10) || 0);
@@ -53,22 +53,27 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: RouteDeps): v
 
   app.get<CustomerParams>('/customers/:customerId', guard, async (request, reply) => {
     const { customerId } = request.params;
-    if (!(await visible(request.user!, customerId))) return reply.callNotFound();
+    const access = await customerAccess(db, request.user!.role, customerId);
+    if (!access) return reply.callNotFound();
     const customer = await db('customers').where({ customer_id: customerId }).first();
-    const p = await preview(db, customerId, deps.now());
+    const p: Awaited<ReturnType<typeof preview>> =
+      access === 'current'
+        ? await preview(db, customerId, deps.now())
+        : { period: periodContaining(deps.now()).id, outcome: { kind: 'nothing_to_bill', reason: 'kunden faktureras numera genom en annan partner; här visas fakturorna som ställdes ut medan den var er kund.' }, contradictions: [] };
     const invoices = (
-      await db('invoices as i')
+      await scopeInvoices(db('invoices as i'), request.user!.role)
         .leftJoin('invoice_documents as d', 'd.invoice_id', 'i.id')
         .where({ 'i.customer_id': customerId })
         .orderBy('i.period', 'desc')
         .select('i.kind', 'i.series', 'i.number', 'i.period', 'i.issue_date', 'i.due_date', 'i.total_ore', 'd.pdf_sha256')
-    ).map((i) => ({ ...i, number: formatInvoiceNumber(i.series, i.number) }));
+    ).map((i: { series: string; number: number }) => ({ ...i, number: formatInvoiceNumber(i.series, i.number) }));
     return render(reply, 'customer', { title: `${customer.name}`, customer, preview: p, invoices });
   });
 
   app.get<CustomerParams>('/api/customers/:customerId/preview', guard, async (request, reply) => {
     const { customerId } = request.params;
-    if (!(await visible(request.user!, customerId))) return reply.code(404).send({ error: 'not found' });
+    // What is billed now is for the customer's current partner only.
+    if ((await customerAccess(db, request.user!.role, customerId)) !== 'current') return apiError(reply, 404);
     return previewJson(await preview(db, customerId, deps.now()), customerId);
   });
 }

@@ -6,6 +6,7 @@ import { logger } from '../../infra/logger';
 import { progressQuery, type MonthlyProgress } from '../../workflows/definitions';
 import { monthlyCloseWorkflowId } from '../../workflows/ids';
 import { requireArea } from '../auth';
+import { apiError } from '../errors';
 import { decide, decideMany } from '../decisions';
 import { articleTotals, decisions, draftReview, QUEUE_PAGE_SIZE, reviewQueue } from '../finance-data';
 import { lastEndedPeriod, periodParam, previousPeriodId } from '../periods';
@@ -93,7 +94,8 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
     // As `drafts approve --all`: flagged drafts are left for a person to approve one by one.
     const waiting = new Map((await waitingDrafts(db, period)).map((w) => [`${w.customerId}:${w.version}`, w]));
     const flaggedLeft = [...waiting.values()].filter((w) => w.flags.length > 0);
-    const unflagged = drafts.filter((d) => (waiting.get(`${d.customerId}:${d.draftVersion}`)?.flags.length ?? 0) === 0);
+    // Only drafts that wait now: a ticked value naming no waiting draft is not sent to Temporal.
+    const unflagged = drafts.filter((d) => waiting.get(`${d.customerId}:${d.draftVersion}`)?.flags.length === 0);
     const results = unflagged.length ? await decideMany(db, await deps.client(), request.user!, period, unflagged) : [];
     const refused = results.filter((r) => r.outcome === 'refused');
     const approved = results.filter((r) => r.outcome === 'approved').length;
@@ -153,7 +155,7 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
 
   app.get<PeriodParams>('/api/periods/:period/progress', guard, async (request, reply) => {
     const period = periodParam(request.params.period);
-    if (!period) return reply.code(400).send({ error: `period '${request.params.period.slice(0, 40)}' is not YYYY-MM` });
+    if (!period) return apiError(reply, 400, 'bad_period');
     const status = await periodStatus(db, null, period);
     return { period, counts: countByState(status), progress: await runningProgress(deps, period) };
   });
