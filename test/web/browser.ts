@@ -8,7 +8,8 @@ import { chromium, type BrowserContext } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
-export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+/** `args`: extra chromium switches, e.g. `--host-resolver-rules` to reach a local server under a public-looking name. */
+export async function launchBrowser(opts: { args?: string[] } = {}): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`no browser at ${CHROMIUM}: install it with 'apt-get install -y chromium' (.ci/run does this when it is missing)`);
   }
@@ -16,7 +17,7 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close(
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...(opts.args ?? [])],
     viewport: { width: 1280, height: 900 },
     locale: 'sv-SE',
     timezoneId: 'Europe/Stockholm',
