@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -39,6 +40,12 @@ export interface ConsoleDeps {
    * `upgrade-insecure-requests` and Secure cookies. Off, the console works over plain HTTP.
    */
   https?: boolean;
+  /**
+   * Addresses (IPs or CIDR ranges) of the reverse proxies in front of the console, whose
+   * X-Forwarded-For names the client: login limits then count per client, not per proxy.
+   * From any other peer X-Forwarded-For is ignored. Empty: no proxy is trusted.
+   */
+  trustProxy?: string[];
   now?: () => number;
 }
 
@@ -49,6 +56,19 @@ export interface RouteDeps {
   uiUrl: string | null;
   namespace: string;
   now: () => number;
+}
+
+/** `--trust-proxy` / CONSOLE_TRUST_PROXY: comma-separated IPs or CIDR ranges, each checked. */
+export function parseTrustedProxies(text: string | undefined, source: string): string[] {
+  if (!text || text.trim() === '') return [];
+  return text.split(',').map((part) => {
+    const entry = part.trim();
+    const [address, bits, ...rest] = entry.split('/');
+    const version = isIP(address);
+    const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 6 ? 128 : 32));
+    if (!version || !bitsOk || rest.length) throw new Error(`${source}: '${entry.slice(0, 60)}' is not an IP address or CIDR range (e.g. 10.0.0.5 or 10.0.0.0/8)`);
+    return entry;
+  });
 }
 
 export function sessionKeyFromEnv(env: NodeJS.ProcessEnv = process.env): Buffer | undefined {
@@ -78,8 +98,10 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     now,
   };
   const https = deps.https ?? false;
-  // No proxy is trusted: request.ip is the peer's address, whatever X-Forwarded-For says.
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, trustProxy: false, maxParamLength: MAX_PARAM_LENGTH, frameworkErrors: frameworkError });
+  // request.ip is the peer's address, or the client a configured proxy names; a forged
+  // X-Forwarded-For from anyone else changes nothing.
+  const trustProxy = deps.trustProxy?.length ? deps.trustProxy : false;
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, trustProxy, maxParamLength: MAX_PARAM_LENGTH, frameworkErrors: frameworkError });
 
   await app.register(fastifyHelmet, securityHeaders({ https }));
   await app.register(fastifyFormbody);

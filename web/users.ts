@@ -105,6 +105,8 @@ export async function disableUser(db: Db, email: string): Promise<ConsoleUser> {
   const row = await db('console_users').whereRaw('lower(email) = lower(?)', [email.trim()]).first();
   if (!row) throw new UserInputError(`no console user ${shown(email)} (see 'month-close users list')`);
   if (!row.disabled_at) await db('console_users').where({ id: row.id }).update({ disabled_at: db.fn.now() });
+  // Its sessions end too (the session check refuses a disabled user anyway; this keeps the record plain).
+  await db('console_sessions').where({ user_id: row.id }).whereNull('ended_at').update({ ended_at: db.fn.now() });
   return fromRow(await db('console_users').where({ id: row.id }).first());
 }
 

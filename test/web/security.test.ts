@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { Db } from '../../infra/db';
 import { loadConfig } from '../../infra/config';
-import { buildConsole } from '../../web/server';
+import { buildConsole, parseTrustedProxies } from '../../web/server';
 import { LOGIN_LIMIT, SESSION } from '../../web/auth';
 import { createTestDatabase } from '../support/database';
 import { seedCustomer, uid } from '../support/seed';
@@ -126,6 +126,37 @@ describe('the login lockout', () => {
     expect((await postLogin('agare@ekonomi.test', PASSWORD, '203.0.113.66')).statusCode).toBe(429);
     const owner = await postLogin('agare@ekonomi.test', PASSWORD, '192.0.2.10');
     expect([owner.statusCode, owner.headers.location]).toEqual([303, '/']);
+  });
+});
+
+describe('behind a configured reverse proxy', () => {
+  it('counts failed logins per client the proxy names, and ignores X-Forwarded-For from anyone else', async () => {
+    const proxied = await buildConsole({ db, client: () => Promise.reject(new Error('not used')), config: loadConfig(), trustProxy: ['127.0.0.1'] });
+    try {
+      await seedUser(db, 'bakom@ekonomi.test', 'operator');
+      const attempt = async (password: string, remoteAddress: string, forwardedFor: string) => {
+        const form = await proxied.inject({ method: 'GET', url: '/login', remoteAddress, headers: { 'x-forwarded-for': forwardedFor } });
+        const cookie = String(form.headers['set-cookie']).split(';')[0];
+        const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1];
+        return proxied.inject({ method: 'POST', url: '/login', remoteAddress, headers: { cookie, 'x-forwarded-for': forwardedFor }, payload: { email: 'bakom@ekonomi.test', password, _csrf: csrf } });
+      };
+      for (let i = 0; i < LOGIN_LIMIT.perAccount; i++) expect((await attempt(`fel-${i}`, '127.0.0.1', '203.0.113.5')).statusCode).toBe(401);
+      expect((await attempt(PASSWORD, '127.0.0.1', '203.0.113.5')).statusCode).toBe(429);
+      // The owner, through the same proxy from another client address, gets in.
+      expect((await attempt(PASSWORD, '127.0.0.1', '192.0.2.44')).statusCode).toBe(303);
+      // A peer that is not the proxy cannot pick its address with the header.
+      await attempt('fel-igen', '198.51.100.9', '192.0.2.44');
+      const last = await db('console_login_attempts').where({ email: 'bakom@ekonomi.test' }).orderBy('id', 'desc').first('ip');
+      expect(last.ip).toBe('198.51.100.9');
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  it('refuses a proxy address that is not an IP or CIDR range, naming it', () => {
+    expect(parseTrustedProxies('10.0.0.5, 10.1.0.0/16, ::1', '--trust-proxy')).toEqual(['10.0.0.5', '10.1.0.0/16', '::1']);
+    expect(() => parseTrustedProxies('10.0.0.5,proxy.local', '--trust-proxy')).toThrow("--trust-proxy: 'proxy.local' is not an IP address or CIDR range");
+    expect(() => parseTrustedProxies('10.0.0.0/33', 'CONSOLE_TRUST_PROXY')).toThrow('CONSOLE_TRUST_PROXY');
   });
 });
 
