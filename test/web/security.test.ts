@@ -216,6 +216,25 @@ describe('bad ids never show internal text', () => {
     expect(post.body).not.toMatch(internal);
   });
 
+  it('malformed requests of other kinds are refused without internal text', async () => {
+    const s = await login(app, 'anna@ekonomi.test');
+    const odd = [
+      { method: 'POST' as const, url: '/login', headers: { cookie: s.cookie, 'content-type': 'application/json' }, payload: '{"email":' },
+      { method: 'POST' as const, url: '/login', headers: { cookie: s.cookie, 'content-type': 'text/xml' }, payload: '<x/>' },
+      { method: 'POST' as const, url: '/login', headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: `email=${'a'.repeat(70_000)}` },
+      { method: 'GET' as const, url: '/customers?page=%FF%00', headers: { cookie: s.cookie } },
+      { method: 'GET' as const, url: `/finance/periods/2024-11/queue?page=${'9'.repeat(400)}`, headers: { cookie: s.cookie } },
+      { method: 'GET' as const, url: '/login?next=%FF', headers: {} },
+      { method: 'POST' as const, url: '/api/customers/x/preview', headers: { cookie: s.cookie, 'content-type': 'application/json' }, payload: '{' },
+    ];
+    for (const req of odd) {
+      const res = await app.inject(req);
+      expect(`${req.method} ${req.url.slice(0, 50)} -> ${res.statusCode}`).toMatch(/ -> [234]\d\d$/);
+      expect(res.body).not.toMatch(internal);
+      expect(res.body).not.toMatch(/Unexpected end|Content-Type|Unsupported Media|too large/i);
+    }
+  });
+
   it('a bad e-mail address at login is an ordinary refusal', async () => {
     const res = await postLogin('anna\u0000@ekonomi.test', PASSWORD);
     expect(res.statusCode).toBe(401);
