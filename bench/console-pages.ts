@@ -42,7 +42,7 @@ async function main(): Promise<void> {
           FROM usage_snapshots s;
       INSERT INTO close_runs (customer_id, period, workflow_id, state) SELECT customer_id, '2024-11', 'close-2024-11-' || customer_id, 'awaiting_approval' FROM customers;
       INSERT INTO invoices (kind, series, number, customer_id, period, issue_date, due_date, payment_terms_days, ocr, vat_treatment, buyer, seller, vat_breakdown, net_ore, vat_ore, rounding_ore, total_ore, finalised_by, finalised_at)
-        SELECT 'invoice', 'F', 10000 + i, 'C' || lpad(i::text, 6, '0'), '2024-10', '2024-11-02', '2024-12-02', 30, (10000 + i)::text || '5', 'domestic', '{}', '{}', '[]',
+        SELECT 'invoice', 'F', 10000 + i, 'C' || lpad(i::text, 6, '0'), '2024-10', '2024-11-02', '2024-12-02', 30, (10000 + i)::text || '5', 'domestic', jsonb_build_object('customerId', 'C' || lpad(i::text, 6, '0'), 'partnerId', 'P1'), '{}', '[]',
                149500 + 59000 + 19500 * 3, 0, 0, (149500 + 59000 + 19500 * 3) * 5 / 4, 'Anna Ekonom', now()
           FROM generate_series(1, ${customers}) i;
       INSERT INTO invoice_lines (invoice_id, position, article, description, legacy_description, quantity, unit_price_ore, amount_ore, vat_percent)
@@ -53,24 +53,31 @@ async function main(): Promise<void> {
     `);
     const config = loadConfig();
     await addUser(db, { email: 'anna@ekonomi.test', role: { kind: 'finance' }, password: 'bench-lösenord-12', displayName: config.financeApprovers[0], financeApprovers: config.financeApprovers });
+    // A partner of every customer: its pages scope invoices by the partner named on each.
+    await addUser(db, { email: 'pia@partner.test', role: { kind: 'partner', partnerId: 'P1' }, password: 'bench-lösenord-12', financeApprovers: config.financeApprovers });
     const app = await buildConsole({ db, config, client: () => Promise.reject(new Error('no Temporal in this bench')) });
 
-    const form = await app.inject({ method: 'GET', url: '/login' });
     const cookieOf = (res: { headers: Record<string, unknown> }) => String(res.headers['set-cookie']).split(';')[0];
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1];
-    const login = await app.inject({ method: 'POST', url: '/login', headers: { cookie: cookieOf(form) }, payload: { email: 'anna@ekonomi.test', password: 'bench-lösenord-12', _csrf: csrf } });
-    const cookie = cookieOf(login);
+    const logIn = async (email: string) => {
+      const form = await app.inject({ method: 'GET', url: '/login' });
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1];
+      return cookieOf(await app.inject({ method: 'POST', url: '/login', headers: { cookie: cookieOf(form) }, payload: { email, password: 'bench-lösenord-12', _csrf: csrf } }));
+    };
+    const finance = await logIn('anna@ekonomi.test');
+    const partner = await logIn('pia@partner.test');
 
     const middle = Math.floor(customers / 2 / 100);
-    const pages: [string, string][] = [
-      ['queue, first page (100 of the largest changes)', '/finance/periods/2024-11/queue'],
-      [`queue, page ${middle}`, `/finance/periods/2024-11/queue?page=${middle}`],
-      ['draft page', `/finance/periods/2024-11/drafts/C${String(Math.ceil(customers / 3)).padStart(6, '0')}`],
-      ['period page (database only, no Temporal visibility)', '/finance/periods/2024-11'],
-      ['customer list (first 200)', '/customers'],
+    const pages: [string, string, string][] = [
+      ['queue, first page (100 of the largest changes)', '/finance/periods/2024-11/queue', finance],
+      [`queue, page ${middle}`, `/finance/periods/2024-11/queue?page=${middle}`, finance],
+      ['draft page', `/finance/periods/2024-11/drafts/C${String(Math.ceil(customers / 3)).padStart(6, '0')}`, finance],
+      ['period page (database only, no Temporal visibility)', '/finance/periods/2024-11', finance],
+      ['customer list (first 200)', '/customers', finance],
+      ["partner's customer list (first 200)", '/customers', partner],
+      ["partner's customer page", `/customers/C${String(Math.ceil(customers / 3)).padStart(6, '0')}`, partner],
     ];
     const rows: (string | number)[][] = [];
-    for (const [name, url] of pages) {
+    for (const [name, url, cookie] of pages) {
       const times: number[] = [];
       let bytes = 0;
       for (let run = 0; run < RUNS + 3; run++) {
