@@ -97,7 +97,7 @@ describe('the login lockout', () => {
   async function lockedAnswer(email: string, ip: string): Promise<{ status: number; ms: number }[]> {
     for (let i = 0; i < LOGIN_LIMIT.perAccount; i++) expect((await postLogin(email, `fel-lösenord-${i}`, ip)).statusCode).toBe(401);
     const answers: { status: number; ms: number }[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       const t0 = performance.now();
       const res = await postLogin(email, `fel-igen-${i}`, ip);
       answers.push({ status: res.statusCode, ms: performance.now() - t0 });
@@ -110,22 +110,40 @@ describe('the login lockout', () => {
     await seedUser(db, 'finns@ekonomi.test', 'operator');
     const known = await lockedAnswer('finns@ekonomi.test', '198.51.100.1');
     const unknown = await lockedAnswer('finns-inte@ekonomi.test', '198.51.100.2');
-    expect(known.map((a) => a.status)).toEqual([429, 429, 429]);
-    expect(unknown.map((a) => a.status)).toEqual([429, 429, 429]);
-    // Both still pay for a password hash: within a factor of 3 (before, 20 times apart).
+    expect(known.map((a) => a.status)).toEqual(Array(5).fill(429));
+    expect(unknown.map((a) => a.status)).toEqual(Array(5).fill(429));
+    // Both still pay for a password hash: medians within a factor of 4 on a busy machine
+    // (before, about 20 times apart: the known address was refused without hashing).
     const ratio = median(known.map((a) => a.ms)) / median(unknown.map((a) => a.ms));
-    expect(ratio).toBeGreaterThan(1 / 3);
-    expect(ratio).toBeLessThan(3);
+    expect(ratio).toBeGreaterThan(1 / 4);
+    expect(ratio).toBeLessThan(4);
   });
 
   it('a stranger’s wrong passwords do not lock the owner out from another address', async () => {
     await seedUser(db, 'agare@ekonomi.test', 'finance', 'Bertil Controller');
     const stranger = await lockedAnswer('agare@ekonomi.test', '203.0.113.66');
-    expect(stranger.map((a) => a.status)).toEqual([429, 429, 429]);
+    expect(stranger.map((a) => a.status)).toEqual(Array(5).fill(429));
     // The stranger's own address stays locked, also with the right password.
     expect((await postLogin('agare@ekonomi.test', PASSWORD, '203.0.113.66')).statusCode).toBe(429);
     const owner = await postLogin('agare@ekonomi.test', PASSWORD, '192.0.2.10');
     expect([owner.statusCode, owner.headers.location]).toEqual([303, '/']);
+  });
+});
+
+describe('a guess spread over many addresses', () => {
+  it('above the limit for an address, only IPs that logged in to it before may try', async () => {
+    await seedUser(db, 'spridd@ekonomi.test', 'operator');
+    expect((await postLogin('spridd@ekonomi.test', PASSWORD, '192.0.2.77')).statusCode).toBe(303);
+    // As a botnet leaves it: failures from many IPs, none of them locked on its own.
+    const failures = (email: string) =>
+      Array.from({ length: LOGIN_LIMIT.perAddressAllIps }, (_, i) => ({ email, ip: `203.0.113.${100 + (i % 25)}`, outcome: 'bad_password', attempted_at: new Date(clock - 60_000) }));
+    await db('console_login_attempts').insert(failures('spridd@ekonomi.test'));
+    await db('console_login_attempts').insert(failures('ingen-alls@ekonomi.test'));
+    expect((await postLogin('spridd@ekonomi.test', PASSWORD, '198.51.100.200')).statusCode).toBe(429);
+    // An address without an account answers the same from a new IP.
+    expect((await postLogin('ingen-alls@ekonomi.test', PASSWORD, '198.51.100.200')).statusCode).toBe(429);
+    // Where the owner logged in before, the right password still works.
+    expect((await postLogin('spridd@ekonomi.test', PASSWORD, '192.0.2.77')).statusCode).toBe(303);
   });
 });
 
