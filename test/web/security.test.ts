@@ -242,6 +242,8 @@ describe('bad ids never show internal text', () => {
       { method: 'POST' as const, url: '/login', headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: `email=${'a'.repeat(70_000)}` },
       { method: 'GET' as const, url: '/customers?page=%FF%00', headers: { cookie: s.cookie } },
       { method: 'GET' as const, url: `/finance/periods/2024-11/queue?page=${'9'.repeat(400)}`, headers: { cookie: s.cookie } },
+      { method: 'GET' as const, url: `/customers?page=${'9'.repeat(400)}`, headers: { cookie: s.cookie } },
+      { method: 'GET' as const, url: '/customers?page=-5', headers: { cookie: s.cookie } },
       { method: 'GET' as const, url: '/login?next=%FF', headers: {} },
       { method: 'POST' as const, url: '/api/customers/x/preview', headers: { cookie: s.cookie, 'content-type': 'application/json' }, payload: '{' },
     ];
