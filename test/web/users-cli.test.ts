@@ -105,8 +105,9 @@ describe('month-close users', () => {
 });
 
 describe('month-close serve', () => {
-  it('prints the Console line and serves the login page until stopped', async () => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** Start `serve` with the given arguments; resolves with its Console URL and a stop(). */
+  async function serve(args: string[]): Promise<{ url: string; stop(): Promise<unknown> }> {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
       child.stdout.on('data', (c) => {
@@ -116,14 +117,35 @@ describe('month-close serve', () => {
       });
       child.once('exit', (code) => reject(new Error(`serve exited ${code} before printing its Console line`)));
     });
-    const login = await fetch(`${url}/login`);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    return { url, stop: () => (child.kill('SIGTERM'), exited) };
+  }
+
+  it('prints the Console line and serves the login page until stopped', async () => {
+    const served = await serve([]);
+    const login = await fetch(`${served.url}/login`);
     expect(login.status).toBe(200);
     expect(await login.text()).toContain('name="_csrf"');
-    const anonymous = await fetch(`${url}/finance`, { redirect: 'manual' });
+    // Plain HTTP by default: nothing that would send the browser to https://.
+    expect(login.headers.get('strict-transport-security')).toBeNull();
+    expect(login.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
+    const anonymous = await fetch(`${served.url}/finance`, { redirect: 'manual' });
     expect([anonymous.status, anonymous.headers.get('location')]).toEqual([303, '/login?next=%2Ffinance']);
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await served.stop()).toBe(0);
+  }, SLOW);
+
+  it('--https sends HSTS, upgrade-insecure-requests and a Secure cookie', async () => {
+    const served = await serve(['--https', '--trust-proxy', '127.0.0.1']);
+    const login = await fetch(`${served.url}/login`);
+    expect(login.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+    expect(login.headers.get('content-security-policy')).toContain('upgrade-insecure-requests');
+    expect(login.headers.get('set-cookie')).toMatch(/; Secure/);
+    expect(await served.stop()).toBe(0);
+  }, SLOW);
+
+  it('refuses a --trust-proxy that is not an address with exit 2', async () => {
+    const r = await run(['serve', '--trust-proxy', 'proxy.local']);
+    expect([r.code, r.stderr.trim()]).toEqual([2, "month-close: --trust-proxy: 'proxy.local' is not an IP address or CIDR range (e.g. 10.0.0.5 or 10.0.0.0/8)"]);
   }, SLOW);
 
   it('refuses a bad --port with exit 2', async () => {
