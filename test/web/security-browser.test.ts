@@ -48,7 +48,10 @@ async function logIn(path = '/login'): Promise<Page> {
   await page.goto(`${base}${path}`);
   await page.fill('#email', 'pia@partner.test');
   await page.fill('#password', PASSWORD);
-  await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
+  // Wherever the login sends the browser (also off the site), wait until it got there.
+  // (A navigation off the site may be aborted: the page's URL then says where it stopped.)
+  await Promise.all([page.waitForURL((url) => url.pathname !== '/login', { waitUntil: 'commit' }).catch(() => undefined), page.click('button[type=submit]')]);
+  await page.waitForLoadState('load').catch(() => undefined);
   return page;
 }
 
@@ -80,7 +83,7 @@ describe('the console over plain HTTP on a public address', () => {
   it('a next with a tab or a backslash after login stays on the site', async () => {
     for (const next of ['%2F%09%2Fevil.example', '%2F%5Cevil.example', '%2F%0A%2Fevil.example']) {
       const page = await logIn(`/login?next=${next}`);
-      expect(`${next} -> ${new URL(page.url()).host}`).toBe(`${next} -> ${new URL(base).host}`);
+      expect(`${next} -> ${page.url()}`).toBe(`${next} -> ${base}/customers`);
       await Promise.all([page.waitForURL(`${base}/login`), page.click('header button[type=submit]')]);
       await page.close();
     }
