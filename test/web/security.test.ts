@@ -192,6 +192,7 @@ describe('partner scope follows the invoice’s partner at issue', () => {
     // The old partner finds its invoice through the customer, but not what is billed now.
     const list = await get(oldPartner, '/customers');
     expect(list.body).toContain(moved);
+    expect(list.body).not.toContain(partnerNew);
     const former = await get(oldPartner, `/customers/${moved}`);
     expect(former.statusCode).toBe(200);
     expect(former.body).toContain(`/documents/${movedInvoicePdf}`);

@@ -47,7 +47,11 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: RouteDeps): v
     const page = Math.max(0, Number.parseInt(request.query.page ?? '0', 10) || 0);
     const query = scopeCustomers(db('customers as c'), request.user!.role);
     const [{ count }] = await query.clone().count<{ count: string }[]>('* as count');
-    const customers = await query.clone().orderBy('c.customer_id').limit(200).offset(page * 200).select('c.customer_id', 'c.name', 'c.partner_id', 'c.city');
+    const role = request.user!.role;
+    const customers = (await query.clone().orderBy('c.customer_id').limit(200).offset(page * 200).select('c.customer_id', 'c.name', 'c.partner_id', 'c.city')).map(
+      // A partner's earlier customer: which partner has it now is not that partner's business.
+      (c: { partner_id: string }) => (role.kind === 'partner' && c.partner_id !== role.partnerId ? { ...c, partner_id: '–' } : c),
+    );
     return render(reply, 'customers', { title: 'Kunder', customers, total: Number(count), page });
   });
 
