@@ -4,14 +4,13 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
-  patched,
   setHandler,
   sleep,
   upsertSearchAttributes,
   workflowInfo,
   ActivityFailure,
 } from '@temporalio/workflow';
-import { db, delivery, localDb, localDelivery, localPhase } from './activity-stubs';
+import { localDb, localDelivery, localPhase } from './activity-stubs';
 import type { AwaitFinanceInput, InvoiceToIssue, IssueApprovedInput, IssuedInvoice, LeftToSend } from '../activities/close-phases';
 import type { Decision as DecisionRecord } from '../activities/decisions';
 import type { Audience, NotificationEvent } from '../activities/notifications';
@@ -31,53 +30,17 @@ import {
   type DecisionResult,
 } from './definitions';
 import { LATE_DELIVERY_GRACE_MS } from './close-steps';
-import { DraftReview, LEGACY_VERDICT, type Decision, type DraftVerdict, type ReviewOutcome } from './draft-review';
+import { DraftReview, type Decision, type DraftVerdict, type ReviewOutcome } from './draft-review';
 import { Failure, failureInfo, findFailure, withRemedy, type FailureType } from './failures';
 import { refuseUnendedPeriod } from './period-guard';
 
 // Every side effect is an activity (stubs and their timeouts in activity-stubs.ts); a
 // non-retryable failure (bad master data, missing price) ends the close as `failed` with the reason.
 
-/** Added 2026-12 (issue #10): explain and flag each draft, decide by policy, four eyes, escalation. */
-export const FINANCE_REVIEW_PATCH = 'finance-review';
-
-/**
- * Added 2026-12 (issue #13): the steps run as local activities, so each phase (running ->
- * awaiting_approval, approved -> final and notified) costs about one workflow task instead of a
- * server round trip per step; consecutive steps are merged into a few larger ones
- * (activities/close-phases.ts), since each local activity still costs an activation and a
- * marker. Decided once at the start: a close begun on regular activities keeps them when it is
- * replayed.
- */
-export const LOCAL_STEPS_PATCH = 'local-steps';
-
-/**
- * Added 2026-12 (issue #13): on local steps, the two phases that end in notifications
- * (awaitFinanceAndNotify, issueApprovedAndNotify) also make one attempt at each of their
- * deliveries, so a close whose receivers answer costs no activation or marker per delivery; only
- * a delivery that failed retryably gets its own step. Only meaningful on local steps, decided
- * once at the start: a close begun before keeps its one step per delivery when it is replayed.
- */
-export const PHASE_DELIVERIES_PATCH = 'phase-deliveries';
-
-/**
- * Added 2026-12 (issue #13): a child of the monthly close on phase deliveries tells its parent
- * that it came to rest (awaiting approval, or final when approved by policy) from inside the
- * phase step, by a client signal, instead of by a signal-external command. The command's
- * completion is an event of its own that wakes the close for one more workflow task, for
- * nothing; the step's signal costs the parent the same and the close nothing. A step run again
- * signals again: the parent counts a customer at rest once. Other rests (nothing to bill, failed,
- * rejected) still signal by command. Decided once, only for closes that report to a parent.
- */
-export const REST_BY_STEP_PATCH = 'rest-by-step';
-
 export async function customerClose(input: CustomerCloseInput): Promise<CloseSummary> {
   const { customerId, period } = input;
-  const localSteps = patched(LOCAL_STEPS_PATCH);
-  const phaseDeliveries = localSteps && patched(PHASE_DELIVERIES_PATCH);
-  const restByStep = phaseDeliveries && !!input.reportTo && patched(REST_BY_STEP_PATCH);
-  const steps = localSteps ? localDb : db;
-  const sender = localSteps ? localDelivery : delivery;
+  const steps = localDb;
+  const sender = localDelivery;
   refuseUnendedPeriod(period);
   const { workflowId, runId } = workflowInfo();
   const status: CloseStatus = {
@@ -100,14 +63,14 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
   // no natural key land once. One count per table, so a re-run whose request batch grew (a
   // signal that arrived meanwhile) still gives each state change the key it had.
   const keyCount = { state: 0, request: 0 };
-  const nextKey = (of: 'state' | 'request') => (localSteps ? `${runId}/${++keyCount[of]}` : undefined);
+  const nextKey = (of: 'state' | 'request') => `${runId}/${++keyCount[of]}`;
   // The decisions live in a plain class; the handlers only pass the request, its channel and the time.
   const review = new DraftReview(input.approvers);
   // An update's answer leaves with the workflow task that ran its handler. With local steps that
   // task would go on to issue and notify first, so the close lets it end before those steps.
   let updateToAnswer = false;
   const answer = (outcome: ReviewOutcome): DecisionResult => {
-    updateToAnswer = localSteps;
+    updateToAnswer = true;
     return { outcome: outcome === 'refused' ? 'duplicate' : outcome, draftVersion: status.draftVersion, state: status.state };
   };
   const refuseWith = (refused: string | null) => {
@@ -158,8 +121,7 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
       const sent = getExternalWorkflowHandle(input.reportTo)
         .signal(childAtRestSignal, { customerId, state })
         .catch((err) => log.info('monthly close no longer listening', { reportTo: input.reportTo, error: String(err) }));
-      if (localSteps) restSignal = sent;
-      else await sent;
+      restSignal = sent;
     }
   };
   const notify = async (subjectKey: string, event: NotificationEvent, audience: Audience[]) => {
@@ -183,8 +145,6 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
     if (left.late.length > 0) await sleep(LATE_DELIVERY_GRACE_MS);
     await deliver(subjectKey, event, [...left.retry, ...left.late]);
   };
-  /** Before PHASE_DELIVERIES_PATCH a phase only plans its deliveries: every one is left to send. */
-  const everyDelivery = (deliveries: number[]): LeftToSend => ({ retry: deliveries, late: [], refused: [] });
   /** Every approval (two for four eyes) or the rejection, with the policy version it was made under. */
   const decisionRecords = (draftId: number, d: Decision): DecisionRecord[] => {
     const rows = d.kind === 'approved' ? d.approvals.map((a) => ({ ...a, reason: d.reason })) : [{ by: d.by, via: d.via, atMs: d.atMs, reason: d.reason }];
@@ -217,7 +177,7 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
         await sleep(1); // ends this workflow task, and the update's answer with it
       }
       // On local steps an approval's requests are recorded by the step that issues the invoice.
-      if (!(localSteps && review.decision?.kind === 'approved')) await flushRequestLog();
+      if (review.decision?.kind !== 'approved') await flushRequestLog();
       if (woke || !undecided()) continue;
       // The timer ran out: it was set for whichever came first.
       if (escalateAt !== null && escalateAt <= nextReminderAt) {
@@ -255,26 +215,19 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
   // --- the close on local steps: the steps merged into a few (activities/close-phases.ts) ---
   // The state each step records is shown (status, search attribute) before the step runs, and
   // the monthly close hears of a rest after it, as setState does.
-  // The two phases that end in notifications, with their deliveries left to send: attempted
-  // once inside the phase (PHASE_DELIVERIES_PATCH), or all of them (closes begun before).
-  // Under REST_BY_STEP_PATCH the phase that first brings the close to rest also tells the parent;
+  // The two phases that end in notifications, with their deliveries left to send after one
+  // attempt inside the phase. The phase that first brings the close to rest also tells the parent;
   // reportAtRest then has nothing left to do. Set once the step succeeded: a close that fails
   // in it still reports its failure by command.
   const reportingRest = async <T>(step: (report: { reportRestTo?: string }) => Promise<T>): Promise<T> => {
-    const report = restByStep && !reportedRest && input.reportTo ? { reportRestTo: input.reportTo } : {};
+    const report = !reportedRest && input.reportTo ? { reportRestTo: input.reportTo } : {};
     const result = await step(report);
     if (report.reportRestTo !== undefined) reportedRest = true;
     return result;
   };
-  const awaitFinance = async (phase: AwaitFinanceInput): Promise<LeftToSend> =>
-    phaseDeliveries
-      ? reportingRest((report) => localPhase.awaitFinanceAndNotify({ ...phase, ...report }))
-      : everyDelivery(await localPhase.awaitFinance(phase));
-  const issueApproved = async (phase: IssueApprovedInput): Promise<IssuedInvoice & { left: LeftToSend }> => {
-    if (phaseDeliveries) return reportingRest((report) => localPhase.issueApprovedAndNotify({ ...phase, ...report }));
-    const done = await localPhase.issueApproved(phase);
-    return { ...done, left: everyDelivery(done.deliveries) };
-  };
+  const awaitFinance = (phase: AwaitFinanceInput): Promise<LeftToSend> => reportingRest((report) => localPhase.awaitFinanceAndNotify({ ...phase, ...report }));
+  const issueApproved = (phase: IssueApprovedInput): Promise<IssuedInvoice & { left: LeftToSend }> =>
+    reportingRest((report) => localPhase.issueApprovedAndNotify({ ...phase, ...report }));
   /** Issue the approved draft, or complete the invoice issued before (a re-run). */
   const issueOnLocalSteps = async (invoice: { approval: Extract<Decision, { kind: 'approved' }> } | { issuedBefore: number }): Promise<CloseSummary> => {
     const approval = 'approval' in invoice ? invoice.approval : null;
@@ -334,61 +287,7 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
 
   // --- the close ----------------------------------------------------------------------------
   try {
-    if (localSteps) return await closeOnLocalSteps();
-    await setState('running');
-    const alreadyIssued = await steps.findIssuedInvoice({ customerId, period });
-    let invoiceId: number;
-    if (alreadyIssued) {
-      // A re-run after the invoice was issued only completes what may be missing (PDF, notices).
-      invoiceId = alreadyIssued.invoiceId;
-      status.invoiceNumber = alreadyIssued.number;
-    } else {
-      let approval: Extract<Decision, { kind: 'approved' }>;
-      for (;;) {
-        draftVersions += 1;
-        const snapshot = await steps.snapshotUsage({ customerId, period });
-        const draft = await steps.createDraft({ customerId, period, snapshotId: snapshot.snapshotId, runKey: `${runId}/${draftVersions}` });
-        if (draft.kind === 'nothing_to_bill') {
-          await setState('nothing_to_bill', { reason: draft.reason });
-          await flushRequestLog();
-          return summary();
-        }
-        await steps.renderDraftPdf({ draftId: draft.draftId });
-        // The verdict comes from an activity (config read and rules applied there), never from here.
-        const verdict = patched(FINANCE_REVIEW_PATCH) ? await steps.reviewDraft({ draftId: draft.draftId }) : LEGACY_VERDICT;
-        Object.assign(status, { draftId: draft.draftId, draftVersion: draft.version, totalOre: draft.totalOre });
-        review.open(draft.version, verdict);
-        if (verdict.autoApprove !== null) {
-          approval = review.approveByPolicy(Date.now());
-          await recordDecision(draft.draftId, approval);
-          break;
-        }
-        await setState('awaiting_approval');
-        await notify(`draft:${draft.draftId}`, 'draft_ready', ['finance']);
-        await waitForDecision(draft.draftId, verdict);
-
-        const decided = review.decision;
-        if (decided === null) continue; // recompute asked while the draft waited
-        await recordDecision(draft.draftId, decided);
-        if (decided.kind === 'approved') {
-          approval = decided;
-          break;
-        }
-        await setState('rejected', { reason: `rejected by ${decided.by}: ${decided.reason}` });
-        await waitForRecompute();
-      }
-
-      status.state = 'finalising';
-      const issued = await steps.finaliseInvoice({ draftId: status.draftId!, approvedBy: approval.approvals.map((a) => a.by).join(' + ') });
-      invoiceId = issued.invoiceId;
-      status.invoiceNumber = issued.number;
-      status.totalOre = issued.totalOre;
-    }
-    await steps.renderInvoicePdf({ invoiceId });
-    await setState('final', { invoiceId });
-    await notify(`invoice:${invoiceId}`, 'invoice_final', ['customer_admin', 'partner', 'finance']);
-    await flushRequestLog();
-    return summary();
+    return await closeOnLocalSteps();
   } catch (err) {
     if (isCancellation(err)) throw err;
     const reason = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.message : (err as Error).message;
