@@ -2,6 +2,7 @@ import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
+import { WORKFLOWS_PATH } from '../../worker/worker';
 import { CURRENT_FIXTURES, CURRENT_LINEAGE, historyFixtures, readHistory } from '../support/histories';
 
 // Recorded histories of real closes (support/histories.ts), every lineage, replayed against the
@@ -19,12 +20,22 @@ describe('replay of recorded histories', () => {
     await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, readHistory(file), name);
   });
 
+  const approved = () => fixtures.find((f) => f.lineage === CURRENT_LINEAGE && f.name === 'customer-close-approved')!;
+
   it('fails when a command is added to customerClose', async () => {
-    const approved = fixtures.find((f) => f.lineage === CURRENT_LINEAGE && f.name === 'customer-close-approved')!;
     const replay = Worker.runReplayHistory(
       { workflowsPath: path.join(__dirname, 'altered/customer-close-with-extra-timer.ts') },
-      readHistory(approved.file),
+      readHistory(approved().file),
       'customer-close-approved-with-an-extra-timer',
+    );
+    await expect(replay).rejects.toThrow(DeterminismViolationError);
+  }, 120_000);
+
+  it('fails when a step of customerClose is renamed', async () => {
+    const replay = Worker.runReplayHistory(
+      { workflowsPath: WORKFLOWS_PATH, interceptors: { workflowModules: [path.join(__dirname, 'altered/renamed-step.ts')] } },
+      readHistory(approved().file),
+      'customer-close-approved-with-a-renamed-step',
     );
     await expect(replay).rejects.toThrow(DeterminismViolationError);
   }, 120_000);
