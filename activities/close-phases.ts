@@ -12,10 +12,10 @@ import { notificationActivities } from './notifications';
 import { reviewActivities } from './review';
 import { snapshotActivities } from './snapshot';
 
-// Issue #13: a close on local steps pays one workflow activation and one marker per step, so
-// consecutive steps run as one larger step here. Each is the existing steps called in order,
-// each already idempotent (natural keys, run keys, step keys): a retry, or a re-run after a
-// killed worker, repeats the finished ones as no-ops and goes on where the last attempt stopped.
+// customerClose runs its steps as local activities, each costing one workflow activation and one
+// marker, so consecutive steps run as one larger step here. Each is the finer steps called in
+// order, each already idempotent (natural keys, run keys, step keys): a retry, or a re-run after
+// a killed worker, repeats the finished ones as no-ops and goes on where the last attempt stopped.
 
 export type OpenedDraft =
   | { kind: 'issued'; invoiceId: number; number: string }
@@ -37,8 +37,12 @@ export interface OpenDraftInput {
 /** The invoice to complete: the approved draft to issue, or one issued before (a re-run). */
 export type InvoiceToIssue = { draftId: number; approvedBy: string } | { invoiceId: number };
 
-/** The monthly close to tell, by workflow id, once the phase's state is recorded (REST_BY_STEP_PATCH). */
-interface RestReport {
+/**
+ * The monthly close to tell, by workflow id, once the phase's state is recorded: a signal from
+ * the step costs the close no workflow task, where a signal command's completion would wake it
+ * for one more.
+ */
+export interface RestReport {
   reportRestTo?: string;
 }
 
@@ -68,11 +72,11 @@ export interface IssuedInvoice {
   invoiceId: number;
   /** Set when this step issued the invoice (not for one issued before). */
   issued: IssuedRef | null;
-  /** The invoice_final deliveries to send, one step each. */
+  /** The invoice_final deliveries this run planned (none already sent). */
   deliveries: number[];
 }
 
-/** What a phase's own delivery attempts left for the workflow (PHASE_DELIVERIES_PATCH). */
+/** What a phase's own delivery attempts left for the workflow. */
 export interface LeftToSend {
   /** Failed retryably: the workflow retries each as its own step. */
   retry: number[];
@@ -125,9 +129,9 @@ export function closePhaseActivities(deps: ActivityDeps) {
   }
 
   /**
-   * Tell the monthly close that this customer came to rest (the signal customerClose would
-   * otherwise send by command). A parent that has ended or cannot be found is no news, as for
-   * the command; any other failure fails the step, which is retried as a whole (idempotent).
+   * Tell the monthly close that this customer came to rest. A parent that has ended or cannot
+   * be found is no news, as for the workflow's own signal command; any other failure fails the
+   * step, which is retried as a whole (idempotent).
    */
   async function reportRest(input: RestReport & { customerId: string }, state: 'awaiting_approval' | 'final'): Promise<void> {
     if (input.reportRestTo === undefined) return;
@@ -140,7 +144,38 @@ export function closePhaseActivities(deps: ActivityDeps) {
     }
   }
 
-  const phases = {
+  /** awaiting_approval + planNotifications(draft_ready); returns the deliveries to send. */
+  async function recordAwaitingFinance(input: AwaitFinanceInput): Promise<number[]> {
+    const { customerId, period } = input;
+    await states.recordCloseState({ customerId, period, workflowId: input.workflowId, state: 'awaiting_approval', stepKey: input.stepKey });
+    return notifications.planNotifications({ subjectKey: `draft:${input.draftId}`, event: 'draft_ready', customerId, period, audience: ['finance'] });
+  }
+
+  /** recordDecisionRequests + recordDecision rows + finaliseInvoice + renderInvoicePdf + final + planNotifications(invoice_final). */
+  async function issueAndPlan(input: IssueApprovedInput): Promise<IssuedInvoice> {
+    const { customerId, period } = input;
+    await decisions.recordDecisionRequests(input.requests);
+    for (const d of input.decisions) await decisions.recordDecision(d);
+    const issued = 'draftId' in input.issue ? await finalise.finaliseInvoice(input.issue) : null;
+    const invoiceId = issued?.invoiceId ?? (input.issue as { invoiceId: number }).invoiceId;
+    await documents.renderInvoicePdf({ invoiceId });
+    await states.recordCloseState({ customerId, period, workflowId: input.workflowId, state: 'final', invoiceId, stepKey: input.finalKey });
+    const deliveries = await notifications.planNotifications({
+      subjectKey: `invoice:${invoiceId}`,
+      event: 'invoice_final',
+      customerId,
+      period,
+      audience: ['customer_admin', 'partner', 'finance'],
+    });
+    return { invoiceId, issued, deliveries };
+  }
+
+  // A re-run of a phase (retry, or a killed worker's task run again) repeats the finished pieces
+  // as no-ops: planNotifications returns only deliveries still pending, and deliverNotification
+  // answers already_delivered for one delivered meanwhile, so nothing recorded as sent is sent
+  // again; one sent but not yet recorded when the worker died goes out again under the same
+  // idempotency key.
+  return {
     /** running + findIssuedInvoice (first draft only), then snapshotUsage + createDraft + renderDraftPdf + reviewDraft. */
     async openDraft(input: OpenDraftInput): Promise<OpenedDraft> {
       const { customerId, period } = input;
@@ -157,55 +192,16 @@ export function closePhaseActivities(deps: ActivityDeps) {
       return { kind: 'draft', draftId: draft.draftId, version: draft.version, totalOre: draft.totalOre, verdict };
     },
 
-    /** awaiting_approval + planNotifications(draft_ready); returns the deliveries to send. */
-    async awaitFinance(input: AwaitFinanceInput): Promise<number[]> {
-      const { customerId, period } = input;
-      await states.recordCloseState({ customerId, period, workflowId: input.workflowId, state: 'awaiting_approval', stepKey: input.stepKey });
-      return notifications.planNotifications({ subjectKey: `draft:${input.draftId}`, event: 'draft_ready', customerId, period, audience: ['finance'] });
-    },
-
-    /** recordDecisionRequests + recordDecision rows + finaliseInvoice + renderInvoicePdf + final + planNotifications(invoice_final). */
-    async issueApproved(input: IssueApprovedInput): Promise<IssuedInvoice> {
-      const { customerId, period } = input;
-      await decisions.recordDecisionRequests(input.requests);
-      for (const d of input.decisions) await decisions.recordDecision(d);
-      const issued = 'draftId' in input.issue ? await finalise.finaliseInvoice(input.issue) : null;
-      const invoiceId = issued?.invoiceId ?? (input.issue as { invoiceId: number }).invoiceId;
-      await documents.renderInvoicePdf({ invoiceId });
-      await states.recordCloseState({ customerId, period, workflowId: input.workflowId, state: 'final', invoiceId, stepKey: input.finalKey });
-      const deliveries = await notifications.planNotifications({
-        subjectKey: `invoice:${invoiceId}`,
-        event: 'invoice_final',
-        customerId,
-        period,
-        audience: ['customer_admin', 'partner', 'finance'],
-      });
-      return { invoiceId, issued, deliveries };
-    },
-  };
-
-  return {
-    ...phases,
-
-    // The two phases that end in notifications, with one attempt of each delivery inside the
-    // phase (PHASE_DELIVERIES_PATCH): a close whose receivers answer costs no step per delivery.
-    // New names, so the markers of closes begun before keep matching awaitFinance and issueApproved.
-    // A re-run (retry, or a killed worker's task run again) repeats the finished pieces as
-    // no-ops: planNotifications returns only deliveries still pending, and deliverNotification
-    // answers already_delivered for one delivered meanwhile, so nothing recorded as sent is sent
-    // again; one sent but not yet recorded when the worker died goes out again under the same
-    // idempotency key (the window the README names).
-
-    /** awaitFinance, then one attempt of each draft_ready delivery. */
+    /** awaiting_approval, then one attempt of each draft_ready delivery. */
     async awaitFinanceAndNotify(input: AwaitFinanceInput): Promise<LeftToSend> {
-      const deliveries = await phases.awaitFinance(input);
+      const deliveries = await recordAwaitingFinance(input);
       await reportRest(input, 'awaiting_approval');
       return attemptEach(deliveries);
     },
 
-    /** issueApproved, then one attempt of each invoice_final delivery. */
+    /** Issue (or complete) the invoice, final, then one attempt of each invoice_final delivery. */
     async issueApprovedAndNotify(input: IssueApprovedInput): Promise<IssuedInvoice & { left: LeftToSend }> {
-      const done = await phases.issueApproved(input);
+      const done = await issueAndPlan(input);
       await reportRest(input, 'final');
       return { ...done, left: await attemptEach(done.deliveries) };
     },

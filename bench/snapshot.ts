@@ -1,4 +1,4 @@
-import { createActivities } from '../activities';
+import { snapshotActivities } from '../activities/snapshot';
 import { parsePeriod, type Period } from '../billing';
 import type { AppConfig } from '../infra/config';
 import type { Knex } from 'knex';
@@ -197,7 +197,7 @@ function historyStartMs(period: Period, months: number): number {
 
 export async function benchSnapshots(db: Db, config: AppConfig, opts: SnapshotBenchOptions): Promise<SnapshotBenchResult> {
   const period = parsePeriod(opts.period);
-  const acts = createActivities({ db, config, smtp: null, temporal: null, now: () => new Date() });
+  const acts = snapshotActivities({ db, config, smtp: null, temporal: null, now: () => new Date() });
 
   // --- one customer with many events -------------------------------------------------
   const bigId = 'C-BIG';

@@ -85,7 +85,7 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
     taskQueue: setup.taskQueue,
     activities,
     maxConcurrentActivityTaskExecutions: slots,
-    // customerClose runs its steps as local activities (LOCAL_STEPS_PATCH): as many at once as
+    // customerClose runs its steps as local activities: as many at once as
     // regular ones, so the database pool, not the worker, is what bounds them.
     maxConcurrentLocalActivityExecutions: slots,
     // A workflow task now holds a whole phase of local steps, one step running at a time: one

@@ -17,10 +17,11 @@ const DELIVERY = {
 export const db = proxyActivities<Activities>(DB_STEP);
 export const delivery = proxyActivities<Activities>(DELIVERY);
 
-// The same steps as local activities (customerClose under LOCAL_STEPS_PATCH): run by the
-// worker inside the workflow task, so a step costs one marker event instead of a
-// schedule/start/complete round trip through the server. A killed worker's workflow task times
-// out and another worker re-runs the steps without a marker; every step is idempotent for that.
+// customerClose's steps run as local activities: run by the worker inside the workflow task, so
+// a step costs one marker event instead of a schedule/start/complete round trip through the
+// server. A killed worker's workflow task times out and another worker re-runs the steps without
+// a marker; every step is idempotent for that. (creditNote keeps regular activities: a
+// correction is rare and its steps are better seen one by one in the UI.)
 export const localDb = proxyLocalActivities<Activities>(DB_STEP);
 export const localDelivery = proxyLocalActivities<Activities>({
   ...DELIVERY,
@@ -28,6 +29,6 @@ export const localDelivery = proxyLocalActivities<Activities>({
   // open in the worker: an SMTP server refusing for minutes must not pin workflow tasks.
   localRetryThreshold: '10 seconds',
 });
-// The larger steps of a close on local steps (activities/close-phases.ts): a phase renders a
-// PDF and runs several transactions, so it gets a longer timeout than one database step.
+// The larger steps of a close (activities/close-phases.ts): a phase renders a PDF and runs
+// several transactions, so it gets a longer timeout than one database step.
 export const localPhase = proxyLocalActivities<Activities>({ ...DB_STEP, startToCloseTimeout: '1 minute' });

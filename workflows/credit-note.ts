@@ -1,7 +1,6 @@
 import {
   ActivityFailure,
   ApplicationFailure,
-  condition,
   isCancellation,
   log,
   ParentClosePolicy,
@@ -12,21 +11,22 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { db, delivery } from './activity-stubs';
-import type { Audience, NotificationEvent } from '../activities/notifications';
 import { creditStatusQuery, type CreditNoteInput, type CreditStatus } from './credit-definitions';
 import { customerClose } from './customer-close';
-import { approveSignal, approveUpdate, BILLING_PERIOD, CUSTOMER_ID, rejectSignal, rejectUpdate, type DecisionResult } from './definitions';
+import { BILLING_PERIOD, CUSTOMER_ID, type DecisionResult } from './definitions';
 import { DraftReview, type ReviewOutcome } from './draft-review';
 import { Failure, failureInfo, findFailure } from './failures';
+import { awaitFinanceDecision, handleFinanceDecisions } from './finance-decision';
 import { closeWorkflowId } from './ids';
+import { notices } from './notices';
 
 // One correction of one invoice (id credit-<number>-<request key>): draft credit note → finance
 // approval → number from the credit note series → Kreditfaktura PDF and e-invoice → the same
 // subscribers as the invoice → with --reissue, the normal close of the period drafts anew.
-// A new workflow, so customerClose and its recorded histories stay as they are. Finance decides
-// through DraftReview, the invoice drafts' rules (four eyes above the policy's limit, the same
-// refusals), under the verdict stored with the request (never auto-approved).
-
+// Finance decides as for an invoice draft (finance-decision.ts: DraftReview's rules, four eyes
+// above the policy's limit, the same refusals and reminders), under the verdict stored with the
+// request (never auto-approved). Its steps are regular activities: a correction is rare, and
+// each step is better seen on its own in the UI.
 
 export async function creditNote(input: CreditNoteInput): Promise<CreditStatus> {
   const status: CreditStatus = { state: 'drafting', invoiceNumber: input.invoiceNumber, creditNoteNumber: null, totalOre: null, reason: null, reissueWorkflowId: null };
@@ -36,15 +36,9 @@ export async function creditNote(input: CreditNoteInput): Promise<CreditStatus> 
     draftVersion: 1,
     state: status.state === 'rejected' ? 'rejected' : status.state === 'final' ? 'final' : 'awaiting_approval',
   });
-  const refuseWith = (refused: string | null) => {
-    if (refused) throw new Error(refused);
-  };
   // Signals and updates as for an invoice draft; the credit note's state is the phase the rules see.
   setHandler(creditStatusQuery, () => status);
-  setHandler(approveSignal, (req) => void review.decide('approve', req, 'signal', status.state, Date.now()));
-  setHandler(rejectSignal, (req) => void review.decide('reject', req, 'signal', status.state, Date.now()));
-  setHandler(approveUpdate, (req) => answer(review.decide('approve', req, 'update', status.state, Date.now())), { validator: (req) => refuseWith(review.refusal('approve', req, status.state)) });
-  setHandler(rejectUpdate, (req) => answer(review.decide('reject', req, 'update', status.state, Date.now())), { validator: (req) => refuseWith(review.refusal('reject', req, status.state)) });
+  handleFinanceDecisions(review, () => status.state, answer);
   const flushRequestLog = async () => {
     if (review.hasRequestsToRecord) await db.recordCreditDecisionRequests({ workflowId: workflowInfo().workflowId, requests: review.takeRequests() });
   };
@@ -64,28 +58,16 @@ export async function creditNote(input: CreditNoteInput): Promise<CreditStatus> 
     status.totalOre = draft.totalOre;
     review.open(1, { flags: draft.approvalsNeeded > 1 ? ['four_eyes'] : [], approvalsNeeded: draft.approvalsNeeded, autoApprove: null, policyVersion: draft.policyVersion, escalateAfterMs: null });
     status.state = 'awaiting_approval';
-    const notify = async (subjectKey: string, event: NotificationEvent, audience: Audience[]) => {
-      const deliveries = await db.planNotifications({ subjectKey, event, customerId: draft.customerId, period: draft.period, audience });
-      const results = await Promise.allSettled(deliveries.map((deliveryId) => delivery.deliverNotification({ deliveryId })));
-      for (const r of results) {
-        if (r.status === 'rejected' && isCancellation(r.reason)) throw r.reason;
-        if (r.status === 'rejected') log.warn('notification refused', { subjectKey, event, error: String(r.reason) });
-      }
-    };
-    await notify(`credit:${draft.creditRequestId}`, 'draft_ready', ['finance']);
+    const notice = notices(db, delivery, { customerId: draft.customerId, period: draft.period });
+    await notice.notify(`credit:${draft.creditRequestId}`, 'draft_ready', ['finance']);
 
-    // Finance decides; every request is recorded as it comes; remind at the configured
-    // interval, never decide for them.
+    // Finance decides; every request is recorded as it comes; reminders meanwhile (no escalation).
     let reminders = 0;
-    let nextReminderAt = Date.now() + input.reminderIntervalMs;
-    while (review.decision === null) {
-      const woke = await condition(() => review.decision !== null || review.hasRequestsToRecord, Math.max(1, nextReminderAt - Date.now()));
-      await flushRequestLog();
-      if (woke || review.decision !== null) continue;
-      reminders += 1;
-      await notify(`credit:${draft.creditRequestId}`, `draft_reminder:${reminders}`, ['finance']);
-      nextReminderAt = Date.now() + input.reminderIntervalMs;
-    }
+    await awaitFinanceDecision(review, input.reminderIntervalMs, {
+      woke: flushRequestLog,
+      remind: () => notice.notify(`credit:${draft.creditRequestId}`, `draft_reminder:${++reminders}`, ['finance']),
+      escalate: async () => undefined, // the verdict never escalates a credit note
+    });
     const decided = review.decision!;
     await db.recordCreditDecision({
       creditRequestId: draft.creditRequestId,
@@ -108,7 +90,7 @@ export async function creditNote(input: CreditNoteInput): Promise<CreditStatus> 
     await flushRequestLog();
     await db.renderInvoicePdf({ invoiceId: issued.invoiceId });
     status.state = 'final';
-    await notify(`invoice:${issued.invoiceId}`, 'invoice_final', ['customer_admin', 'partner', 'finance']);
+    await notice.notify(`invoice:${issued.invoiceId}`, 'invoice_final', ['customer_admin', 'partner', 'finance']);
 
     if (input.reissue) {
       const workflowId = closeWorkflowId(draft.period, draft.customerId);

@@ -102,8 +102,8 @@ export interface MonthlyCarriedState {
   alreadyRunning: number;
   runs: number;
   approveAllBy: string[];
-  /** Per approve-all request: include flagged drafts (issue #10); absent in runs before it. */
-  approveAllFlagged?: boolean[];
+  /** Per approve-all request: include flagged drafts. */
+  approveAllFlagged: boolean[];
   peakInFlight: number;
 }
 

@@ -17,8 +17,8 @@ export interface DraftVerdict {
   escalateAfterMs: number | null;
 }
 
-/** How closes started before the finance review decide: one person, no policy, no escalation. */
-export const LEGACY_VERDICT: DraftVerdict = { flags: [], approvalsNeeded: 1, autoApprove: null, policyVersion: null, escalateAfterMs: null };
+/** The plainest verdict: one person decides, no flags, no policy, no escalation. */
+export const ONE_APPROVER_VERDICT: DraftVerdict = { flags: [], approvalsNeeded: 1, autoApprove: null, policyVersion: null, escalateAfterMs: null };
 
 export interface DecisionRequest {
   by: string;
@@ -54,7 +54,7 @@ export type ReviewPhase = string;
 
 export class DraftReview {
   private draftVersion: number | null = null;
-  private verdict: DraftVerdict = LEGACY_VERDICT;
+  private verdict: DraftVerdict = ONE_APPROVER_VERDICT;
   private approvals: Approval[] = [];
   private decided: Decision | null = null;
   private recomputeBy: string | null = null;

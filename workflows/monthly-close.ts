@@ -3,7 +3,6 @@ import {
   condition,
   continueAsNew,
   ParentClosePolicy,
-  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -26,8 +25,8 @@ import {
 import { closeWorkflowId } from './ids';
 import { refuseUnendedPeriod } from './period-guard';
 
-// Short timeouts: a worker lost mid-activity stalls the period only until the timeout (it was
-// 5 minutes). Listing a page of customers is one indexed query.
+// Short timeouts: a worker lost mid-activity stalls the period only until the timeout. Listing
+// a page of customers is one indexed query.
 const db = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
@@ -61,19 +60,18 @@ export async function monthlyClose(input: MonthlyCloseInput): Promise<MonthlyPro
     alreadyRunning: 0,
     runs: 0,
     approveAllBy: [],
+    approveAllFlagged: [],
     peakInFlight: 0,
   };
   const state = { ...carried, runs: carried.runs + 1 };
   const inFlight = new Set(state.inFlight);
   const queued = [...state.queued];
   const approveAllBy = [...state.approveAllBy];
-  // Parallel to approveAllBy: whether each request includes flagged drafts (absent in older runs).
-  const approveAllFlagged = [...(state.approveAllFlagged ?? state.approveAllBy.map(() => false))];
+  // Parallel to approveAllBy: whether each request includes flagged drafts.
+  const approveAllFlagged = [...state.approveAllFlagged];
   let startedThisRun = 0;
-  // Refill a slot as soon as a child comes to rest, without waiting for the starts of the batch
-  // before to be confirmed (that made the slots refill in waves). Issues start commands at other
-  // points of the history than before, hence the patch: runs begun before it go on as they were.
-  const refillAtOnce = patched('monthly-close-immediate-refill');
+  // Starts not yet confirmed. A slot is refilled as soon as a child comes to rest, without
+  // waiting for the starts of the batch before (that made the slots refill in waves).
   const starting = new Set<Promise<void>>();
   let startFailure: unknown = null;
 
@@ -136,17 +134,15 @@ export async function monthlyClose(input: MonthlyCloseInput): Promise<MonthlyPro
       batch.push(queued.shift()!);
     }
     // Counted before the starts are confirmed: a quick child may come to rest meanwhile, and
-    // `progress` must never show more customers at rest than started. (No command changes.)
+    // `progress` must never show more customers at rest than started.
     state.started += batch.length;
     startedThisRun += batch.length;
-    if (refillAtOnce) {
-      for (const customerId of batch) {
-        const start: Promise<void> = startOne(customerId)
-          .catch((err) => void (startFailure ??= err))
-          .finally(() => starting.delete(start));
-        starting.add(start);
-      }
-    } else await Promise.all(batch.map(startOne));
+    for (const customerId of batch) {
+      const start: Promise<void> = startOne(customerId)
+        .catch((err) => void (startFailure ??= err))
+        .finally(() => starting.delete(start));
+      starting.add(start);
+    }
     if (startFailure !== null) throw startFailure;
 
     if (state.listingDone && queued.length === 0 && inFlight.size === 0) break;

@@ -82,7 +82,7 @@ describe('customerClose on the real dev server', () => {
     const summary = await handle.result();
     expect(summary.state).toBe('final');
     expect(summary.totalOre).toBe(358_800);
-    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-phase-deliveries-approved');
+    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-approved');
 
     const invoices = await h.db('invoices').where({ customer_id: customerId });
     expect(invoices).toHaveLength(1);
@@ -162,7 +162,7 @@ describe('customerClose on the real dev server', () => {
     const summary = await handle.result();
     expect(summary.state).toBe('final');
     expect(summary.draftVersions).toBe(2);
-    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-phase-deliveries-rejected-recomputed');
+    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-rejected-recomputed');
 
     const invoices = await h.db('invoices').where({ customer_id: customerId });
     expect(invoices).toHaveLength(1);
@@ -207,7 +207,7 @@ describe('customerClose on the real dev server', () => {
     expect(failed?.next_step).toBe(`Correct it with 'month-close customers import FILE', then 'month-close close rerun --period ${PERIOD} --customer ${noVat}'`);
     const ended = await handle.result().then(() => null, (e: { cause?: Error }) => e.cause);
     expect(ended?.message).toMatch(/no VAT number \(momsregistreringsnummer\)\. Correct it with 'month-close customers import FILE', then 'month-close close rerun/);
-    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-phase-deliveries-bad-master-data');
+    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-bad-master-data');
   });
 
   it('refuses at the database any change to an issued invoice, its lines and its PDF', async () => {

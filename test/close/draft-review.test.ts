@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DraftReview, LEGACY_VERDICT, type DraftVerdict } from '../../workflows/draft-review';
+import { DraftReview, ONE_APPROVER_VERDICT, type DraftVerdict } from '../../workflows/draft-review';
 
 // The decision rules of customerClose, without Temporal: workflows/draft-review.ts is a plain
 // class the handlers delegate to.
@@ -8,7 +8,7 @@ const APPROVERS = ['Anna Ekonom', 'Bertil Controller'];
 const AWAITING = 'awaiting_approval';
 const FOUR_EYES: DraftVerdict = { flags: ['four_eyes'], approvalsNeeded: 2, autoApprove: null, policyVersion: 'p1', escalateAfterMs: 1000 };
 
-function opened(verdict: DraftVerdict = LEGACY_VERDICT): DraftReview {
+function opened(verdict: DraftVerdict = ONE_APPROVER_VERDICT): DraftReview {
   const r = new DraftReview(APPROVERS);
   r.open(3, verdict);
   return r;
@@ -68,7 +68,7 @@ describe('DraftReview', () => {
   });
 
   it('approve-all leaves a flagged draft alone unless it includes flagged ones', () => {
-    const r = opened({ ...LEGACY_VERDICT, flags: ['first_invoice'], policyVersion: 'p1' });
+    const r = opened({ ...ONE_APPROVER_VERDICT, flags: ['first_invoice'], policyVersion: 'p1' });
     expect(r.refusal('approve', { by: 'Anna Ekonom', via: 'approve_all' }, AWAITING)).toMatch(/flagged \(first_invoice\): approve it on its own or with --include-flagged/);
     expect(r.refusal('approve', { by: 'Anna Ekonom', via: 'update' }, AWAITING)).toBeNull();
     expect(r.decide('approve', { by: 'Anna Ekonom', via: 'approve_all', includeFlagged: true }, 'approve_all', AWAITING, 1)).toBe('approved');
@@ -77,7 +77,7 @@ describe('DraftReview', () => {
 
   it('the policy approves by itself only when the verdict says so', () => {
     expect(() => opened().approveByPolicy(1)).toThrow(/does not auto-approve/);
-    const r = opened({ ...LEGACY_VERDICT, autoApprove: '+2.1 % vs F10123', policyVersion: 'p1' });
+    const r = opened({ ...ONE_APPROVER_VERDICT, autoApprove: '+2.1 % vs F10123', policyVersion: 'p1' });
     expect(r.approveByPolicy(5)).toEqual({ kind: 'approved', reason: '+2.1 % vs F10123', approvals: [{ by: 'policy', via: 'policy', atMs: 5 }] });
   });
 

@@ -73,7 +73,7 @@ describe('finance review on the real dev server', () => {
     const { handle } = await startCustomerClose(h.client, h.settings, customerId, '2024-11');
     const summary = await handle.result();
     expect(summary.state).toBe('final');
-    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-phase-deliveries-auto-approved');
+    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-auto-approved');
 
     const draft = await h.db('drafts').where({ customer_id: customerId, period: '2024-11' }).first();
     const approvals = await h.db('approvals').where({ draft_id: draft.id });
@@ -118,7 +118,7 @@ describe('finance review on the real dev server', () => {
     const second = await approveDraft(h.client, '2024-11', customerId, SECOND);
     expect(second.outcome).toBe('approved');
     expect((await handle.result()).state).toBe('final');
-    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-phase-deliveries-four-eyes');
+    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-four-eyes');
     const approvals = await h.db('approvals').where({ customer_id: customerId }).orderBy('decided_at');
     expect(approvals.map((a) => [a.decided_by, a.via])).toEqual([[FINANCE, 'update'], [SECOND, 'update']]);
     expect((await h.db('invoices').where({ customer_id: customerId }).first()).finalised_by).toBe(`${FINANCE} + ${SECOND}`);

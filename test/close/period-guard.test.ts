@@ -67,7 +67,7 @@ describe('a month that has not ended is never closed', () => {
     expect(await h.db('close_runs').where({ customer_id: customerId })).toHaveLength(0);
     expect(await h.db('drafts').where({ customer_id: customerId })).toHaveLength(0);
     expect(await h.db('invoices').where({ customer_id: customerId })).toHaveLength(0);
-    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-phase-deliveries-period-not-ended');
+    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-period-not-ended');
   });
 
   it('a monthly close started by another client for the current month starts no customer', async () => {
@@ -95,7 +95,7 @@ describe('a month that has not ended is never closed', () => {
     expect(state.reason).toMatch(/period 2024-11 is still in progress/);
     expect(await h.db('invoices').where({ customer_id: customerId })).toHaveLength(0);
     expect(await h.db('invoice_number_series').select('*')).toEqual(series); // no number taken
-    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-phase-deliveries-finalise-refused');
+    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-finalise-refused');
   }, 90_000);
 });
 

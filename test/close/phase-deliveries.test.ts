@@ -7,8 +7,8 @@ import { activityStepsOf } from '../support/history-steps';
 import { seedCloseTenant, seedCustomer, seedEvents, workedExampleEvents } from '../support/seed';
 import { waitFor } from '../support/wait';
 
-// Issue #13: the phases that end in notifications make one attempt at each delivery themselves
-// (PHASE_DELIVERIES_PATCH); only what that attempt could not settle becomes a step of its own.
+// The phases that end in notifications make one attempt at each delivery themselves; only what
+// that attempt could not settle becomes a step of its own.
 // The partner's webhook (invoice_final) is the receiver that misbehaves here.
 
 const PERIOD = '2024-11';
@@ -65,7 +65,7 @@ describe('deliveries attempted inside the phases', () => {
     h.webhook.failNext(1, 503, 'busy');
     await handle.signal(approveSignal, { by: FINANCE });
     expect((await handle.result()).state).toBe('final');
-    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-phase-deliveries-webhook-retried');
+    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-webhook-retried');
 
     const { delivery, attempts } = await webhookDelivery(customerId);
     expect(delivery.status).toBe('delivered');
@@ -87,7 +87,7 @@ describe('deliveries attempted inside the phases', () => {
     const summary = await handle.result();
     expect(summary.state).toBe('final');
     expect(summary.invoiceNumber).not.toBeNull();
-    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-phase-deliveries-webhook-refused');
+    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-webhook-refused');
 
     const { delivery, attempts } = await webhookDelivery(customerId);
     expect([delivery.status, delivery.last_error]).toEqual(['failed', expect.stringMatching(/410/)]);
@@ -111,7 +111,7 @@ describe('deliveries attempted inside the phases', () => {
       h.webhook.hang(false);
     }
     expect((await handle.result()).state).toBe('final');
-    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-phase-deliveries-webhook-late');
+    await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-webhook-late');
 
     const { delivery, attempts } = await webhookDelivery(customerId);
     expect(delivery.status).toBe('delivered');

@@ -53,6 +53,8 @@ describe('the monthly schedule', () => {
     const monthly = h.client.workflow.getHandle(monthlyCloseWorkflowId(expected));
     await waitFor(async () => (await monthly.describe()).status.name === 'COMPLETED', 60_000, 'the triggered monthly close');
     await maybeRecordHistory(h.client, monthly.workflowId, 'monthly-close-scheduled');
+    await waitFor(async () => (await h.client.workflow.getHandle(run!.workflow_id).describe()).status.name === 'COMPLETED', 30_000, 'the scheduled run');
+    await maybeRecordHistory(h.client, run!.workflow_id, 'scheduled-monthly-close');
     const runs = await h.db('close_runs').whereIn('customer_id', ids);
     expect(runs.map((r) => [r.period, r.state])).toEqual([
       [expected, 'awaiting_approval'],

@@ -11,6 +11,7 @@ import { createCloseHarness, type CloseHarness } from '../support/close-harness'
 import { validatePeppol } from '../support/peppol';
 import { seedCloseTenant, seedCustomer, seedEvents, workedExampleEvents } from '../support/seed';
 import { waitFor } from '../support/wait';
+import { maybeRecordHistory } from '../support/histories';
 
 // Credit notes and re-issue end to end on the real dev server and PostgreSQL.
 
@@ -67,6 +68,7 @@ describe('credit notes', () => {
     await expect(decideCredit(h.client, started.workflowId, { kind: 'approve', by: 'Mallory' })).rejects.toThrow(/Mallory is not a configured finance approver/);
     const done = await approveCredit(started.workflowId);
     expect(done.state).toBe('final');
+    await maybeRecordHistory(h.client, started.workflowId, 'credit-note-approved');
     const k1 = done.creditNoteNumber!;
     expect(k1).toMatch(/^K\d+$/);
 
@@ -144,6 +146,7 @@ describe('credit notes', () => {
     await h.db('usage_events').where({ customer_id: customerId, subject_id: 'p2' }).delete();
     const started = await requestCredit(h.db, h.client, h.settings, { invoiceNumber: number, requestedBy: 'Olle', reason: 'p2 slutade i oktober', lines: null, reissue: true });
     const done = await approveCredit(started.workflowId);
+    await maybeRecordHistory(h.client, started.workflowId, 'credit-note-reissued');
     expect(done.reissueWorkflowId).toBe(`close-${PERIOD}-${customerId}`);
 
     const close = h.client.workflow.getHandle(done.reissueWorkflowId!);

@@ -43,7 +43,7 @@ export async function completedAttempts(client: Client, workflowId: string): Pro
 }
 
 /**
- * Local activities (customerClose's steps under its 'local-steps' patch) never show as pending
+ * Local activities (customerClose's steps) never show as pending
  * on the server: their evidence is the workflow task that holds them while they run, and, once
  * done, a marker in the history with the attempt that completed them.
  */
