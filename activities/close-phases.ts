@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { PHASE_ATTEMPT_WAIT_MS } from '../workflows/close-steps';
-import { childAtRestSignal } from '../workflows/definitions';
+import { PHASE_ATTEMPT_WAIT_MS } from '../contracts/close-steps';
+import { childAtRestSignal } from '../contracts/close-messages';
 import type { DraftVerdict } from '../workflows/draft-review';
 import { closeStateActivities } from './close-state';
 import { decisionActivities, type Decision, type DecisionRequestRecord } from './decisions';

@@ -1,5 +1,5 @@
 import { liveInvoice } from '../store/credits';
-import { businessFailure, Failure, type FailureType } from '../workflows/failures';
+import { businessFailure, Failure, type FailureType } from '../contracts/failures';
 import type { ActivityDeps } from './deps';
 
 const FOREIGN_KEY_VIOLATION = '23503';

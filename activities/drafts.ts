@@ -3,7 +3,7 @@ import type { RatedInvoice, UsageSnapshot } from '../billing/types';
 import { masterDataProblems } from '../store/customers';
 import { rateCustomer, UnknownCustomer } from '../store/rating';
 import type { ActivityDeps } from './deps';
-import { businessFailure, Failure } from '../workflows/failures';
+import { businessFailure, Failure } from '../contracts/failures';
 
 export type DraftOutcome =
   | { kind: 'nothing_to_bill'; reason: string }

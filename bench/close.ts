@@ -11,9 +11,9 @@ import { startMailCatcher, startWebhookCatcher, type Catcher } from '../infra/ca
 import type { AppConfig } from '../infra/config';
 import type { Db } from '../infra/db';
 import type { Endpoints } from '../infra/services';
-import { progressQuery } from '../workflows/definitions';
-import { closeWorkflowId } from '../workflows/ids';
-import { APPROVED_CLOSE_STEPS, LATE_DELIVERY_GRACE_MS } from '../workflows/close-steps';
+import { progressQuery } from '../contracts/close-messages';
+import { closeWorkflowId } from '../contracts/workflow-ids';
+import { APPROVED_CLOSE_STEPS, LATE_DELIVERY_GRACE_MS } from '../contracts/close-steps';
 import type { LeftToSend } from '../activities/close-phases';
 import { startWorkerProcess, stopWorkerProcess } from '../worker/processes';
 import type { DemoDataFiles } from '../demo/demo-data';

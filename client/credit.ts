@@ -4,9 +4,9 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { CreditError, rateCredit, type CreditSelection } from '../billing/credit';
 import type { Db } from '../infra/db';
 import { findInvoiceByNumber, fullyCredited, loadCreditBasis } from '../store/credits';
-import type { CreditNoteInput } from '../workflows/credit-definitions';
-import { approveUpdate, rejectUpdate, type DecisionResult } from '../workflows/definitions';
-import { creditWorkflowId } from '../workflows/ids';
+import type { CreditNoteInput } from '../contracts/credit-messages';
+import { approveUpdate, rejectUpdate, type DecisionResult } from '../contracts/close-messages';
+import { creditWorkflowId } from '../contracts/workflow-ids';
 import type { creditNote } from '../workflows';
 import type { CloseSettings } from './close';
 

@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../infra/db';
-import type { CloseState } from '../workflows/definitions';
+import type { CloseState } from '../contracts/close-messages';
 import { formatInvoiceNumber } from '../store/invoices';
-import { Failure, FAILURES, isFailureType } from '../workflows/failures';
+import { Failure, FAILURES, isFailureType } from '../contracts/failures';
 
 export interface CustomerCloseStatus {
   customer_id: string;

@@ -7,7 +7,7 @@ import { decideCredit, requestCredit } from '../client/credit';
 import type { Db } from '../infra/db';
 import { loadEInvoice } from '../store/einvoices';
 import { formatInvoiceNumber } from '../store/invoices';
-import { creditStatusQuery } from '../workflows/credit-definitions';
+import { creditStatusQuery } from '../contracts/credit-messages';
 
 // The demo's corrections and e-invoices (issue #12), kept apart from the close's summary:
 // one customer gets a credit note through finance approval, and every final invoice and

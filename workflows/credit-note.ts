@@ -13,12 +13,12 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { db, delivery } from './activity-stubs';
 import type { Audience, NotificationEvent } from '../activities/notifications';
-import { creditStatusQuery, type CreditNoteInput, type CreditStatus } from './credit-definitions';
+import { creditStatusQuery, type CreditNoteInput, type CreditStatus } from '../contracts/credit-messages';
 import { customerClose } from './customer-close';
-import { approveSignal, approveUpdate, BILLING_PERIOD, CUSTOMER_ID, rejectSignal, rejectUpdate, type DecisionResult } from './definitions';
+import { approveSignal, approveUpdate, BILLING_PERIOD, CUSTOMER_ID, rejectSignal, rejectUpdate, type DecisionResult } from '../contracts/close-messages';
 import { DraftReview, type ReviewOutcome } from './draft-review';
-import { Failure, failureInfo, findFailure } from './failures';
-import { closeWorkflowId } from './ids';
+import { Failure, failureInfo, findFailure } from '../contracts/failures';
+import { closeWorkflowId } from '../contracts/workflow-ids';
 
 // One correction of one invoice (id credit-<number>-<request key>): draft credit note → finance
 // approval → number from the credit note series → Kreditfaktura PDF and e-invoice → the same

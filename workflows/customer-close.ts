@@ -29,10 +29,10 @@ import {
   type CloseSummary,
   type CustomerCloseInput,
   type DecisionResult,
-} from './definitions';
-import { LATE_DELIVERY_GRACE_MS } from './close-steps';
+} from '../contracts/close-messages';
+import { LATE_DELIVERY_GRACE_MS } from '../contracts/close-steps';
 import { DraftReview, LEGACY_VERDICT, type Decision, type DraftVerdict, type ReviewOutcome } from './draft-review';
-import { Failure, failureInfo, findFailure, withRemedy, type FailureType } from './failures';
+import { Failure, failureInfo, findFailure, withRemedy, type FailureType } from '../contracts/failures';
 import { refuseUnendedPeriod } from './period-guard';
 
 // Every side effect is an activity (stubs and their timeouts in activity-stubs.ts); a

@@ -1,6 +1,6 @@
 import { patched } from '@temporalio/workflow';
 import { periodNotEndedReason } from '../billing/period';
-import { businessFailure, Failure } from './failures';
+import { businessFailure, Failure } from '../contracts/failures';
 
 // Added 2026-12 (billing-rules.md "Which periods can be closed"). Closes recorded before this
 // check replay without it; new runs record the marker and check.

@@ -4,8 +4,8 @@ import { closeSettings, startCustomerClose, startMonthlyClose } from '../../clie
 import { requireCustomers } from '../../client/customers';
 import { failedCustomers, rerunCustomers } from '../../client/rerun';
 import { countByState, periodStatus, type CustomerCloseStatus, type PeriodStatus } from '../../client/status';
-import { progressQuery, statusQuery } from '../../workflows/definitions';
-import { closeWorkflowId } from '../../workflows/ids';
+import { progressQuery, statusQuery } from '../../contracts/close-messages';
+import { closeWorkflowId } from '../../contracts/workflow-ids';
 import { closablePeriodOption, output, periodOption, table, UsageError, withServices } from '../runtime';
 
 const REST_STATES = new Set(['awaiting_approval', 'rejected', 'final', 'nothing_to_bill', 'failed']);

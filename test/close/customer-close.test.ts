@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCustomerClose } from '../../client/close';
 import { approveDraft, rejectDraft } from '../../client/drafts';
-import { approveSignal, approveUpdate, recomputeSignal, statusQuery } from '../../workflows/definitions';
+import { approveSignal, approveUpdate, recomputeSignal, statusQuery } from '../../contracts/close-messages';
 import { verifySignature } from '../../notify/webhook';
 import { pdfText, plain } from '../pdf/pdf-text';
 import { getDocument } from '../../store/documents';
@@ -10,7 +10,7 @@ import { seedCloseTenant, seedCustomer, seedEvents, seedPrices, seedSubscriber, 
 import { waitFor } from '../support/wait';
 import { maybeRecordHistory } from '../support/histories';
 import { periodStatus } from '../../client/status';
-import { Failure } from '../../workflows/failures';
+import { Failure } from '../../contracts/failures';
 
 const PERIOD = '2024-11';
 const FINANCE = 'Anna Ekonom';

@@ -4,7 +4,7 @@ import { notificationActivities } from '../../activities/notifications';
 import type { ActivityDeps } from '../../activities/deps';
 import { loadConfig } from '../../infra/config';
 import type { Db } from '../../infra/db';
-import { Failure, findFailure } from '../../workflows/failures';
+import { Failure, findFailure } from '../../contracts/failures';
 import { createTestDatabase } from '../support/database';
 import { seedCustomer, seedSubscriber, uid } from '../support/seed';
 

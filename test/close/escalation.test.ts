@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config';
-import { approveSignal, statusQuery, type CustomerCloseInput } from '../../workflows/definitions';
+import { approveSignal, statusQuery, type CustomerCloseInput } from '../../contracts/close-messages';
 import { seedCustomer, seedEvents, seedPrices, seedSubscriber, workedExampleEvents } from '../support/seed';
 import { startTimeSkipping, type TimeSkippingHarness } from '../support/time-skipping';
 import { waitFor } from '../support/wait';

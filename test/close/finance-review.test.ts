@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { startCustomerClose } from '../../client/close';
 import { approveAllWaiting, approveDraft, DecisionRefused } from '../../client/drafts';
-import { approveSignal, statusQuery } from '../../workflows/definitions';
+import { approveSignal, statusQuery } from '../../contracts/close-messages';
 import { runCli } from '../support/cli-runner';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { maybeRecordHistory } from '../support/histories';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCustomerClose } from '../../client/close';
-import { approveSignal, statusQuery } from '../../workflows/definitions';
+import { approveSignal, statusQuery } from '../../contracts/close-messages';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { maybeRecordHistory, waitsForLateDelivery } from '../support/histories';
 import { activityStepsOf } from '../support/history-steps';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config';
-import type { CustomerCloseInput } from '../../workflows/definitions';
-import { approveSignal, statusQuery } from '../../workflows/definitions';
+import type { CustomerCloseInput } from '../../contracts/close-messages';
+import { approveSignal, statusQuery } from '../../contracts/close-messages';
 import { seedCustomer, seedEvents, seedPrices, seedSubscriber, workedExampleEvents } from '../support/seed';
 import { startTimeSkipping, type TimeSkippingHarness } from '../support/time-skipping';
 import { waitFor } from '../support/wait';

@@ -10,7 +10,7 @@ import { loadConfig, type AppConfig } from '../../infra/config';
 import { createDb, migrate, type Db } from '../../infra/db';
 import { freePort } from '../../infra/ports';
 import { startEmbeddedPostgres, type EmbeddedPg } from '../../infra/postgres';
-import { approveSignal } from '../../workflows/definitions';
+import { approveSignal } from '../../contracts/close-messages';
 import { startSmtpPeer, startWebhookPeer } from '../notify/test-peers';
 import type { SmtpPeer, WebhookPeer } from '../support/close-harness';
 import { seedCustomer, seedEvents, seedPrices, seedSubscriber, workedExampleEvents } from '../support/seed';

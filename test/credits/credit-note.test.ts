@@ -4,8 +4,8 @@ import { CreditRequestRefused, decideCredit, requestCredit } from '../../client/
 import { approveDraft } from '../../client/drafts';
 import { getDocument } from '../../store/documents';
 import { listInvoicesJson } from '../../store/invoices';
-import { creditStatusQuery } from '../../workflows/credit-definitions';
-import { statusQuery } from '../../workflows/definitions';
+import { creditStatusQuery } from '../../contracts/credit-messages';
+import { statusQuery } from '../../contracts/close-messages';
 import { pdfText, plain } from '../pdf/pdf-text';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { validatePeppol } from '../support/peppol';

@@ -4,7 +4,7 @@ import { closeSettings } from '../../client/close';
 import { rerunCustomers } from '../../client/rerun';
 import { describeSchedule, type ScheduleSummary } from '../../client/schedule';
 import { periodStatus } from '../../client/status';
-import { closeWorkflowId } from '../../workflows/ids';
+import { closeWorkflowId } from '../../contracts/workflow-ids';
 import { requireArea } from '../auth';
 import { lastEndedPeriod, periodParam } from '../periods';
 import { render, setFlash } from '../render';
