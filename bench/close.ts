@@ -7,7 +7,7 @@ import { approveAllWaiting } from '../client/drafts';
 import { closeSettings, startMonthlyClose } from '../client/close';
 import { connectClient } from '../client/connect';
 import { importCustomers, importPartners, importPrices, importUsage } from '../imports';
-import { startMailCatcher, startWebhookCatcher, type Catcher } from '../infra/catchers';
+import { startMailCatcher, startWebhookCatcher, type Catcher } from '../devenv/catchers';
 import type { AppConfig } from '../infra/config';
 import type { Db } from '../infra/db';
 import type { Endpoints } from '../infra/services';

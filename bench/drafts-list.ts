@@ -5,8 +5,8 @@ import path from 'node:path';
 import { explainDraft, parsePeriod, policyVerdict } from '../billing';
 import { DEFAULT_APPROVAL_POLICY } from '../infra/config';
 import { createDb, migrate } from '../infra/db';
-import { freePort } from '../infra/ports';
-import { startEmbeddedPostgres } from '../infra/postgres';
+import { freePort } from '../devenv/ports';
+import { startEmbeddedPostgres } from '../devenv/postgres';
 import { listDrafts } from '../store/reviews';
 import { median, progress } from './support';
 

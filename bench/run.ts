@@ -3,13 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeDemoData } from '../demo/demo-data';
 import { loadConfig } from '../infra/config';
-import { startSandbox, type Sandbox } from '../infra/sandbox';
+import { startSandbox, type Sandbox } from '../devenv/sandbox';
 import { bundleWorkflows } from '../worker/bundle';
 import { WORKER_HEAP_LIMIT_MB } from '../worker/processes';
 import { benchImportUsage, type UsageBenchResult } from './import-usage';
 import { benchPlainClose, benchTemporalClose, type CloseBenchContext, type PlainCloseResult, type TemporalCloseResult } from './close';
 import { benchSnapshots, type SnapshotBenchResult } from './snapshot';
-import { devServerEnv, devServerSettingArgs } from '../infra/temporal-cli';
+import { devServerEnv, devServerSettingArgs } from '../devenv/temporal-cli';
 import { benchOnTheirOwn, type OnTheirOwnResult } from './on-their-own';
 import { findServicePids, freshDatabase, machineLine, MemorySampler, printTable, progress, round, timed, type MemoryPeaks } from './support';
 

@@ -8,7 +8,7 @@ import { countByState, periodStatus, type PeriodStatus } from '../client/status'
 import { formatReport, importUsage } from '../imports';
 import type { Db } from '../infra/db';
 import { DATA_DIR, OUT_DIR } from '../infra/paths';
-import { startSandbox } from '../infra/sandbox';
+import { startSandbox } from '../devenv/sandbox';
 import { isStopping, stopSignalEndsNormally } from '../infra/shutdown';
 import { progressQuery } from '../contracts/close-messages';
 import { withRemedy } from '../contracts/failures';

