@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection, Client } from '@temporalio/client';
-import { logger } from './logger';
-import { DATA_DIR } from './paths';
-import { freePort } from '../devenv/ports';
-import { startEmbeddedPostgres, type EmbeddedPg } from '../devenv/postgres';
-import { interrupted, ServiceStartError, StartInterrupted } from '../devenv/start-errors';
-import { prepareNamespace } from './namespace-setup';
-import { devServerSettingArgs, resolveTemporalCli, startDevServer, SEARCH_ATTRIBUTES, type DevServer } from '../devenv/temporal-cli';
+import { logger } from '../infra/logger';
+import { DATA_DIR } from '../infra/paths';
+import { freePort } from './ports';
+import { startEmbeddedPostgres, type EmbeddedPg } from './postgres';
+import { interrupted, ServiceStartError, StartInterrupted } from './start-errors';
+import { prepareNamespace } from '../infra/namespace-setup';
+import { devServerSettingArgs, resolveTemporalCli, startDevServer, SEARCH_ATTRIBUTES, type DevServer } from './temporal-cli';
 
 /** Where a command finds Temporal and PostgreSQL. */
 export interface Endpoints {
