@@ -7,7 +7,7 @@ import { formatInvoiceNumber } from '../store/invoices';
 import { businessFailure, Failure } from '../contracts/failures';
 import { creditVerdict } from '../billing/credit-approval';
 import type { CreditNoteInput } from '../contracts/credit-messages';
-import type { RequestRecord, Via } from '../workflows/draft-review';
+import type { RequestRecord, Via } from '../contracts/review';
 import type { ActivityDeps } from './deps';
 
 export interface CreditDraft {

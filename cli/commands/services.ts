@@ -6,7 +6,7 @@ import { createDb } from '../../infra/db';
 import { logger } from '../../infra/logger';
 import { DATA_DIR } from '../../infra/paths';
 import { moveDataDirAside } from '../../devenv/reset';
-import { clearDevState, readDevState, resolveEndpoints, writeDevState } from '../../devenv/embedded-services';
+import { clearDevState, readDevState, resolveEndpoints, writeDevState } from '../../infra/endpoints';
 import { startSandbox } from '../../devenv/sandbox';
 import { isStopping, onShutdown, runShutdownSteps, stopSignalEndsNormally } from '../../infra/shutdown';
 import { ServiceStartError } from '../../devenv/start-errors';
