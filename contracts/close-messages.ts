@@ -51,6 +51,17 @@ export interface CloseStatus {
   remindersSent: number;
 }
 
+/** What one customer's close of a period recorded in the database (store/close-runs.ts), as `close status` reads it. */
+export interface CloseRun {
+  customerId: string;
+  state: CloseState;
+  reason: string | null;
+  /** The failure type a failed close recorded (contracts/failures.ts), null otherwise. */
+  failureType: string | null;
+  workflowId: string;
+  invoiceNumber: string | null;
+}
+
 export interface ApproveRequest {
   by: string;
   /** The draft version the approver saw; a stale one is refused. */

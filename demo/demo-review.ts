@@ -5,6 +5,7 @@ import { parsePeriod } from '../billing';
 import { approveAllWaiting, approveDraft, DecisionRefused } from '../client/drafts';
 import { startMonthlyClose, type CloseSettings } from '../client/close';
 import { countByState, periodStatus } from '../client/status';
+import { closeRunsOf } from '../store/close-runs';
 import type { Db } from '../infra/db';
 import { listDrafts } from '../store/reviews';
 
@@ -101,7 +102,7 @@ export function reviewSummaryLines(r: ReviewResult): string[] {
 
 async function waitUntilSettled(db: Db, client: Client, period: string): Promise<void> {
   for (;;) {
-    const counts = countByState(await periodStatus(db, client, period));
+    const counts = countByState(await periodStatus(await closeRunsOf(db, period), client, period));
     if (counts.running === 0 && counts.awaiting_approval === 0) return;
     await new Promise((r) => setTimeout(r, 500));
   }

@@ -5,6 +5,7 @@ import { ARTICLE_INFO } from '../billing/articles';
 import { ARTICLES, type Article } from '../billing/types';
 import { closeSettings, startMonthlyClose } from '../client/close';
 import { countByState, periodStatus, type PeriodStatus } from '../client/status';
+import { closeRunsOf } from '../store/close-runs';
 import { formatReport, importUsage } from '../imports';
 import type { Db } from '../infra/db';
 import { DATA_DIR, OUT_DIR } from '../infra/paths';
@@ -96,7 +97,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     say(`E-invoices: ${await writeEInvoices(db, period, path.join(OUT_DIR, 'einvoices'))} Peppol BIS 3.0 XML files in out/einvoices/`);
 
     const pdfs = await writePdfs(db, period, path.join(OUT_DIR, 'invoices'));
-    const status = await periodStatus(db, client, period);
+    const status = await periodStatus(await closeRunsOf(db, period), client, period);
     const totals = await totalsByArticle(db, period);
     const invoicedTotalOre = (await db('invoices').where({ period }).sum('total_ore as s').first())?.s ?? 0;
     say(summary(period, status, totals, Number(invoicedTotalOre), pdfs, mail.count(), hooks.count(), endpoints.uiUrl, opts.keep));

@@ -10,6 +10,7 @@ import { seedCloseTenant, seedCustomer, seedEvents, seedPrices, seedSubscriber, 
 import { waitFor } from '../support/wait';
 import { maybeRecordHistory } from '../support/histories';
 import { periodStatus } from '../../client/status';
+import { closeRunsOf } from '../../store/close-runs';
 import { Failure } from '../../contracts/failures';
 
 const PERIOD = '2024-11';
@@ -203,7 +204,7 @@ describe('customerClose on the real dev server', () => {
     expect(state.reason).toMatch(/no VAT number/);
     // The fix is data now: the failure type is recorded and `close status` renders its remedy.
     expect(state.failure_type).toBe(Failure.BadMasterData);
-    const failed = (await periodStatus(h.db, null, PERIOD)).customers.find((c) => c.customer_id === noVat);
+    const failed = (await periodStatus(await closeRunsOf(h.db, PERIOD), null, PERIOD)).customers.find((c) => c.customer_id === noVat);
     expect(failed?.next_step).toBe(`Correct it with 'month-close customers import FILE', then 'month-close close rerun --period ${PERIOD} --customer ${noVat}'`);
     const ended = await handle.result().then(() => null, (e: { cause?: Error }) => e.cause);
     expect(ended?.message).toMatch(/no VAT number \(momsregistreringsnummer\)\. Correct it with 'month-close customers import FILE', then 'month-close close rerun/);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMonthlyClose } from '../../client/close';
 import { approveAllWaiting, approveDraft, waitingDrafts } from '../../client/drafts';
 import { failedCustomers, rerunCustomers } from '../../client/rerun';
+import { closeRunsOf } from '../../store/close-runs';
 import { countByState, periodStatus } from '../../client/status';
 import { approveAllSignal, progressQuery } from '../../contracts/close-messages';
 import { closeWorkflowId } from '../../contracts/workflow-ids';
@@ -99,9 +100,9 @@ describe('monthlyClose of a whole period', () => {
     const decisions = await approveAllWaiting(h.db, h.client, PERIOD, FINANCE, { includeFlagged: true });
     expect(decisions.map((d) => d.customerId)).toEqual(waiting);
     expect(decisions.map((d) => d.outcome)).toEqual(waiting.map(() => 'approved'));
-    await waitFor(async () => countByState(await periodStatus(h.db, h.client, PERIOD)).final === CUSTOMERS - 1, 180_000, 'every good customer final');
+    await waitFor(async () => countByState(await periodStatus(await closeRunsOf(h.db, PERIOD), h.client, PERIOD)).final === CUSTOMERS - 1, 180_000, 'every good customer final');
 
-    const status = await periodStatus(h.db, h.client, PERIOD);
+    const status = await periodStatus(await closeRunsOf(h.db, PERIOD), h.client, PERIOD);
     const failed = status.customers.filter((c) => c.state === 'failed');
     expect(failed.map((f) => f.customer_id)).toEqual([broken]);
     expect(failed[0].reason).toMatch(/no VAT number/);
@@ -124,7 +125,7 @@ describe('monthlyClose of a whole period', () => {
 
   it('re-runs the failed customer after its data is fixed, without touching the others', async () => {
     await h.db('customers').where({ customer_id: broken }).update({ vat_number: 'SE556123456701' });
-    expect(await failedCustomers(h.db, h.client, PERIOD)).toEqual([broken]);
+    expect(await failedCustomers(await closeRunsOf(h.db, PERIOD), h.client, PERIOD)).toEqual([broken]);
     const reruns = await rerunCustomers(h.client, h.settings, PERIOD, [broken]);
     expect(reruns).toEqual([{ customerId: broken, outcome: 'started' }]);
     await waitFor(async () => (await h.db('close_runs').where({ customer_id: broken, period: PERIOD }).first()).state === 'awaiting_approval', 60_000, 're-run draft');

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { periodNotEndedReason } from '../../billing';
 import { waitingDrafts } from '../../client/drafts';
 import { countByState, periodStatus } from '../../client/status';
+import { closeRunsOf } from '../../store/close-runs';
 import { logger } from '../../infra/logger';
 import { progressQuery, type MonthlyProgress } from '../../contracts/close-messages';
 import { monthlyCloseWorkflowId } from '../../contracts/workflow-ids';
@@ -53,7 +54,7 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
       temporalProblem = err.message;
       return null;
     });
-    const [status, totals, progress] = await Promise.all([periodStatus(db, client, period), articleTotals(db, period), runningProgress(deps, period)]);
+    const [status, totals, progress] = await Promise.all([closeRunsOf(db, period).then((runs) => periodStatus(runs, client, period)), articleTotals(db, period), runningProgress(deps, period)]);
     return render(reply, 'finance-period', {
       title: `Period ${period}`,
       period,
@@ -154,7 +155,7 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
   app.get<PeriodParams>('/api/periods/:period/progress', guard, async (request, reply) => {
     const period = periodParam(request.params.period);
     if (!period) return reply.code(400).send({ error: `period '${request.params.period.slice(0, 40)}' is not YYYY-MM` });
-    const status = await periodStatus(db, null, period);
+    const status = await periodStatus(await closeRunsOf(db, period), null, period);
     return { period, counts: countByState(status), progress: await runningProgress(deps, period) };
   });
 }
