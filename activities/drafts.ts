@@ -27,7 +27,7 @@ export function draftActivities({ db }: ActivityDeps) {
       try {
         rated = await rateCustomer(db, input.customerId, period, snapshot);
       } catch (err) {
-        // The remedy (workflows/failures.ts) names this close, so the failure says how to re-run it.
+        // The remedy (contracts/failures.ts) names this close, so the failure says how to re-run it.
         const close = { period: input.period, customerId: input.customerId };
         if (err instanceof UnknownCustomer) throw businessFailure(Failure.UnknownCustomer, err.message, close);
         if (err instanceof CoverageMismatch) throw businessFailure(Failure.SnapshotOutdated, err.message, close);

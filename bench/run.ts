@@ -29,7 +29,7 @@ import { findServicePids, freshDatabase, machineLine, MemorySampler, printTable,
 // --own N: section 6, PDF renders, e-mails and webhooks on their own (0 skips it).
 // --json FILE: also write the headline figures as one JSON document (interfaces.md,
 // "Benchmark output"); MONTH_CLOSE_DEV_SERVER_SETTINGS=none runs the dev server without the
-// settings of infra/temporal-cli.ts, to compare.
+// settings of devenv/temporal-cli.ts, to compare.
 //
 // --import-rows 0 skips section 1, --snapshot-events 0 section 2, --skip-close sections 3-5.
 //

@@ -1,7 +1,7 @@
 import { defineQuery } from '@temporalio/workflow';
 
 // The credit note workflow's input and answers, shared by workflow and client code. Approval
-// reuses the close's approve/reject signals and updates (definitions.ts).
+// reuses the close's approve/reject signals and updates (close-messages.ts).
 
 export interface CreditNoteInput {
   /** The invoice to credit, e.g. F10001. */

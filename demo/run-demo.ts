@@ -53,7 +53,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 
   const period = opts.period ?? previousPeriod(periodContaining(Date.now())).id;
   say('Starting PostgreSQL and the Temporal dev server …');
-  // Ctrl-C at any point stops what has started in reverse order (infra/sandbox.ts, infra/shutdown.ts).
+  // Ctrl-C at any point stops what has started in reverse order (devenv/sandbox.ts, infra/shutdown.ts).
   const sandbox = await startSandbox({
     dataDir,
     withUi: true,

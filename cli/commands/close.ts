@@ -32,7 +32,7 @@ export function formatStatus(status: PeriodStatus): string {
   ].join('\n');
 }
 
-/** A failed customer as a person acts on it: why, then what to do (workflows/failures.ts). */
+/** A failed customer as a person acts on it: why, then what to do (contracts/failures.ts). */
 export function failedLines(c: CustomerCloseStatus): string[] {
   return [`  ${c.customer_id}: ${c.reason ?? 'no reason recorded'}`, ...(c.next_step ? [`    next: ${c.next_step}`] : [])];
 }

@@ -108,7 +108,7 @@ describe('a close of a customer that does not exist', () => {
     });
     const failure = await failureOf(handle);
     expect(failure.type).toBe(Failure.CloseFailed);
-    // The remedy follows the reason (workflows/failures.ts).
+    // The remedy follows the reason (contracts/failures.ts).
     expect(failure.message).toMatch(/failed: unknown customer "(NOPE-[0-9a-f]+)"\. Import it with 'month-close customers import FILE', then 'month-close close rerun --period 2024-11 --customer \1'$/);
   }, 60_000);
 });
