@@ -1,7 +1,7 @@
 import { addDays, ocrFromBase, stockholmDate } from '../billing';
-import { CreditError, rateCredit } from '../billing/credit';
+import { CreditError, fullyCredited, rateCredit } from '../billing/credit';
 import type { RatedInvoice } from '../billing/types';
-import { findInvoiceByNumber, fullyCredited, loadCreditBasis } from '../store/credits';
+import { findInvoiceByNumber, loadCreditBasis } from '../store/credits';
 import { issueDocument } from '../store/issue';
 import { formatInvoiceNumber } from '../store/invoices';
 import { businessFailure, Failure } from '../contracts/failures';

@@ -103,3 +103,11 @@ export function parseCreditLines(args: string[], articles: readonly string[]): {
     return { article: m[1] as Article, quantity: Number(m[2]) };
   });
 }
+
+/** Credit notes cancel the invoice in full: it is no longer live, and may be re-issued. */
+export function fullyCredited(basis: { invoice: RatedInvoice; prior: PriorCredit[] }, extra: RatedInvoice[] = []): boolean {
+  const credits = [...basis.prior.map((p) => p.credit), ...extra];
+  const net = credits.reduce((s, c) => s + c.netOre, 0);
+  const total = credits.reduce((s, c) => s + c.totalOre, 0);
+  return net + basis.invoice.netOre === 0 && total + basis.invoice.totalOre === 0;
+}

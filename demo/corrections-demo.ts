@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import { formatSek } from '../billing';
 import type { CloseSettings } from '../client/close';
 import { decideCredit, requestCredit } from '../client/credit';
+import { creditRequestReads } from '../store/credits';
 import type { Db } from '../infra/db';
 import { loadEInvoice } from '../store/einvoices';
 import { formatInvoiceNumber } from '../store/invoices';
@@ -23,7 +24,7 @@ export async function demoCreditNote(db: Db, client: Client, settings: CloseSett
   const target = withUser ?? (await db('invoices').where({ period, kind: 'invoice' }).orderBy('number').first('series', 'number', 'customer_id'));
   if (!target) return null;
   const invoiceNumber = formatInvoiceNumber(target.series, target.number);
-  const started = await requestCredit(db, client, settings, {
+  const started = await requestCredit(creditRequestReads(db), client, settings, {
     invoiceNumber,
     requestedBy: 'Demo Operatör',
     reason: 'En portalanvändare avslutades före perioden (demo)',
