@@ -24,7 +24,7 @@ import { findServicePids, freshDatabase, machineLine, MemorySampler, printTable,
 //                        [--own 200] [--json FILE]
 //
 // --workflow-cache N: the worker's maxCachedWorkflows (0: the worker's default).
-// --worker-heap MB: the worker process's --max-old-space-size (default: the README's
+// --worker-heap MB: the worker process's --max-old-space-size (default: docs/operations.md's
 // production setting, WORKER_HEAP_LIMIT_MB; 0: V8's default).
 // --own N: section 6, PDF renders, e-mails and webhooks on their own (0 skips it).
 // --json FILE: also write the headline figures as one JSON document (interfaces.md,

@@ -120,7 +120,7 @@ export interface MonthlyCarriedState {
   alreadyRunning: number;
   runs: number;
   approveAllBy: string[];
-  /** Per approve-all request: include flagged drafts (issue #10); absent in runs before it. */
+  /** Per approve-all request: include flagged drafts; absent in runs before it. */
   approveAllFlagged?: boolean[];
   peakInFlight: number;
 }

@@ -10,7 +10,7 @@ import { loadEInvoice } from '../store/einvoices';
 import { formatInvoiceNumber } from '../store/invoices';
 import { creditStatusQuery } from '../contracts/credit-messages';
 
-// The demo's corrections and e-invoices (issue #12), kept apart from the close's summary:
+// The demo's corrections and e-invoices, kept apart from the close's summary:
 // one customer gets a credit note through finance approval, and every final invoice and
 // credit note of the period is written as its Peppol BIS 3.0 XML under out/einvoices/.
 

@@ -9,7 +9,7 @@ import { closeRunsOf } from '../store/close-runs';
 import type { Db } from '../infra/db';
 import { listDrafts } from '../store/reviews';
 
-// The demo's finance review (issue #10), kept apart from run-demo.ts: the month before the
+// The demo's finance review, kept apart from run-demo.ts: the month before the
 // period is closed first, so every draft of the period has a previous final invoice to be
 // compared with; then finance lets the policy work, approves the unflagged rest in bulk and
 // looks at each flagged draft on its own (two people for four eyes).

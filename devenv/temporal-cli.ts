@@ -86,7 +86,7 @@ export function resolveTestServer(opts: { install?: boolean } = {}): ResolvedBin
 
 /**
  * What the dev server is told besides ports and state file, measured with `npm run bench` (see
- * README "Benchmarks"); its one SQLite writer carries every workflow and activity task.
+ * docs/benchmarks.md); its one SQLite writer carries every workflow and activity task.
  * - WAL journal and synchronous=OFF: a commit appends to the log instead of rewriting and
  *   syncing pages. A crash of the machine may lose the last moments of a dev server's state,
  *   which a dev, demo, test or bench server can afford (a production cluster uses PostgreSQL).

@@ -11,7 +11,7 @@ import { writableOutPath, writeOut } from '../out-file';
 import { invoiceNumberArgument } from './invoices';
 import { byOption, output, UsageError, withServices } from '../runtime';
 
-// `invoices credit | credit-approve | credit-reject | xml`: corrections and e-invoices (issue #12).
+// `invoices credit | credit-approve | credit-reject | xml`: corrections and e-invoices.
 
 function invoiceNumberArg(text: string): string {
   const parsed = invoiceNumberArgument(text);

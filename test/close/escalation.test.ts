@@ -5,7 +5,7 @@ import { seedCustomer, seedEvents, seedPrices, seedSubscriber, workedExampleEven
 import { startTimeSkipping, type TimeSkippingHarness } from '../support/time-skipping';
 import { waitFor } from '../support/wait';
 
-// Escalation (issue #10) on Temporal's time-skipping test server: a draft waiting longer than
+// Escalation on Temporal's time-skipping test server: a draft waiting longer than
 // the policy's escalation time is escalated once to `finance_escalation`, on top of reminders.
 
 const HOUR = 3_600_000;

@@ -12,7 +12,7 @@ import { maybeRecordHistory } from '../support/histories';
 import { seedCustomer, seedEvents, seedPrices, seedSubscriber, type EventSpec } from '../support/seed';
 import { waitFor } from '../support/wait';
 
-// Finance review (issue #10) end to end on the real dev server: auto-approval by the policy,
+// Finance review end to end on the real dev server: auto-approval by the policy,
 // four eyes, approve-all leaving flagged drafts, and what `drafts list/explain` show.
 
 const FINANCE = 'Anna Ekonom';

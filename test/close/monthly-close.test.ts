@@ -88,7 +88,7 @@ describe('monthlyClose of a whole period', () => {
 
     const approvedBySignal = await h.db('approvals').where({ period: PERIOD });
     expect(approvedBySignal.length).toBeGreaterThanOrEqual(10);
-    expect(approvedBySignal.every((a) => a.via === 'approve_all')).toBe(true); // its real channel (issue #9)
+    expect(approvedBySignal.every((a) => a.via === 'approve_all')).toBe(true); // its real channel
 
     // The rest, as `drafts approve --all` does it.
     // Every good customer's draft is either approved (by the signal) or waiting now.

@@ -13,7 +13,7 @@ import { waitFor } from '../support/wait';
 
 // billing-rules.md "Which periods can be closed" (added 2026-12): the current or a future month
 // is refused on every path: the clients, the workflows themselves (for any other client), and
-// finalisation (for drafts made before the check existed). Issue #8, problem 1 and 3.
+// finalisation (for drafts made before the check existed).
 
 const FINANCE = 'Anna Ekonom';
 let h: CloseHarness;

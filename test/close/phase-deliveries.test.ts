@@ -7,7 +7,7 @@ import { activityStepsOf } from '../support/history-steps';
 import { seedCloseTenant, seedCustomer, seedEvents, workedExampleEvents } from '../support/seed';
 import { waitFor } from '../support/wait';
 
-// Issue #13: the phases that end in notifications make one attempt at each delivery themselves
+// The phases that end in notifications make one attempt at each delivery themselves
 // (PHASE_DELIVERIES_PATCH); only what that attempt could not settle becomes a step of its own.
 // The partner's webhook (invoice_final) is the receiver that misbehaves here.
 

@@ -142,7 +142,7 @@ async function allDelivered(ids: string[]): Promise<boolean> {
  * One invoice per customer, numbers without a gap, one delivered row per subscriber and event,
  * and what the receivers saw: each message under one key, once. Only a message whose delivery
  * was not yet recorded as delivered when the worker died (`mayRepeat`) may arrive again, under
- * the same key (the window the README names). Returns how many messages arrived more than once.
+ * the same key (the window docs/close-workflow.md names). Returns how many messages arrived more than once.
  */
 async function expectExactlyOnce(ids: string[], mayRepeat: Set<string> = new Set()): Promise<number> {
   const invoices = await db('invoices').whereIn('customer_id', ids);

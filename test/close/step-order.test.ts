@@ -10,7 +10,7 @@ import { activityStepsOf } from '../support/history-steps';
 import { seedCloseTenant, seedCustomer, seedEvents, workedExampleEvents } from '../support/seed';
 import { waitFor } from '../support/wait';
 
-// Issue #9: the bench prices durability by running the workflow's steps in a plain loop; that
+// The bench prices durability by running the workflow's steps in a plain loop; that
 // is only honest while the loop makes the workflow's calls. A real close through Temporal and
 // the loop, for two customers of the same shape, must call the same activities in the same order.
 
