@@ -4,6 +4,7 @@ import { approveSignal, statusQuery, type CustomerCloseInput } from '../../contr
 import { seedCustomer, seedEvents, seedPrices, seedSubscriber, workedExampleEvents } from '../support/seed';
 import { startTimeSkipping, type TimeSkippingHarness } from '../support/time-skipping';
 import { waitFor } from '../support/wait';
+import { deliveriesOf } from '../support/queries';
 
 // Escalation on Temporal's time-skipping test server: a draft waiting longer than
 // the policy's escalation time is escalated once to `finance_escalation`, on top of reminders.
@@ -49,7 +50,7 @@ describe('escalation while a draft waits for finance', () => {
       await waitFor(() => reminders().length >= 6, 15_000, 'more reminders');
       expect(escalations()).toHaveLength(1); // once
       expect(reminders().every((m) => m.to !== ESCALATION)).toBe(true);
-      const deliveries = await h.db('notification_deliveries').where({ customer_id: customerId, event: 'draft_escalation' });
+      const deliveries = await deliveriesOf(h.db, customerId, { event: 'draft_escalation' });
       expect(deliveries).toHaveLength(1);
 
       await handle.signal(approveSignal, { by: config.financeApprovers[0] });

@@ -10,6 +10,7 @@ import { createCloseHarness, type CloseHarness } from '../support/close-harness'
 import { seedCustomer, seedEvents, seedPrices, uid, workedExampleEvents } from '../support/seed';
 import { maybeRecordHistory } from '../support/histories';
 import { waitFor } from '../support/wait';
+import { closeRunOf, draftsOf, invoicesOf } from '../support/queries';
 
 // billing-rules.md "Which periods can be closed" (added 2026-12): the current or a future month
 // is refused on every path: the clients, the workflows themselves (for any other client), and
@@ -64,9 +65,9 @@ describe('a month that has not ended is never closed', () => {
     const failure = await failureOf(handle);
     expect(failure.type).toBe(Failure.PeriodNotEnded);
     expect(failure.message).toMatch(/^period 2099-06 is in the future: only a month that has ended/);
-    expect(await h.db('close_runs').where({ customer_id: customerId })).toHaveLength(0);
-    expect(await h.db('drafts').where({ customer_id: customerId })).toHaveLength(0);
-    expect(await h.db('invoices').where({ customer_id: customerId })).toHaveLength(0);
+    expect(await closeRunOf(h.db, customerId, '2099-06')).toBeUndefined();
+    expect(await draftsOf(h.db, customerId)).toHaveLength(0);
+    expect(await invoicesOf(h.db, customerId)).toHaveLength(0);
     await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-phase-deliveries-period-not-ended');
   });
 
@@ -75,7 +76,7 @@ describe('a month that has not ended is never closed', () => {
     const input: MonthlyCloseInput = { period: current, approvers: h.settings.approvers, reminderIntervalMs: h.settings.reminderIntervalMs, maxConcurrent: 4 };
     const handle = await h.client.workflow.start('monthlyClose', { workflowId: uid(`monthly-${current}`), taskQueue: h.config.taskQueue, args: [input] });
     expect((await failureOf(handle)).type).toBe(Failure.PeriodNotEnded);
-    expect(await h.db('close_runs').where({ customer_id: customerId })).toHaveLength(0);
+    expect(await closeRunOf(h.db, customerId, current)).toBeUndefined();
   });
 
   it('an approved draft of a month that has not ended takes no number: the close fails with the reason', async () => {
@@ -90,10 +91,10 @@ describe('a month that has not ended is never closed', () => {
     const failure = await failureOf(handle);
     expect(failure.type).toBe(Failure.CloseFailed);
     expect(failure.message).toMatch(/period 2024-11 is still in progress/);
-    const state = await h.db('close_runs').where({ customer_id: customerId }).first();
+    const state = await closeRunOf(h.db, customerId, '2024-11');
     expect(state.state).toBe('failed');
     expect(state.reason).toMatch(/period 2024-11 is still in progress/);
-    expect(await h.db('invoices').where({ customer_id: customerId })).toHaveLength(0);
+    expect(await invoicesOf(h.db, customerId)).toHaveLength(0);
     expect(await h.db('invoice_number_series').select('*')).toEqual(series); // no number taken
     await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-phase-deliveries-finalise-refused');
   }, 90_000);

@@ -9,6 +9,7 @@ import { createCloseHarness, type CloseHarness } from '../support/close-harness'
 import { activityStepsOf } from '../support/history-steps';
 import { seedCloseTenant, seedCustomer, seedEvents, workedExampleEvents } from '../support/seed';
 import { waitFor } from '../support/wait';
+import { deliveriesOf } from '../support/queries';
 
 // The bench prices durability by running the workflow's steps in a plain loop; that
 // is only honest while the loop makes the workflow's calls. A real close through Temporal and
@@ -67,7 +68,7 @@ describe('the bench plain loop follows the workflow', () => {
     expect(workflowSteps).toEqual([...APPROVED_CLOSE_STEPS]);
     // The same records either way: each delivery delivered at its first attempt.
     const deliveries = async (customerId: string) =>
-      (await h.db('notification_deliveries').where({ customer_id: customerId }).orderBy('id')).map((d) => [d.event, d.status, d.attempts]);
+      (await deliveriesOf(h.db, customerId)).map((d) => [d.event, d.status, d.attempts]);
     expect(await deliveries(plain)).toEqual(await deliveries(viaTemporal));
     expect((await deliveries(plain)).every(([, status, attempts]) => status === 'delivered' && attempts === 1)).toBe(true);
   });

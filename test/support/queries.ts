@@ -34,7 +34,7 @@ export function draftsOf(db: Db, customerId: string, period?: string) {
 
 /** What the approval policy and the explanation said of each draft version. */
 export function reviewsOf(db: Db, customerId: string, period?: string) {
-  return ofCustomer(db, 'draft_reviews', customerId, period).orderBy('id');
+  return ofCustomer(db, 'draft_reviews', customerId, period).orderBy('draft_id');
 }
 
 /** The close's recorded state (`state`, `reason`, `failure_type`, …) of one customer and period. */
