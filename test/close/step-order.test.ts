@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities, type Activities } from '../../activities';
-import { closeOne, FINANCE_APPROVER, type PlainCounters } from '../../bench/close';
+import { closeOne, FINANCE_APPROVER, type PlainCounters } from '../../bench/plain-close';
 import { Semaphore } from '../../bench/support';
 import { startCustomerClose } from '../../client/close';
 import { approveUpdate, statusQuery } from '../../contracts/close-messages';
