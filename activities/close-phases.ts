@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { PHASE_ATTEMPT_WAIT_MS } from '../workflows/close-steps';
-import { childAtRestSignal } from '../workflows/definitions';
-import type { DraftVerdict } from '../workflows/draft-review';
+import { PHASE_ATTEMPT_WAIT_MS } from '../contracts/close-steps';
+import { childAtRestSignal } from '../contracts/close-messages';
+import type { DraftVerdict } from '../contracts/review';
 import { closeStateActivities } from './close-state';
 import { decisionActivities, type Decision, type DecisionRequestRecord } from './decisions';
 import type { ActivityDeps } from './deps';

@@ -1,5 +1,5 @@
 import { liveInvoice } from '../store/credits';
-import { businessFailure, Failure, type FailureType } from '../workflows/failures';
+import { businessFailure, Failure, type FailureType } from '../contracts/failures';
 import type { ActivityDeps } from './deps';
 
 const FOREIGN_KEY_VIOLATION = '23503';
@@ -12,7 +12,7 @@ export interface CloseStateChange {
   workflowId: string;
   state: CloseState;
   reason?: string | null;
-  /** Why a failed close failed (workflows/failures.ts); the next step is rendered from it. */
+  /** Why a failed close failed (contracts/failures.ts); the next step is rendered from it. */
   failureType?: FailureType | null;
   invoiceId?: number | null;
   /** Set by a close whose steps may run twice (local activities): the second run records nothing. */

@@ -1,13 +1,13 @@
 import { addDays, ocrFromBase, stockholmDate } from '../billing';
-import { CreditError, rateCredit } from '../billing/credit';
+import { CreditError, fullyCredited, rateCredit } from '../billing/credit';
 import type { RatedInvoice } from '../billing/types';
-import { findInvoiceByNumber, fullyCredited, loadCreditBasis } from '../store/credits';
+import { findInvoiceByNumber, loadCreditBasis } from '../store/credits';
 import { issueDocument } from '../store/issue';
 import { formatInvoiceNumber } from '../store/invoices';
-import { businessFailure, Failure } from '../workflows/failures';
-import { creditVerdict } from '../workflows/credit-approval';
-import type { CreditNoteInput } from '../workflows/credit-definitions';
-import type { RequestRecord, Via } from '../workflows/draft-review';
+import { businessFailure, Failure } from '../contracts/failures';
+import { creditVerdict } from '../billing/credit-approval';
+import type { CreditNoteInput } from '../contracts/credit-messages';
+import type { RequestRecord, Via } from '../contracts/review';
 import type { ActivityDeps } from './deps';
 
 export interface CreditDraft {

@@ -4,8 +4,10 @@ import type { InvoiceDocument } from '../pdf/invoice-document';
 import { renderInvoicePdf } from '../pdf/render-invoice';
 import type { CustomerRecord } from '../store/customers';
 import { putDocument } from '../store/documents';
-import { storeEInvoice } from '../store/einvoices';
-import { loadIssuedInvoice } from '../store/invoices';
+import { findStoredEInvoice, storeEInvoice, type StoredEInvoice } from '../store/einvoices';
+import { loadIssuedInvoice, type IssuedInvoice } from '../store/invoices';
+import { logger } from '../infra/logger';
+import { eInvoiceFile } from '../peppol/einvoice';
 import type { ActivityDeps } from './deps';
 
 // PDFs are stored (content-addressed) and only their SHA-256 travels through Temporal.
@@ -49,7 +51,7 @@ export function documentActivities({ db, config }: ActivityDeps) {
      */
     async renderInvoicePdf(input: { invoiceId: number }): Promise<{ sha256: string; xmlSha256?: string | null }> {
       const issued = await loadIssuedInvoice(db, input.invoiceId);
-      const xml = await storeEInvoice(db, issued);
+      const xml = await issueEInvoice(db, issued);
       const existing = await db('invoice_documents').where({ invoice_id: input.invoiceId }).first();
       if (existing) return { sha256: existing.pdf_sha256, xmlSha256: xml?.sha256 ?? null };
       const content = await renderInvoicePdf(issued.document);
@@ -62,4 +64,16 @@ export function documentActivities({ db, config }: ActivityDeps) {
       return { sha256, xmlSha256: xml?.sha256 ?? null };
     },
   };
+}
+
+/** The invoice's e-invoice, built and stored once (keyed by invoice id); null when the buyer cannot get one. */
+async function issueEInvoice(db: ActivityDeps['db'], issued: IssuedInvoice): Promise<StoredEInvoice | null> {
+  const stored = await findStoredEInvoice(db, issued.id);
+  if (stored) return stored;
+  const file = eInvoiceFile(issued.document, issued.number);
+  if ('unavailable' in file) {
+    logger.warn({ invoice: issued.number, reason: file.unavailable }, 'no e-invoice for this invoice');
+    return null;
+  }
+  return storeEInvoice(db, issued.id, file);
 }

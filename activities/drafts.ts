@@ -3,7 +3,7 @@ import type { RatedInvoice, UsageSnapshot } from '../billing/types';
 import { masterDataProblems } from '../store/customers';
 import { rateCustomer, UnknownCustomer } from '../store/rating';
 import type { ActivityDeps } from './deps';
-import { businessFailure, Failure } from '../workflows/failures';
+import { businessFailure, Failure } from '../contracts/failures';
 
 export type DraftOutcome =
   | { kind: 'nothing_to_bill'; reason: string }
@@ -27,7 +27,7 @@ export function draftActivities({ db }: ActivityDeps) {
       try {
         rated = await rateCustomer(db, input.customerId, period, snapshot);
       } catch (err) {
-        // The remedy (workflows/failures.ts) names this close, so the failure says how to re-run it.
+        // The remedy (contracts/failures.ts) names this close, so the failure says how to re-run it.
         const close = { period: input.period, customerId: input.customerId };
         if (err instanceof UnknownCustomer) throw businessFailure(Failure.UnknownCustomer, err.message, close);
         if (err instanceof CoverageMismatch) throw businessFailure(Failure.SnapshotOutdated, err.message, close);

@@ -4,7 +4,7 @@ import { issueDocument } from '../store/issue';
 import { formatInvoiceNumber } from '../store/invoices';
 import { liveInvoice } from '../store/credits';
 import type { ActivityDeps } from './deps';
-import { businessFailure, Failure } from '../workflows/failures';
+import { businessFailure, Failure } from '../contracts/failures';
 
 export interface IssuedRef {
   invoiceId: number;

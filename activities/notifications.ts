@@ -9,7 +9,7 @@ import { getDocument } from '../store/documents';
 import { loadEInvoice } from '../store/einvoices';
 import { loadIssuedInvoice } from '../store/invoices';
 import type { ActivityDeps } from './deps';
-import { businessFailure, Failure } from '../workflows/failures';
+import { businessFailure, Failure } from '../contracts/failures';
 import { RecentlyRead } from './recently-read';
 
 export type NotificationEvent = 'draft_ready' | 'invoice_final' | 'draft_escalation' | `draft_reminder:${string}`;

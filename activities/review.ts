@@ -1,6 +1,6 @@
 import { explainDraft, parsePeriod, policyVerdict } from '../billing';
 import { loadExplainInput } from '../store/review-inputs';
-import type { DraftVerdict } from '../workflows/draft-review';
+import type { DraftVerdict } from '../contracts/review';
 import type { ActivityDeps } from './deps';
 
 export function reviewActivities({ db, config }: ActivityDeps) {

@@ -5,12 +5,12 @@ import path from 'node:path';
 import { explainDraft, parsePeriod, policyVerdict } from '../billing';
 import { DEFAULT_APPROVAL_POLICY } from '../infra/config';
 import { createDb, migrate } from '../infra/db';
-import { freePort } from '../infra/ports';
-import { startEmbeddedPostgres } from '../infra/postgres';
+import { freePort } from '../devenv/ports';
+import { startEmbeddedPostgres } from '../devenv/postgres';
 import { listDrafts } from '../store/reviews';
 import { median, progress } from './support';
 
-// How long `month-close drafts list --json` takes for a period of N drafts (issue #10), on an
+// How long `month-close drafts list --json` takes for a period of N drafts, on an
 // embedded PostgreSQL of its own: N customers, each with a draft, its stored review, and
 // approvals as a real period has them (most by the policy, some by people, a few four-eyes).
 //

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import type { Db } from '../infra/db';
-import { startSandbox } from '../infra/sandbox';
+import { startSandbox } from '../devenv/sandbox';
 import { importUsage } from '../imports/usage';
 
 // Benchmark of `usage import`: generates a realistic usage CSV (streamed to a temporary

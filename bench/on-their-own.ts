@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { startMailCatcher, startWebhookCatcher } from '../infra/catchers';
+import { startMailCatcher, startWebhookCatcher } from '../devenv/catchers';
 import { closeSmtpPools, sendEmail } from '../notify/email';
 import { postWebhook } from '../notify/webhook';
 import { renderInvoicePdf } from '../pdf/render-invoice';
-import { finalInvoice } from '../test/pdf/fixtures';
+import { finalInvoice } from '../demo/worked-example-invoice';
 import { now, printTable, promisePool, round, stats } from './support';
 
 // Section 6: the plain loop's slow parts measured on their own, without a database or Temporal:

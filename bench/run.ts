@@ -3,13 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeDemoData } from '../demo/demo-data';
 import { loadConfig } from '../infra/config';
-import { startSandbox, type Sandbox } from '../infra/sandbox';
+import { startSandbox, type Sandbox } from '../devenv/sandbox';
 import { bundleWorkflows } from '../worker/bundle';
 import { WORKER_HEAP_LIMIT_MB } from '../worker/processes';
 import { benchImportUsage, type UsageBenchResult } from './import-usage';
 import { benchPlainClose, benchTemporalClose, type CloseBenchContext, type PlainCloseResult, type TemporalCloseResult } from './close';
 import { benchSnapshots, type SnapshotBenchResult } from './snapshot';
-import { devServerEnv, devServerSettingArgs } from '../infra/temporal-cli';
+import { devServerEnv, devServerSettingArgs } from '../devenv/temporal-cli';
 import { benchOnTheirOwn, type OnTheirOwnResult } from './on-their-own';
 import { findServicePids, freshDatabase, machineLine, MemorySampler, printTable, progress, round, timed, type MemoryPeaks } from './support';
 
@@ -24,12 +24,12 @@ import { findServicePids, freshDatabase, machineLine, MemorySampler, printTable,
 //                        [--own 200] [--json FILE]
 //
 // --workflow-cache N: the worker's maxCachedWorkflows (0: the worker's default).
-// --worker-heap MB: the worker process's --max-old-space-size (default: the README's
+// --worker-heap MB: the worker process's --max-old-space-size (default: docs/operations.md's
 // production setting, WORKER_HEAP_LIMIT_MB; 0: V8's default).
 // --own N: section 6, PDF renders, e-mails and webhooks on their own (0 skips it).
 // --json FILE: also write the headline figures as one JSON document (interfaces.md,
 // "Benchmark output"); MONTH_CLOSE_DEV_SERVER_SETTINGS=none runs the dev server without the
-// settings of infra/temporal-cli.ts, to compare.
+// settings of devenv/temporal-cli.ts, to compare.
 //
 // --import-rows 0 skips section 1, --snapshot-events 0 section 2, --skip-close sections 3-5.
 //

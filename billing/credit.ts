@@ -17,8 +17,8 @@ export class CreditError extends Error {
   }
 }
 
-/** Quantities to credit per article; null credits everything not yet credited. */
-export type CreditSelection = { article: Article; quantity: number }[] | null;
+/** Quantities to credit per article code (one the invoice does not have is refused); null credits everything not yet credited. */
+export type CreditSelection = { article: string; quantity: number }[] | null;
 
 export interface PriorCredit {
   number: string;
@@ -26,7 +26,7 @@ export interface PriorCredit {
 }
 
 export function rateCredit(invoiceNumber: string, invoice: RatedInvoice, prior: PriorCredit[], selection: CreditSelection): RatedInvoice {
-  const byArticle = new Map<Article, InvoiceLine>();
+  const byArticle = new Map<string, InvoiceLine>();
   for (const l of invoice.lines) {
     if (byArticle.has(l.article)) throw new CreditError(`${invoiceNumber} has article ${l.article} on two lines: credit it as a whole`);
     byArticle.set(l.article, l);
@@ -34,7 +34,7 @@ export function rateCredit(invoiceNumber: string, invoice: RatedInvoice, prior: 
   const creditedQty = (article: Article) => -sumOre(prior.flatMap((p) => p.credit.lines.filter((l) => l.article === article).map((l) => l.quantity)));
   const priorNames = prior.map((p) => p.number).join(', ');
 
-  const wanted = new Map<Article, number>();
+  const wanted = new Map<string, number>();
   if (selection === null) {
     for (const l of invoice.lines) wanted.set(l.article, l.quantity - creditedQty(l.article));
   } else {
@@ -102,4 +102,12 @@ export function parseCreditLines(args: string[], articles: readonly string[]): {
     if (!articles.includes(m[1])) throw new CreditError(`--lines ${m[1]}: unknown article (one of ${articles.join(', ')})`);
     return { article: m[1] as Article, quantity: Number(m[2]) };
   });
+}
+
+/** Credit notes cancel the invoice in full: it is no longer live, and may be re-issued. */
+export function fullyCredited(basis: { invoice: RatedInvoice; prior: PriorCredit[] }, extra: RatedInvoice[] = []): boolean {
+  const credits = [...basis.prior.map((p) => p.credit), ...extra];
+  const net = credits.reduce((s, c) => s + c.netOre, 0);
+  const total = credits.reduce((s, c) => s + c.totalOre, 0);
+  return net + basis.invoice.netOre === 0 && total + basis.invoice.totalOre === 0;
 }

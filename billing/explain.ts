@@ -1,5 +1,5 @@
 // What changed since the customer's previous final invoice, line by line, and the usage facts
-// behind it (issue #10). Pure: the activity loads the rows, this compares them.
+// behind it. Pure: the activity loads the rows, this compares them.
 
 import { ARTICLES, ROLES, type Article, type Role, type UsageSnapshot } from './types';
 

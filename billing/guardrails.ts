@@ -1,4 +1,4 @@
-// Guardrails and the approval policy over an explained draft (issue #10). Pure: the same
+// Guardrails and the approval policy over an explained draft. Pure: the same
 // explanation and policy always give the same flags and verdict, so the verdict computed in an
 // activity is what the workflow acts on, and the rules are tested without a database.
 

@@ -146,6 +146,11 @@ function offsetMs(ms: number): number {
   return (daysFromCivil(w.y, w.m, w.d) * 86_400 + w.h * 3600 + w.mi * 60 + w.s) * 1000 - wholeSecond;
 }
 
+/** Stockholm's UTC offset (local − UTC) in minutes at the instant: 60, or 120 in summer time. */
+export function stockholmOffsetMinutes(ms: number): number {
+  return Math.round(offsetMs(ms) / 60_000);
+}
+
 /** The Stockholm calendar date (YYYY-MM-DD) of an instant. */
 export function stockholmDate(ms: number): string {
   assertInstant(ms, 'stockholmDate');

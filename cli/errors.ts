@@ -14,7 +14,7 @@ const NEXT_STEPS: { match: RegExp; next: string }[] = [
   },
 ];
 
-import { findFailure } from '../workflows/failures';
+import { findFailure } from '../contracts/failures';
 
 /** The error's message and its causes' messages, each once, then the next step when known. */
 export function describeFailure(err: unknown): string {

@@ -4,7 +4,7 @@ import { connectClient } from '../client/connect';
 import { loadConfig, type AppConfig } from '../infra/config';
 import { createDb, type Db } from '../infra/db';
 import { logger } from '../infra/logger';
-import { resolveEndpoints, ServicesNotFound, type Endpoints } from '../infra/services';
+import { resolveEndpoints, ServicesNotFound, type Endpoints } from '../infra/endpoints';
 import { isStopping } from '../infra/shutdown';
 import { InputError } from '../imports/errors';
 import { UnknownCustomers } from '../client/customers';

@@ -2,8 +2,8 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle 
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { assertPeriodEnded } from '../billing/period';
 import type { AppConfig } from '../infra/config';
-import { BILLING_PERIOD, CUSTOMER_ID, type CustomerCloseInput, type MonthlyCloseInput } from '../workflows/definitions';
-import { closeWorkflowId, monthlyCloseWorkflowId } from '../workflows/ids';
+import { BILLING_PERIOD, CUSTOMER_ID, type CustomerCloseInput, type MonthlyCloseInput } from '../contracts/close-messages';
+import { closeWorkflowId, monthlyCloseWorkflowId } from '../contracts/workflow-ids';
 import type { customerClose, monthlyClose } from '../workflows';
 
 export interface CloseSettings {

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import type { Endpoints } from '../infra/services';
+import type { Endpoints } from '../infra/endpoints';
 
 export async function connectClient(endpoints: Pick<Endpoints, 'temporalAddress' | 'namespace'>): Promise<{ client: Client; close(): Promise<void> }> {
   let connection: Connection;

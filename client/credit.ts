@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { CreditError, rateCredit, type CreditSelection } from '../billing/credit';
-import type { Db } from '../infra/db';
-import { findInvoiceByNumber, fullyCredited, loadCreditBasis } from '../store/credits';
-import type { CreditNoteInput } from '../workflows/credit-definitions';
-import { approveUpdate, rejectUpdate, type DecisionResult } from '../workflows/definitions';
-import { creditWorkflowId } from '../workflows/ids';
+import { CreditError, fullyCredited, rateCredit, type CreditSelection, type PriorCredit } from '../billing/credit';
+import type { RatedInvoice } from '../billing/types';
+import type { CreditNoteInput } from '../contracts/credit-messages';
+import { approveUpdate, rejectUpdate, type DecisionResult } from '../contracts/close-messages';
+import { creditWorkflowId } from '../contracts/workflow-ids';
 import type { creditNote } from '../workflows';
 import type { CloseSettings } from './close';
 
@@ -38,20 +37,25 @@ export interface CreditStart {
   creditNote: string | null;
 }
 
+/** What a request is checked against before anything starts (store/credits.ts `creditRequestReads`). */
+export interface CreditRequestReads {
+  findInvoice(numberText: string): Promise<{ id: number; number: string } | null>;
+  previousRequest(requestKey: string): Promise<{ status: string; totalOre: number; creditNote: string | null } | null>;
+  creditBasis(invoiceId: number): Promise<{ number: string; invoice: RatedInvoice; prior: PriorCredit[] }>;
+}
+
 /**
  * Start a correction. Refused here first (clear message, nothing started) when it would credit
  * more than invoiced; the issuing transaction checks again on locked rows.
  */
-export async function requestCredit(db: Db, client: Client, settings: CloseSettings, r: CreditRequest): Promise<CreditStart> {
-  const found = await findInvoiceByNumber(db, r.invoiceNumber);
+export async function requestCredit(reads: CreditRequestReads, client: Client, settings: CloseSettings, r: CreditRequest): Promise<CreditStart> {
+  const found = await reads.findInvoice(r.invoiceNumber);
   if (!found) throw new CreditRequestRefused(`no invoice ${r.invoiceNumber}: see 'month-close invoices list --period YYYY-MM' (credit notes cannot be credited)`);
   const requestKey = creditRequestKey({ ...r, invoiceNumber: found.number });
   const workflowId = creditWorkflowId(found.number, requestKey);
-  const previous = await db('credit_requests as c').leftJoin('invoices as i', 'i.id', 'c.credit_note_id').where('c.request_key', requestKey).first('c.status', 'c.rated', 'i.series', 'i.number');
-  if (previous) {
-    return { outcome: 'duplicate', workflowId, requestKey, totalOre: previous.rated.totalOre, status: previous.status, creditNote: previous.number ? `${previous.series}${previous.number}` : null };
-  }
-  const basis = await loadCreditBasis(db, found.id);
+  const previous = await reads.previousRequest(requestKey);
+  if (previous) return { outcome: 'duplicate', workflowId, requestKey, ...previous };
+  const basis = await reads.creditBasis(found.id);
   let totalOre: number;
   try {
     const credit = rateCredit(basis.number, basis.invoice, basis.prior, r.lines);

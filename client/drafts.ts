@@ -1,7 +1,7 @@
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Db } from '../infra/db';
-import { approveSignal, approveUpdate, rejectUpdate, type DecisionResult } from '../workflows/definitions';
-import { closeWorkflowId } from '../workflows/ids';
+import { approveSignal, approveUpdate, rejectUpdate, type DecisionResult } from '../contracts/close-messages';
+import { closeWorkflowId } from '../contracts/workflow-ids';
 
 /** A refused decision: the workflow's validator said why (unknown approver, stale draft …). */
 export class DecisionRefused extends Error {}

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { Db } from '../infra/db';
+import type { CloseRun } from '../contracts/close-messages';
 import { startCustomerClose, type CloseSettings, type StartOutcome } from './close';
 import { periodStatus } from './status';
 
@@ -21,7 +21,8 @@ export async function rerunCustomers(
   return results;
 }
 
-export async function failedCustomers(db: Db, client: Client, period: string): Promise<string[]> {
-  const status = await periodStatus(db, client, period);
+/** The customers whose close failed, among the period's recorded closes (store/close-runs.ts). */
+export async function failedCustomers(runs: readonly CloseRun[], client: Client, period: string): Promise<string[]> {
+  const status = await periodStatus(runs, client, period);
   return status.customers.filter((c) => c.state === 'failed').map((c) => c.customer_id);
 }

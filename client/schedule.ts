@@ -1,5 +1,5 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription } from '@temporalio/client';
-import type { ScheduledCloseSettings } from '../workflows/definitions';
+import type { ScheduledCloseSettings } from '../contracts/close-messages';
 import type { CloseSettings } from './close';
 
 export const SCHEDULE_ID = 'month-close-monthly';

@@ -4,12 +4,13 @@ import type { Client } from '@temporalio/client';
 import { formatSek } from '../billing';
 import type { CloseSettings } from '../client/close';
 import { decideCredit, requestCredit } from '../client/credit';
+import { creditRequestReads } from '../store/credits';
 import type { Db } from '../infra/db';
 import { loadEInvoice } from '../store/einvoices';
 import { formatInvoiceNumber } from '../store/invoices';
-import { creditStatusQuery } from '../workflows/credit-definitions';
+import { creditStatusQuery } from '../contracts/credit-messages';
 
-// The demo's corrections and e-invoices (issue #12), kept apart from the close's summary:
+// The demo's corrections and e-invoices, kept apart from the close's summary:
 // one customer gets a credit note through finance approval, and every final invoice and
 // credit note of the period is written as its Peppol BIS 3.0 XML under out/einvoices/.
 
@@ -23,7 +24,7 @@ export async function demoCreditNote(db: Db, client: Client, settings: CloseSett
   const target = withUser ?? (await db('invoices').where({ period, kind: 'invoice' }).orderBy('number').first('series', 'number', 'customer_id'));
   if (!target) return null;
   const invoiceNumber = formatInvoiceNumber(target.series, target.number);
-  const started = await requestCredit(db, client, settings, {
+  const started = await requestCredit(creditRequestReads(db), client, settings, {
     invoiceNumber,
     requestedBy: 'Demo Operatör',
     reason: 'En portalanvändare avslutades före perioden (demo)',

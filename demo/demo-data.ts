@@ -12,7 +12,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ARTICLE_INFO } from '../billing/articles';
-import { addDays, daysBetween, parsePeriod, type Period } from '../billing/period';
+import { luhnCheckDigit } from '../billing/ocr';
+import { addDays, daysBetween, parsePeriod, previousPeriod, stockholmOffsetMinutes, type Period } from '../billing/period';
 import { ARTICLES, type Article, type Role } from '../billing/types';
 
 export interface DemoDataOptions {
@@ -171,17 +172,6 @@ const MAILBOXES = ['faktura', 'ekonomi', 'invoice', 'redovisning', 'leverantorsf
 
 // ---------------------------------------------------------------- master data helpers
 
-/** Luhn check digit for a string of digits. */
-function luhnCheckDigit(digits: string): number {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 0) d = d * 2 > 9 ? d * 2 - 9 : d * 2; // doubled: every other digit from the check digit
-    sum += d;
-  }
-  return (10 - (sum % 10)) % 10;
-}
-
 /** An aktiebolag's organisation number: 556/559 + 6 digits + Luhn check digit. */
 function swedishOrgNumber(rng: Rng): string {
   let nine = rng.pick(['556', '559']);
@@ -244,19 +234,10 @@ interface Calendar {
 }
 
 function buildCalendar(period: Period, historyMonths: number): Calendar {
-  let y = period.year;
-  let m = period.month - (historyMonths - 1);
-  while (m < 1) {
-    m += 12;
-    y -= 1;
-  }
-  const historyStart = `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-01`;
-  const monthStarts: number[] = [];
-  for (let i = 0; i < historyMonths; i++) {
-    const mm = ((m - 1 + i) % 12) + 1;
-    const yy = y + Math.floor((m - 1 + i) / 12);
-    monthStarts.push(daysBetween(historyStart, `${yy}-${String(mm).padStart(2, '0')}-01`));
-  }
+  const months = [period];
+  while (months.length < historyMonths) months.unshift(previousPeriod(months[0]!));
+  const historyStart = months[0]!.firstDay;
+  const monthStarts = months.map((m) => daysBetween(historyStart, m.firstDay));
   return {
     period,
     historyStart,
@@ -264,19 +245,6 @@ function buildCalendar(period: Period, historyMonths: number): Calendar {
     periodStartDay: monthStarts[historyMonths - 1]!,
     endDay: daysBetween(historyStart, addDays(period.lastDay, 1)),
   };
-}
-
-function lastSundayUtc(year: number, monthIndex: number): number {
-  const lastDay = new Date(Date.UTC(year, monthIndex + 1, 0));
-  return Date.UTC(year, monthIndex, lastDay.getUTCDate() - lastDay.getUTCDay());
-}
-
-/** Stockholm's UTC offset in minutes: EU summer time from the last Sunday of March to that of October, 01:00 UTC. */
-function stockholmOffsetMinutes(utcMs: number): number {
-  const year = new Date(utcMs).getUTCFullYear();
-  const summerFrom = lastSundayUtc(year, 2) + 3_600_000;
-  const summerUntil = lastSundayUtc(year, 9) + 3_600_000;
-  return utcMs >= summerFrom && utcMs < summerUntil ? 120 : 60;
 }
 
 /** The UTC instant of local Stockholm time `tod` seconds after midnight on `date`. */

@@ -5,10 +5,11 @@ import { parsePeriod } from '../billing';
 import { approveAllWaiting, approveDraft, DecisionRefused } from '../client/drafts';
 import { startMonthlyClose, type CloseSettings } from '../client/close';
 import { countByState, periodStatus } from '../client/status';
+import { closeRunsOf } from '../store/close-runs';
 import type { Db } from '../infra/db';
 import { listDrafts } from '../store/reviews';
 
-// The demo's finance review (issue #10), kept apart from run-demo.ts: the month before the
+// The demo's finance review, kept apart from run-demo.ts: the month before the
 // period is closed first, so every draft of the period has a previous final invoice to be
 // compared with; then finance lets the policy work, approves the unflagged rest in bulk and
 // looks at each flagged draft on its own (two people for four eyes).
@@ -101,7 +102,7 @@ export function reviewSummaryLines(r: ReviewResult): string[] {
 
 async function waitUntilSettled(db: Db, client: Client, period: string): Promise<void> {
   for (;;) {
-    const counts = countByState(await periodStatus(db, client, period));
+    const counts = countByState(await periodStatus(await closeRunsOf(db, period), client, period));
     if (counts.running === 0 && counts.awaiting_approval === 0) return;
     await new Promise((r) => setTimeout(r, 500));
   }

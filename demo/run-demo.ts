@@ -5,13 +5,14 @@ import { ARTICLE_INFO } from '../billing/articles';
 import { ARTICLES, type Article } from '../billing/types';
 import { closeSettings, startMonthlyClose } from '../client/close';
 import { countByState, periodStatus, type PeriodStatus } from '../client/status';
+import { closeRunsOf } from '../store/close-runs';
 import { formatReport, importUsage } from '../imports';
 import type { Db } from '../infra/db';
 import { DATA_DIR, OUT_DIR } from '../infra/paths';
-import { startSandbox } from '../infra/sandbox';
+import { startSandbox } from '../devenv/sandbox';
 import { isStopping, stopSignalEndsNormally } from '../infra/shutdown';
-import { progressQuery } from '../workflows/definitions';
-import { withRemedy } from '../workflows/failures';
+import { progressQuery } from '../contracts/close-messages';
+import { withRemedy } from '../contracts/failures';
 import { getDocument } from '../store/documents';
 import { addDemoUsers, serveLocalConsole } from '../web/local-console';
 import { writeDemoData } from './demo-data';
@@ -52,7 +53,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 
   const period = opts.period ?? previousPeriod(periodContaining(Date.now())).id;
   say('Starting PostgreSQL and the Temporal dev server …');
-  // Ctrl-C at any point stops what has started in reverse order (infra/sandbox.ts, infra/shutdown.ts).
+  // Ctrl-C at any point stops what has started in reverse order (devenv/sandbox.ts, infra/shutdown.ts).
   const sandbox = await startSandbox({
     dataDir,
     withUi: true,
@@ -96,7 +97,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     say(`E-invoices: ${await writeEInvoices(db, period, path.join(OUT_DIR, 'einvoices'))} Peppol BIS 3.0 XML files in out/einvoices/`);
 
     const pdfs = await writePdfs(db, period, path.join(OUT_DIR, 'invoices'));
-    const status = await periodStatus(db, client, period);
+    const status = await periodStatus(await closeRunsOf(db, period), client, period);
     const totals = await totalsByArticle(db, period);
     const invoicedTotalOre = (await db('invoices').where({ period }).sum('total_ore as s').first())?.s ?? 0;
     say(summary(period, status, totals, Number(invoicedTotalOre), pdfs, mail.count(), hooks.count(), endpoints.uiUrl, opts.keep));

@@ -1,6 +1,7 @@
 // Field checks shared by the importers. Each returns a reason (string) or null when fine.
 
 import { NOT_A_COUNTRY } from '../billing/vat-number';
+import { luhnValid } from '../billing/ocr';
 
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -162,17 +163,6 @@ export function checkCount(column: string, value: string, { min = 0, max = Numbe
   if (n < min) return `${column} ${value} is too small: at least ${min}`;
   if (n > max) return `${column} ${quote(value)} is too large: at most ${max}`;
   return null;
-}
-
-/** Luhn (mod 10) over all digits, as used for Swedish organisation and personal numbers. */
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  }
-  return sum % 10 === 0;
 }
 
 export type IsoTime = { ok: true; epochMs: number } | { ok: false; reason: string };

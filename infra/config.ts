@@ -23,7 +23,7 @@ const sellerSchema = z.object({
   lateInterestText: z.string().optional(),
 });
 
-// Issue #10: how drafts are approved. Amounts in öre incl. moms; see README "Approval policy".
+// How drafts are approved. Amounts in öre incl. moms; see docs/finance-review.md.
 const approvalPolicySchema = z
   .object({
     version: z.string().min(1),

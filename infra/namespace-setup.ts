@@ -1,7 +1,7 @@
 import type { ConnectionLike } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import { SEARCH_ATTRIBUTES } from './temporal-cli';
+import { SEARCH_ATTRIBUTES } from '../contracts/close-messages';
 
 // A Temporal namespace ready for month-close: it exists and knows the search attributes the
 // closes write (BillingPeriod, CustomerId, CloseState). Idempotent: safe to run on every

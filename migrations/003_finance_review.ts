@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-// Finance review (issue #10): each draft version's explanation, flags and policy verdict, and
+// Finance review: each draft version's explanation, flags and policy verdict, and
 // approvals that may take two people (four eyes) and name the policy version they were made under.
 
 export async function up(knex: Knex): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-// Corrections and e-invoices (issue #12).
+// Corrections and e-invoices.
 // - The Peppol e-invoice of each final invoice and credit note, stored beside its PDF.
 // - Credit requests: one row per correction asked for (keyed so the same request twice is one).
 // - Re-issue: "one invoice per customer and period" becomes "one LIVE invoice": a new invoice

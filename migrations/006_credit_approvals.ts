@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-// Credit notes under the approval policy (issue #12 with #10): the verdict a credit request was
+// Credit notes under the approval policy: the verdict a credit request was
 // drafted under, and its decisions and every decision request, beside (not in) the invoice
 // drafts' `approvals` / `approval_requests`, which are keyed by draft and by customer and period.
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-// Keys for the two records the close wrote without one (issue #13). Run as local activities, a
+// Keys for the two records the close wrote without one. Run as local activities, a
 // close's steps run again after a lost workflow task (a killed worker, a completion refused
 // because a signal arrived meanwhile); the key makes that second run record nothing new.
 // Null for rows written by regular activities (closes started before) and by the plain bench.

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-// The failure type a close ended with (workflows/failures.ts), beside its reason: `close status`,
+// The failure type a close ended with (contracts/failures.ts), beside its reason: `close status`,
 // the demo and the console render the next step from it, so the fix is no longer part of the
 // reason text. Null for closes that did not fail and for rows recorded before this.
 

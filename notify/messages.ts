@@ -25,7 +25,7 @@ export interface DraftReadyInput {
   /** e.g. '12 345 kr' */
   totalText: string;
   previewUrl?: string;
-  /** What changed since the previous final invoice (issue #10), already formatted, one line each. */
+  /** What changed since the previous final invoice, already formatted, one line each. */
   review?: DraftReviewText;
 }
 

@@ -4,7 +4,7 @@
 //   npx tsx scripts/kill-worker-during-close.ts [--customers 1000] [--kills 3] [--workers 1]
 //       [--period 2025-03] [--max-concurrent 50] [--timeout-minutes 20] [--keep-dir]
 //
-// The sandbox (infra/sandbox.ts) runs PostgreSQL, Temporal, the mail and webhook catchers and
+// The sandbox (devenv/sandbox.ts) runs PostgreSQL, Temporal, the mail and webhook catchers and
 // --workers worker processes on one task queue, in a temp dir; the demo's data goes in through
 // the real CSV imports. Every kill goes to the same worker (the first), which is started again
 // at once; the others keep working, as more machines would. With --kills K, K-1 kills come
@@ -26,7 +26,7 @@ import { writeDemoData } from '../demo/demo-data';
 import { importDemoData, seedDemoSubscribers } from '../demo/demo-tenant';
 import { loadConfig } from '../infra/config';
 import type { Db } from '../infra/db';
-import { startSandbox, type Sandbox } from '../infra/sandbox';
+import { startSandbox, type Sandbox } from '../devenv/sandbox';
 import { isStopping, onShutdown } from '../infra/shutdown';
 import type { WorkerPool } from '../worker/processes';
 import * as checks from './drill/checks';

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OUT_DIR } from '../infra/paths';
-import { compiledRules, validatePeppolMany } from '../test/support/peppol';
+import { compiledRules, validatePeppolMany } from '../devenv/peppol-validation';
 
 async function main(): Promise<void> {
   const dir = path.resolve(process.argv[2] ?? path.join(OUT_DIR, 'einvoices'));

@@ -1,4 +1,4 @@
-import type { PriorCredit } from '../billing/credit';
+import { fullyCredited, type PriorCredit } from '../billing/credit';
 import type { RatedInvoice } from '../billing/types';
 import type { Db } from '../infra/db';
 import { formatInvoiceNumber, loadIssuedInvoice, parseInvoiceNumber } from './invoices';
@@ -44,14 +44,6 @@ export async function loadCreditBasis(db: Db, invoiceId: number): Promise<Credit
   };
 }
 
-/** Credit notes cancel the invoice in full: it is no longer live, and may be re-issued. */
-export function fullyCredited(basis: Pick<CreditBasis, 'invoice' | 'prior'>, extra: RatedInvoice[] = []): boolean {
-  const credits = [...basis.prior.map((p) => p.credit), ...extra];
-  const net = credits.reduce((s, c) => s + c.netOre, 0);
-  const total = credits.reduce((s, c) => s + c.totalOre, 0);
-  return net + basis.invoice.netOre === 0 && total + basis.invoice.totalOre === 0;
-}
-
 /**
  * The live invoice of a customer and period: the newest one not replaced by a re-issue, unless
  * credit notes cancel it in full (then a new invoice may be issued, as a re-issue of it).
@@ -74,4 +66,19 @@ export async function liveInvoice(db: Db, customerId: string, period: string): P
  */
 export async function recordCreditRefusal(db: Db, r: { workflowId: string; request: 'approve' | 'reject'; by: string; reason: string }): Promise<void> {
   await db('credit_approval_requests').insert({ workflow_id: r.workflowId, request: r.request, requested_by: r.by, outcome: `refused (cli): ${r.reason}`, received_at: new Date() });
+}
+
+/**
+ * What a credit request is checked against before anything starts (client/credit.ts
+ * `requestCredit`): the invoice, an earlier request with the same key, and what is credited so far.
+ */
+export function creditRequestReads(db: Db) {
+  return {
+    findInvoice: (numberText: string) => findInvoiceByNumber(db, numberText),
+    creditBasis: (invoiceId: number) => loadCreditBasis(db, invoiceId),
+    async previousRequest(requestKey: string): Promise<{ status: string; totalOre: number; creditNote: string | null } | null> {
+      const row = await db('credit_requests as c').leftJoin('invoices as i', 'i.id', 'c.credit_note_id').where('c.request_key', requestKey).first('c.status', 'c.rated', 'i.series', 'i.number');
+      return row ? { status: row.status, totalOre: row.rated.totalOre, creditNote: row.number ? formatInvoiceNumber(row.series, row.number) : null } : null;
+    },
+  };
 }

@@ -4,7 +4,7 @@ import type { RatedInvoice, UsageSnapshot } from '../billing/types';
 import type { Db } from '../infra/db';
 import { formatInvoiceNumber } from './invoices';
 
-// What explaining a draft needs from the database (issue #10); billing/explain.ts compares it.
+// What explaining a draft needs from the database; billing/explain.ts compares it.
 
 /** Late events listed per draft at most; the flag counts them all the same. */
 const LATE_EVENTS_LISTED = 200;

@@ -1,4 +1,4 @@
-import type { DecisionOutcome } from '../workflows/definitions';
+import type { DecisionOutcome } from '../contracts/close-messages';
 import type { Client } from '@temporalio/client';
 import { approveDraft, DecisionRefused, rejectDraft } from '../client/drafts';
 import type { Db } from '../infra/db';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { AppConfig } from '../infra/config';
 import type { Db } from '../infra/db';
-import type { Endpoints } from '../infra/services';
+import type { Endpoints } from '../infra/endpoints';
 import { connectClient } from '../client/connect';
 import { startConsole } from './server';
 import { addUser, type ConsoleRole } from './users';

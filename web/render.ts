@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { formatPercent, formatQuantity, formatSek } from '../billing/format';
-import type { CloseState } from '../workflows/definitions';
+import type { CloseState } from '../contracts/close-messages';
 import type { ConsoleRole } from './users';
 
 // Every page goes through here: the layout gets the user, a CSRF token for its forms, the

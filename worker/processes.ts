@@ -10,7 +10,7 @@ import { WORKER_CHILD_ENV, type WorkerChildSettings } from './child';
 
 /**
  * The worker's V8 old-space limit (each heap: the main thread's and the workflow thread's), as
- * the README recommends for production (`NODE_OPTIONS=--max-old-space-size=256`). V8's default
+ * docs/operations.md recommends for production (`NODE_OPTIONS=--max-old-space-size=256`). V8's default
  * let the main heap grow to ~310 MB over ~90 MB of live data between collections; capped, the
  * worker's RSS at 1,000 customers fell from 790 to ~580 MB with no measurable CPU cost (bench).
  */

@@ -4,7 +4,7 @@ import { NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } 
 import { createActivities } from '../activities';
 import { logger } from '../infra/logger';
 import { SdkLogAdapter, type FailureClass, type FailureFacts } from '../infra/sdk-logger';
-import { Failure } from '../workflows/failures';
+import { Failure } from '../contracts/failures';
 import { approveAllWaiting } from '../client/drafts';
 import type { AppConfig } from '../infra/config';
 import type { Db } from '../infra/db';

@@ -6,8 +6,9 @@
 
 import type { RestReport } from '../activities/close-phases';
 import type { Decision as DecisionRecord, DecisionRequestRecord } from '../activities/decisions';
-import type { CloseState, CloseStatus, CloseSummary, CustomerCloseInput, DecisionResult } from './definitions';
-import type { Decision, RequestRecord, ReviewOutcome } from './draft-review';
+import type { CloseState, CloseStatus, CloseSummary, CustomerCloseInput, DecisionResult } from '../contracts/close-messages';
+import type { Decision, ReviewOutcome } from './draft-review';
+import type { RequestRecord } from '../contracts/review';
 
 export class CloseRun {
   readonly status: CloseStatus;

@@ -11,13 +11,13 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { db, delivery } from './activity-stubs';
-import { creditStatusQuery, type CreditNoteInput, type CreditStatus } from './credit-definitions';
+import { creditStatusQuery, type CreditNoteInput, type CreditStatus } from '../contracts/credit-messages';
 import { customerClose } from './customer-close';
-import { BILLING_PERIOD, CUSTOMER_ID, type DecisionResult } from './definitions';
+import { BILLING_PERIOD, CUSTOMER_ID, type DecisionResult } from '../contracts/close-messages';
 import { DraftReview, type ReviewOutcome } from './draft-review';
-import { Failure, failureInfo, findFailure } from './failures';
+import { Failure, failureInfo, findFailure } from '../contracts/failures';
 import { awaitFinanceDecision, handleFinanceDecisions } from './finance-decision';
-import { closeWorkflowId } from './ids';
+import { closeWorkflowId } from '../contracts/workflow-ids';
 import { notices } from './notices';
 
 // One correction of one invoice (id credit-<number>-<request key>): draft credit note → finance

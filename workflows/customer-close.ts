@@ -13,9 +13,9 @@ import {
 import type { InvoiceToIssue, RestReport } from '../activities/close-phases';
 import { localDb, localDelivery, localPhase } from './activity-stubs';
 import { CloseRun, decisionRecords } from './close-run';
-import { childAtRestSignal, CLOSE_STATE, recomputeSignal, statusQuery, type CloseState, type CloseSummary, type CustomerCloseInput } from './definitions';
+import { childAtRestSignal, CLOSE_STATE, recomputeSignal, statusQuery, type CloseState, type CloseSummary, type CustomerCloseInput } from '../contracts/close-messages';
 import { DraftReview, type Approved } from './draft-review';
-import { Failure, failureInfo, findFailure, withRemedy, type FailureType } from './failures';
+import { Failure, failureInfo, findFailure, withRemedy, type FailureType } from '../contracts/failures';
 import { awaitFinanceDecision, handleFinanceDecisions } from './finance-decision';
 import { notices } from './notices';
 import { refuseUnendedPeriod } from './period-guard';

@@ -4,18 +4,7 @@
 // without Temporal. Reusable for anything that waits for approval of a draft with a verdict
 // (the credit-note workflow): it knows a draft's version and verdict, not what is drafted.
 
-export type Via = 'signal' | 'update' | 'approve_all' | 'policy';
-
-/** The policy's verdict on a draft, computed in an activity (billing/guardrails.ts). */
-export interface DraftVerdict {
-  flags: string[];
-  approvalsNeeded: number;
-  /** Why the policy approves it; null when people must. */
-  autoApprove: string | null;
-  policyVersion: string | null;
-  /** Escalate once after this long; null: never. */
-  escalateAfterMs: number | null;
-}
+import type { DraftVerdict, RequestRecord, Via } from '../contracts/review';
 
 /** The plainest verdict: one person decides, no flags, no policy, no escalation. */
 export const ONE_APPROVER_VERDICT: DraftVerdict = { flags: [], approvalsNeeded: 1, autoApprove: null, policyVersion: null, escalateAfterMs: null };
@@ -40,14 +29,6 @@ export type Approved = { kind: 'approved'; approvals: Approval[]; reason: string
 export type Decision = Approved | { kind: 'rejected'; by: string; via: Via; reason: string; atMs: number };
 
 export type ReviewOutcome = 'approved' | 'needs_second' | 'rejected' | 'duplicate' | 'refused';
-
-export interface RequestRecord {
-  request: 'approve' | 'reject' | 'recompute';
-  requestedBy: string | null;
-  draftVersion: number | null;
-  outcome: string;
-  receivedAtMs: number;
-}
 
 /** Where the close stands, as the refusals name it. */
 export type ReviewPhase = string;

@@ -1,6 +1,7 @@
 import { condition, setHandler } from '@temporalio/workflow';
-import { approveSignal, approveUpdate, rejectSignal, rejectUpdate, type DecisionResult } from './definitions';
-import type { DraftReview, ReviewOutcome, Via } from './draft-review';
+import { approveSignal, approveUpdate, rejectSignal, rejectUpdate, type DecisionResult } from '../contracts/close-messages';
+import type { DraftReview, ReviewOutcome } from './draft-review';
+import type { Via } from '../contracts/review';
 import { ReminderSchedule } from './reminder-schedule';
 
 // How a workflow waits for finance to decide a draft, shared by customerClose and creditNote:

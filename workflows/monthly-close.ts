@@ -21,8 +21,8 @@ import {
   type MonthlyCarriedState,
   type MonthlyCloseInput,
   type MonthlyProgress,
-} from './definitions';
-import { closeWorkflowId } from './ids';
+} from '../contracts/close-messages';
+import { closeWorkflowId } from '../contracts/workflow-ids';
 import { refuseUnendedPeriod } from './period-guard';
 
 // Short timeouts: a worker lost mid-activity stalls the period only until the timeout. Listing

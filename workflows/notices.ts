@@ -1,7 +1,7 @@
 import { isCancellation, log, sleep } from '@temporalio/workflow';
 import type { LeftToSend } from '../activities/close-phases';
 import type { Audience, NotificationEvent } from '../activities/notifications';
-import { LATE_DELIVERY_GRACE_MS } from './close-steps';
+import { LATE_DELIVERY_GRACE_MS } from '../contracts/close-steps';
 
 // Notifying the subscribers of a customer from a workflow, shared by customerClose (local steps)
 // and creditNote (regular activities): plan the deliveries, then one step per delivery so each

@@ -1,5 +1,5 @@
 import { periodNotEndedReason } from '../billing/period';
-import { businessFailure, Failure } from './failures';
+import { businessFailure, Failure } from '../contracts/failures';
 
 /**
  * Ends the workflow at once, before any side effect, when its period has not ended

@@ -1,8 +1,8 @@
 import { executeChild, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { periodContaining, previousPeriod } from '../billing/period';
-import { BILLING_PERIOD, type MonthlyProgress, type ScheduledCloseSettings } from './definitions';
-import { monthlyCloseWorkflowId } from './ids';
+import { BILLING_PERIOD, type MonthlyProgress, type ScheduledCloseSettings } from '../contracts/close-messages';
+import { monthlyCloseWorkflowId } from '../contracts/workflow-ids';
 import { monthlyClose } from './monthly-close';
 
 // Set by Temporal on every workflow a Schedule starts: the time the run was due.

@@ -3,9 +3,10 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { closeSettings, startCustomerClose, startMonthlyClose } from '../../client/close';
 import { requireCustomers } from '../../client/customers';
 import { failedCustomers, rerunCustomers } from '../../client/rerun';
+import { closeRunsOf } from '../../store/close-runs';
 import { countByState, periodStatus, type CustomerCloseStatus, type PeriodStatus } from '../../client/status';
-import { progressQuery, statusQuery } from '../../workflows/definitions';
-import { closeWorkflowId } from '../../workflows/ids';
+import { progressQuery, statusQuery } from '../../contracts/close-messages';
+import { closeWorkflowId } from '../../contracts/workflow-ids';
 import { closablePeriodOption, output, periodOption, table, UsageError, withServices } from '../runtime';
 
 const REST_STATES = new Set(['awaiting_approval', 'rejected', 'final', 'nothing_to_bill', 'failed']);
@@ -31,7 +32,7 @@ export function formatStatus(status: PeriodStatus): string {
   ].join('\n');
 }
 
-/** A failed customer as a person acts on it: why, then what to do (workflows/failures.ts). */
+/** A failed customer as a person acts on it: why, then what to do (contracts/failures.ts). */
 export function failedLines(c: CustomerCloseStatus): string[] {
   return [`  ${c.customer_id}: ${c.reason ?? 'no reason recorded'}`, ...(c.next_step ? [`    next: ${c.next_step}`] : [])];
 }
@@ -100,7 +101,7 @@ export function registerCloseCommands(program: Command): void {
             started = [{ target: r.handle.workflowId, outcome: r.outcome }];
             if (opts.wait) await waitForMonthly(client, r.handle);
           }
-          const status = opts.wait ? await periodStatus(services.db, client, period) : null;
+          const status = opts.wait ? await periodStatus(await closeRunsOf(services.db, period), client, period) : null;
           output(!!opts.json, { period, started, status }, () =>
             [started.map((s) => `${s.target}: ${s.outcome.replace('_', ' ')}`).join('\n'), status ? `\n${formatStatus(status)}` : `\nFollow it with: month-close close status --period ${period}`].join('\n'),
           );
@@ -117,7 +118,7 @@ export function registerCloseCommands(program: Command): void {
       withServices((opts: { period: string; json?: boolean }) => {
         const period = periodOption(opts.period);
         return async (services) => {
-          const status = await periodStatus(services.db, await services.client(), period);
+          const status = await periodStatus(await closeRunsOf(services.db, period), await services.client(), period);
           output(!!opts.json, status, () => formatStatus(status));
         };
       }),
@@ -138,12 +139,12 @@ export function registerCloseCommands(program: Command): void {
         return async (services) => {
           if (opts.customer?.length) await requireCustomers(services.db, opts.customer);
           const client = await services.client();
-          const ids = opts.failed ? await failedCustomers(services.db, client, period) : opts.customer!;
+          const ids = opts.failed ? await failedCustomers(await closeRunsOf(services.db, period), client, period) : opts.customer!;
           const results = await rerunCustomers(client, closeSettings(services.config), period, ids);
           if (opts.wait) {
             await waitForCustomers(ids.map((id) => client.workflow.getHandle(closeWorkflowId(period, id))));
           }
-          const status = opts.wait ? await periodStatus(services.db, client, period) : null;
+          const status = opts.wait ? await periodStatus(await closeRunsOf(services.db, period), client, period) : null;
           output(!!opts.json, { period, reruns: results, status }, () =>
             results.length === 0 ? `${period}: no failed customers to re-run` : results.map((r) => `${r.customerId}: ${r.outcome.replace('_', ' ')}`).join('\n') + (status ? `\n\n${formatStatus(status)}` : ''),
           );

@@ -5,13 +5,13 @@ import { ARTICLES } from '../../billing/types';
 import { closeSettings } from '../../client/close';
 import { CreditRequestRefused, decideCredit, requestCredit } from '../../client/credit';
 import { shown } from '../../infra/shown';
-import { recordCreditRefusal } from '../../store/credits';
+import { creditRequestReads, recordCreditRefusal } from '../../store/credits';
 import { loadEInvoice } from '../../store/einvoices';
 import { writableOutPath, writeOut } from '../out-file';
 import { invoiceNumberArgument } from './invoices';
 import { byOption, output, UsageError, withServices } from '../runtime';
 
-// `invoices credit | credit-approve | credit-reject | xml`: corrections and e-invoices (issue #12).
+// `invoices credit | credit-approve | credit-reject | xml`: corrections and e-invoices.
 
 function invoiceNumberArg(text: string): string {
   const parsed = invoiceNumberArgument(text);
@@ -47,7 +47,7 @@ export function registerCorrectionCommands(invoices: Command): void {
           throw err;
         }
         return async (services) => {
-          const started = await requestCredit(services.db, await services.client(), closeSettings(services.config), { invoiceNumber, requestedBy, reason, lines, reissue: !!opts.reissue }).catch((err) => {
+          const started = await requestCredit(creditRequestReads(services.db), await services.client(), closeSettings(services.config), { invoiceNumber, requestedBy, reason, lines, reissue: !!opts.reissue }).catch((err) => {
             throw err instanceof CreditRequestRefused ? new UsageError(err.message) : err;
           });
           const doc = { outcome: started.outcome, credit_id: started.workflowId, request_key: started.requestKey, credits: invoiceNumber, total_ore: started.totalOre, status: started.status, credit_note: started.creditNote };

@@ -4,7 +4,7 @@ import { requireCustomers } from '../../client/customers';
 import { explainLatestDraft, listDrafts } from '../../store/reviews';
 import { output, periodOption, table, withServices } from '../runtime';
 
-// `drafts list` and `drafts explain` (issue #10): what changed since the previous final invoice
+// `drafts list` and `drafts explain`: what changed since the previous final invoice
 // and why a draft waits. Read from the database only: no Temporal needed.
 
 const kr = (ore: number | null) => (ore === null ? '-' : formatSek(ore, { signDisplay: 'auto' }));

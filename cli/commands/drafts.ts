@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { approveAllWaiting, approveDraft, DecisionRefused, recordRefusal, rejectDraft, type BulkDecision } from '../../client/drafts';
-import { recomputeSignal } from '../../workflows/definitions';
-import { closeWorkflowId } from '../../workflows/ids';
+import { recomputeSignal } from '../../contracts/close-messages';
+import { closeWorkflowId } from '../../contracts/workflow-ids';
 import { requireCustomers } from '../../client/customers';
 import { shown } from '../../infra/shown';
 import { byOption, closablePeriodOption, output, periodOption, table, UsageError, withServices } from '../runtime';

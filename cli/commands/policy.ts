@@ -3,7 +3,7 @@ import { formatSek } from '../../billing';
 import { loadConfig } from '../../infra/config';
 import { command, output } from '../runtime';
 
-// `policy show` (issue #10): the approval policy in force, from the configuration.
+// `policy show`: the approval policy in force, from the configuration.
 
 export function registerPolicyCommands(program: Command): void {
   program

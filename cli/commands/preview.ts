@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { formatSek, parsePeriod } from '../../billing';
 import { foldBilledUsage, rateCustomer, UnknownCustomer } from '../../store/rating';
-import { FAILURES, withRemedy } from '../../workflows/failures';
+import { FAILURES, withRemedy } from '../../contracts/failures';
 import { output, periodOption, table, UsageError, withServices } from '../runtime';
 
 export function registerPreviewCommand(program: Command): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CreditError, parseCreditLines, rateCredit } from '../../billing/credit';
 import { ARTICLES } from '../../billing/types';
-import { WORKED_EXAMPLE } from '../pdf/fixtures';
+import { WORKED_EXAMPLE } from '../../demo/worked-example-invoice';
 
 // WORKED_EXAMPLE: smart 1, extra_company 2, superuser 1, portal_user 2; 3 587,50 kr → 3 588 kr.
 

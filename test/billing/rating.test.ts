@@ -405,7 +405,7 @@ describe('rate: only the billed days count after a prepaid quarter (clarified 20
   const PREPAID = { ...TERMS, monthlyBillingFrom: '2024-01-01', prepaidThrough: '2025-01-15' };
   const fold = (events: UsageEvent[], from: string | null) => buildSnapshot(CUSTOMER, JAN, [...events].sort(compareEvents), from).snapshot;
 
-  it('a superuser who left during the prepaid days is not billed (the issue #8 case)', () => {
+  it('a superuser who left during the prepaid days is not billed', () => {
     const events = [
       ev('2024-12-01', 'module', 'smart', 'activated'),
       ev('2024-12-01', 'user', 's1', 'activated', 'superuser'),

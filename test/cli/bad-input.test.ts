@@ -8,7 +8,7 @@ import { createCloseHarness, type CloseHarness } from '../support/close-harness'
 import { runCli, type CliResult } from '../support/cli-runner';
 import { seedCustomer, seedPrices } from '../support/seed';
 
-// Issue #8: bad arguments are exit 2 with a short message that names the argument and the
+// Bad arguments are exit 2 with a short message that names the argument and the
 // reason; nothing is started, signalled or written. A close never starts for a month that
 // has not ended or for a customer that does not exist.
 

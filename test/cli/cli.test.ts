@@ -7,7 +7,7 @@ import { createCloseHarness, type CloseHarness } from '../support/close-harness'
 import { runCli } from '../support/cli-runner';
 import { seedPrices, uid } from '../support/seed';
 import { waitFor } from '../support/wait';
-import { creditStatusQuery } from '../../workflows/credit-definitions';
+import { creditStatusQuery } from '../../contracts/credit-messages';
 
 // The command line as a user runs it (bin/month-close.js), against the run's real services:
 // exit codes, --json documents in the shapes interfaces.md names, and the human output.

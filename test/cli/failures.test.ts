@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { nextStep } from '../../client/status';
 import { formatStatus } from '../../cli/commands/close';
 import { describeFailure } from '../../cli/errors';
-import { businessFailure, Failure, FAILURES, findFailure, withRemedy } from '../../workflows/failures';
+import { businessFailure, Failure, FAILURES, findFailure, withRemedy } from '../../contracts/failures';
 
-// The failure types carry their remedy as data (workflows/failures.ts): activities throw them,
+// The failure types carry their remedy as data (contracts/failures.ts): activities throw them,
 // the workflow records the type, and the CLI renders the reason and the next step from it.
 
 const CLOSE = { period: '2024-11', customerId: 'C0007' };

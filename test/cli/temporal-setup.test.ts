@@ -12,9 +12,9 @@ import { waitFor } from '../support/wait';
 import { loadConfig } from '../../infra/config';
 import { migrate } from '../../infra/db';
 
-// Issue #13: on a fresh namespace `close start` failed with only "Failed to start Workflow".
-// Now the reason and the next step show, and `month-close temporal setup` prepares the
-// namespace idempotently through the operator service.
+// On a fresh namespace `close start` must say why it cannot start and what to do, not only
+// "Failed to start Workflow"; `month-close temporal setup` prepares the namespace idempotently
+// through the operator service.
 
 const namespace = `fresh-${randomBytes(4).toString('hex')}`;
 let connection: Connection;

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { customerClose } from '../../workflows/customer-close';
-import { approveUpdate, recomputeSignal, rejectUpdate, statusQuery, type CustomerCloseInput } from '../../workflows/definitions';
-import type { DraftVerdict } from '../../workflows/draft-review';
+import { approveUpdate, recomputeSignal, rejectUpdate, statusQuery, type CustomerCloseInput } from '../../contracts/close-messages';
+import type { DraftVerdict } from '../../contracts/review';
 import { PERSON_DECIDES, startStubbedClose, type StepCall, type StubbedClose } from '../support/stub-close';
 import { waitFor } from '../support/wait';
 

@@ -1,19 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCustomerClose } from '../../client/close';
 import { approveDraft, rejectDraft } from '../../client/drafts';
-import { approveSignal, approveUpdate, recomputeSignal, statusQuery } from '../../workflows/definitions';
+import { approveSignal, approveUpdate, recomputeSignal, statusQuery, type CloseStatus, type CloseSummary, type DecisionResult } from '../../contracts/close-messages';
 import { verifySignature } from '../../notify/webhook';
 import { pdfText, plain } from '../pdf/pdf-text';
 import { getDocument } from '../../store/documents';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { seedCloseTenant, seedCustomer, seedEvents, seedPrices, seedSubscriber, workedExampleEvents } from '../support/seed';
 import { waitFor } from '../support/wait';
+import { approvalsOf, closeRunOf, customerOf, deliveriesOf, draftsOf, invoiceDocumentOf, invoiceLinesOf, invoicesOf, requestsOf } from '../support/queries';
 import { maybeRecordHistory } from '../support/histories';
 import { periodStatus } from '../../client/status';
-import { Failure } from '../../workflows/failures';
+import { closeRunsOf } from '../../store/close-runs';
+import { Failure } from '../../contracts/failures';
 
 const PERIOD = '2024-11';
 const FINANCE = 'Anna Ekonom';
+const FINANCE_MAILBOX = 'ekonomi@nordiskrapportering.se';
 
 let h: CloseHarness;
 
@@ -28,7 +31,7 @@ async function textOf(sha256: string): Promise<string> {
 }
 
 async function closeState(customerId: string) {
-  return h.db('close_runs').where({ customer_id: customerId, period: PERIOD }).first();
+  return closeRunOf(h.db, customerId, PERIOD);
 }
 
 /** Lock the invoice series' counter row in a transaction of the test's own, until release(). */
@@ -46,98 +49,119 @@ async function waitingOnLocks(): Promise<number> {
   return rows[0].n;
 }
 
-describe('customerClose on the real dev server', () => {
-  it('drafts, waits for finance, issues one final invoice and tells every subscriber once', async () => {
-    const customerId = await seedCustomer(h.db);
+describe('a close that finance approves once, while duplicates of the approval arrive', () => {
+  let customerId: string;
+  let atRest: CloseStatus;
+  let recordedAtRest: string;
+  let draftText: string;
+  let firstAnswer: DecisionResult;
+  let stateWhileIssuing: string;
+  let duplicateAnswer: DecisionResult;
+  let summary: CloseSummary;
+  let invoice: Record<string, any>;
+  let invoicePdf: string;
+
+  beforeAll(async () => {
+    customerId = await seedCustomer(h.db);
     await seedEvents(h.db, customerId, workedExampleEvents());
     const { handle } = await startCustomerClose(h.client, h.settings, customerId, PERIOD);
-
     await waitFor(async () => (await handle.query(statusQuery)).state === 'awaiting_approval');
-    const status = await handle.query(statusQuery);
-    expect(status.totalOre).toBe(358_800);
-    expect((await closeState(customerId)).state).toBe('awaiting_approval');
-    // The draft PDF is marked UTKAST and has no OCR.
-    const draft = await h.db('drafts').where({ customer_id: customerId }).first();
-    const draftText = await textOf(draft.pdf_sha256);
-    expect(draftText).toContain('UTKAST');
-    expect(draftText).not.toMatch(/OCR-nummer\s*\d/);
-    // finance heard about the draft
-    await waitFor(async () => h.smtp.messages.some((m) => m.to.includes('ekonomi@nordiskrapportering.se') && m.subject.includes('granskning')));
+    atRest = await handle.query(statusQuery);
+    recordedAtRest = (await closeState(customerId)).state;
+    draftText = await textOf((await draftsOf(h.db, customerId))[0].pdf_sha256);
+    await waitFor(async () => h.smtp.messages.some((m) => m.to.includes(FINANCE_MAILBOX) && m.subject.includes('granskning')));
 
     // Hold the series' counter row so the issuing transaction waits: the close is certainly
     // still running (finalising) when the duplicates arrive.
     const counter = await holdInvoiceCounter();
     try {
-      const result = await handle.executeUpdate(approveUpdate, { args: [{ by: FINANCE, draftVersion: status.draftVersion! }] });
-      expect(result.outcome).toBe('approved');
+      firstAnswer = await handle.executeUpdate(approveUpdate, { args: [{ by: FINANCE, draftVersion: atRest.draftVersion! }] });
       await waitFor(async () => (await waitingOnLocks()) > 0, 30_000, 'finaliseInvoice waiting for the counter row');
-      expect((await handle.query(statusQuery)).state).toBe('finalising');
-      // A second approval, as an update and as a signal, changes nothing.
-      const again = await handle.executeUpdate(approveUpdate, { args: [{ by: FINANCE, draftVersion: status.draftVersion! }] });
-      expect(again.outcome).toBe('duplicate');
+      stateWhileIssuing = (await handle.query(statusQuery)).state;
+      duplicateAnswer = await handle.executeUpdate(approveUpdate, { args: [{ by: FINANCE, draftVersion: atRest.draftVersion! }] });
       await handle.signal(approveSignal, { by: FINANCE });
     } finally {
       await counter.release();
     }
-    const summary = await handle.result();
-    expect(summary.state).toBe('final');
-    expect(summary.totalOre).toBe(358_800);
+    summary = await handle.result();
     await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-approved');
+    [invoice] = await invoicesOf(h.db, customerId);
+    invoicePdf = (await invoiceDocumentOf(h.db, invoice.id)).pdf_sha256;
+  });
 
-    const invoices = await h.db('invoices').where({ customer_id: customerId });
-    expect(invoices).toHaveLength(1);
-    expect(invoices[0].total_ore).toBe(358_800);
-    expect(invoices[0].rounding_ore).toBe(50);
-    expect(invoices[0].issue_date).toBe('2024-12-02');
-    expect(invoices[0].due_date).toBe('2025-01-01');
-    const lines = await h.db('invoice_lines').where({ invoice_id: invoices[0].id }).orderBy('position');
-    expect(lines.map((l) => [l.description, l.quantity, l.amount_ore])).toEqual([
+  it('waits for finance with the rated total, and records that it waits', () => {
+    expect(atRest.totalOre).toBe(358_800);
+    expect(atRest.state).toBe('awaiting_approval');
+    expect(recordedAtRest).toBe('awaiting_approval');
+  });
+
+  it('renders the draft PDF as UTKAST, without an OCR number', () => {
+    expect(draftText).toContain('UTKAST');
+    expect(draftText).not.toMatch(/OCR-nummer\s*\d/);
+  });
+
+  it('answers the approval and is finalising while the invoice is issued', () => {
+    expect(firstAnswer.outcome).toBe('approved');
+    expect(stateWhileIssuing).toBe('finalising');
+  });
+
+  it('answers a second approval as a duplicate and records every request, the duplicates too', async () => {
+    expect(duplicateAnswer.outcome).toBe('duplicate');
+    expect((await requestsOf(h.db, customerId)).map((r) => r.outcome)).toEqual(['approved (update)', 'duplicate (update)', 'duplicate (signal)']);
+    expect((await approvalsOf(h.db, customerId)).map((a) => a.decided_by)).toEqual([FINANCE]);
+  });
+
+  it('ends final with one invoice: total, öresavrundning, issue and due date', async () => {
+    expect(summary).toMatchObject({ state: 'final', totalOre: 358_800 });
+    expect(await invoicesOf(h.db, customerId)).toHaveLength(1);
+    expect(invoice).toMatchObject({ total_ore: 358_800, rounding_ore: 50, issue_date: '2024-12-02', due_date: '2025-01-01' });
+  });
+
+  it('invoices the worked example line by line', async () => {
+    expect((await invoiceLinesOf(h.db, invoice.id)).map((l) => [l.description, l.quantity, l.amount_ore])).toEqual([
       ['OneStop Reporting - Smart', 1, 149_500],
       ['OneStop Reporting - Extra företag', 2, 59_000],
       ['OneStop Reporting - Superanvändare', 1, 39_500],
       ['OneStop Reporting - Portalanvändare', 2, 39_000],
     ]);
+  });
 
-    // The final PDF carries number, OCR and the exact descriptions.
-    const doc = await h.db('invoice_documents').where({ invoice_id: invoices[0].id }).first();
-    const text = await textOf(doc.pdf_sha256);
-    expect(text).toContain(`${h.config.invoiceSeries}${invoices[0].number}`);
-    expect(text).toContain(invoices[0].ocr);
+  it('renders the final PDF with number, OCR, the exact descriptions, the total and the partner', async () => {
+    const text = await textOf(invoicePdf);
+    expect(text).toContain(`${h.config.invoiceSeries}${invoice.number}`);
+    expect(text).toContain(invoice.ocr);
     expect(text).toContain('OneStop Reporting - Superanvändare');
     expect(text.replace(/\s+/g, ' ')).toContain('3 588,00 kr');
     expect(text).toContain('Återförsäljare: Ekonomipartner i Väst AB (P-TEST)');
+  });
 
-    // The customer's admin got the invoice with the PDF attached, byte for byte.
-    const customer = await h.db('customers').where({ customer_id: customerId }).first();
-    await waitFor(async () => h.smtp.messages.some((m) => m.to.includes(customer.billing_email)));
-    const mail = h.smtp.messages.find((m) => m.to.includes(customer.billing_email))!;
-    const stored = (await getDocument(h.db, doc.pdf_sha256))!.content;
-    expect(mail.attachments[0].content.equals(stored)).toBe(true);
+  it("e-mails the customer's admin the invoice with the stored PDF attached, byte for byte", async () => {
+    const { billing_email } = await customerOf(h.db, customerId);
+    await waitFor(async () => h.smtp.messages.some((m) => m.to.includes(billing_email)));
+    const mail = h.smtp.messages.find((m) => m.to.includes(billing_email))!;
+    expect(mail.attachments[0].content.equals((await getDocument(h.db, invoicePdf))!.content)).toBe(true);
     expect(mail.text).toContain('Återförsäljare: Ekonomipartner i Väst AB');
+  });
 
-    // The partner's webhook arrived once, signed.
-    await waitFor(async () => h.webhook.requests.some((r) => JSON.parse(r.body).data.customer_id === customerId));
-    const hooks = h.webhook.requests.filter((r) => JSON.parse(r.body).data.customer_id === customerId);
-    expect(hooks).toHaveLength(1);
-    const hook = hooks[0];
+  it("calls the partner's webhook once, signed, with the total", async () => {
+    const ofThisCustomer = () => h.webhook.requests.filter((r) => JSON.parse(r.body).data.customer_id === customerId);
+    await waitFor(async () => ofThisCustomer().length > 0);
+    const [hook, ...more] = ofThisCustomer();
+    expect(more).toHaveLength(0);
     expect(verifySignature('s3cret', String(hook.headers['x-monthclose-timestamp']), hook.body, String(hook.headers['x-monthclose-signature']))).toBe(true);
     expect(JSON.parse(hook.body).data.total_ore).toBe(358_800);
+  });
 
-    // Exactly one delivery per subscriber and event, all delivered: finance heard of the draft;
-    // the customer's admin, the partner and finance of the invoice.
-    const deliveries = await h.db('notification_deliveries').where({ customer_id: customerId });
+  it('delivers once per subscriber and event: the draft to finance, the invoice to admin, partner and finance', async () => {
+    const deliveries = await deliveriesOf(h.db, customerId);
     expect(deliveries.map((d) => d.event).sort()).toEqual(['draft_ready', 'invoice_final', 'invoice_final', 'invoice_final']);
     expect(deliveries.map((d) => d.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
     const keys = deliveries.map((d) => `${d.subject_key}|${d.subscriber_id}|${d.event}`);
     expect(new Set(keys).size).toBe(keys.length);
-    // Every decision request is on record, the duplicate too.
-    const requests = await h.db('approval_requests').where({ customer_id: customerId }).orderBy('id');
-    expect(requests.map((r) => r.outcome)).toEqual(['approved (update)', 'duplicate (update)', 'duplicate (signal)']);
-    const approvals = await h.db('approvals').where({ customer_id: customerId });
-    expect(approvals).toHaveLength(1);
-    expect(approvals[0].decided_by).toBe(FINANCE);
   });
+});
 
+describe('customerClose on the real dev server', () => {
   it('rejects, waits for corrected data and a recompute, then issues one invoice with the corrected lines', async () => {
     const customerId = await seedCustomer(h.db);
     await seedEvents(h.db, customerId, workedExampleEvents());
@@ -164,11 +188,11 @@ describe('customerClose on the real dev server', () => {
     expect(summary.draftVersions).toBe(2);
     await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-rejected-recomputed');
 
-    const invoices = await h.db('invoices').where({ customer_id: customerId });
+    const invoices = await invoicesOf(h.db, customerId);
     expect(invoices).toHaveLength(1);
-    const portal = await h.db('invoice_lines').where({ invoice_id: invoices[0].id, article: 'portal_user' }).first();
+    const portal = (await invoiceLinesOf(h.db, invoices[0].id)).find((l) => l.article === 'portal_user');
     expect(portal.quantity).toBe(1);
-    const drafts = await h.db('drafts').where({ customer_id: customerId }).orderBy('version');
+    const drafts = await draftsOf(h.db, customerId);
     expect(drafts.map((d) => d.status)).toEqual(['rejected', 'approved']);
   });
 
@@ -189,7 +213,7 @@ describe('customerClose on the real dev server', () => {
     expect(rerun.outcome).toBe('started');
     const summary = await rerun.handle.result();
     expect(summary.state).toBe('final');
-    expect(await h.db('invoices').where({ customer_id: customerId })).toHaveLength(1);
+    expect(await invoicesOf(h.db, customerId)).toHaveLength(1);
     expect(h.smtp.messages.length).toBe(mailsBefore);
   });
 
@@ -203,7 +227,7 @@ describe('customerClose on the real dev server', () => {
     expect(state.reason).toMatch(/no VAT number/);
     // The fix is data now: the failure type is recorded and `close status` renders its remedy.
     expect(state.failure_type).toBe(Failure.BadMasterData);
-    const failed = (await periodStatus(h.db, null, PERIOD)).customers.find((c) => c.customer_id === noVat);
+    const failed = (await periodStatus(await closeRunsOf(h.db, PERIOD), null, PERIOD)).customers.find((c) => c.customer_id === noVat);
     expect(failed?.next_step).toBe(`Correct it with 'month-close customers import FILE', then 'month-close close rerun --period ${PERIOD} --customer ${noVat}'`);
     const ended = await handle.result().then(() => null, (e: { cause?: Error }) => e.cause);
     expect(ended?.message).toMatch(/no VAT number \(momsregistreringsnummer\)\. Correct it with 'month-close customers import FILE', then 'month-close close rerun/);
@@ -217,9 +241,9 @@ describe('customerClose on the real dev server', () => {
     await waitFor(async () => (await handle.query(statusQuery)).state === 'awaiting_approval');
     await handle.signal(approveSignal, { by: FINANCE });
     expect((await handle.result()).state).toBe('final');
-    const invoice = await h.db('invoices').where({ customer_id: customerId }).first();
-    const lines = await h.db('invoice_lines').where({ invoice_id: invoice.id }).orderBy('position');
-    const document = await h.db('invoice_documents').where({ invoice_id: invoice.id }).first();
+    const [invoice] = await invoicesOf(h.db, customerId);
+    const lines = await invoiceLinesOf(h.db, invoice.id);
+    const document = await invoiceDocumentOf(h.db, invoice.id);
     expect(lines).toHaveLength(4);
 
     await expect(h.db('invoices').where({ id: invoice.id }).update({ total_ore: 1 })).rejects.toThrow(/invoices is immutable/);
@@ -232,8 +256,8 @@ describe('customerClose on the real dev server', () => {
 
     // Nothing half-applied: the invoice reads as it was issued.
     expect(await h.db('invoices').where({ id: invoice.id }).first()).toEqual(invoice);
-    expect(await h.db('invoice_lines').where({ invoice_id: invoice.id }).orderBy('position')).toEqual(lines);
-    expect(await h.db('invoice_documents').where({ invoice_id: invoice.id }).first()).toEqual(document);
+    expect(await invoiceLinesOf(h.db, invoice.id)).toEqual(lines);
+    expect(await invoiceDocumentOf(h.db, invoice.id)).toEqual(document);
   });
 
   it('records a period with nothing billable as nothing_to_bill, without a draft', async () => {
@@ -246,6 +270,6 @@ describe('customerClose on the real dev server', () => {
     const summary = await handle.result();
     expect(summary.state).toBe('nothing_to_bill');
     expect((await closeState(idle)).state).toBe('nothing_to_bill');
-    expect(await h.db('drafts').where({ customer_id: idle })).toHaveLength(0);
+    expect(await draftsOf(h.db, idle)).toHaveLength(0);
   });
 });

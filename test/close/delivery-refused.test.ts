@@ -4,11 +4,11 @@ import { notificationActivities } from '../../activities/notifications';
 import type { ActivityDeps } from '../../activities/deps';
 import { loadConfig } from '../../infra/config';
 import type { Db } from '../../infra/db';
-import { Failure, findFailure } from '../../workflows/failures';
+import { Failure, findFailure } from '../../contracts/failures';
 import { createTestDatabase } from '../support/database';
 import { seedCustomer, seedSubscriber, uid } from '../support/seed';
 
-// Issue #9: a delivery refused for good is a delivery failure with a delivery remedy, not the
+// A delivery refused for good is a delivery failure with a delivery remedy, not the
 // "fix the customer's data and re-run" failure of a close.
 
 let test: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DraftReview, ONE_APPROVER_VERDICT, type DraftVerdict } from '../../workflows/draft-review';
+import { DraftReview, ONE_APPROVER_VERDICT } from '../../workflows/draft-review';
+import type { DraftVerdict } from '../../contracts/review';
 
 // The decision rules of customerClose, without Temporal: workflows/draft-review.ts is a plain
 // class the handlers delegate to.

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config';
-import { approveSignal, statusQuery, type CustomerCloseInput } from '../../workflows/definitions';
+import { approveSignal, statusQuery, type CustomerCloseInput } from '../../contracts/close-messages';
 import { seedCustomer, seedEvents, seedPrices, seedSubscriber, workedExampleEvents } from '../support/seed';
 import { startTimeSkipping, type TimeSkippingHarness } from '../support/time-skipping';
 import { waitFor } from '../support/wait';
+import { deliveriesOf } from '../support/queries';
 
-// Escalation (issue #10) on Temporal's time-skipping test server: a draft waiting longer than
+// Escalation on Temporal's time-skipping test server: a draft waiting longer than
 // the policy's escalation time is escalated once to `finance_escalation`, on top of reminders.
 
 const HOUR = 3_600_000;
@@ -49,7 +50,7 @@ describe('escalation while a draft waits for finance', () => {
       await waitFor(() => reminders().length >= 6, 15_000, 'more reminders');
       expect(escalations()).toHaveLength(1); // once
       expect(reminders().every((m) => m.to !== ESCALATION)).toBe(true);
-      const deliveries = await h.db('notification_deliveries').where({ customer_id: customerId, event: 'draft_escalation' });
+      const deliveries = await deliveriesOf(h.db, customerId, { event: 'draft_escalation' });
       expect(deliveries).toHaveLength(1);
 
       await handle.signal(approveSignal, { by: config.financeApprovers[0] });

@@ -5,14 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { startCustomerClose } from '../../client/close';
 import { approveAllWaiting, approveDraft, DecisionRefused } from '../../client/drafts';
-import { approveSignal, statusQuery } from '../../workflows/definitions';
+import { approveSignal, statusQuery } from '../../contracts/close-messages';
 import { runCli } from '../support/cli-runner';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { maybeRecordHistory } from '../support/histories';
 import { seedCustomer, seedEvents, seedPrices, seedSubscriber, type EventSpec } from '../support/seed';
 import { waitFor } from '../support/wait';
+import { approvalsOf, deliveriesOf, draftsOf, invoicesOf, requestsOf, reviewsOf } from '../support/queries';
 
-// Finance review (issue #10) end to end on the real dev server: auto-approval by the policy,
+// Finance review end to end on the real dev server: auto-approval by the policy,
 // four eyes, approve-all leaving flagged drafts, and what `drafts list/explain` show.
 
 const FINANCE = 'Anna Ekonom';
@@ -52,7 +53,7 @@ async function withOctoberFinal(events: EventSpec[]): Promise<string> {
   const customerId = await seedCustomer(h.db);
   await seedEvents(h.db, customerId, events);
   const october = await awaiting(customerId, '2024-10');
-  expect((await h.db('draft_reviews').where({ customer_id: customerId, period: '2024-10' }).first()).flags).toEqual(['first_invoice']);
+  expect((await reviewsOf(h.db, customerId, '2024-10'))[0].flags).toEqual(['first_invoice']);
   await approveDraft(h.client, '2024-10', customerId, FINANCE);
   expect((await october.result()).state).toBe('final');
   return customerId;
@@ -75,15 +76,15 @@ describe('finance review on the real dev server', () => {
     expect(summary.state).toBe('final');
     await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-auto-approved');
 
-    const draft = await h.db('drafts').where({ customer_id: customerId, period: '2024-11' }).first();
-    const approvals = await h.db('approvals').where({ draft_id: draft.id });
+    const [draft] = await draftsOf(h.db, customerId, '2024-11');
+    const approvals = (await approvalsOf(h.db, customerId)).filter((a) => a.draft_id === draft.id);
     expect(approvals).toHaveLength(1);
     expect(approvals[0]).toMatchObject({ decision: 'approved', decided_by: 'policy', via: 'policy', policy_version: h.config.approvalPolicy.version });
-    const october = await h.db('invoices').where({ customer_id: customerId, period: '2024-10' }).first();
+    const [october] = await invoicesOf(h.db, customerId, '2024-10');
     expect(approvals[0].reason).toMatch(new RegExp(`^±0\\.0 % \\(0,00\\s*kr\\) vs ${h.config.invoiceSeries}${october.number}, within ±5 %`));
     // Nobody was asked: no draft e-mail went out for November.
-    expect(await h.db('notification_deliveries').where({ customer_id: customerId, period: '2024-11', event: 'draft_ready' })).toHaveLength(0);
-    const invoice = await h.db('invoices').where({ customer_id: customerId, period: '2024-11' }).first();
+    expect(await deliveriesOf(h.db, customerId, { period: '2024-11', event: 'draft_ready' })).toHaveLength(0);
+    const [invoice] = await invoicesOf(h.db, customerId, '2024-11');
     expect(invoice.finalised_by).toBe('policy');
   }, 120_000);
 
@@ -96,7 +97,7 @@ describe('finance review on the real dev server', () => {
       ...Array.from({ length: 100 }, (_, i): EventSpec => ({ at: '2024-10-01T00:00:00+02:00', type: 'user', id: `s${i}`, action: 'activated', role: 'superuser' })),
     ]);
     const handle = await awaiting(customerId, '2024-11');
-    const review = await h.db('draft_reviews').where({ customer_id: customerId }).first();
+    const [review] = await reviewsOf(h.db, customerId);
     expect(review.flags).toEqual(['first_invoice', 'four_eyes']);
     expect(review.approvals_needed).toBe(2);
 
@@ -105,9 +106,9 @@ describe('finance review on the real dev server', () => {
     await expect(approveDraft(h.client, '2024-11', customerId, FINANCE)).rejects.toThrow(DecisionRefused);
     await expect(approveDraft(h.client, '2024-11', customerId, FINANCE)).rejects.toThrow(/Anna Ekonom has already approved .*four eyes: a second, different approver/);
     await handle.signal(approveSignal, { by: FINANCE });
-    await waitFor(async () => (await h.db('approval_requests').where({ customer_id: customerId }).where('outcome', 'like', 'refused (signal)%')).length === 1, 30_000, 'signal refusal recorded');
+    await waitFor(async () => (await requestsOf(h.db, customerId)).filter((r) => r.outcome.startsWith('refused (signal)')).length === 1, 30_000, 'signal refusal recorded');
     expect((await handle.query(statusQuery)).state).toBe('awaiting_approval');
-    expect(await h.db('invoices').where({ customer_id: customerId })).toHaveLength(0);
+    expect(await invoicesOf(h.db, customerId)).toHaveLength(0);
 
     // `drafts list` shows the first approval of two while it waits.
     const list = await runCli(['drafts', 'list', '--period', '2024-11', '--flagged', '--json'], env);
@@ -119,9 +120,9 @@ describe('finance review on the real dev server', () => {
     expect(second.outcome).toBe('approved');
     expect((await handle.result()).state).toBe('final');
     await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-four-eyes');
-    const approvals = await h.db('approvals').where({ customer_id: customerId }).orderBy('decided_at');
+    const approvals = await approvalsOf(h.db, customerId);
     expect(approvals.map((a) => [a.decided_by, a.via])).toEqual([[FINANCE, 'update'], [SECOND, 'update']]);
-    expect((await h.db('invoices').where({ customer_id: customerId }).first()).finalised_by).toBe(`${FINANCE} + ${SECOND}`);
+    expect((await invoicesOf(h.db, customerId))[0].finalised_by).toBe(`${FINANCE} + ${SECOND}`);
   }, 120_000);
 
   it('approve --all approves unflagged drafts only, says which it left and why, and records approve_all', async () => {
@@ -157,10 +158,10 @@ describe('finance review on the real dev server', () => {
     expect(cli.stdout).toMatch(new RegExp(`left 1 flagged draft\\(s\\) for their own approval[^\\n]*\\n\\s+${flagged} v1: flagged: first_invoice`));
     expect(cli.stdout).toContain(unflagged);
 
-    await waitFor(async () => (await h.db('invoices').where({ customer_id: unflagged, period: '2024-11' })).length === 1, 60_000, 'unflagged final');
-    const approval = await h.db('approvals').where({ customer_id: unflagged, period: '2024-11' }).first();
+    await waitFor(async () => (await invoicesOf(h.db, unflagged, '2024-11')).length === 1, 60_000, 'unflagged final');
+    const [approval] = await approvalsOf(h.db, unflagged, '2024-11');
     expect(approval).toMatchObject({ decided_by: FINANCE, via: 'approve_all' });
-    expect(await h.db('approvals').where({ customer_id: flagged })).toHaveLength(0);
+    expect(await approvalsOf(h.db, flagged)).toHaveLength(0);
 
     // Including flagged ones approves the rest.
     const all = await approveAllWaiting(h.db, h.client, '2024-11', FINANCE, { includeFlagged: true });
@@ -177,14 +178,14 @@ describe('finance review on the real dev server', () => {
     const decisions = JSON.parse(cli.stdout).decisions.filter((d: { customerId: string }) => d.customerId === customerId);
     expect(decisions).toEqual([{ customerId, draftVersion: 1, outcome: 'refused', detail: 'Mallory is not a configured finance approver' }]);
     // Recorded by the workflow (the channel says so), not by the CLI: nothing is lost.
-    const requests = await h.db('approval_requests').where({ customer_id: customerId, period: '2024-11' }).orderBy('id');
+    const requests = await requestsOf(h.db, customerId, '2024-11');
     expect(requests.map((r) => [r.requested_by, r.draft_version, r.outcome])).toEqual([['Mallory', 1, 'refused (approve_all): Mallory is not a configured finance approver']]);
 
     const ok = await approveAllWaiting(h.db, h.client, '2024-11', FINANCE, { includeFlagged: true });
     expect(ok.filter((d) => d.customerId === customerId)).toEqual([{ customerId, draftVersion: 1, outcome: 'approved', detail: null }]);
     // The close records the request first, then the decision.
-    await waitFor(async () => (await h.db('approvals').where({ customer_id: customerId, period: '2024-11' })).length === 1, 60_000, 'the approval recorded');
-    const approval = await h.db('approvals').where({ customer_id: customerId, period: '2024-11' }).first();
+    await waitFor(async () => (await approvalsOf(h.db, customerId, '2024-11')).length === 1, 60_000, 'the approval recorded');
+    const [approval] = await approvalsOf(h.db, customerId, '2024-11');
     expect(approval).toMatchObject({ decided_by: FINANCE, via: 'approve_all' });
   }, 180_000);
 });

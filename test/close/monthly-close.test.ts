@@ -2,13 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMonthlyClose } from '../../client/close';
 import { approveAllWaiting, approveDraft, waitingDrafts } from '../../client/drafts';
 import { failedCustomers, rerunCustomers } from '../../client/rerun';
+import { closeRunsOf } from '../../store/close-runs';
 import { countByState, periodStatus } from '../../client/status';
-import { approveAllSignal, progressQuery } from '../../workflows/definitions';
-import { closeWorkflowId } from '../../workflows/ids';
+import { approveAllSignal, progressQuery } from '../../contracts/close-messages';
+import { closeWorkflowId } from '../../contracts/workflow-ids';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { seedPrices, uid } from '../support/seed';
 import { waitFor } from '../support/wait';
 import { maybeRecordHistory } from '../support/histories';
+import { approvalsIn, closeRunOf, closeRunsIn, invoicesIn } from '../support/queries';
 
 // A whole period on the real dev server: a few hundred customers, bounded concurrency,
 // continue-as-new, approve-all as a signal and as a command, and a re-run after a data fix.
@@ -68,7 +70,7 @@ describe('monthlyClose of a whole period', () => {
     const { handle } = await startMonthlyClose(h.client, h.settings, PERIOD, { childrenPerRun: 60, pageSize: 50 });
 
     // Approve-all as a signal while the close is still running: the drafts waiting now.
-    await waitFor(async () => (await h.db('close_runs').where({ period: PERIOD, state: 'awaiting_approval' })).length >= 10, 120_000, 'first drafts');
+    await waitFor(async () => (await closeRunsIn(h.db, PERIOD, 'awaiting_approval')).length >= 10, 120_000, 'first drafts');
     // Every draft here is a first invoice (flagged), so approve-all must include flagged ones.
     await handle.signal(approveAllSignal, { by: FINANCE, includeFlagged: true });
 
@@ -94,28 +96,28 @@ describe('monthlyClose of a whole period', () => {
     expect(progress.peakInFlight).toBeLessThanOrEqual(MAX_CONCURRENT);
     expect(progress.peakInFlight).toBeGreaterThan(1);
 
-    const approvedBySignal = await h.db('approvals').where({ period: PERIOD });
+    const approvedBySignal = await approvalsIn(h.db, PERIOD);
     expect(approvedBySignal.length).toBeGreaterThanOrEqual(10);
-    expect(approvedBySignal.every((a) => a.via === 'approve_all')).toBe(true); // its real channel (issue #9)
+    expect(approvedBySignal.every((a) => a.via === 'approve_all')).toBe(true); // its real channel
 
     // The rest, as `drafts approve --all` does it.
     // Every good customer's draft is either approved (by the signal) or waiting now.
     const waiting = (await waitingDrafts(h.db, PERIOD)).map((d) => d.customerId);
-    const approvedNow = await h.db('approvals').where({ period: PERIOD });
+    const approvedNow = await approvalsIn(h.db, PERIOD);
     expect(waiting.length + approvedNow.length).toBe(CUSTOMERS - 1);
     expect(waiting.length).toBeGreaterThan(0);
     // First invoices are flagged (first_invoice): a bulk approval must include them explicitly.
     const decisions = await approveAllWaiting(h.db, h.client, PERIOD, FINANCE, { includeFlagged: true });
     expect(decisions.map((d) => d.customerId)).toEqual(waiting);
     expect(decisions.map((d) => d.outcome)).toEqual(waiting.map(() => 'approved'));
-    await waitFor(async () => countByState(await periodStatus(h.db, h.client, PERIOD)).final === CUSTOMERS - 1, 180_000, 'every good customer final');
+    await waitFor(async () => countByState(await periodStatus(await closeRunsOf(h.db, PERIOD), h.client, PERIOD)).final === CUSTOMERS - 1, 180_000, 'every good customer final');
 
-    const status = await periodStatus(h.db, h.client, PERIOD);
+    const status = await periodStatus(await closeRunsOf(h.db, PERIOD), h.client, PERIOD);
     const failed = status.customers.filter((c) => c.state === 'failed');
     expect(failed.map((f) => f.customer_id)).toEqual([broken]);
     expect(failed[0].reason).toMatch(/no VAT number/);
-    expect(await h.db('invoices').where({ period: PERIOD })).toHaveLength(CUSTOMERS - 1);
-    const approvals = await h.db('approvals').where({ period: PERIOD });
+    expect(await invoicesIn(h.db, PERIOD)).toHaveLength(CUSTOMERS - 1);
+    const approvals = await approvalsIn(h.db, PERIOD);
     expect(approvals).toHaveLength(CUSTOMERS - 1);
     expect(new Set(approvals.map((a) => a.customer_id)).size).toBe(CUSTOMERS - 1);
 
@@ -132,14 +134,14 @@ describe('monthlyClose of a whole period', () => {
 
   it('re-runs the failed customer after its data is fixed, without touching the others', async () => {
     await h.db('customers').where({ customer_id: broken }).update({ vat_number: 'SE556123456701' });
-    expect(await failedCustomers(h.db, h.client, PERIOD)).toEqual([broken]);
+    expect(await failedCustomers(await closeRunsOf(h.db, PERIOD), h.client, PERIOD)).toEqual([broken]);
     const reruns = await rerunCustomers(h.client, h.settings, PERIOD, [broken]);
     expect(reruns).toEqual([{ customerId: broken, outcome: 'started' }]);
-    await waitFor(async () => (await h.db('close_runs').where({ customer_id: broken, period: PERIOD }).first()).state === 'awaiting_approval', 60_000, 're-run draft');
+    await waitFor(async () => (await closeRunOf(h.db, broken, PERIOD)).state === 'awaiting_approval', 60_000, 're-run draft');
     await approveDraft(h.client, PERIOD, broken, FINANCE);
-    await waitFor(async () => (await h.db('close_runs').where({ customer_id: broken, period: PERIOD }).first()).state === 'final', 60_000, 're-run final');
+    await waitFor(async () => (await closeRunOf(h.db, broken, PERIOD)).state === 'final', 60_000, 're-run final');
 
-    const invoices = await h.db('invoices').where({ period: PERIOD }).orderBy('number');
+    const invoices = await invoicesIn(h.db, PERIOD);
     expect(invoices).toHaveLength(CUSTOMERS);
     expect(new Set(invoices.map((i) => i.customer_id)).size).toBe(CUSTOMERS);
     const numbers = invoices.map((i) => i.number);
@@ -147,6 +149,6 @@ describe('monthlyClose of a whole period', () => {
     // Starting the whole period again issues nothing new.
     const { handle } = await startMonthlyClose(h.client, h.settings, PERIOD, { childrenPerRun: 60, pageSize: 50 });
     await handle.result();
-    expect(await h.db('invoices').where({ period: PERIOD })).toHaveLength(CUSTOMERS);
+    expect(await invoicesIn(h.db, PERIOD)).toHaveLength(CUSTOMERS);
   }, 600_000);
 });

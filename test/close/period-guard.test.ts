@@ -3,17 +3,18 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { periodContaining, PeriodError } from '../../billing/period';
 import { startCustomerClose, startMonthlyClose } from '../../client/close';
-import type { CustomerCloseInput, MonthlyCloseInput } from '../../workflows/definitions';
-import { approveUpdate, statusQuery } from '../../workflows/definitions';
-import { Failure } from '../../workflows/failures';
+import type { CustomerCloseInput, MonthlyCloseInput } from '../../contracts/close-messages';
+import { approveUpdate, statusQuery } from '../../contracts/close-messages';
+import { Failure } from '../../contracts/failures';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { seedCustomer, seedEvents, seedPrices, uid, workedExampleEvents } from '../support/seed';
 import { maybeRecordHistory } from '../support/histories';
 import { waitFor } from '../support/wait';
+import { closeRunOf, draftsOf, invoicesOf } from '../support/queries';
 
 // billing-rules.md "Which periods can be closed" (added 2026-12): the current or a future month
 // is refused on every path: the clients, the workflows themselves (for any other client), and
-// finalisation (for drafts made before the check existed). Issue #8, problem 1 and 3.
+// finalisation (for drafts made before the check existed).
 
 const FINANCE = 'Anna Ekonom';
 let h: CloseHarness;
@@ -64,9 +65,9 @@ describe('a month that has not ended is never closed', () => {
     const failure = await failureOf(handle);
     expect(failure.type).toBe(Failure.PeriodNotEnded);
     expect(failure.message).toMatch(/^period 2099-06 is in the future: only a month that has ended/);
-    expect(await h.db('close_runs').where({ customer_id: customerId })).toHaveLength(0);
-    expect(await h.db('drafts').where({ customer_id: customerId })).toHaveLength(0);
-    expect(await h.db('invoices').where({ customer_id: customerId })).toHaveLength(0);
+    expect(await closeRunOf(h.db, customerId, '2099-06')).toBeUndefined();
+    expect(await draftsOf(h.db, customerId)).toHaveLength(0);
+    expect(await invoicesOf(h.db, customerId)).toHaveLength(0);
     await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-period-not-ended');
   });
 
@@ -75,7 +76,7 @@ describe('a month that has not ended is never closed', () => {
     const input: MonthlyCloseInput = { period: current, approvers: h.settings.approvers, reminderIntervalMs: h.settings.reminderIntervalMs, maxConcurrent: 4 };
     const handle = await h.client.workflow.start('monthlyClose', { workflowId: uid(`monthly-${current}`), taskQueue: h.config.taskQueue, args: [input] });
     expect((await failureOf(handle)).type).toBe(Failure.PeriodNotEnded);
-    expect(await h.db('close_runs').where({ customer_id: customerId })).toHaveLength(0);
+    expect(await closeRunOf(h.db, customerId, current)).toBeUndefined();
   });
 
   it('an approved draft of a month that has not ended takes no number: the close fails with the reason', async () => {
@@ -90,10 +91,10 @@ describe('a month that has not ended is never closed', () => {
     const failure = await failureOf(handle);
     expect(failure.type).toBe(Failure.CloseFailed);
     expect(failure.message).toMatch(/period 2024-11 is still in progress/);
-    const state = await h.db('close_runs').where({ customer_id: customerId }).first();
+    const state = await closeRunOf(h.db, customerId, '2024-11');
     expect(state.state).toBe('failed');
     expect(state.reason).toMatch(/period 2024-11 is still in progress/);
-    expect(await h.db('invoices').where({ customer_id: customerId })).toHaveLength(0);
+    expect(await invoicesOf(h.db, customerId)).toHaveLength(0);
     expect(await h.db('invoice_number_series').select('*')).toEqual(series); // no number taken
     await maybeRecordHistory(h.client, handle.workflowId, 'customer-close-finalise-refused');
   }, 90_000);
@@ -108,7 +109,7 @@ describe('a close of a customer that does not exist', () => {
     });
     const failure = await failureOf(handle);
     expect(failure.type).toBe(Failure.CloseFailed);
-    // The remedy follows the reason (workflows/failures.ts).
+    // The remedy follows the reason (contracts/failures.ts).
     expect(failure.message).toMatch(/failed: unknown customer "(NOPE-[0-9a-f]+)"\. Import it with 'month-close customers import FILE', then 'month-close close rerun --period 2024-11 --customer \1'$/);
   }, 60_000);
 });

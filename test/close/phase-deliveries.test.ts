@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCustomerClose } from '../../client/close';
-import { approveSignal, statusQuery } from '../../workflows/definitions';
+import { approveSignal, statusQuery } from '../../contracts/close-messages';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { maybeRecordHistory, waitsForLateDelivery } from '../support/histories';
 import { activityStepsOf } from '../support/history-steps';
 import { seedCloseTenant, seedCustomer, seedEvents, workedExampleEvents } from '../support/seed';
 import { waitFor } from '../support/wait';
+import { deliveriesOf } from '../support/queries';
 
 // The phases that end in notifications make one attempt at each delivery themselves; only what
 // that attempt could not settle becomes a step of its own.
@@ -50,7 +51,7 @@ describe('deliveries attempted inside the phases', () => {
     expect((await handle.result()).state).toBe('final');
 
     expect(await activityStepsOf(h.client, handle.workflowId)).toEqual(['openDraft', 'awaitFinanceAndNotify', 'issueApprovedAndNotify']);
-    const deliveries = await h.db('notification_deliveries').where({ customer_id: customerId }).orderBy('id');
+    const deliveries = await deliveriesOf(h.db, customerId);
     expect(deliveries.map((d) => [d.event, d.status, d.attempts])).toEqual([
       ['draft_ready', 'delivered', 1],
       ['invoice_final', 'delivered', 1],
@@ -94,7 +95,7 @@ describe('deliveries attempted inside the phases', () => {
     expect(attempts).toEqual([[1, 'permanent_error']]);
     expect(hooksFor(customerId)).toHaveLength(1);
     // The e-mails went out as usual.
-    const others = await h.db('notification_deliveries').where({ customer_id: customerId }).whereNot({ id: delivery.id });
+    const others = (await deliveriesOf(h.db, customerId)).filter((d) => d.id !== delivery.id);
     expect(others.map((d) => d.status)).toEqual(['delivered', 'delivered', 'delivered']);
     expect(await activityStepsOf(h.client, handle.workflowId)).toEqual(['openDraft', 'awaitFinanceAndNotify', 'issueApprovedAndNotify']);
   });

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config';
-import type { CustomerCloseInput } from '../../workflows/definitions';
-import { approveSignal, statusQuery } from '../../workflows/definitions';
+import type { CustomerCloseInput } from '../../contracts/close-messages';
+import { approveSignal, statusQuery } from '../../contracts/close-messages';
 import { seedCustomer, seedEvents, seedPrices, seedSubscriber, workedExampleEvents } from '../support/seed';
 import { startTimeSkipping, type TimeSkippingHarness } from '../support/time-skipping';
 import { waitFor } from '../support/wait';
+import { deliveriesOf, invoicesOf } from '../support/queries';
 
 // Reminder timing on Temporal's time-skipping test server: days pass in milliseconds, while
 // the activities are the real ones against a real database and SMTP server.
@@ -46,18 +47,18 @@ describe('reminders while a draft waits for finance', () => {
       const status = await handle.query(statusQuery);
       expect(status.state).toBe('awaiting_approval'); // days pass; nothing is decided for finance
       expect(status.remindersSent).toBe(4);
-      await waitFor(async () => (await h.db('notification_deliveries').where({ customer_id: customerId, status: 'delivered' }).where('event', 'like', 'draft_reminder:%')).length === 4, 15_000, 'four reminders delivered');
+      await waitFor(async () => (await deliveriesOf(h.db, customerId, { status: 'delivered' })).filter((d) => d.event.startsWith('draft_reminder:')).length === 4, 15_000, 'four reminders delivered');
       expect(reminders()).toHaveLength(4);
-      expect(await h.db('invoices').where({ customer_id: customerId })).toHaveLength(0);
+      expect(await invoicesOf(h.db, customerId)).toHaveLength(0);
 
       // Each reminder is its own delivery, sent once.
-      const deliveries = await h.db('notification_deliveries').where({ customer_id: customerId }).where('event', 'like', 'draft_reminder:%');
+      const deliveries = (await deliveriesOf(h.db, customerId)).filter((d) => d.event.startsWith('draft_reminder:'));
       expect(deliveries.map((d) => d.event).sort()).toEqual(['draft_reminder:1', 'draft_reminder:2', 'draft_reminder:3', 'draft_reminder:4']);
 
       await handle.signal(approveSignal, { by: config.financeApprovers[0] });
       const summary = await handle.result();
       expect(summary.state).toBe('final');
-      expect(await h.db('invoices').where({ customer_id: customerId })).toHaveLength(1);
+      expect(await invoicesOf(h.db, customerId)).toHaveLength(1);
     });
   }, 120_000);
 });

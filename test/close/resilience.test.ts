@@ -8,9 +8,9 @@ import { Client, Connection } from '@temporalio/client';
 import { startCustomerClose, closeSettings, type CloseSettings } from '../../client/close';
 import { loadConfig, type AppConfig } from '../../infra/config';
 import { createDb, migrate, type Db } from '../../infra/db';
-import { freePort } from '../../infra/ports';
-import { startEmbeddedPostgres, type EmbeddedPg } from '../../infra/postgres';
-import { approveSignal } from '../../workflows/definitions';
+import { freePort } from '../../devenv/ports';
+import { startEmbeddedPostgres, type EmbeddedPg } from '../../devenv/postgres';
+import { approveSignal } from '../../contracts/close-messages';
 import { startSmtpPeer, startWebhookPeer } from '../notify/test-peers';
 import type { SmtpPeer, WebhookPeer } from '../support/close-harness';
 import { seedCustomer, seedEvents, seedPrices, seedSubscriber, workedExampleEvents } from '../support/seed';
@@ -142,7 +142,7 @@ async function allDelivered(ids: string[]): Promise<boolean> {
  * One invoice per customer, numbers without a gap, one delivered row per subscriber and event,
  * and what the receivers saw: each message under one key, once. Only a message whose delivery
  * was not yet recorded as delivered when the worker died (`mayRepeat`) may arrive again, under
- * the same key (the window the README names). Returns how many messages arrived more than once.
+ * the same key (the window docs/close-workflow.md names). Returns how many messages arrived more than once.
  */
 async function expectExactlyOnce(ids: string[], mayRepeat: Set<string> = new Set()): Promise<number> {
   const invoices = await db('invoices').whereIn('customer_id', ids);

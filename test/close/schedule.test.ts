@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSchedule, deleteSchedule, describeSchedule, triggerSchedule } from '../../client/schedule';
-import { monthlyCloseWorkflowId } from '../../workflows/ids';
+import { monthlyCloseWorkflowId } from '../../contracts/workflow-ids';
 import { periodToClose } from '../../workflows/scheduled-close';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { seedCustomer, seedEvents, seedPrices } from '../support/seed';

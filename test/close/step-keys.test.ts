@@ -5,6 +5,7 @@ import type { Db } from '../../infra/db';
 import { createTestDatabase } from '../support/database';
 import { startSmtpPeer } from '../notify/test-peers';
 import { seedCustomer, seedEvents, seedPrices, seedSubscriber, workedExampleEvents } from '../support/seed';
+import { closeRunEventsOf, closeRunOf, deliveriesOf, requestsOf } from '../support/queries';
 
 // A close runs a phase's local steps again after a lost workflow task (a killed worker, a
 // completion refused because a signal arrived meanwhile). The two records without a natural
@@ -30,9 +31,9 @@ describe('records of steps that may run twice', () => {
     await acts.recordCloseState(change);
     await acts.recordCloseState(change);
     await acts.recordCloseState({ ...change, state: 'awaiting_approval', stepKey: 'run-1/2' });
-    const events = await db('close_run_events').where({ customer_id: customerId }).orderBy('id');
+    const events = await closeRunEventsOf(db, customerId);
     expect(events.map((e) => e.state)).toEqual(['running', 'awaiting_approval']);
-    const run = await db('close_runs').where({ customer_id: customerId, period: PERIOD }).first();
+    const run = await closeRunOf(db, customerId, PERIOD);
     expect([run.state, run.attempt]).toEqual(['awaiting_approval', 1]);
   });
 
@@ -41,7 +42,7 @@ describe('records of steps that may run twice', () => {
     const change = { customerId, period: PERIOD, workflowId: `close-${PERIOD}-${customerId}`, state: 'running' as const };
     await acts.recordCloseState(change);
     await acts.recordCloseState(change);
-    expect(await db('close_run_events').where({ customer_id: customerId })).toHaveLength(2);
+    expect(await closeRunEventsOf(db, customerId)).toHaveLength(2);
   });
 
   it('decision requests with keys are recorded once each, a grown batch adds only the new ones', async () => {
@@ -51,7 +52,7 @@ describe('records of steps that may run twice', () => {
     });
     await acts.recordDecisionRequests([request('approved (update)', 'run-1/1')]);
     await acts.recordDecisionRequests([request('approved (update)', 'run-1/1'), request('duplicate (signal)', 'run-1/2')]);
-    const rows = await db('approval_requests').where({ customer_id: customerId }).orderBy('id');
+    const rows = await requestsOf(db, customerId);
     expect(rows.map((r) => r.outcome)).toEqual(['approved (update)', 'duplicate (signal)']);
   });
 
@@ -83,13 +84,13 @@ describe('records of steps that may run twice', () => {
       }),
     );
 
-    const events = await db('close_run_events').where({ customer_id: customerId }).orderBy('id');
+    const events = await closeRunEventsOf(db, customerId);
     expect(events.map((e) => e.state)).toEqual(['running', 'awaiting_approval', 'final']);
-    const run = await db('close_runs').where({ customer_id: customerId, period: PERIOD }).first();
+    const run = await closeRunOf(db, customerId, PERIOD);
     expect([run.state, run.attempt, run.invoice_id]).toEqual(['final', 1, issued.invoiceId]);
     const count = async (table: string) => (await db(table).where({ customer_id: customerId })).length;
     expect([await count('drafts'), await count('invoices'), await count('approvals'), await count('approval_requests')]).toEqual([1, 1, 1, 1]);
-    const deliveries = await db('notification_deliveries').where({ customer_id: customerId });
+    const deliveries = await deliveriesOf(db, customerId);
     // No SMTP server here: each attempt fails retryably and the delivery is left for its own step.
     const planned = awaiting.retry;
     expect(planned).toHaveLength(1); // finance
@@ -137,7 +138,7 @@ describe('records of steps that may run twice', () => {
       expect([again.invoiceId, again.deliveries, again.left]).toEqual([first.invoiceId, [], nothingLeft]);
 
       // finance of the draft; finance and the customer's billing e-mail of the invoice: each sent once.
-      const deliveries = await db('notification_deliveries').where({ customer_id: customerId }).orderBy('id');
+      const deliveries = await deliveriesOf(db, customerId);
       expect(deliveries.map((d) => [d.event, d.status, d.attempts])).toEqual([
         ['draft_ready', 'delivered', 1],
         ['invoice_final', 'delivered', 1],

@@ -1,16 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities, type Activities } from '../../activities';
-import { closeOne, FINANCE_APPROVER, type PlainCounters } from '../../bench/close';
+import { closeOne, FINANCE_APPROVER, type PlainCounters } from '../../bench/plain-close';
 import { Semaphore } from '../../bench/support';
 import { startCustomerClose } from '../../client/close';
-import { approveUpdate, statusQuery } from '../../workflows/definitions';
-import { APPROVED_CLOSE_STEPS } from '../../workflows/close-steps';
+import { approveUpdate, statusQuery } from '../../contracts/close-messages';
+import { APPROVED_CLOSE_STEPS } from '../../contracts/close-steps';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { activityStepsOf } from '../support/history-steps';
 import { seedCloseTenant, seedCustomer, seedEvents, workedExampleEvents } from '../support/seed';
 import { waitFor } from '../support/wait';
+import { deliveriesOf } from '../support/queries';
 
-// Issue #9: the bench prices durability by running the workflow's steps in a plain loop; that
+// The bench prices durability by running the workflow's steps in a plain loop; that
 // is only honest while the loop makes the workflow's calls. A real close through Temporal and
 // the loop, for two customers of the same shape, must call the same activities in the same order.
 
@@ -67,7 +68,7 @@ describe('the bench plain loop follows the workflow', () => {
     expect(workflowSteps).toEqual([...APPROVED_CLOSE_STEPS]);
     // The same records either way: each delivery delivered at its first attempt.
     const deliveries = async (customerId: string) =>
-      (await h.db('notification_deliveries').where({ customer_id: customerId }).orderBy('id')).map((d) => [d.event, d.status, d.attempts]);
+      (await deliveriesOf(h.db, customerId)).map((d) => [d.event, d.status, d.attempts]);
     expect(await deliveries(plain)).toEqual(await deliveries(viaTemporal));
     expect((await deliveries(plain)).every(([, status, attempts]) => status === 'delivered' && attempts === 1)).toBe(true);
   });

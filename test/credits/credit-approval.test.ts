@@ -4,9 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startCustomerClose } from '../../client/close';
 import { decideCredit, requestCredit } from '../../client/credit';
+import { creditRequestReads } from '../../store/credits';
 import { approveDraft } from '../../client/drafts';
-import { creditStatusQuery } from '../../workflows/credit-definitions';
-import { approveSignal, statusQuery } from '../../workflows/definitions';
+import { creditStatusQuery } from '../../contracts/credit-messages';
+import { approveSignal, statusQuery } from '../../contracts/close-messages';
 import { runCli } from '../support/cli-runner';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { seedCustomer, seedEvents, seedPrices, workedExampleEvents } from '../support/seed';
@@ -52,7 +53,7 @@ async function invoicedCustomer(): Promise<string> {
 }
 
 async function drafted(request: Parameters<typeof requestCredit>[3]) {
-  const started = await requestCredit(h.db, h.client, h.settings, request);
+  const started = await requestCredit(creditRequestReads(h.db), h.client, h.settings, request);
   const handle = h.client.workflow.getHandle(started.workflowId);
   await waitFor(async () => (await handle.query(creditStatusQuery)).state === 'awaiting_approval');
   return { started, handle };

@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCustomerClose } from '../../client/close';
 import { CreditRequestRefused, decideCredit, requestCredit } from '../../client/credit';
+import { creditRequestReads } from '../../store/credits';
 import { approveDraft } from '../../client/drafts';
 import { getDocument } from '../../store/documents';
 import { listInvoicesJson } from '../../store/invoices';
-import { creditStatusQuery } from '../../workflows/credit-definitions';
-import { statusQuery } from '../../workflows/definitions';
+import { creditStatusQuery } from '../../contracts/credit-messages';
+import { statusQuery } from '../../contracts/close-messages';
 import { pdfText, plain } from '../pdf/pdf-text';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
-import { validatePeppol } from '../support/peppol';
+import { validatePeppol } from '../../devenv/peppol-validation';
 import { seedCloseTenant, seedCustomer, seedEvents, workedExampleEvents } from '../support/seed';
 import { waitFor } from '../support/wait';
 import { maybeRecordHistory } from '../support/histories';
@@ -60,7 +61,7 @@ describe('credit notes', () => {
     const invoiceXml = await validatePeppol(invoiceMail.attachments[1].content.toString('utf8'));
     expect({ schema: invoiceXml.schemaErrors, fatal: invoiceXml.fatal }).toEqual({ schema: [], fatal: [] });
 
-    const started = await requestCredit(h.db, h.client, h.settings, request);
+    const started = await requestCredit(creditRequestReads(h.db), h.client, h.settings, request);
     expect(started.outcome).toBe('started');
     expect(started.totalOre).toBe(-24_400);
     // Finance hears of the draft credit note; an unknown approver is refused with the reason.
@@ -73,10 +74,10 @@ describe('credit notes', () => {
     expect(k1).toMatch(/^K\d+$/);
 
     // The same request again credits nothing more.
-    const again = await requestCredit(h.db, h.client, h.settings, request);
+    const again = await requestCredit(creditRequestReads(h.db), h.client, h.settings, request);
     expect(again).toMatchObject({ outcome: 'duplicate', workflowId: started.workflowId, creditNote: k1 });
     // More than is left is refused before anything starts, naming the line and what was credited.
-    await expect(requestCredit(h.db, h.client, h.settings, { ...request, reason: 'igen', lines: [{ article: 'portal_user', quantity: 2 }] })).rejects.toThrow(
+    await expect(requestCredit(creditRequestReads(h.db), h.client, h.settings, { ...request, reason: 'igen', lines: [{ article: 'portal_user', quantity: 2 }] })).rejects.toThrow(
       new RegExp(`portal_user: crediting 2 would credit more than ${number} invoiced \\(2, of which 1 already credited by ${k1}\\)`),
     );
 
@@ -116,8 +117,8 @@ describe('credit notes', () => {
   it('two corrections approved out of order: the issuing transaction refuses the one that would over-credit; the series has no gap', async () => {
     const { number } = await invoicedCustomer();
     const base = { invoiceNumber: number, requestedBy: 'Olle Operatör', reissue: false };
-    const some = await requestCredit(h.db, h.client, h.settings, { ...base, reason: 'superanvändaren', lines: [{ article: 'superuser', quantity: 1 }] });
-    const all = await requestCredit(h.db, h.client, h.settings, { ...base, reason: 'allt', lines: null });
+    const some = await requestCredit(creditRequestReads(h.db), h.client, h.settings, { ...base, reason: 'superanvändaren', lines: [{ article: 'superuser', quantity: 1 }] });
+    const all = await requestCredit(creditRequestReads(h.db), h.client, h.settings, { ...base, reason: 'allt', lines: null });
     const seriesBefore = (await h.db('invoice_number_series').where({ series: 'K' }).first())?.next_number ?? 1;
     expect((await approveCredit(all.workflowId)).state).toBe('final');
     const handle = h.client.workflow.getHandle(some.workflowId);
@@ -140,11 +141,11 @@ describe('credit notes', () => {
     const { customerId, number } = await invoicedCustomer();
     // A partial credit cannot re-issue: the old invoice would stay live.
     await expect(
-      requestCredit(h.db, h.client, h.settings, { invoiceNumber: number, requestedBy: 'Olle', reason: 'fel', lines: [{ article: 'smart', quantity: 1 }], reissue: true }),
+      requestCredit(creditRequestReads(h.db), h.client, h.settings, { invoiceNumber: number, requestedBy: 'Olle', reason: 'fel', lines: [{ article: 'smart', quantity: 1 }], reissue: true }),
     ).rejects.toThrow(CreditRequestRefused);
     // The data is corrected: p2 never was a user in November.
     await h.db('usage_events').where({ customer_id: customerId, subject_id: 'p2' }).delete();
-    const started = await requestCredit(h.db, h.client, h.settings, { invoiceNumber: number, requestedBy: 'Olle', reason: 'p2 slutade i oktober', lines: null, reissue: true });
+    const started = await requestCredit(creditRequestReads(h.db), h.client, h.settings, { invoiceNumber: number, requestedBy: 'Olle', reason: 'p2 slutade i oktober', lines: null, reissue: true });
     const done = await approveCredit(started.workflowId);
     await maybeRecordHistory(h.client, started.workflowId, 'credit-note-reissued');
     expect(done.reissueWorkflowId).toBe(`close-${PERIOD}-${customerId}`);

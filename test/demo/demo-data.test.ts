@@ -13,6 +13,7 @@ import { checkCustomer } from '../../imports/customers';
 import { checkPrice } from '../../imports/prices';
 import { checkEvent } from '../../imports/usage';
 import { createTestDatabase } from '../support/database';
+import { luhnValid } from '../../billing/ocr';
 
 const PERIOD = '2024-11';
 const HEADERS = {
@@ -37,16 +38,6 @@ afterAll(() => {
 
 const read = (file: string) => fs.readFileSync(file, 'utf8');
 const rowsOf = (file: string): Row[] => parse(read(file), { columns: true }) as Row[];
-
-function luhnValid(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
 
 let files: DemoDataFiles;
 let customers: Row[];

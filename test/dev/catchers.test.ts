@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMailCatcher, startWebhookCatcher, type Catcher } from '../../infra/catchers';
+import { startMailCatcher, startWebhookCatcher, type Catcher } from '../../devenv/catchers';
 import { waitFor } from '../support/wait';
 
 // The local catchers run inside `month-close dev` next to Temporal and PostgreSQL: a client

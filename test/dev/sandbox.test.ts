@@ -3,10 +3,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox } from '../../infra/sandbox';
+import { startSandbox } from '../../devenv/sandbox';
 import { descendants, running } from './dev-process';
 
-// The one sandbox every entry point starts (infra/sandbox.ts): its stop() and a failed start
+// The one sandbox every entry point starts (devenv/sandbox.ts): its stop() and a failed start
 // leave no process of ours running, and it stops the last started first.
 
 let dir: string;

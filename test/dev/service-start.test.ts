@@ -3,11 +3,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedPostgres } from '../../infra/postgres';
-import { ServiceStartError } from '../../infra/start-errors';
-import { devServerSettingArgs, resolveTemporalCli, startDevServer } from '../../infra/temporal-cli';
-import { freePort } from '../../infra/ports';
-import { moveDataDirAside } from '../../infra/reset';
+import { startEmbeddedPostgres } from '../../devenv/postgres';
+import { ServiceStartError } from '../../devenv/start-errors';
+import { devServerSettingArgs, resolveTemporalCli, startDevServer } from '../../devenv/temporal-cli';
+import { freePort } from '../../devenv/ports';
+import { moveDataDirAside } from '../../devenv/reset';
 import { descendants, running } from './dev-process';
 
 // Starting one embedded server on a port someone else holds: the failure says the port was

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 
 import { renderInvoicePdf } from '../../pdf/render-invoice';
-import { WORKED_EXAMPLE, draftInvoice, finalInvoice, SELLER } from './fixtures';
+import { WORKED_EXAMPLE, draftInvoice, finalInvoice, SELLER } from '../../demo/worked-example-invoice';
 import { mappedCodePoints, pdfText, plain } from './pdf-text';
 
 /** raw: extracted text; text: the same with U+00A0 as a space; flat: text with wrapped lines joined. */

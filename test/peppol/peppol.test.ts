@@ -11,9 +11,9 @@ import type { InvoiceDocument } from '../../pdf/invoice-document';
 import { buildUbl } from '../../peppol/ubl';
 import { masterDataProblems } from '../../store/customers';
 import { foldBilledUsage, rateCustomer } from '../../store/rating';
-import { finalInvoice, WORKED_EXAMPLE } from '../pdf/fixtures';
+import { finalInvoice, WORKED_EXAMPLE } from '../../demo/worked-example-invoice';
 import { createTestDatabase } from '../support/database';
-import { compiledRules, validatePeppol, validatePeppolMany, type ValidationResult } from '../support/peppol';
+import { compiledRules, validatePeppol, validatePeppolMany, type ValidationResult } from '../../devenv/peppol-validation';
 
 // Every e-invoice shape we produce, checked against the UBL 2.1 schema and both official rule
 // sets (EN 16931 and Peppol BIS 3.0) from ../shared/peppol: zero fatal asserts allowed.

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { customerTerms, masterDataProblems, type CustomerRecord } from '../../store/customers';
 
-// Issue #8, problem 4: a French customer with a German VAT number was billed 0 % VAT. The
-// import now refuses such a row; the close checks again for data stored before that.
+// A French customer with a German VAT number must never be billed 0 % VAT: the import refuses
+// such a row, and the close checks again for data stored before the import checked.
 
 const BASE: CustomerRecord = {
   customerId: 'C1',

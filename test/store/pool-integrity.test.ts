@@ -5,11 +5,10 @@ import { createTestDatabase } from '../support/database';
 import { seedCustomer, type EventSpec, seedEvents } from '../support/seed';
 import type { Db } from '../../infra/db';
 
-// Issue #9, item 7: a renderDraftPdf attempt once hit a foreign-key error on drafts.pdf_sha256:
-// its document row, written as a statement of its own, had run inside another caller's
-// transaction that then rolled back. That happens only when the pool hands one connection to
-// two callers, which knex 3.3's .stream() did (it released a streaming connection twice; the
-// fold used it until 7420b40). This test runs multi-batch folds beside transactions and lone
+// A statement of its own must never run inside another caller's transaction (a document row
+// rolled back with it leaves drafts.pdf_sha256 pointing nowhere). That happens only when the
+// pool hands one connection to two callers, as knex 3.3's .stream() does (it releases a
+// streaming connection twice), so the fold reads with a cursor instead. This test runs multi-batch folds beside transactions and lone
 // statements and proves that nobody ever shares a session: it fails with the .stream() fold.
 
 let db: Db;

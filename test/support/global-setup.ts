@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
-import { startSandbox, type Sandbox } from '../../infra/sandbox';
+import { startSandbox, type Sandbox } from '../../devenv/sandbox';
 import { createDb, migrate } from '../../infra/db';
 import { bundleWorkflows } from '../../worker/bundle';
 import { TEMPLATE_DATABASE } from './constants';

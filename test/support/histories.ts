@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { LATE_DELIVERY_GRACE_MS } from '../../workflows/close-steps';
+import { LATE_DELIVERY_GRACE_MS } from '../../contracts/close-steps';
 
 // Replay fixtures: real histories recorded by the tests, kept per lineage, one folder each
 // (test/histories/<lineage>/<name>.binpb). A lineage is the workflow code a set of histories was

@@ -6,8 +6,8 @@ import type { Activities } from '../../activities';
 import type { CloseStateChange } from '../../activities/close-state';
 import type { NotificationPlan } from '../../activities/notifications';
 import { prepareNamespace } from '../../infra/namespace-setup';
-import { resolveTestServer } from '../../infra/temporal-cli';
-import type { DraftVerdict } from '../../workflows/draft-review';
+import { resolveTestServer } from '../../devenv/temporal-cli';
+import type { DraftVerdict } from '../../contracts/review';
 
 // The close's branching on Temporal's time-skipping test server, with the close's steps stubbed:
 // the real workflow bundle and a real server, but no database, so a test takes milliseconds of

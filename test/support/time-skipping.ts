@@ -5,7 +5,7 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { prepareNamespace } from '../../infra/namespace-setup';
 import type { AppConfig } from '../../infra/config';
-import { resolveTestServer } from '../../infra/temporal-cli';
+import { resolveTestServer } from '../../devenv/temporal-cli';
 import { startSmtpPeer } from '../notify/test-peers';
 import { createTestDatabase } from './database';
 

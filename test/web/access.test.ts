@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCustomerClose } from '../../client/close';
-import { statusQuery } from '../../workflows/definitions';
+import { statusQuery } from '../../contracts/close-messages';
 import { buildConsole } from '../../web/server';
 import { LOGIN_LIMIT, SESSION } from '../../web/auth';
 import { disableUser } from '../../web/users';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCustomerClose } from '../../client/close';
-import { statusQuery } from '../../workflows/definitions';
+import { statusQuery } from '../../contracts/close-messages';
 import { startConsole } from '../../web/server';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { seedCustomer, seedEvents, seedPrices, uid, workedExampleEvents, type EventSpec } from '../support/seed';

@@ -2,9 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { periodNotEndedReason } from '../../billing';
 import { waitingDrafts } from '../../client/drafts';
 import { countByState, periodStatus } from '../../client/status';
+import { closeRunsOf } from '../../store/close-runs';
 import { logger } from '../../infra/logger';
-import { progressQuery, type MonthlyProgress } from '../../workflows/definitions';
-import { monthlyCloseWorkflowId } from '../../workflows/ids';
+import { progressQuery, type MonthlyProgress } from '../../contracts/close-messages';
+import { monthlyCloseWorkflowId } from '../../contracts/workflow-ids';
 import { requireArea } from '../auth';
 import { apiError } from '../errors';
 import { decide, decideMany } from '../decisions';
@@ -54,7 +55,7 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
       temporalProblem = err.message;
       return null;
     });
-    const [status, totals, progress] = await Promise.all([periodStatus(db, client, period), articleTotals(db, period), runningProgress(deps, period)]);
+    const [status, totals, progress] = await Promise.all([closeRunsOf(db, period).then((runs) => periodStatus(runs, client, period)), articleTotals(db, period), runningProgress(deps, period)]);
     return render(reply, 'finance-period', {
       title: `Period ${period}`,
       period,
@@ -156,7 +157,7 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
   app.get<PeriodParams>('/api/periods/:period/progress', guard, async (request, reply) => {
     const period = periodParam(request.params.period);
     if (!period) return apiError(reply, 400, 'bad_period');
-    const status = await periodStatus(db, null, period);
+    const status = await periodStatus(await closeRunsOf(db, period), null, period);
     return { period, counts: countByState(status), progress: await runningProgress(deps, period) };
   });
 }

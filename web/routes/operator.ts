@@ -2,9 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { PeriodError } from '../../billing';
 import { closeSettings } from '../../client/close';
 import { rerunCustomers } from '../../client/rerun';
+import { closeRunsOf } from '../../store/close-runs';
 import { describeSchedule, type ScheduleSummary } from '../../client/schedule';
 import { periodStatus } from '../../client/status';
-import { closeWorkflowId } from '../../workflows/ids';
+import { closeWorkflowId } from '../../contracts/workflow-ids';
 import { requireArea } from '../auth';
 import { lastEndedPeriod, periodParam } from '../periods';
 import { render, setFlash } from '../render';
@@ -31,7 +32,7 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: RouteDeps): v
       temporalProblem = err.message;
       return null;
     });
-    const status = await periodStatus(db, client, period);
+    const status = await periodStatus(await closeRunsOf(db, period), client, period);
     const failed = status.customers.filter((c) => c.state === 'failed').map((c) => ({ ...c, url: workflowUrl(closeWorkflowId(period, c.customer_id)) }));
     let schedule: ScheduleSummary | null = null;
     let scheduleProblem: string | null = null;
@@ -50,7 +51,7 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: RouteDeps): v
     if (!period) return render(reply.code(400), 'message', { title: 'Fel period', text: 'Skriv perioden som ÅÅÅÅ-MM, t.ex. 2024-11.' });
     const back = `/operator/periods/${period}`;
     const client = await deps.client();
-    const status = await periodStatus(db, client, period);
+    const status = await periodStatus(await closeRunsOf(db, period), client, period);
     const failed = status.customers.filter((c) => c.state === 'failed').map((c) => c.customer_id);
     const wanted = request.body?.all_failed ? failed : [request.body?.customer ?? ''];
     // Only customers that failed in this period: a re-run is for fixing failures.

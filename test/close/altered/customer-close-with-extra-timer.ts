@@ -1,6 +1,6 @@
 import { sleep } from '@temporalio/workflow';
 import { customerClose as recordedClose } from '../../../workflows/customer-close';
-import type { CloseSummary, CustomerCloseInput } from '../../../workflows/definitions';
+import type { CloseSummary, CustomerCloseInput } from '../../../contracts/close-messages';
 
 // The workflow bundle of this commit with one command added to customerClose: a timer before
 // the close begins. replay.test.ts shows that the recorded histories catch such a change.

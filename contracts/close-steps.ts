@@ -1,7 +1,7 @@
 // The activities of one customer's close that finance approves at once, in the order
 // customerClose calls them (the merged steps of activities/close-phases.ts, whose last two also
 // attempt their deliveries once). A delivery whose attempt in the phase fails retryably is then
-// retried as its own `deliverNotification` step; when every receiver answers there is none. The bench's plain loop (bench/close.ts `closeOne`)
+// retried as its own `deliverNotification` step; when every receiver answers there is none. The bench's plain loop (bench/plain-close.ts `closeOne`)
 // makes the same calls in this order, and test/close/step-order.test.ts checks both against a
 // real close's history: a step added to the workflow and not to the loop (or the other way
 // round) fails there.

@@ -6,11 +6,12 @@ import { bundleWorkflows } from '../worker/bundle';
 import { WorkerPool, type WorkerProcessOptions } from '../worker/processes';
 import { startWorker, type RunningWorker } from '../worker/worker';
 import { startMailCatcher, startWebhookCatcher, type Catcher } from './catchers';
-import { loadConfig, type AppConfig } from './config';
-import { createDb, migrate, type Db } from './db';
-import { logger } from './logger';
-import { startEmbeddedServices, type Endpoints } from './services';
-import { onShutdown } from './shutdown';
+import { loadConfig, type AppConfig } from '../infra/config';
+import { createDb, migrate, type Db } from '../infra/db';
+import { logger } from '../infra/logger';
+import type { Endpoints } from '../infra/endpoints';
+import { startEmbeddedServices } from './embedded-services';
+import { onShutdown } from '../infra/shutdown';
 
 // The embedded environment every entry point needs (dev, demo, the bench, the drill, the test
 // setup): PostgreSQL and the Temporal dev server (namespace prepared), the database migrated,

@@ -4,8 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { validateXML } from 'xmllint-wasm';
-import { PROJECT_ROOT } from '../../infra/paths';
-import { waitFor } from './wait';
+import { PROJECT_ROOT } from '../infra/paths';
 
 // Validation of our e-invoices with the official artefacts in ../shared/peppol (see its README):
 // the UBL 2.1 schema, then the CEN EN 16931 and the Peppol BIS 3.0 rules (XSLT → SVRL).
@@ -39,7 +38,7 @@ export async function compiledRules(xslt: string): Promise<string> {
     fs.mkdirSync(lock);
   } catch {
     // Another test process compiles it: wait for its result (or a lock left by a dead one).
-    await waitFor(() => fs.existsSync(sef) || !fs.existsSync(lock) || Date.now() - fs.statSync(lock).mtimeMs > 120_000, 150_000, `${xslt} compiled by another process`);
+    await compiledElsewhere(sef, lock, xslt);
     if (fs.existsSync(sef)) return sef;
     fs.rmSync(lock, { recursive: true, force: true });
     return compiledRules(xslt);
@@ -53,6 +52,16 @@ export async function compiledRules(xslt: string): Promise<string> {
     fs.rmSync(lock, { recursive: true, force: true });
   }
   return sef;
+}
+
+/** Waits until another process has compiled the rules, or its lock is gone or stale (a dead process). */
+async function compiledElsewhere(sef: string, lock: string, xslt: string): Promise<void> {
+  const deadline = Date.now() + 150_000;
+  const lockStale = () => { try { return Date.now() - fs.statSync(lock).mtimeMs > 120_000; } catch { return true; } };
+  while (!fs.existsSync(sef) && !lockStale()) {
+    if (Date.now() > deadline) throw new Error(`timed out after 150000 ms waiting for ${xslt} compiled by another process`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 // Parsed once per process: reading the large .sef.json per document would dominate the time.

@@ -3,7 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
-import { logger } from './logger';
+import { logger } from '../infra/logger';
 
 // Local receivers for `dev` and `demo` when no real SMTP server or webhook endpoint is
 // configured: real protocol peers that keep what they receive as files to look at.

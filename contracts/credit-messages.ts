@@ -1,8 +1,7 @@
 import { defineQuery } from '@temporalio/workflow';
-import type { Article } from '../billing/types';
 
 // The credit note workflow's input and answers, shared by workflow and client code. Approval
-// reuses the close's approve/reject signals and updates (definitions.ts).
+// reuses the close's approve/reject signals and updates (close-messages.ts).
 
 export interface CreditNoteInput {
   /** The invoice to credit, e.g. F10001. */
@@ -11,8 +10,8 @@ export interface CreditNoteInput {
   requestKey: string;
   requestedBy: string;
   reason: string;
-  /** null credits everything not yet credited. */
-  lines: { article: Article; quantity: number }[] | null;
+  /** Article codes (billing/types.ts) and quantities; null credits everything not yet credited. An article not on the invoice is refused when the credit is rated. */
+  lines: { article: string; quantity: number }[] | null;
   /** After the credit note, draft a corrected invoice for the same period through the normal close. */
   reissue: boolean;
   approvers: string[];

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { spawnService } from './children';
-import { logger } from './logger';
+import { spawnService } from '../infra/children';
+import { logger } from '../infra/logger';
 import { interrupted, logOffset, logSince, ServiceStartError, StartInterrupted, untilReady } from './start-errors';
 
 export interface EmbeddedPg {

@@ -1,7 +1,7 @@
 // The worked example of billing-rules.md (period 2024-11) as an InvoiceDocument.
 
-import type { InvoiceLine, RatedInvoice } from '../../billing/types';
-import type { InvoiceDocument, SellerConfig } from '../../pdf/invoice-document';
+import type { InvoiceLine, RatedInvoice } from '../billing/types';
+import type { InvoiceDocument, SellerConfig } from '../pdf/invoice-document';
 
 export const SELLER: SellerConfig = {
   name: 'Exempelbolaget Rapport & Analys AB',

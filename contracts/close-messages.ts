@@ -8,6 +8,13 @@ export const BILLING_PERIOD = defineSearchAttributeKey('BillingPeriod', SearchAt
 export const CUSTOMER_ID = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
 export const CLOSE_STATE = defineSearchAttributeKey('CloseState', SearchAttributeType.KEYWORD);
 
+/** The search attributes above by name and type, for registering them in a namespace (infra/namespace-setup.ts). */
+export const SEARCH_ATTRIBUTES = {
+  BillingPeriod: 'Keyword',
+  CustomerId: 'Keyword',
+  CloseState: 'Keyword',
+} as const;
+
 /** The failure type a customer close ends with when it cannot bill (the reason names the fix). */
 export const CLOSE_FAILED = Failure.CloseFailed;
 
@@ -42,6 +49,17 @@ export interface CloseStatus {
   invoiceNumber: string | null;
   reason: string | null;
   remindersSent: number;
+}
+
+/** What one customer's close of a period recorded in the database (store/close-runs.ts), as `close status` reads it. */
+export interface CloseRun {
+  customerId: string;
+  state: CloseState;
+  reason: string | null;
+  /** The failure type a failed close recorded (contracts/failures.ts), null otherwise. */
+  failureType: string | null;
+  workflowId: string;
+  invoiceNumber: string | null;
 }
 
 export interface ApproveRequest {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { processAlive } from './pid';
+import { processAlive } from '../infra/pid';
 
 
 /** The pid on the first line of `file`, if that process still runs. */

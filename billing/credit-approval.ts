@@ -3,8 +3,8 @@
 // what the policy asks of a credit note. Pure: the activity that drafts the credit note computes
 // it once and stores it with the request, so the workflow acts on what was stored.
 
-import type { ApprovalPolicy } from '../billing/guardrails';
-import type { DraftVerdict } from './draft-review';
+import type { ApprovalPolicy } from './guardrails';
+import type { DraftVerdict } from '../contracts/review';
 
 /**
  * Four eyes when the credited amount (incl. moms) is above the policy's limit. Never approved by

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import { isStopping } from './shutdown';
-import type { ServiceProcess } from './children';
+import { isStopping } from '../infra/shutdown';
+import type { ServiceProcess } from '../infra/children';
 
 /**
  * Why an embedded server did not start. `port`: its port was taken (the only case worth
