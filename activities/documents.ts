@@ -5,7 +5,7 @@ import { renderInvoicePdf } from '../pdf/render-invoice';
 import type { CustomerRecord } from '../store/customers';
 import { putDocument } from '../store/documents';
 import { storeEInvoice } from '../store/einvoices';
-import { loadIssuedInvoice } from '../store/invoices';
+import { isFirstMonthlyInvoice, loadIssuedInvoice } from '../store/invoices';
 import type { ActivityDeps } from './deps';
 
 // PDFs are stored (content-addressed) and only their SHA-256 travels through Temporal.
@@ -28,6 +28,7 @@ export function documentActivities({ db, config }: ActivityDeps) {
         paymentTermsDays: config.paymentTermsDays,
         invoice: draft.rated as RatedInvoice,
       };
+      if (await isFirstMonthlyInvoice(db, draft.customer_id, draft.period)) doc.firstMonthly = true;
       const content = await renderInvoicePdf(doc);
       // The document and the reference to it commit together: a reference can never point at
       // a document row that was not committed.

@@ -69,6 +69,17 @@ export async function loadIssuedInvoice(db: Db, invoiceId: number): Promise<Issu
     creditOf = formatInvoiceNumber(original.series, original.number);
     creditOfIssueDate = original.issue_date;
   }
+  let replaces: InvoiceDocument['replaces'] = null;
+  if (row.reissue_of) {
+    const old = await db('invoices').where({ id: row.reissue_of }).first('series', 'number', 'issue_date');
+    const notes = await db('invoices').where({ credit_of: row.reissue_of, kind: 'credit_note' }).where('id', '<', row.id).orderBy('id').select('series', 'number');
+    replaces = {
+      invoice: formatInvoiceNumber(old.series, old.number),
+      invoiceIssueDate: old.issue_date,
+      creditNotes: notes.map((n) => formatInvoiceNumber(n.series, n.number)),
+    };
+  }
+  const firstMonthly = row.kind === 'invoice' && (await isFirstMonthlyInvoice(db, row.customer_id, row.period, row.id));
   return {
     id: row.id,
     customerId: row.customer_id,
@@ -89,8 +100,21 @@ export async function loadIssuedInvoice(db: Db, invoiceId: number): Promise<Issu
       creditOf,
       creditOfIssueDate,
       creditReason: row.credit_reason ?? null,
+      ...(replaces ? { replaces } : {}),
+      ...(firstMonthly ? { firstMonthly } : {}),
     },
   };
+}
+
+/**
+ * Whether an invoice of this customer and period is its first monthly one (no invoice of an
+ * earlier period issued before it): that invoice explains the move from quarterly billing.
+ * `beforeId` keeps an issued invoice's answer fixed, so its PDF re-renders the same.
+ */
+export async function isFirstMonthlyInvoice(db: Db, customerId: string, period: string, beforeId?: number): Promise<boolean> {
+  const q = db('invoices').where({ customer_id: customerId, kind: 'invoice' }).where('period', '<', period);
+  if (beforeId !== undefined) q.where('id', '<', beforeId);
+  return !(await q.first('id'));
 }
 
 /** Invoice numbers are printed as the series letter and the number, e.g. F10001. */
