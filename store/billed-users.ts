@@ -3,7 +3,7 @@ import type { Role } from '../billing/types';
 import type { Db } from '../infra/db';
 import { customerTerms, loadCustomer } from './customers';
 import { loadPriceItems } from './prices';
-import { foldBilledUsage } from './usage';
+import { foldBilledUsage } from './rating';
 
 // The customer admin's view of the month so far: which users are billed, under which article,
 // and on how many days they were active. Users and roles come from the same fold as the bill

@@ -4,8 +4,7 @@ import type { Article } from '../billing/types';
 import type { ApprovalPolicy, ExplainedLine, Fact } from '../billing';
 import type { Db } from '../infra/db';
 import { formatInvoiceNumber } from '../store/invoices';
-import { explainLatestDraft, listDrafts, type DraftListEntry } from '../store/reviews';
-import { waitingDrafts } from '../client/drafts';
+import { explainLatestDraft } from '../store/reviews';
 
 // What finance looks at, read from PostgreSQL: totals per article against the previous month,
 // the review queue, one draft against the customer's previous final invoice, the decisions.
@@ -62,6 +61,8 @@ export async function articleTotals(db: Db, period: string): Promise<ArticleTota
 export interface QueueItem {
   customer_id: string;
   customer_name: string;
+  partner_id: string;
+  partner_name: string | null;
   draft_version: number;
   total_ore: number;
   previous_total_ore: number | null;
@@ -77,41 +78,111 @@ export interface QueueItem {
 
 export const QUEUE_PAGE_SIZE = 100;
 
+/** What the queue is narrowed to: a flag (a code, 'none' or 'any'), a partner, a search text. */
+export interface QueueFilter {
+  flag?: string | null;
+  partner?: string | null;
+  q?: string | null;
+}
+
+export interface QueueSummary {
+  /** Drafts that match the filter, flagged ones and what they bill together (incl. moms). */
+  total: number;
+  flagged: number;
+  total_ore: number;
+  unflagged_ore: number;
+}
+
+/** The waiting drafts of a period (the set `drafts approve --all` works on), narrowed by the filter. */
+function waitingQuery(db: Db, period: string, f: QueueFilter) {
+  const q = db('drafts as d')
+    .join('close_runs as cr', function () {
+      this.on('cr.customer_id', 'd.customer_id').andOn('cr.period', 'd.period');
+    })
+    .join('customers as c', 'c.customer_id', 'd.customer_id')
+    .leftJoin('partners as p', 'p.partner_id', 'c.partner_id')
+    .leftJoin('draft_reviews as r', 'r.draft_id', 'd.id')
+    .where({ 'd.period': period, 'd.status': 'awaiting_approval', 'cr.state': 'awaiting_approval' });
+  if (f.flag === 'none') q.whereRaw("cardinality(coalesce(r.flags, '{}')) = 0");
+  else if (f.flag === 'any') q.whereRaw("cardinality(coalesce(r.flags, '{}')) > 0");
+  else if (f.flag) q.whereRaw('r.flags @> ARRAY[?]::text[]', [f.flag]);
+  if (f.partner) q.where('c.partner_id', f.partner);
+  const text = f.q?.trim();
+  if (text) {
+    const like = `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    q.where((w) => w.whereILike('d.customer_id', like).orWhereILike('c.name', like));
+  }
+  return q;
+}
+
+const CHANGE = 'coalesce(r.change_ore, d.total_ore - coalesce(r.previous_total_ore, 0))';
+const FLAGGED = "cardinality(coalesce(r.flags, '{}')) > 0";
+
 /**
- * Drafts waiting for finance now (the set `drafts approve --all` works on), with their stored
- * review as `drafts list` shows it; what needs a person first: flagged drafts, then the largest
- * change against the previous final invoice (a first invoice counts its whole total).
+ * Drafts waiting for finance now, with their stored review as `drafts list` shows it; what needs
+ * a person first: flagged drafts, then the largest change against the previous final invoice
+ * (a first invoice counts its whole total). One page and the summary, each one query, so the
+ * queue of 10,000 drafts costs what a page of 100 does.
  */
-export async function reviewQueue(db: Db, period: string, page: number): Promise<{ items: QueueItem[]; total: number; flagged: number }> {
-  const [waiting, listed] = await Promise.all([waitingDrafts(db, period), listDrafts(db, period)]);
-  const reviewed = new Map(listed.drafts.map((d) => [d.customer_id, d]));
-  const queue = waiting
-    .map((w) => reviewed.get(w.customerId))
-    .filter((d): d is DraftListEntry => d !== undefined && d.state === 'awaiting_approval')
-    .map((d) => ({ ...d, change: d.change_ore ?? d.total_ore - (d.previous_total_ore ?? 0) }))
-    .sort((a, b) => Number(b.flags.length > 0) - Number(a.flags.length > 0) || Math.abs(b.change) - Math.abs(a.change) || (a.customer_id < b.customer_id ? -1 : 1));
-  const shown = queue.slice(page * QUEUE_PAGE_SIZE, (page + 1) * QUEUE_PAGE_SIZE);
-  const names = new Map<string, string>(
-    (await db('customers').whereIn('customer_id', shown.map((d) => d.customer_id)).select('customer_id', 'name')).map((c: { customer_id: string; name: string }) => [c.customer_id, c.name]),
-  );
+export async function reviewQueue(db: Db, period: string, page: number, filter: QueueFilter = {}): Promise<{ items: QueueItem[] } & QueueSummary> {
+  const [summary, rows] = await Promise.all([
+    waitingQuery(db, period, filter)
+      .select(
+        db.raw('count(*)::int AS total'),
+        db.raw(`count(*) FILTER (WHERE ${FLAGGED})::int AS flagged`),
+        db.raw('coalesce(sum(d.total_ore), 0)::bigint AS total_ore'),
+        db.raw(`coalesce(sum(d.total_ore) FILTER (WHERE NOT ${FLAGGED}), 0)::bigint AS unflagged_ore`),
+      )
+      .first(),
+    waitingQuery(db, period, filter)
+      .orderByRaw(`(${FLAGGED}) DESC, abs(${CHANGE}) DESC, d.customer_id`)
+      .limit(QUEUE_PAGE_SIZE)
+      .offset(page * QUEUE_PAGE_SIZE)
+      .select(
+        'd.customer_id', 'd.version', 'd.total_ore', 'd.created_at', 'c.name', 'c.partner_id', 'p.name as partner_name',
+        'r.previous_total_ore', 'r.change_bp', 'r.flags', 'r.flag_details', 'r.approvals_needed', 'r.auto_approve_reason', 'r.waits_because',
+        db.raw(`${CHANGE}::bigint AS change`),
+      ),
+  ]);
+  // A four-eyes draft's first approval is on record as a request until the second one settles it.
+  const firsts = rows.length
+    ? await db('approval_requests')
+        .where({ period, request: 'approve' })
+        .whereIn('customer_id', rows.map((r: { customer_id: string }) => r.customer_id))
+        .where('outcome', 'like', 'approved 1 of %')
+        .select('customer_id', 'requested_by', 'received_at', 'draft_version', 'outcome')
+    : [];
   return {
-    total: queue.length,
-    flagged: queue.filter((d) => d.flags.length > 0).length,
-    items: shown.map((d) => ({
-      customer_id: d.customer_id,
-      customer_name: names.get(d.customer_id) ?? '',
-      draft_version: d.draft_version,
-      total_ore: d.total_ore,
-      previous_total_ore: d.previous_total_ore,
-      change_ore: d.change,
-      change_pct: d.change_pct,
-      flags: d.flags,
-      flag_details: d.flag_details,
-      approvals_needed: d.approvals_needed,
-      approvals: d.approvals,
-      reason: d.reason,
-    })),
+    total: Number(summary.total),
+    flagged: Number(summary.flagged),
+    total_ore: Number(summary.total_ore),
+    unflagged_ore: Number(summary.unflagged_ore),
+    items: rows.map(
+      (d: Record<string, any>): QueueItem => ({
+        customer_id: d.customer_id,
+        customer_name: d.name,
+        partner_id: d.partner_id,
+        partner_name: d.partner_name,
+        draft_version: d.version,
+        total_ore: Number(d.total_ore),
+        previous_total_ore: d.previous_total_ore === null ? null : Number(d.previous_total_ore),
+        change_ore: Number(d.change),
+        change_pct: d.change_bp === null || d.change_bp === undefined ? null : d.change_bp / 100,
+        flags: d.flags ?? [],
+        flag_details: d.flag_details ?? [],
+        approvals_needed: d.approvals_needed ?? 1,
+        approvals: firsts
+          .filter((f: Record<string, any>) => f.customer_id === d.customer_id && (f.draft_version === null || f.draft_version === d.version) && f.received_at >= d.created_at)
+          .map((f: Record<string, any>) => ({ by: f.requested_by, at: (f.received_at as Date).toISOString(), via: /\((\w+)\)$/.exec(f.outcome)?.[1] ?? 'update' })),
+        reason: d.auto_approve_reason ?? d.waits_because ?? null,
+      }),
+    ),
   };
+}
+
+/** The partners with drafts waiting, for the queue's filter. */
+export async function queuePartners(db: Db, period: string): Promise<{ partner_id: string; name: string | null; n: number }[]> {
+  return waitingQuery(db, period, {}).groupBy('c.partner_id', 'p.name').orderBy('p.name').select('c.partner_id', 'p.name', db.raw('count(*)::int AS n'));
 }
 
 export type DraftLine = ExplainedLine;
@@ -159,8 +230,23 @@ export async function draftReview(db: Db, period: string, customerId: string, po
   const stored = draft ? await db('draft_reviews').where({ draft_id: draft.id }).first('flag_details', 'waits_because', 'auto_approve_reason', 'approvals_needed') : undefined;
   const log = await decisions(db, period, customerId, 200);
   // A first approval of two is an `approved 1 of 2` request until the second settles it.
+  // The console's own record of a first approval counts at once: the workflow writes its request
+  // log a moment later, and "0 av 2" right after approving reads as if nothing happened.
+  const fromConsole = draft
+    ? await db('console_actions as a')
+        .join('console_users as u', 'u.id', 'a.user_id')
+        .where({ 'a.period': period, 'a.customer_id': customerId, 'a.draft_version': draft.version, 'a.action': 'approve' })
+        .whereIn('a.outcome', ['needs_second', 'approved'])
+        .orderBy('a.acted_at', 'desc')
+        .pluck('u.display_name')
+    : [];
   const approvedBy = draft
-    ? [...new Set(log.filter((d) => d.draft_version === draft.version && d.by && (/^approved \d+ of \d+/.test(d.outcome) || (d.request === 'decision' && d.outcome.startsWith('approved')))).map((d) => d.by!))]
+    ? [
+        ...new Set([
+          ...fromConsole,
+          ...log.filter((d) => d.draft_version === draft.version && d.by && (/^approved \d+ of \d+/.test(d.outcome) || (d.request === 'decision' && d.outcome.startsWith('approved')))).map((d) => d.by!),
+        ]),
+      ]
     : [];
   return {
     customer,
@@ -183,10 +269,17 @@ export async function draftReview(db: Db, period: string, customerId: string, po
 
 /** Every decision and decision request (also refused ones) of a period, newest first. */
 export async function decisions(db: Db, period: string, customerId: string | null, limit: number): Promise<DecisionRow[]> {
-  const requests = db('approval_requests')
-    .where({ period })
-    .modify((q) => (customerId ? q.where({ customer_id: customerId }) : q))
-    .select('customer_id', 'received_at as at', 'request', 'requested_by as by', 'draft_version', 'outcome', db.raw('null as reason'));
+  // A decision the workflow recorded is also in its request log: shown once, as the decision.
+  const requests = db('approval_requests as r')
+    .where({ 'r.period': period })
+    .modify((q) => (customerId ? q.where({ 'r.customer_id': customerId }) : q))
+    .whereNotExists(
+      db('approvals as a')
+        .join('drafts as d', 'd.id', 'a.draft_id')
+        .whereRaw('a.customer_id = r.customer_id AND a.period = r.period AND d.version = r.draft_version AND a.decided_by = r.requested_by')
+        .whereRaw("r.request IN ('approve', 'reject') AND r.outcome NOT LIKE 'refused%' AND r.outcome NOT LIKE 'duplicate%'"),
+    )
+    .select('r.customer_id', 'r.received_at as at', 'r.request', 'r.requested_by as by', 'r.draft_version', 'r.outcome', db.raw('null as reason'));
   const decided = db('approvals as a')
     .join('drafts as d', 'd.id', 'a.draft_id')
     .where({ 'a.period': period })
