@@ -17,6 +17,7 @@ import { flagSv, refusalSv } from '../../billing/review-sv';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { recomputeSignal } from '../../workflows/definitions';
 import { closeWorkflowId } from '../../workflows/ids';
+import { registerCreditRoutes } from './credits';
 import { render, setFlash } from '../render';
 import type { RouteDeps } from '../server';
 
@@ -50,6 +51,7 @@ function flagCounts(drafts: { flags: string[] }[]): string {
 export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { db } = deps;
   const guard = { preHandler: requireArea('finance') };
+  registerCreditRoutes(app, deps);
 
   app.get('/finance', guard, async (_request, reply) => reply.redirect(`/finance/periods/${lastEndedPeriod(deps.now())}`, 303));
 
