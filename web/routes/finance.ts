@@ -5,6 +5,7 @@ import { countByState, periodStatus } from '../../client/status';
 import { logger } from '../../infra/logger';
 import { progressQuery, type MonthlyProgress } from '../../workflows/definitions';
 import { monthlyCloseWorkflowId } from '../../workflows/ids';
+import { periodTotals } from '../../store/ledger';
 import { requireArea } from '../auth';
 import { decide, decideMany } from '../decisions';
 import { articleTotals, decisions, draftReview, QUEUE_PAGE_SIZE, reviewQueue } from '../finance-data';
@@ -53,7 +54,7 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
       temporalProblem = err.message;
       return null;
     });
-    const [status, totals, progress] = await Promise.all([periodStatus(db, client, period), articleTotals(db, period), runningProgress(deps, period)]);
+    const [status, totals, ledger, progress] = await Promise.all([periodStatus(db, client, period), articleTotals(db, period), periodTotals(db, period), runningProgress(deps, period)]);
     return render(reply, 'finance-period', {
       title: `Period ${period}`,
       period,
@@ -61,6 +62,7 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
       counts: countByState(status),
       customers: status.customers.length,
       totals,
+      ledger,
       progress,
       temporalProblem,
       refreshSeconds: progress ? 5 : null,
