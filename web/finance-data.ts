@@ -17,10 +17,10 @@ import { liveInvoices, loadLedger, periodArticleTotals } from '../store/ledger';
 export interface ArticleTotal {
   article: string;
   description: string;
-  /** Issued in the period, net of credit notes (the ledger, store/ledger.ts), excl. moms. */
+  /** Issued in the period net of credit notes (the ledger, store/ledger.ts) plus the open drafts, excl. moms. */
   quantity: number;
   amount_ore: number;
-  /** The newest open draft of customers without a live invoice: not yet invoiced, shown apart. */
+  /** Of which the newest open draft of customers without a live invoice: not yet invoiced. */
   draft_quantity: number;
   draft_amount_ore: number;
   previous_quantity: number;
@@ -57,13 +57,13 @@ export async function articleTotals(db: Db, period: string): Promise<ArticleTota
     return {
       article,
       description: ARTICLE_INFO[article as Article].description,
-      quantity: n.quantity,
-      amount_ore: n.amountOre,
+      quantity: n.quantity + d.quantity,
+      amount_ore: n.amountOre + d.amountOre,
       draft_quantity: d.quantity,
       draft_amount_ore: d.amountOre,
       previous_quantity: b.quantity,
       previous_amount_ore: b.amountOre,
-      change_ore: n.amountOre - b.amountOre,
+      change_ore: n.amountOre + d.amountOre - b.amountOre,
     };
   });
 }
