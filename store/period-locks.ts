@@ -63,3 +63,13 @@ export interface PeriodLockEvent {
 export async function periodLockHistory(db: Db, period: string): Promise<PeriodLockEvent[]> {
   return db('period_lock_events').where({ period }).orderBy('id').select('action', 'by', 'reason', 'at');
 }
+
+/** Why a person's action on a locked period is refused, with what to do instead; null when open. */
+export async function lockedPeriodRefusal(db: Db, period: string, action: string): Promise<string | null> {
+  const lock = await findPeriodLock(db, period);
+  if (!lock) return null;
+  return (
+    `${period} är låst av ${lock.lockedBy} ${lock.lockedAt.toISOString().slice(0, 10)}${lock.reason ? ` (${lock.reason})` : ''}: ${action} görs inte. ` +
+    `Rätta med en kreditfaktura ('month-close invoices credit NUMMER --by NAMN --reason TEXT'), eller lås upp perioden ('month-close period unlock --period ${period} --by NAMN --reason TEXT')`
+  );
+}
