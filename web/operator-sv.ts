@@ -16,6 +16,7 @@ export const NEXT_STEP_SV: Record<FailureType, string> = {
   AlreadyInvoiced: 'Kunden har redan en faktura för perioden: rätta den med en kreditfaktura.',
   DeliveryRefused: 'Rätta mottagarens adress; utskicket står kvar som misslyckat och avslutet fortsätter.',
   CreditRefused: 'Se vad fakturan och dess kreditfakturor lämnar att kreditera och begär igen.',
+  PeriodLocked: 'Perioden är låst i bokföringen: rätta med en kreditfaktura, eller lås upp perioden först (month-close period unlock).',
   CloseFailed: 'Åtgärda orsaken och kör om kunden.',
 };
 
