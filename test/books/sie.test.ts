@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stockholmDate } from '../../billing';
+import { buildConsole } from '../../web/server';
+import { login, seedUser } from '../web/support';
 import { runCli } from '../support/cli-runner';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { seedCloseTenant } from '../support/seed';
@@ -115,10 +117,25 @@ describe('books export (SIE 4I)', () => {
     expect(next.vouchers.map((v) => v.text)).toEqual([expect.stringContaining(`Kreditfaktura ${k2} `)]);
     expect(await h.db('books_vouchers').count<{ count: number }[]>('* as count')).toEqual([{ count: documents.length + 1 }]);
 
+    // Finance downloads the batch in the console: the same bytes.
+    const app = await buildConsole({ db: h.db, client: h.client, config: h.config, uiUrl: null, namespace: 'default' });
+    try {
+      await seedUser(h.db, 'anna@ekonomi.test', 'finance', 'Anna Ekonom');
+      const session = await login(app, 'anna@ekonomi.test');
+      const page = await app.inject({ method: 'GET', url: '/finance/books', headers: { cookie: session.cookie } });
+      expect(page.body).toMatch(/<p id="pending">0 verifikationer väntar på export\.<\/p>/);
+      expect(page.body).toContain(`/finance/books/batches/${result.batch}.si`);
+      const download = await app.inject({ method: 'GET', url: `/finance/books/batches/${result.batch}.si`, headers: { cookie: session.cookie } });
+      expect(download.statusCode).toBe(200);
+      expect(download.rawPayload.equals(bytes)).toBe(true);
+    } finally {
+      await app.close();
+    }
+
     // The period report shows the same totals as exported.
     const report = JSON.parse((await run('period', 'report', '--period', PERIOD, '--json')).stdout);
     expect(report.exported).toMatchObject({ total_ore: report.totals.total_ore, net_ore: report.totals.net_ore, vat_ore: report.totals.vat_ore, not_exported: 0 });
-  });
+  }, 180_000);
 });
 
 /** An EU (German) business buyer: reverse charge. */
