@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerBooksCommands } from './commands/books';
 import { registerCloseCommands } from './commands/close';
 import { registerDemoCommand } from './commands/demo';
 import { registerDraftCommands } from './commands/drafts';
@@ -30,6 +31,7 @@ registerDraftCommands(program);
 registerPolicyCommands(program);
 registerInvoiceCommands(program);
 registerPeriodCommands(program);
+registerBooksCommands(program);
 registerScheduleCommands(program);
 registerTemporalCommands(program);
 registerServeCommand(program);
