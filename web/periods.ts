@@ -25,6 +25,9 @@ export function periodNav(period: string, nowMs: number): { current: string; pre
   const months: string[] = [];
   let m = last > period ? last : period;
   for (let i = 0; i < 13; i++, m = previousPeriodId(m)) months.push(m);
+  // A period further back than the picker's year is still the one selected.
+  if (!months.includes(period)) months.push(period);
+  months.sort().reverse();
   const next = period < last ? parsePeriod(nextMonth(period)).id : null;
   return { current: period, previous: previousPeriodId(period), next, months };
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stockholmDate } from '../../billing';
@@ -78,6 +79,11 @@ async function logOut(page: Page): Promise<void> {
   await page.close();
 }
 
+/** With SCREENSHOTS=1 the pages shown in docs/ are refreshed from this run. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env.SCREENSHOTS) await page.screenshot({ path: path.join(__dirname, '../../docs', name), fullPage: name.includes('phone') });
+}
+
 const text = async (page: Page, selector = 'body') => (await page.innerText(selector)).replace(/[\u00a0\u202f]/g, ' ');
 
 describe('the promise to customers and partners', () => {
@@ -95,6 +101,7 @@ describe('the promise to customers and partners', () => {
       ['s1', 'Superanvändare', 'OneStop Reporting - Superanvändare', String(daysSoFar), 'Ja'],
     ]);
     await expect(text(page, 'main')).resolves.toMatch(/Per \d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+    await screenshot(page, 'console-customer-admin.png');
     const body = await text(page);
     for (const foreign of [c.steady2, c.first, c.other, 'Lindqvist', 'Främmande', 'Sjöberg']) expect(body).not.toContain(foreign);
     expect((await page.goto(`${served.url}/customers`))?.url()).toBe(`${served.url}/customers/${c.steady1}`);
@@ -112,6 +119,7 @@ describe('the promise to customers and partners', () => {
     const ids = await page.locator('tbody tr td:first-child a').allTextContents();
     expect(ids.sort()).toEqual([c.steady1, c.steady2, c.first].sort());
     await expect(text(page, `tr:has(a:text-is("${c.steady1}"))`)).resolves.toContain(oldInvoice);
+    await screenshot(page, 'console-partner-overview.png');
     await logOut(page);
   });
 });
@@ -162,6 +170,7 @@ describe('the queue at volume', () => {
     const sum = drafts.reduce((s, d) => s + Number(d.total_ore), 0);
     const kr = `${new Intl.NumberFormat('sv-SE', { minimumFractionDigits: 2 }).format(sum / 100).replace(/[\u00a0\u202f]/g, ' ')} kr`;
     await expect(text(page, '#confirm-summary')).resolves.toContain(`Godkänn 2 utkast för totalt ${kr} inkl. moms?`);
+    await screenshot(page, 'console-confirm.png');
     // Nothing decided yet: Enter only asked.
     expect(await h.db('approval_requests').whereIn('customer_id', [c.steady1, c.steady2])).toHaveLength(0);
     await Promise.all([page.waitForLoadState('load'), page.click(`button:text-is("Bekräfta: godkänn 2 utkast (${kr.replace(' kr', '\u00a0kr').replace(/ /g, '\u00a0')})")`)]);
@@ -236,6 +245,7 @@ describe('a 390 px phone', () => {
     const page = await logIn('anna@ekonomi.test', { width: 390, height: 844 });
     for (const path of [`/finance/periods/${PERIOD}/queue`, `/finance/periods/${PERIOD}/drafts/${c.first}`, `/finance/periods/${PERIOD}`]) {
       await page.goto(`${served.url}${path}`);
+      if (path.endsWith('/queue')) await screenshot(page, 'console-queue-phone.png');
       const widths = await page.evaluate(() => { const d = (globalThis as any).document; return { scroll: d.documentElement.scrollWidth as number, client: d.documentElement.clientWidth as number }; });
       expect(widths.scroll, path).toBeLessThanOrEqual(widths.client);
       const logout = await page.locator('header button[type=submit]').boundingBox();
