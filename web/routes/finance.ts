@@ -9,7 +9,7 @@ import { BUCKET_SV, BUCKETS, periodReport } from '../../books/period-report';
 import { periodTotals } from '../../store/ledger';
 import { requireArea } from '../auth';
 import { decide, decideMany } from '../decisions';
-import { articleTotals, draftReview, QUEUE_PAGE_SIZE, queuePartners, reviewQueue, type QueueFilter } from '../finance-data';
+import { articleTotals, draftReview, QUEUE_PAGE_SIZE, reviewQueue, type QueueFilter } from '../finance-data';
 import { AUDIT_PAGE_SIZE, auditCsv, auditLog } from '../audit';
 import { INVOICE_PAGE_SIZE, invoiceList } from '../invoice-list';
 import { lastEndedPeriod, periodNav, periodParam, previousPeriodId } from '../periods';
@@ -96,7 +96,7 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
     if (!period) return badPeriod(reply, request.params.period);
     const page = Math.max(0, Math.min(100_000, Number.parseInt(request.query.page ?? '0', 10) || 0));
     const filter = queueFilter(request.query);
-    const [queue, partners] = await Promise.all([reviewQueue(db, period, page, filter), queuePartners(db, period)]);
+    const queue = await reviewQueue(db, period, page, filter);
     return render(reply, 'finance-queue', {
       title: `Granskning ${period}`,
       period,
@@ -104,7 +104,6 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
       pageSize: QUEUE_PAGE_SIZE,
       filter,
       filterQs: filterQs(filter),
-      partners,
       flagCodes: FLAG_CODES,
       selectAll: request.query.select === 'all',
       periods: periodNav(period, deps.now()),
