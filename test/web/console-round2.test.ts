@@ -53,6 +53,7 @@ beforeAll(async () => {
     await waitFor(async () => (await handle.query(statusQuery)).state === 'awaiting_approval', 60_000, `${id} awaiting approval`);
   }
   await seedUser(h.db, 'anna@ekonomi.test', 'finance', 'Anna Ekonom');
+  await seedUser(h.db, 'bertil@ekonomi.test', 'finance', 'Bertil Controller');
   await seedUser(h.db, 'olle@drift.test', 'operator', 'Olle Operatör');
   await seedUser(h.db, 'pia@partner-a.test', `partner:${partnerA}`, 'Pia Partner');
   await seedUser(h.db, 'kim@kund.test', `customer_admin:${c.steady1}`, 'Kim Kundadmin');
@@ -191,6 +192,43 @@ describe('the queue at volume', () => {
     expect(rows[0]).toContain(c.steady1);
     await logOut(page);
   });
+});
+
+describe('credit notes in the console', () => {
+  it('finance asks for a credit from the invoice list, two people approve it (four eyes), and the K number is found', async () => {
+    const invoice = await h.db('invoices').where({ customer_id: c.steady1, period: PERIOD, kind: 'invoice' }).first('series', 'number');
+    const number = `${invoice.series}${invoice.number}`;
+    h.config.approvalPolicy = { ...h.config.approvalPolicy, fourEyesAboveOre: 100_000 };
+    const anna = await logIn('anna@ekonomi.test');
+    await anna.goto(`${served.url}/finance/periods/${PERIOD}/invoices?q=${number}`);
+    await Promise.all([anna.waitForLoadState('load'), anna.click(`tr:has-text("${number}") a:text-is("Kreditera")`)]);
+    await anna.fill('#reason', 'Fel antal portalanvändare');
+    await Promise.all([anna.waitForURL((u) => u.pathname === '/finance/credits'), anna.click('button:text-is("Begär kreditering")')]);
+    await expect(text(anna, '.flash.ok')).resolves.toContain(`Kreditering av ${number} begärd`);
+    const row = `table.credits tr:has-text("${number}")`;
+    await waitFor(async () => {
+      await anna.reload();
+      return (await text(anna, row)).includes('0 av 2 godkännanden');
+    }, 30_000, 'the credit waiting for two approvals');
+    await Promise.all([anna.waitForLoadState('load'), anna.click(`${row} button:text-is("Godkänn")`)]);
+    await expect(text(anna, '.flash.ok')).resolves.toContain('en annan person måste göra det andra godkännandet');
+    await expect(text(anna, row)).resolves.toContain('1 av 2 godkännanden (Anna Ekonom)');
+    expect(await anna.isDisabled(`${row} button:text-is("Godkänn")`)).toBe(true);
+    await logOut(anna);
+
+    const bertil = await logIn('bertil@ekonomi.test');
+    await bertil.goto(`${served.url}/finance/credits`);
+    await Promise.all([bertil.waitForLoadState('load'), bertil.click(`${row} button:text-is("Godkänn")`)]);
+    await expect(text(bertil, '.flash.ok')).resolves.toContain('Krediteringen är godkänd');
+    await waitFor(async () => {
+      await bertil.reload();
+      return /K\d+/.test(await text(bertil, `${row} .credit-note`).catch(() => ''));
+    }, 60_000, 'the credit note issued');
+    const k = await text(bertil, `${row} .credit-note`);
+    await bertil.goto(`${served.url}/finance/periods/${PERIOD}/invoices?q=${k}`);
+    await expect(text(bertil, 'table.invoices')).resolves.toContain(`krediterar ${number}`);
+    await logOut(bertil);
+  }, 180_000);
 });
 
 /** Codes and English that must never reach a person's screen. */
