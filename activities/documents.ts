@@ -5,7 +5,7 @@ import { renderInvoicePdf } from '../pdf/render-invoice';
 import type { CustomerRecord } from '../store/customers';
 import { putDocument } from '../store/documents';
 import { findStoredEInvoice, storeEInvoice, type StoredEInvoice } from '../store/einvoices';
-import { loadIssuedInvoice, type IssuedInvoice } from '../store/invoices';
+import { isFirstMonthlyInvoice, loadIssuedInvoice, type IssuedInvoice } from '../store/invoices';
 import { logger } from '../infra/logger';
 import { eInvoiceFile } from '../peppol/einvoice';
 import type { ActivityDeps } from './deps';
@@ -30,6 +30,7 @@ export function documentActivities({ db, config }: ActivityDeps) {
         paymentTermsDays: config.paymentTermsDays,
         invoice: draft.rated as RatedInvoice,
       };
+      if (await isFirstMonthlyInvoice(db, draft.customer_id, draft.period)) doc.firstMonthly = true;
       const content = await renderInvoicePdf(doc);
       // The document and the reference to it commit together: a reference can never point at
       // a document row that was not committed.

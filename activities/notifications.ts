@@ -4,6 +4,7 @@ import { sendEmail } from '../notify/email';
 import { DeliveryError } from '../notify/errors';
 import { creditReadyEmail, draftReadyEmail, invoiceFinalEmail, WEBHOOK_EVENT_TYPES, type DraftReviewText } from '../notify/messages';
 import { formatChangePct, formatSek, type Explanation, type Flag } from '../billing';
+import { SUBJECT_SV, factSv, flagDetailSv, flagSv, pctSv, reasonSv } from '../billing/review-sv';
 import { postWebhook } from '../notify/webhook';
 import { getDocument } from '../store/documents';
 import { loadEInvoice } from '../store/einvoices';
@@ -220,10 +221,13 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
         partnerName: doc.buyer.partnerName,
         invoiceNumber: issued.number,
         period: issued.period,
-        totalText: formatSek(doc.invoice.totalOre),
-        dueDate: doc.dueDate!,
-        ocr: doc.ocr!,
+        // The sign is in the words ("Att återfå" on a credit note), not a minus.
+        totalText: formatSek(Math.abs(doc.invoice.totalOre)),
+        dueDate: doc.dueDate,
+        ocr: doc.ocr,
         bankgiro: doc.seller.bankgiro,
+        creditOf: doc.creditOf ?? null,
+        replaces: doc.replaces ?? null,
       }),
       pdf,
       webhookType: WEBHOOK_EVENT_TYPES.invoice_final,
@@ -263,17 +267,17 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
   }
 }
 
-/** The stored review of a draft as the e-mail's lines (Swedish headings, the facts as recorded). */
+/** The stored review of a draft as the e-mail's lines, in Swedish (the codes stay in the webhook's JSON). */
 function reviewText(row: { explanation: Explanation; flag_details: Flag[]; waits_because: string | null }): DraftReviewText {
   const e = row.explanation;
   const signed = (ore: number) => formatSek(ore, { signDisplay: 'exceptZero' });
   return {
     comparison: e.previous
-      ? `Jämfört med ${e.previous.number} (${e.previous.period}, ${formatSek(e.previous.total_ore)}): ${signed(e.change_ore ?? 0)} (${formatChangePct(e.change_bp)})`
+      ? `Jämfört med ${e.previous.number} (${e.previous.period}, ${formatSek(e.previous.total_ore)}): ${signed(e.change_ore ?? 0)} (${pctSv(formatChangePct(e.change_bp))})`
       : 'Första månadsfakturan: ingen tidigare slutlig faktura att jämföra med.',
     lines: e.lines.filter((l) => l.change_ore !== 0 || l.quantity !== l.previous_quantity).map((l) => `${l.description}: ${l.previous_quantity} → ${l.quantity} (${signed(l.change_ore)})`),
-    facts: e.facts.filter((f) => f.kind !== 'first_invoice').map((f) => `${f.subject_type} ${f.subject_id}: ${f.detail}`),
-    flags: row.flag_details.map((f) => `${f.code}: ${f.detail}`),
-    waitsBecause: row.waits_because,
+    facts: e.facts.filter((f) => f.kind !== 'first_invoice').map((f) => `${SUBJECT_SV[f.subject_type] ?? f.subject_type} ${f.subject_id}: ${factSv(f)}`),
+    flags: row.flag_details.map((f) => `${flagSv(f.code)}: ${flagDetailSv(f.code, f.detail)}`),
+    waitsBecause: row.waits_because ? reasonSv(row.waits_because) : null,
   };
 }

@@ -118,6 +118,24 @@ export function countingStart(terms: CustomerTerms, period: Period): string | nu
 // Tie-break between equally priced roles: the higher role wins.
 const ROLE_RANK: Record<Role, number> = { superuser: 0, portal_user: 1, archive_user: 2 };
 
+/**
+ * The one article a user is billed under: of the roles it held in the period, the dearest
+ * (the higher role on equal prices). Rating and the customer admin's list of users share it.
+ */
+export function billedRoleOf(user: { userId: string; roles: readonly Role[] }, priceOf: (role: Role) => { unitPriceOre: number }): Role | null {
+  let best: Role | null = null;
+  for (const role of new Set(user.roles)) {
+    if (!ROLES.includes(role)) throw new RatingError(`user '${user.userId}' has unknown role '${role}'`);
+    if (best === null) {
+      best = role;
+      continue;
+    }
+    const diff = priceOf(role).unitPriceOre - priceOf(best).unitPriceOre;
+    if (diff > 0 || (diff === 0 && ROLE_RANK[role] < ROLE_RANK[best])) best = role;
+  }
+  return best;
+}
+
 export function rate(
   snapshot: UsageSnapshot,
   prices: PriceList | Partial<PriceList>,
@@ -165,16 +183,7 @@ export function rate(
   }
 
   for (const user of snapshot.users) {
-    let best: Role | null = null;
-    for (const role of new Set(user.roles)) {
-      if (!ROLES.includes(role)) throw new RatingError(`user '${user.userId}' has unknown role '${role}'`);
-      if (best === null) {
-        best = role;
-        continue;
-      }
-      const diff = priceOf(role).unitPriceOre - priceOf(best).unitPriceOre;
-      if (diff > 0 || (diff === 0 && ROLE_RANK[role] < ROLE_RANK[best])) best = role;
-    }
+    const best = billedRoleOf(user, priceOf);
     if (best !== null) {
       priceOf(best); // a user with a single role still needs that role's price
       quantities.set(best, (quantities.get(best) ?? 0) + 1);

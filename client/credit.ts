@@ -41,7 +41,9 @@ export interface CreditStart {
 export interface CreditRequestReads {
   findInvoice(numberText: string): Promise<{ id: number; number: string } | null>;
   previousRequest(requestKey: string): Promise<{ status: string; totalOre: number; creditNote: string | null } | null>;
-  creditBasis(invoiceId: number): Promise<{ number: string; invoice: RatedInvoice; prior: PriorCredit[] }>;
+  creditBasis(invoiceId: number): Promise<{ number: string; period: string; invoice: RatedInvoice; prior: PriorCredit[] }>;
+  /** Why the period may not change any more (locked), or null. */
+  lockedRefusal(period: string, action: string): Promise<string | null>;
 }
 
 /**
@@ -56,6 +58,9 @@ export async function requestCredit(reads: CreditRequestReads, client: Client, s
   const previous = await reads.previousRequest(requestKey);
   if (previous) return { outcome: 'duplicate', workflowId, requestKey, ...previous };
   const basis = await reads.creditBasis(found.id);
+  // A locked period takes credit notes (booked when issued), never a re-issue.
+  const locked = r.reissue ? await reads.lockedRefusal(basis.period, `--reissue av ${basis.number}`) : null;
+  if (locked) throw new CreditRequestRefused(`${locked}; utan --reissue krediteras fakturan ändå`);
   let totalOre: number;
   try {
     const credit = rateCredit(basis.number, basis.invoice, basis.prior, r.lines);

@@ -8,6 +8,7 @@ import * as creditApprovals from './006_credit_approvals';
 import * as stepKeys from './007_step_keys';
 import * as closeFailureType from './008_close_failure_type';
 import * as consoleSecurity from './012_console_security';
+import * as books from './009_books';
 
 // Migrations are listed in code, not discovered on disk, so they load the same way under
 // tsx, vitest and a compiled build.
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '007_step_keys': stepKeys,
   '008_close_failure_type': closeFailureType,
   '012_console_security': consoleSecurity,
+  '009_books': books,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -91,24 +91,38 @@ export interface InvoiceFinalInput {
   partnerName: string;
   invoiceNumber: string;
   period: string;
+  /** The amount without sign, e.g. '12 345,00 kr'; a credit note's is the amount to get back. */
   totalText: string;
-  /** e.g. '2024-12-30' */
-  dueDate: string;
-  ocr: string;
+  /** e.g. '2024-12-30'; a credit note has none. */
+  dueDate?: string | null;
+  ocr?: string | null;
   bankgiro: string;
+  /** A credit note: the invoice it credits. */
+  creditOf?: string | null;
+  /** A re-issue: the invoice it replaces and the credit notes that cancelled that one. */
+  replaces?: { invoice: string; creditNotes: string[] } | null;
 }
 
 export function invoiceFinalEmail(input: InvoiceFinalInput): EmailText {
-  const noun = input.documentNoun ?? 'faktura';
+  if ((input.documentNoun ?? 'faktura') === 'kreditfaktura') return creditNoteFinalEmail(input);
+  const replaces = input.replaces
+    ? [
+        '',
+        `Fakturan ersätter faktura ${input.replaces.invoice}` +
+          (input.replaces.creditNotes.length ? `, som krediterats med ${input.replaces.creditNotes.join(', ')}` : '') +
+          `. Betala endast denna faktura.`,
+      ]
+    : [];
   const lines = [
     'Hej!',
     '',
-    `Här kommer ${noun} ${input.invoiceNumber} till ${input.customerName} för ${PRODUCT_NAME} ${input.period}. ${noun === 'faktura' ? 'Fakturan' : 'Kreditfakturan'} finns bifogad som PDF och som e-faktura (Peppol BIS Billing 3.0, XML).`,
+    `Här kommer faktura ${input.invoiceNumber} till ${input.customerName} för ${PRODUCT_NAME} ${input.period}. Fakturan finns bifogad som PDF och som e-faktura (Peppol BIS Billing 3.0, XML).`,
+    ...replaces,
     '',
     `Att betala: ${input.totalText}`,
-    `Förfallodatum: ${input.dueDate}`,
+    `Förfallodatum: ${input.dueDate ?? '–'}`,
     `Bankgiro: ${input.bankgiro}`,
-    `OCR-nummer: ${input.ocr}`,
+    `OCR-nummer: ${input.ocr ?? '–'}`,
     `Återförsäljare: ${input.partnerName}`,
     '',
     'Ange OCR-numret när du betalar, så kopplas betalningen till rätt faktura.',
@@ -117,7 +131,29 @@ export function invoiceFinalEmail(input: InvoiceFinalInput): EmailText {
     input.sellerName,
   ];
   return {
-    subject: `${noun === 'faktura' ? 'Faktura' : 'Kreditfaktura'} ${input.invoiceNumber} från ${input.sellerName} – ${PRODUCT_NAME} ${input.period}`,
+    subject: `Faktura ${input.invoiceNumber} från ${input.sellerName} – ${PRODUCT_NAME} ${input.period}`,
+    text: lines.join('\n') + '\n',
+  };
+}
+
+/** A kreditfaktura asks for no payment: no due date, bankgiro or OCR instruction. */
+function creditNoteFinalEmail(input: InvoiceFinalInput): EmailText {
+  const lines = [
+    'Hej!',
+    '',
+    `Här kommer kreditfaktura ${input.invoiceNumber} till ${input.customerName} för ${PRODUCT_NAME} ${input.period}. Kreditfakturan finns bifogad som PDF och som e-faktura (Peppol BIS Billing 3.0, XML).`,
+    '',
+    ...(input.creditOf ? [`Krediterar faktura: ${input.creditOf}`] : []),
+    `Att återfå: ${input.totalText}`,
+    `Återförsäljare: ${input.partnerName}`,
+    '',
+    `Ni behöver inte betala något. Beloppet räknas av mot faktura ${input.creditOf ?? 'som krediteras'}; har den redan betalats återbetalar vi beloppet till er.`,
+    '',
+    'Vänliga hälsningar',
+    input.sellerName,
+  ];
+  return {
+    subject: `Kreditfaktura ${input.invoiceNumber} från ${input.sellerName} – ${PRODUCT_NAME} ${input.period}`,
     text: lines.join('\n') + '\n',
   };
 }

@@ -62,4 +62,11 @@ export interface InvoiceDocument {
   /** The corrected invoice's issue date and why it is credited (kreditfaktura only). */
   creditOfIssueDate?: string | null;
   creditReason?: string | null;
+  /** A re-issue: the fully credited invoice it replaces and the credit notes that cancelled it. */
+  replaces?: { invoice: string; invoiceIssueDate: string; creditNotes: string[] } | null;
+  /**
+   * The customer's first monthly invoice after quarterly billing: it carries a note on the
+   * change and each line's old description (the seed's notice promised both).
+   */
+  firstMonthly?: boolean;
 }

@@ -12,6 +12,7 @@ import { woffToSfnt } from './woff';
 import PDFDocument from 'pdfkit';
 
 import { formatAmount, formatPercent, formatQuantity, formatSek } from '../billing/format';
+import { addDays } from '../billing/period';
 import type { InvoiceDocument } from './invoice-document';
 
 type Pdf = PDFKit.PDFDocument;
@@ -131,9 +132,12 @@ function checkDocument(d: InvoiceDocument): void {
     ['period.lastDay', d.period.lastDay],
   ];
   if (d.kind === 'final') {
-    const missing = (['number', 'issueDate', 'dueDate', 'ocr'] as const).filter((k) => !d[k]);
-    if (missing.length > 0) throw new Error(`a final invoice needs ${missing.join(', ')}`);
-    dates.push(['issueDate', d.issueDate], ['dueDate', d.dueDate]);
+    // A credit note asks for no payment, so it needs no due date or OCR reference.
+    const required = isCredit(d) ? (['number', 'issueDate'] as const) : (['number', 'issueDate', 'dueDate', 'ocr'] as const);
+    const missing = required.filter((k) => !d[k]);
+    if (missing.length > 0) throw new Error(`a final ${isCredit(d) ? 'credit note' : 'invoice'} needs ${missing.join(', ')}`);
+    dates.push(['issueDate', d.issueDate]);
+    if (!isCredit(d)) dates.push(['dueDate', d.dueDate]);
   }
   // The PDF's dates come from these strings, so a malformed one must not slip through.
   for (const [name, value] of dates) {
@@ -142,6 +146,21 @@ function checkDocument(d: InvoiceDocument): void {
     }
   }
   if (d.invoice.lines.length === 0) throw new Error('an invoice needs at least one line');
+}
+
+/** A kreditfaktura: it corrects an invoice and never asks for payment. */
+function isCredit(d: InvoiceDocument): boolean {
+  return Boolean(d.creditOf);
+}
+
+/**
+ * The days the document bills: the whole month, or, when a prepaid quarter ended inside it,
+ * only the days after (every line of such a month carries the same pro rata days).
+ */
+export function billedDates(d: InvoiceDocument): { firstDay: string; lastDay: string; billedDays: number; daysInMonth: number } | null {
+  const proRata = d.invoice.lines.find((l) => l.proRata)?.proRata;
+  if (!proRata || proRata.billedDays >= proRata.daysInMonth) return null;
+  return { firstDay: addDays(d.period.lastDay, 1 - proRata.billedDays), lastDay: d.period.lastDay, ...proRata };
 }
 
 function documentTitle(d: InvoiceDocument): string {
@@ -271,15 +290,18 @@ function drawFirstPageHeader(pdf: Pdf, d: InvoiceDocument): number {
   }
   const dash = '–';
   const isFinal = d.kind === 'final';
+  const credit = isCredit(d);
   const meta: [string, string][] = [
     ['Fakturanummer', isFinal ? d.number! : dash],
     ['Fakturadatum', isFinal ? d.issueDate! : dash],
-    ['Förfallodatum', isFinal ? d.dueDate! : dash],
+    // A credit note is not paid: no due date and no payment terms.
+    ...(credit ? [] : [['Förfallodatum', isFinal ? d.dueDate! : dash] as [string, string]]),
     ['Kundnummer', buyer.customerId],
     ['Er referens', buyer.buyerReference ?? dash],
-    ['Betalningsvillkor', `${d.paymentTermsDays} dagar netto`],
+    ...(credit ? [] : [['Betalningsvillkor', `${d.paymentTermsDays} dagar netto`] as [string, string]]),
   ];
   if (d.creditOf) meta.push(['Krediterar faktura', d.creditOfIssueDate ? `${d.creditOf} (${d.creditOfIssueDate})` : d.creditOf]);
+  if (d.replaces) meta.push(['Ersätter faktura', d.replaces.invoice]);
   const metaTop = 96;
   const rowH = 15;
   const metaH = meta.length * rowH + 12;
@@ -306,7 +328,10 @@ function drawFirstPageHeader(pdf: Pdf, d: InvoiceDocument): number {
   for (const l of buyerFacts) by += text(pdf, l, LEFT, by, { size: 8.5, color: MUTED, width: 260 });
 
   let y = Math.max(by, metaTop + metaH) + 22;
-  const periodText = `Period: ${d.period.firstDay} – ${d.period.lastDay}`;
+  const billed = billedDates(d);
+  const periodText = billed
+    ? `Period: ${billed.firstDay} – ${billed.lastDay} (${billed.billedDays} av ${billed.daysInMonth} dagar)`
+    : `Period: ${d.period.firstDay} – ${d.period.lastDay}`;
   text(pdf, periodText, LEFT, y, { bold: true, size: 10 });
   y += 20;
   return y;
@@ -361,9 +386,10 @@ function drawTotals(pdf: Pdf, d: InvoiceDocument, y: number): number {
   y += 3;
   hrule(pdf, y, META_X, RIGHT, INK, 1);
   y += 6;
-  const payLabel = d.invoice.totalOre < 0 ? 'Att återfå' : 'Att betala';
-  text(pdf, payLabel, META_X, y, { bold: true, size: 12, width: 120 });
-  text(pdf, formatSek(d.invoice.totalOre), META_X + 110, y, { bold: true, size: 12, width: META_W - 110 - PAD, align: 'right' });
+  // "Att återfå" already says which way the money goes: the amount is shown without a minus.
+  const refund = d.invoice.totalOre < 0;
+  text(pdf, refund ? 'Att återfå' : 'Att betala', META_X, y, { bold: true, size: 12, width: 120 });
+  text(pdf, formatSek(Math.abs(d.invoice.totalOre)), META_X + 110, y, { bold: true, size: 12, width: META_W - 110 - PAD, align: 'right' });
   return y + 20;
 }
 
@@ -402,7 +428,42 @@ function notes(d: InvoiceDocument): { heading: string; body: string }[] {
     const reason = d.creditReason ? ` Orsak: ${d.creditReason}` : '';
     out.push({ heading: 'Kreditfaktura', body: `Denna kreditfaktura avser faktura ${d.creditOf}${dated} och minskar dess belopp.${reason}` });
   }
+  if (d.replaces) {
+    const notes = d.replaces.creditNotes;
+    const by = notes.length ? `, som krediterats i sin helhet med ${notes.length > 1 ? 'kreditfakturorna' : 'kreditfaktura'} ${listSv(notes)}` : '';
+    out.push({
+      heading: 'Ersätter tidigare faktura',
+      body: `Denna faktura ersätter faktura ${d.replaces.invoice} daterad ${d.replaces.invoiceIssueDate}${by}. Betala endast denna faktura.`,
+    });
+  }
+  const billed = billedDates(d);
+  if (billed) {
+    out.push({
+      heading: 'Delmånad',
+      body:
+        `Perioden före ${billed.firstDay} ingår i er förbetalda kvartalsavgift. ` +
+        `Varje rad avser ${billed.billedDays} av månadens ${billed.daysInMonth} dagar (${billed.firstDay} – ${billed.lastDay}).`,
+    });
+  }
+  if (d.firstMonthly) {
+    const renamed = d.invoice.lines.filter((l) => l.legacyDescription && l.legacyDescription !== l.description);
+    const seen = new Set<string>();
+    const pairs = renamed.filter((l) => !seen.has(l.description) && seen.add(l.description)).map((l) => `${l.description} (tidigare ${l.legacyDescription})`);
+    out.push({
+      heading: 'Ny faktureringsmodell',
+      body:
+        `Detta är er första månadsfaktura. Tidigare fakturerades avgifterna kvartalsvis utifrån beställningen; ` +
+        `nu faktureras de månadsvis för de användare, moduler och företag ni haft aktiva under föregående månad. ` +
+        `Priserna är oförändrade.` +
+        (pairs.length ? ` Avgifterna har fått nya beskrivningar: ${pairs.join('; ')}.` : ''),
+    });
+  }
   return out;
+}
+
+/** "A", "A och B", "A, B och C". */
+function listSv(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} och ${items[items.length - 1]}`;
 }
 
 function notesHeight(pdf: Pdf, d: InvoiceDocument): number {
@@ -419,6 +480,7 @@ function drawNotes(pdf: Pdf, d: InvoiceDocument, y: number): number {
 }
 
 function drawPaymentBox(pdf: Pdf, d: InvoiceDocument): void {
+  if (isCredit(d)) return drawCreditBox(pdf, d);
   const isFinal = d.kind === 'final';
   const top = PAY_TOP;
   pdf.save().rect(LEFT, top, WIDTH, PAY_H).fill(SHADE).restore();
@@ -446,6 +508,29 @@ function drawPaymentBox(pdf: Pdf, d: InvoiceDocument): void {
   if (!isFinal) sentence = `Utkast – ej giltig som faktura. Betala inte; betalningsuppgifter anges på den slutliga fakturan.`;
   else if (credit) sentence = `Beloppet tillgodoräknas er och ska inte betalas. Ange OCR-nummer ${d.ocr} vid kontakt om denna kreditfaktura.`;
   else sentence = `Ange OCR-nummer ${d.ocr} vid betalning till bankgiro ${d.seller.bankgiro}. ${terms}`;
+  text(pdf, sentence, LEFT + 12, top + 57, { size: 8, color: isFinal ? INK : ALERT, width: WIDTH - 24 });
+}
+
+/** Where an invoice has its payment box, a credit note says that nothing is to be paid. */
+function drawCreditBox(pdf: Pdf, d: InvoiceDocument): void {
+  const isFinal = d.kind === 'final';
+  const top = PAY_TOP;
+  pdf.save().rect(LEFT, top, WIDTH, PAY_H).fill(SHADE).restore();
+  pdf.save().rect(LEFT, top, WIDTH, 2.5).fill(INK).restore();
+  text(pdf, 'Kreditering', LEFT + 12, top + 9, { bold: true, size: 9 });
+  const fields: [string, string][] = [
+    ['Krediterar faktura', d.creditOf!],
+    [d.invoice.totalOre < 0 ? 'Att återfå' : 'Kreditbelopp', isFinal ? formatSek(Math.abs(d.invoice.totalOre)) : '–'],
+  ];
+  const colW = (WIDTH - 24) / 4;
+  fields.forEach(([label, value], i) => {
+    const x = LEFT + 12 + i * colW;
+    text(pdf, label, x, top + 25, { size: 7.5, color: MUTED, width: colW - 8 });
+    text(pdf, value, x, top + 35, { bold: true, size: 12, width: colW - 8 });
+  });
+  const sentence = isFinal
+    ? `Detta är ingen betalningsuppmaning. Beloppet räknas av mot faktura ${d.creditOf}; är den redan betald återbetalar vi beloppet till er.`
+    : `Utkast – ej giltig som kreditfaktura.`;
   text(pdf, sentence, LEFT + 12, top + 57, { size: 8, color: isFinal ? INK : ALERT, width: WIDTH - 24 });
 }
 

@@ -2,6 +2,8 @@ import type { Article, InvoiceLine, RatedInvoice, VatBreakdownRow } from '../bil
 import type { Db } from '../infra/db';
 import type { BuyerInfo, InvoiceDocument, SellerConfig } from '../pdf/invoice-document';
 import { parsePeriod } from '../billing';
+import type { InvoiceStatus } from '../billing/ledger';
+import { loadLedger } from './ledger';
 
 /** The JSON of an invoice, as interfaces.md names it. */
 export interface InvoiceJson {
@@ -10,7 +12,16 @@ export interface InvoiceJson {
   credits?: string;
   customer_id: string;
   period: string;
-  status: 'draft' | 'final' | 'rejected';
+  /** Drafts: `draft` or `rejected`; issued invoices: the ledger's status (billing/ledger.ts); credit notes `final`. */
+  status: 'draft' | 'rejected' | InvoiceStatus;
+  /** Invoices: the credit notes that credit it. */
+  credited_by?: string[];
+  /** Invoices: the re-issue that replaces it; re-issues: the invoice replaced (`replaces`). */
+  replaced_by?: string | null;
+  replaces?: string | null;
+  /** Invoices: paid so far (0 until payments are recorded) and what is left after credits and payments. */
+  paid_ore?: number;
+  remaining_ore?: number;
   number: string | null;
   issue_date: string | null;
   due_date: string | null;
@@ -69,6 +80,17 @@ export async function loadIssuedInvoice(db: Db, invoiceId: number): Promise<Issu
     creditOf = formatInvoiceNumber(original.series, original.number);
     creditOfIssueDate = original.issue_date;
   }
+  let replaces: InvoiceDocument['replaces'] = null;
+  if (row.reissue_of) {
+    const old = await db('invoices').where({ id: row.reissue_of }).first('series', 'number', 'issue_date');
+    const notes = await db('invoices').where({ credit_of: row.reissue_of, kind: 'credit_note' }).where('id', '<', row.id).orderBy('id').select('series', 'number');
+    replaces = {
+      invoice: formatInvoiceNumber(old.series, old.number),
+      invoiceIssueDate: old.issue_date,
+      creditNotes: notes.map((n) => formatInvoiceNumber(n.series, n.number)),
+    };
+  }
+  const firstMonthly = row.kind === 'invoice' && (await isFirstMonthlyInvoice(db, row.customer_id, row.period, row.id));
   return {
     id: row.id,
     customerId: row.customer_id,
@@ -89,8 +111,21 @@ export async function loadIssuedInvoice(db: Db, invoiceId: number): Promise<Issu
       creditOf,
       creditOfIssueDate,
       creditReason: row.credit_reason ?? null,
+      ...(replaces ? { replaces } : {}),
+      ...(firstMonthly ? { firstMonthly } : {}),
     },
   };
+}
+
+/**
+ * Whether an invoice of this customer and period is its first monthly one (no invoice of an
+ * earlier period issued before it): that invoice explains the move from quarterly billing.
+ * `beforeId` keeps an issued invoice's answer fixed, so its PDF re-renders the same.
+ */
+export async function isFirstMonthlyInvoice(db: Db, customerId: string, period: string, beforeId?: number): Promise<boolean> {
+  const q = db('invoices').where({ customer_id: customerId, kind: 'invoice' }).where('period', '<', period);
+  if (beforeId !== undefined) q.where('id', '<', beforeId);
+  return !(await q.first('id'));
 }
 
 /** Invoice numbers are printed as the series letter and the number, e.g. F10001. */
@@ -128,16 +163,23 @@ function invoiceJson(
 export async function listInvoicesJson(db: Db, period: string): Promise<InvoiceJson[]> {
   // Invoices first, then credit notes (each series in number order).
   const issued = await db('invoices').where({ period }).orderBy([{ column: 'kind', order: 'desc' }, 'number']).select('id');
+  const ledger = new Map((await loadLedger(db, { period })).map((e) => [e.id, e]));
   const result: InvoiceJson[] = [];
   for (const { id } of issued) {
     const inv = await loadIssuedInvoice(db, id);
     const d = inv.document;
-    result.push(
-      invoiceJson(d.invoice, {
+    const e = ledger.get(id)!;
+    const links =
+      e.kind === 'invoice'
+        ? { credited_by: e.creditedBy, replaced_by: e.replacedBy, replaces: e.replaces, paid_ore: e.paidOre, remaining_ore: e.remainingOre }
+        : {};
+    result.push({
+      ...invoiceJson(d.invoice, {
         kind: d.creditOf ? 'credit_note' : 'invoice',
         ...(d.creditOf ? { credits: d.creditOf } : {}),
-        customer_id: inv.customerId, period, status: 'final', number: inv.number, issue_date: d.issueDate, due_date: d.dueDate, ocr: d.ocr, pdf_sha256: inv.pdfSha256 }),
-    );
+        customer_id: inv.customerId, period, status: e.status, number: inv.number, issue_date: d.issueDate, due_date: d.dueDate, ocr: d.ocr, pdf_sha256: inv.pdfSha256 }),
+      ...links,
+    });
   }
   // The newest draft of every customer that has no invoice from that draft or a later one
   // (a re-issue after a full credit drafts again).

@@ -1,6 +1,8 @@
 import type { FastifyReply } from 'fastify';
 import { formatPercent, formatQuantity, formatSek } from '../billing/format';
 import type { CloseState } from '../contracts/close-messages';
+import { articleSv, factArticle, factSv, FACT_KIND_SV, flagDetailSv, flagSv, outcomeSv, reasonSv, refusalSv, requestSv, signedPct, SUBJECT_SV } from '../billing/review-sv';
+import { STATUS_SV, type InvoiceStatus } from '../billing/ledger';
 import type { ConsoleRole } from './users';
 
 // Every page goes through here: the layout gets the user, a CSRF token for its forms, the
@@ -29,10 +31,35 @@ export const helpers = {
   qty: (n: number | null | undefined) => (n === null || n === undefined ? '–' : formatQuantity(Number(n))),
   pct: (p: number | null | undefined) => (p === null || p === undefined ? '–' : formatPercent(Math.round(p * 10) / 10)),
   state: (s: string) => STATE_LABELS[s as CloseState] ?? s,
+  /** An issued invoice's status from the ledger (billing/ledger.ts), in Swedish. */
+  invoiceStatus: (s: string) => STATUS_SV[s as InvoiceStatus] ?? s,
   at: (d: Date | string | number | null | undefined) => (d === null || d === undefined ? '–' : dateTime.format(new Date(d))),
   role: (r: ConsoleRole) =>
     r.kind === 'finance' ? 'Ekonomi' : r.kind === 'operator' ? 'Drift' : r.kind === 'partner' ? `Partner ${r.partnerId}` : `Kundadministratör ${r.customerId}`,
+  /** A change in percent with its sign, sv-SE: '+77,1 %'. */
+  signedPct,
+  article: articleSv,
+  flag: flagSv,
+  flagDetail: flagDetailSv,
+  fact: factSv,
+  factArticle,
+  groupName: (a: string) => (a === 'other' ? 'Övrigt' : a === 'user' ? 'Användare' : `OneStop Reporting - ${articleSv(a)}`),
+  factKind: (k: string) => FACT_KIND_SV[k] ?? k,
+  subject: (t: string) => SUBJECT_SV[t] ?? t,
+  reason: reasonSv,
+  outcome: outcomeSv,
+  refusal: refusalSv,
+  request: requestSv,
+  /** More money billed is good news: green; less, red. */
+  changeClass: (ore: number | null | undefined) => (!ore ? '' : ore > 0 ? 'up' : 'down'),
 };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** How the header names the logged-in user's role, e.g. 'Partner Nordic Partner AB'. */
+    roleLabel?: string;
+  }
+}
 
 export function takeFlash(reply: FastifyReply): Flash | null {
   const flash = reply.request.session.get('flash') ?? null;
@@ -46,5 +73,7 @@ export function setFlash(reply: FastifyReply, flash: Flash): void {
 
 export function render(reply: FastifyReply, view: string, data: Record<string, unknown> & { title: string }): FastifyReply {
   const csrf = reply.generateCsrf();
-  return reply.type('text/html; charset=utf-8').view(view, { ...data, user: reply.request.user, csrf, flash: takeFlash(reply), h: helpers }) as unknown as FastifyReply;
+  const user = reply.request.user;
+  const roleLabel = reply.request.roleLabel ?? (user ? helpers.role(user.role) : '');
+  return reply.type('text/html; charset=utf-8').view(view, { ...data, user, roleLabel, csrf, flash: takeFlash(reply), h: helpers }) as unknown as FastifyReply;
 }

@@ -16,6 +16,8 @@ import type { Db } from '../infra/db';
 import { registerLoginRoutes, registerSessionUser, SESSION } from './auth';
 import { frameworkError, MAX_PARAM_LENGTH, registerErrorAnswers } from './errors';
 import { securityHeaders } from './security-headers';
+import { render } from './render';
+import { registerBooksRoutes } from './routes/books';
 import { registerFinanceRoutes } from './routes/finance';
 import { registerOperatorRoutes } from './routes/operator';
 import { registerCustomerRoutes } from './routes/customers';
@@ -133,6 +135,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
   registerLoginRoutes(app, deps.db, now);
   registerHomeRoutes(app, routeDeps);
   registerFinanceRoutes(app, routeDeps);
+  registerBooksRoutes(app, routeDeps);
   registerOperatorRoutes(app, routeDeps);
   registerCustomerRoutes(app, routeDeps);
   registerDocumentRoutes(app, routeDeps);

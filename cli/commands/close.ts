@@ -7,6 +7,7 @@ import { closeRunsOf } from '../../store/close-runs';
 import { countByState, periodStatus, type CustomerCloseStatus, type PeriodStatus } from '../../client/status';
 import { progressQuery, statusQuery } from '../../contracts/close-messages';
 import { closeWorkflowId } from '../../contracts/workflow-ids';
+import { refuseIfLocked } from '../period-lock';
 import { closablePeriodOption, output, periodOption, table, UsageError, withServices } from '../runtime';
 
 const REST_STATES = new Set(['awaiting_approval', 'rejected', 'final', 'nothing_to_bill', 'failed']);
@@ -83,6 +84,7 @@ export function registerCloseCommands(program: Command): void {
       withServices((opts: { period: string; customer?: string[]; wait?: boolean; json?: boolean }) => {
         const period = closablePeriodOption(opts.period);
         return async (services) => {
+          await refuseIfLocked(services.db, period, 'avslutet startas');
           const client = await services.client();
           const settings = closeSettings(services.config);
           let started: { target: string; outcome: string }[];
@@ -137,6 +139,7 @@ export function registerCloseCommands(program: Command): void {
         const period = closablePeriodOption(opts.period);
         if (!opts.failed && !opts.customer?.length) throw new UsageError('say which customers: --failed or --customer ID ...');
         return async (services) => {
+          await refuseIfLocked(services.db, period, 'avslutet körs om');
           if (opts.customer?.length) await requireCustomers(services.db, opts.customer);
           const client = await services.client();
           const ids = opts.failed ? await failedCustomers(await closeRunsOf(services.db, period), client, period) : opts.customer!;

@@ -44,7 +44,7 @@ describe('escalation while a draft waits for finance', () => {
       await h.env.sleep(2 * HOUR);
       await waitFor(() => escalations().length === 1, 15_000, 'the escalation');
       expect(escalations()[0].to).toBe(ESCALATION);
-      expect(escalations()[0].text).toContain('Kräver godkännande: flagged: first_invoice');
+      expect(escalations()[0].text).toContain('Kräver godkännande: flaggat: första fakturan');
 
       await h.env.sleep(4 * 24 * HOUR);
       await waitFor(() => reminders().length >= 6, 15_000, 'more reminders');

@@ -148,9 +148,10 @@ describe('finance review on the real dev server', () => {
     expect(listed).toMatchObject({ draft_version: 1, total_ore: 235_600, previous_total_ore: 211_300, change_ore: 24_300, change_pct: 11.5, flags: [], approvals_needed: 1, approvals: [], state: 'awaiting_approval' });
 
     // Finance's draft e-mail says what changed and why.
-    await waitFor(() => h.smtp.messages.some((m) => m.text.includes('user p2: user added as portal_user')), 30_000, 'draft e-mail with the review');
-    const mail = h.smtp.messages.find((m) => m.text.includes('user p2: user added as portal_user'))!;
-    expect(mail.text).toMatch(/Jämfört med F\d+ \(2024-10, 2\s113,00\skr\): \+243,00\skr \(\+11\.5 %\)/);
+    await waitFor(() => h.smtp.messages.some((m) => m.text.includes('Användare p2: tillagd som Portalanvändare')), 30_000, 'draft e-mail with the review');
+    const mail = h.smtp.messages.find((m) => m.text.includes('Användare p2: tillagd som Portalanvändare'))!;
+    expect(mail.text).toMatch(/Jämfört med F\d+ \(2024-10, 2\s113,00\skr\): \+243,00\skr \(\+11,5\s%\)/);
+    expect(mail.text).not.toContain('user added as');
     expect(mail.text).toContain('Flaggor: inga');
 
     const cli = await runCli(['drafts', 'approve', '--period', '2024-11', '--all', '--by', FINANCE], env);

@@ -91,6 +91,14 @@ describe('credit notes', () => {
     expect(text).toContain('Kreditfaktura');
     expect(text).toContain(`${number} (2024-12-02)`);
     expect(text).toContain(request.reason);
+    // It never asks for payment: no due date, terms, OCR instruction; the amount back without a minus.
+    expect(text).toContain('Att återfå 244,00 kr');
+    for (const forbidden of ['Att betala', 'Förfallodatum', 'dagar netto', 'OCR', '−244,00 kr']) expect(text).not.toContain(forbidden);
+    // The customer's first monthly invoice told of the move from quarterly billing.
+    const invoicePdf = await h.db('invoice_documents as d').join('invoices as i', 'i.id', 'd.invoice_id').whereRaw(`i.series || i.number = ?`, [number]).first('d.pdf_sha256');
+    const invoiceText = plain((await pdfText((await getDocument(h.db, invoicePdf.pdf_sha256))!.content)).join('\n')).replace(/\s+/g, ' ');
+    expect(invoiceText).toContain('Detta är er första månadsfaktura');
+    expect(invoiceText).toContain('OneStop Reporting - Portalanvändare (tidigare OneStop Reporting Portaluser)');
     const xmlRow = await h.db('invoice_xml_documents').where({ invoice_id: notes[0].id }).first();
     const xml = (await getDocument(h.db, xmlRow.xml_sha256))!.content.toString('utf8');
     expect(xmlRow.document_type).toBe('CreditNote');
@@ -102,6 +110,8 @@ describe('credit notes', () => {
     const mail = h.smtp.messages.find((m) => m.subject.startsWith(`Kreditfaktura ${k1}`) && m.to.includes(customerId.toLowerCase()))!;
     expect(mail.attachments.map((a) => a.contentType.split(';')[0])).toEqual(['application/pdf', 'application/xml']);
     expect(mail.attachments[1].content.toString('utf8')).toBe(xml);
+    expect(plain(mail.text)).toContain('Att återfå: 244,00 kr');
+    for (const forbidden of ['Att betala', 'Ange OCR', 'OCR-nummer', 'Förfallodatum', '−']) expect(mail.text).not.toContain(forbidden);
     await waitFor(() => h.webhook.requests.some((r) => JSON.parse(r.body).data.number === k1));
     const hook = h.webhook.requests.map((r) => JSON.parse(r.body)).find((b) => b.data.number === k1);
     expect(hook.data).toMatchObject({ kind: 'credit_note', credits: number, xml_sha256: xmlRow.xml_sha256, total_ore: -24_400 });
@@ -157,6 +167,16 @@ describe('credit notes', () => {
     const summary = await h.client.workflow.getHandle(done.reissueWorkflowId!).result();
     expect(summary.state).toBe('final');
     expect(summary.invoiceNumber).not.toBe(number);
+    // The re-issue names the invoice and the credit note it replaces, in its PDF and its e-mail.
+    const [creditNote] = await creditNotesOf(number);
+    const k = `${creditNote.series}${creditNote.number}`;
+    const reissuePdf = await h.db('invoice_documents as d').join('invoices as i', 'i.id', 'd.invoice_id').whereRaw(`i.series || i.number = ?`, [summary.invoiceNumber]).first('d.pdf_sha256');
+    const reissueText = plain((await pdfText((await getDocument(h.db, reissuePdf.pdf_sha256))!.content)).join('\n')).replace(/\s+/g, ' ');
+    expect(reissueText).toContain(`Ersätter faktura: ${number}`);
+    expect(reissueText).toContain(`Denna faktura ersätter faktura ${number} daterad 2024-12-02, som krediterats i sin helhet med kreditfaktura ${k}.`);
+    await waitFor(async () => h.smtp.messages.some((m) => m.subject.startsWith(`Faktura ${summary.invoiceNumber} `)));
+    const reissueMail = h.smtp.messages.find((m) => m.subject.startsWith(`Faktura ${summary.invoiceNumber} `))!;
+    expect(reissueMail.text).toContain(`Fakturan ersätter faktura ${number}, som krediterats med ${k}.`);
 
     const invoices = await h.db('invoices').where({ customer_id: customerId, kind: 'invoice' }).orderBy('id');
     expect(invoices.map((i) => [i.total_ore, i.reissue_of])).toEqual([

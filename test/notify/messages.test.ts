@@ -54,6 +54,35 @@ describe('messages', () => {
     }
   });
 
+  it('credit note: what comes back, never a payment instruction', () => {
+    const { subject, text } = invoiceFinalEmail({
+      documentNoun: 'kreditfaktura',
+      sellerName: 'Säljbolaget AB',
+      customerName: 'Kund AB',
+      partnerName: 'Ekonomipartner i Väst AB',
+      invoiceNumber: 'K5001',
+      period: '2024-11',
+      totalText: '244,00 kr',
+      dueDate: '2025-01-01',
+      ocr: '500117',
+      bankgiro: '123-4567',
+      creditOf: 'F10042',
+    });
+    expect(subject).toBe('Kreditfaktura K5001 från Säljbolaget AB – OneStop Reporting 2024-11');
+    expect(text).toContain('Att återfå: 244,00 kr');
+    expect(text).toContain('Krediterar faktura: F10042');
+    for (const forbidden of ['Att betala', 'OCR', 'Förfallodatum', 'Bankgiro', '−']) expect(text).not.toContain(forbidden);
+  });
+
+  it('re-issue: names the invoice and credit note it replaces', () => {
+    const { text } = invoiceFinalEmail({
+      sellerName: 'Säljbolaget AB', customerName: 'Kund AB', partnerName: 'P AB', invoiceNumber: 'F10050', period: '2024-11',
+      totalText: '3 588,00 kr', dueDate: '2025-01-01', ocr: '1005071', bankgiro: '123-4567',
+      replaces: { invoice: 'F10042', creditNotes: ['K5001'] },
+    });
+    expect(text).toContain('Fakturan ersätter faktura F10042, som krediterats med K5001. Betala endast denna faktura.');
+  });
+
   it('webhook event types', () => {
     expect(WEBHOOK_EVENT_TYPES).toEqual({ draft_ready: 'invoice.draft_ready', invoice_final: 'invoice.finalised', credit_ready: 'credit_note.draft_ready' });
   });

@@ -214,9 +214,60 @@ describe('renderInvoicePdf: credit note', () => {
     );
     expect(text).toContain('Kreditfaktura');
     expect(text).toContain('Krediterar faktura: 10042');
-    expect(raw).toContain('\u22123 588,00 kr');
+    expect(raw).toContain('Summa exkl. moms \u22122 870,00 kr');
     expect(mappedCodePoints(pdf)).toContain(0x2212);
-    expect(text).toContain('Att återfå −3 588,00 kr');
+    expect(text).toContain('Att återfå 3 588,00 kr');
+  });
+
+  it('never asks for payment: no due date, payment terms, payment box, OCR instruction or double negative', async () => {
+    const inv = WORKED_EXAMPLE;
+    const { text, flat } = await render(
+      finalInvoice({
+        number: 'K5001',
+        ocr: '500117',
+        creditOf: 'F10042',
+        creditOfIssueDate: '2024-12-02',
+        invoice: {
+          ...inv,
+          lines: [{ ...inv.lines[3]!, quantity: -1, amountOre: -19_500 }],
+          vatBreakdown: [{ vatPercent: 25, vatCategory: 'S', baseOre: -19_500, vatOre: -4_875 }],
+          netOre: -19_500,
+          vatOre: -4_875,
+          roundingOre: -25,
+          totalOre: -24_400,
+        },
+      }),
+    );
+    expect(flat).toContain('Att återfå 244,00 kr');
+    for (const forbidden of ['Att betala', 'Förfallodatum', 'dagar netto', 'OCR', 'Betalningsinformation', 'Bankgiro 5402', '−244,00']) {
+      expect(flat).not.toContain(forbidden);
+    }
+    expect(flat).toContain('Detta är ingen betalningsuppmaning');
+    expect(text).toContain('Krediterar faktura: F10042 (2024-12-02)');
+  });
+});
+
+describe('renderInvoicePdf: what the customer is told', () => {
+  it('a pro rata month shows the billed dates, not the whole month', async () => {
+    const lines = WORKED_EXAMPLE.lines.map((l) => ({ ...l, proRata: { billedDays: 15, daysInMonth: 30 } }));
+    const { flat } = await render(finalInvoice({ invoice: { ...WORKED_EXAMPLE, lines } }));
+    expect(flat).toContain('Period: 2024-11-16 – 2024-11-30 (15 av 30 dagar)');
+    expect(flat).not.toContain('2024-11-01 – 2024-11-30');
+    expect(flat).toContain('Perioden före 2024-11-16 ingår i er förbetalda kvartalsavgift');
+  });
+
+  it('a re-issue names the invoice and the credit note it replaces', async () => {
+    const { flat } = await render(finalInvoice({ number: 'F10050', replaces: { invoice: 'F10042', invoiceIssueDate: '2024-12-02', creditNotes: ['K5001'] } }));
+    expect(flat).toContain('Ersätter faktura: F10042');
+    expect(flat).toContain('Denna faktura ersätter faktura F10042 daterad 2024-12-02, som krediterats i sin helhet med kreditfaktura K5001.');
+  });
+
+  it('the first monthly invoice explains the move from quarterly billing with each line\'s old description', async () => {
+    const { flat } = await render(finalInvoice({ firstMonthly: true }));
+    expect(flat).toContain('Ny faktureringsmodell');
+    expect(flat).toContain('Tidigare fakturerades avgifterna kvartalsvis');
+    for (const l of WORKED_EXAMPLE.lines) expect(flat).toContain(`${l.description} (tidigare ${l.legacyDescription})`);
+    expect((await render()).flat).not.toContain('kvartalsvis');
   });
 });
 

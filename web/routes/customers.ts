@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { periodContaining } from '../../billing';
 import type { Db } from '../../infra/db';
+import { linksSv } from '../../billing/ledger';
+import { loadLedger } from '../../store/ledger';
 import { formatInvoiceNumber } from '../../store/invoices';
 import { foldBilledUsage, rateCustomer } from '../../store/rating';
 import { customerAccess, scopeCustomers, scopeInvoices } from '../access';
+import { billedUsers } from '../../store/billed-users';
 import { requireArea } from '../auth';
 import { render } from '../render';
 import type { RouteDeps } from '../server';
@@ -39,20 +42,58 @@ function previewJson(p: Awaited<ReturnType<typeof preview>>, customerId: string)
   };
 }
 
+/** Per customer: what the month so far bills, against its last invoice (a partner's overview). */
+async function partnerOverview(db: Db, customerIds: string[], nowMs: number) {
+  const period = periodContaining(nowMs);
+  const last = await db('invoices')
+    .whereIn('customer_id', customerIds)
+    .where({ kind: 'invoice' })
+    .distinctOn('customer_id')
+    .orderBy([{ column: 'customer_id' }, { column: 'period', order: 'desc' }, { column: 'id', order: 'desc' }])
+    .select('customer_id', 'series', 'number', 'period', 'total_ore');
+  const lastBy = new Map(last.map((l) => [l.customer_id, { number: formatInvoiceNumber(l.series, l.number), period: l.period, total_ore: Number(l.total_ore) }]));
+  const rows: Record<string, { total_ore: number | null; users: number; nothing: string | null; last: { number: string; period: string; total_ore: number } | null }> = {};
+  for (const id of customerIds) {
+    const usage = await foldBilledUsage(db, id, period);
+    let total: number | null = null;
+    let nothing: string | null = null;
+    try {
+      const { outcome } = await rateCustomer(db, id, period, usage.snapshot);
+      if (outcome.kind === 'invoice') total = outcome.invoice.totalOre;
+      else nothing = outcome.reason;
+    } catch (err) {
+      nothing = (err as Error).message;
+    }
+    rows[id] = { total_ore: total, users: usage.snapshot.users.length, nothing, last: lastBy.get(id) ?? null };
+  }
+  const sum = Object.values(rows).reduce((s, r) => s + (r.total_ore ?? 0), 0);
+  return { period: period.id, asOfMs: nowMs, rows, sum };
+}
+
 export function registerCustomerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { db } = deps;
   const guard = { preHandler: requireArea('customers') };
 
-  app.get<{ Querystring: { page?: string } }>('/customers', guard, async (request, reply) => {
-    const page = Math.max(0, Number.parseInt(request.query.page ?? '0', 10) || 0);
-    const query = scopeCustomers(db('customers as c'), request.user!.role);
-    const [{ count }] = await query.clone().count<{ count: string }[]>('* as count');
+  app.get<{ Querystring: { page?: string; q?: string } }>('/customers', guard, async (request, reply) => {
     const role = request.user!.role;
-    const customers = (await query.clone().orderBy('c.customer_id').limit(200).offset(page * 200).select('c.customer_id', 'c.name', 'c.partner_id', 'c.city')).map(
+    // A customer admin has one customer: its page is the start page.
+    if (role.kind === 'customer_admin') return reply.redirect(`/customers/${encodeURIComponent(role.customerId)}`, 303);
+    const page = Math.max(0, Number.parseInt(request.query.page ?? '0', 10) || 0);
+    const q = (request.query.q ?? '').trim().slice(0, 100);
+    const query = scopeCustomers(db('customers as c'), role).leftJoin('partners as p', 'p.partner_id', 'c.partner_id');
+    if (q) {
+      const like = `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+      query.where((w) => w.whereILike('c.customer_id', like).orWhereILike('c.name', like).orWhereILike('c.city', like).orWhereILike('c.org_number', like));
+    }
+    const [{ count }] = await query.clone().clearSelect().count<{ count: string }[]>('* as count');
+    const customers = (await query.clone().orderBy('c.customer_id').limit(200).offset(page * 200).select('c.customer_id', 'c.name', 'c.partner_id', 'c.city', 'p.name as partner_name')).map(
       // A partner's earlier customer: which partner has it now is not that partner's business.
-      (c: { partner_id: string }) => (role.kind === 'partner' && c.partner_id !== role.partnerId ? { ...c, partner_id: '–' } : c),
+      (c: { partner_id: string }) => (role.kind === 'partner' && c.partner_id !== role.partnerId ? { ...c, partner_id: '–', partner_name: '–' } : c),
     );
-    return render(reply, 'customers', { title: 'Kunder', customers, total: Number(count), page });
+    // A partner's start page: each customer's month so far beside its last invoice.
+    const overview = role.kind === 'partner' ? await partnerOverview(db, customers.map((c: { customer_id: string }) => c.customer_id), deps.now()) : null;
+    const partnerName = role.kind === 'partner' ? ((await db('partners').where({ partner_id: role.partnerId }).first('name'))?.name ?? role.partnerId) : null;
+    return render(reply, 'customers', { title: partnerName ? `Kunder hos ${partnerName}` : 'Kunder', customers, total: Number(count), page, q, overview, partnerName });
   });
 
   app.get<CustomerParams>('/customers/:customerId', guard, async (request, reply) => {
@@ -64,14 +105,27 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: RouteDeps): v
       access === 'current'
         ? await preview(db, customerId, deps.now())
         : { period: periodContaining(deps.now()).id, outcome: { kind: 'nothing_to_bill', reason: 'kunden faktureras numera genom en annan partner; här visas fakturorna som ställdes ut medan den var er kund.' }, contradictions: [] };
-    const invoices = (
-      await scopeInvoices(db('invoices as i'), request.user!.role)
-        .leftJoin('invoice_documents as d', 'd.invoice_id', 'i.id')
-        .where({ 'i.customer_id': customerId })
-        .orderBy('i.period', 'desc')
-        .select('i.kind', 'i.series', 'i.number', 'i.period', 'i.issue_date', 'i.due_date', 'i.total_ore', 'd.pdf_sha256')
-    ).map((i: { series: string; number: number }) => ({ ...i, number: formatInvoiceNumber(i.series, i.number) }));
-    return render(reply, 'customer', { title: `${customer.name}`, customer, preview: p, invoices });
+    // Only the invoices this role may see (a partner: those issued naming it).
+    const visibleIds = new Set<number>(await scopeInvoices(db('invoices as i'), request.user!.role).where({ 'i.customer_id': customerId }).pluck('i.id'));
+    // The ledger (store/ledger.ts): each invoice's status and links both ways, as every view shows them.
+    const ledger = (await loadLedger(db, { customerId })).filter((e) => visibleIds.has(e.id)).sort((a, b) => (a.period === b.period ? a.id - b.id : a.period < b.period ? 1 : -1));
+    const pdfs = new Map<number, string>(
+      (await db('invoice_documents').whereIn('invoice_id', ledger.map((e) => e.id)).select('invoice_id', 'pdf_sha256')).map((r: { invoice_id: number; pdf_sha256: string }) => [r.invoice_id, r.pdf_sha256]),
+    );
+    const invoices = ledger.map((e) => ({
+      kind: e.kind,
+      number: e.number,
+      period: e.period,
+      issue_date: e.issueDate,
+      due_date: e.dueDate,
+      total_ore: e.totalOre,
+      status: e.status,
+      links: linksSv(e),
+      pdf_sha256: pdfs.get(e.id) ?? null,
+    }));
+    const users = access === 'current' ? await billedUsers(db, customerId, deps.now()) : [];
+    const partner = await db('partners').where({ partner_id: customer.partner_id }).first('name');
+    return render(reply, 'customer', { title: `${customer.name}`, customer, partnerName: partner?.name ?? customer.partner_id, preview: p, invoices, users });
   });
 
   app.get<CustomerParams>('/api/customers/:customerId/preview', guard, async (request, reply) => {

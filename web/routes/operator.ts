@@ -4,10 +4,12 @@ import { closeSettings } from '../../client/close';
 import { rerunCustomers } from '../../client/rerun';
 import { closeRunsOf } from '../../store/close-runs';
 import { describeSchedule, type ScheduleSummary } from '../../client/schedule';
-import { periodStatus } from '../../client/status';
 import { closeWorkflowId } from '../../contracts/workflow-ids';
+import { lockedPeriodRefusal } from '../../store/period-locks';
+import { countByState, periodStatus } from '../../client/status';
+import { CHANNEL_SV, deliveryStatusSv, eventSv, nextStepSv, SUBSCRIBER_ROLE_SV } from '../operator-sv';
 import { requireArea } from '../auth';
-import { lastEndedPeriod, periodParam } from '../periods';
+import { lastEndedPeriod, periodNav, periodParam } from '../periods';
 import { render, setFlash } from '../render';
 import type { RouteDeps } from '../server';
 
@@ -33,7 +35,24 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: RouteDeps): v
       return null;
     });
     const status = await periodStatus(await closeRunsOf(db, period), client, period);
-    const failed = status.customers.filter((c) => c.state === 'failed').map((c) => ({ ...c, url: workflowUrl(closeWorkflowId(period, c.customer_id)) }));
+    const runs = new Map(
+      (await db('close_runs').where({ period }).select('customer_id', 'attempt', 'updated_at', 'failure_type')).map((r: { customer_id: string; attempt: number; updated_at: Date; failure_type: string | null }) => [r.customer_id, r]),
+    );
+    const failed = status.customers
+      .filter((c) => c.state === 'failed')
+      .map((c) => ({ ...c, attempt: runs.get(c.customer_id)?.attempt ?? 1, updated_at: runs.get(c.customer_id)?.updated_at ?? null, next_step_sv: nextStepSv(runs.get(c.customer_id)?.failure_type ?? null), url: workflowUrl(closeWorkflowId(period, c.customer_id)) }));
+    // Customers an operator re-ran here: what became of each (still failed, running again, or now
+    // waiting for finance), so a re-run never looks like nothing happened.
+    const rerunRows = await db('console_actions as a')
+      .where({ 'a.period': period, 'a.action': 'rerun' })
+      .distinctOn('a.customer_id')
+      .orderBy([{ column: 'a.customer_id' }, { column: 'a.acted_at', order: 'desc' }])
+      .select('a.customer_id', 'a.acted_at', 'a.outcome');
+    const stateOf = new Map(status.customers.map((c) => [c.customer_id, c.state]));
+    const reruns = rerunRows
+      .map((r: { customer_id: string; acted_at: Date; outcome: string }) => ({ ...r, state: stateOf.get(r.customer_id) ?? 'running', attempt: runs.get(r.customer_id)?.attempt ?? 1, updated_at: runs.get(r.customer_id)?.updated_at ?? null }))
+      .sort((a: { acted_at: Date }, b: { acted_at: Date }) => b.acted_at.getTime() - a.acted_at.getTime());
+    const counts = countByState(status);
     let schedule: ScheduleSummary | null = null;
     let scheduleProblem: string | null = null;
     if (client) schedule = await describeSchedule(client).catch((err: Error) => ((scheduleProblem = err.message), null));
@@ -43,13 +62,24 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: RouteDeps): v
       .orderBy('d.created_at', 'desc')
       .limit(200)
       .select('d.id', 'd.customer_id', 'd.period', 'd.event', 'd.status', 'd.attempts', 'd.last_error', 'd.created_at', 's.role', 's.channel', 's.address');
-    return render(reply, 'operator', { title: `Drift ${period}`, period, failed, schedule, scheduleProblem, temporalProblem, deliveries, total: status.customers.length });
+    const settling = reruns.some((r: { state: string }) => r.state === 'running');
+    return render(reply, 'operator', {
+      title: `Drift ${period}`, period, failed, reruns, counts, schedule, scheduleProblem, temporalProblem, deliveries, total: status.customers.length,
+      periods: periodNav(period, deps.now()),
+      sv: { event: eventSv, role: (r: string) => SUBSCRIBER_ROLE_SV[r] ?? r, channel: (c: string) => CHANNEL_SV[c] ?? c, status: deliveryStatusSv },
+      refreshSeconds: settling ? 5 : null,
+    });
   });
 
   app.post<PeriodParams & { Body: { customer?: string; all_failed?: string } }>('/operator/periods/:period/rerun', guard, async (request, reply) => {
     const period = periodParam(request.params.period);
     if (!period) return render(reply.code(400), 'message', { title: 'Fel period', text: 'Skriv perioden som ÅÅÅÅ-MM, t.ex. 2024-11.' });
     const back = `/operator/periods/${period}`;
+    const locked = await lockedPeriodRefusal(db, period, 'omkörningen');
+    if (locked) {
+      setFlash(reply, { kind: 'error', text: locked });
+      return reply.redirect(back, 303);
+    }
     const client = await deps.client();
     const status = await periodStatus(await closeRunsOf(db, period), client, period);
     const failed = status.customers.filter((c) => c.state === 'failed').map((c) => c.customer_id);
@@ -63,7 +93,8 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: RouteDeps): v
     try {
       const results = await rerunCustomers(client, closeSettings(deps.config), period, ids);
       await db('console_actions').insert(results.map((r) => ({ user_id: request.user!.id, action: 'rerun', customer_id: r.customerId, period, outcome: r.outcome })));
-      setFlash(reply, { kind: 'ok', text: `Omkörning startad för ${results.filter((r) => r.outcome === 'started').length} av ${results.length} kunder.` });
+      const at = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm', timeStyle: 'medium' }).format(new Date(deps.now()));
+      setFlash(reply, { kind: 'ok', text: `Omkörning startad kl. ${at} för ${results.filter((r) => r.outcome === 'started').length} av ${results.length} kunder. Sidan uppdateras tills de har kommit till vila; utfallet står under Omkörda kunder.` });
     } catch (err) {
       if (!(err instanceof PeriodError)) throw err;
       setFlash(reply, { kind: 'error', text: `Kan inte köra om: ${err.message}` });

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { explainDraft, formatChangePct, policyVerdict, type ApprovalPolicy } from '../../billing';
+import { factSv, flagDetailSv, flagSv, outcomeSv, reasonSv, refusalSv, signedPct } from '../../billing/review-sv';
+
+const nb = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
+const POLICY: ApprovalPolicy = {
+  version: 'test-1',
+  autoApprove: { enabled: true, maxChangePct: 5, maxChangeOre: 200_000 },
+  flagChange: { minChangePct: 50, minChangeOre: 1_000_000 },
+  fourEyesAboveOre: 100_000_000,
+  escalateAfterHours: 24,
+};
+
+/** A draft against a previous invoice of `previousOre`, now `totalOre`. */
+function verdictFor(previousOre: number, totalOre: number) {
+  const line = (amountOre: number) => ({ article: 'smart' as const, description: 'OneStop Reporting - Smart', quantity: 1, amountOre });
+  const snapshot = { customerId: 'C1', period: '2024-11', modules: [], users: [], companies: [] };
+  const e = explainDraft({
+    customerId: 'C1', period: '2024-11', lines: [line(totalOre)], totalOre, snapshot,
+    previous: { number: 'F10001', period: '2024-10', totalOre: previousOre, lines: [line(previousOre)], snapshot },
+    contradictions: [], lateEvents: [],
+  });
+  return policyVerdict(e, POLICY);
+}
+
+describe('review texts in Swedish', () => {
+  it('names the limit that was crossed: +9,8 % (+494,00 kr) is over 5 % but within 2 000 kr', () => {
+    const v = verdictFor(504_000, 553_400);
+    expect(v.waitsBecause).toMatch(/is outside/);
+    const sv = nb(reasonSv(v.waitsBecause));
+    expect(sv).toBe('förändringen +9,8 % mot F10001 är större än ±5 % (beloppet +494,00 kr ligger inom ±2 000,00 kr)');
+  });
+
+  it('and the amount when only the amount is over, both when both are', () => {
+    expect(nb(reasonSv(verdictFor(10_000_000, 10_300_000).waitsBecause))).toBe('förändringen +3 000,00 kr mot F10001 är större än ±2 000,00 kr (+3,0 % ligger inom ±5 %)');
+    expect(nb(reasonSv(verdictFor(1_000_000, 1_300_000).waitsBecause))).toBe('förändringen +30,0 % (+3 000,00 kr) mot F10001 är större än både ±5 % och ±2 000,00 kr');
+    expect(nb(reasonSv(verdictFor(1_000_000, 1_010_000).autoApprove))).toBe('+1,0 % (+100,00 kr) mot F10001, inom ±5 % och ±2 000,00 kr (policy test-1)');
+  });
+
+  it('flags, facts, outcomes and refusals carry no English code', () => {
+    expect(flagSv('change_above_threshold')).toBe('Stor förändring');
+    expect(flagDetailSv('new_article', 'new: superuser, portal_user')).toBe('ny: Superanvändare, Portalanvändare');
+    expect(nb(flagDetailSv('change_above_threshold', `${formatChangePct(771)} (+1 000,00 kr) vs F10001`))).toBe('+7,7 % (+1 000,00 kr) mot F10001');
+    expect(factSv({ kind: 'user_added', subject_type: 'user', subject_id: 'p2', detail: 'user added as portal_user' })).toBe('tillagd som Portalanvändare');
+    expect(factSv({ kind: 'role_changed', subject_type: 'user', subject_id: 's1', detail: 'role portal_user → superuser' })).toBe('roll Portalanvändare → Superanvändare');
+    expect(factSv({ kind: 'contradiction', subject_type: 'event', subject_id: 'e1', detail: "left out of the bill: deactivated user 'u1' which is not active" })).toBe(
+      "räknas inte med i fakturan: avaktiverade användare 'u1' som inte var aktiv",
+    );
+    expect(reasonSv('flagged: first_invoice, four_eyes')).toBe('flaggat: första fakturan, fyra ögon');
+    expect(outcomeSv('approved (approve_all)')).toBe('godkänt (godkänn alla)');
+    expect(outcomeSv('approved 1 of 2 (update)')).toBe('godkänt 1 av 2 (konsol/CLI)');
+    expect(outcomeSv('refused (console): Bo has already approved draft version 1; four eyes: a second, different approver must approve it')).toBe(
+      'avvisat (konsolen): Bo har redan godkänt utkast 1; fyra ögon: en annan person måste göra det andra godkännandet',
+    );
+    expect(refusalSv('a rejection needs a reason')).toBe('ett avvisande behöver en motivering');
+  });
+
+  it('percentages in sv-SE with their sign', () => {
+    expect(nb(signedPct(77.1))).toBe('+77,1 %');
+    expect(nb(signedPct(-3.46))).toBe('−3,5 %');
+    expect(signedPct(null)).toBe('–');
+  });
+});
