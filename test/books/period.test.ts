@@ -13,7 +13,7 @@ import { createCloseHarness, type CloseHarness } from '../support/close-harness'
 import { seedCloseTenant, seedCustomer, seedEvents, workedExampleEvents } from '../support/seed';
 import { waitFor } from '../support/wait';
 import { login, seedUser, type Session } from '../web/support';
-import { credit, FINANCE, invoicedCustomer, ONE_PORTAL_USER_ORE, WORKED_TOTAL_ORE } from './support';
+import { credit, FINANCE, invoicedCustomer, ONE_PORTAL_USER_ORE, SETTLE_MS, WORKED_TOTAL_ORE } from './support';
 
 // The close report and the period lock (issue #21), on the real worker, CLI and console.
 
@@ -46,7 +46,7 @@ async function closed(period: string, overrides: Parameters<typeof seedCustomer>
   const customerId = await seedCustomer(h.db, overrides);
   if (events) await seedEvents(h.db, customerId, workedExampleEvents());
   const { handle } = await startCustomerClose(h.client, h.settings, customerId, period);
-  await waitFor(async () => ['awaiting_approval', 'nothing_to_bill', 'failed', 'final'].includes((await h.db('close_runs').where({ customer_id: customerId, period }).first())?.state));
+  await waitFor(async () => ['awaiting_approval', 'nothing_to_bill', 'failed', 'final'].includes((await h.db('close_runs').where({ customer_id: customerId, period }).first())?.state), SETTLE_MS, `${customerId} at rest`);
   if ((await h.db('close_runs').where({ customer_id: customerId, period }).first()).state !== 'awaiting_approval') await handle.result().catch(() => undefined);
   return customerId;
 }
@@ -106,7 +106,7 @@ describe('period report', () => {
     const failedPage = await app.inject({ method: 'GET', url: `/finance/periods/${P}/report?bucket=failed`, headers: { cookie: finance.cookie } });
     expect(failedPage.body).toContain(`/finance/periods/${P}/drafts/${failed}`);
     expect(failedPage.body).not.toContain(`/drafts/${waiting}"`);
-  }, 150_000);
+  }, 300_000);
 });
 
 describe('period lock', () => {
@@ -136,7 +136,7 @@ describe('period lock', () => {
 
     // Unlocked, the late draft is approved; then the period locks, with who and why.
     await startCustomerClose(h.client, h.settings, late, P);
-    await waitFor(async () => (await h.client.workflow.getHandle(`close-${P}-${late}`).query(statusQuery).catch(() => null))?.state === 'awaiting_approval');
+    await waitFor(async () => (await h.client.workflow.getHandle(`close-${P}-${late}`).query(statusQuery).catch(() => null))?.state === 'awaiting_approval', SETTLE_MS, 'late draft');
     await approveDraft(h.client, P, late, FINANCE);
     await h.client.workflow.getHandle(`close-${P}-${late}`).result();
     const locked = await run('period', 'lock', '--period', P, '--by', FINANCE, '--reason', 'Oktober rapporterad');
@@ -188,5 +188,5 @@ describe('period lock', () => {
       ['lock', FINANCE, 'Oktober rapporterad'],
       ['unlock', 'Bertil Controller', 'F-faktura ska ställas ut igen'],
     ]);
-  }, 150_000);
+  }, 400_000);
 });

@@ -135,7 +135,7 @@ describe('books export (SIE 4I)', () => {
     // The period report shows the same totals as exported.
     const report = JSON.parse((await run('period', 'report', '--period', PERIOD, '--json')).stdout);
     expect(report.exported).toMatchObject({ total_ore: report.totals.total_ore, net_ore: report.totals.net_ore, vat_ore: report.totals.vat_ore, not_exported: 0 });
-  }, 180_000);
+  }, 400_000);
 });
 
 /** An EU (German) business buyer: reverse charge. */
