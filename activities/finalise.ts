@@ -4,6 +4,7 @@ import { issueDocument } from '../store/issue';
 import { formatInvoiceNumber } from '../store/invoices';
 import { liveInvoice } from '../store/credits';
 import type { ActivityDeps } from './deps';
+import { startPaymentReminder } from './payment-reminders';
 import { businessFailure, Failure } from '../workflows/failures';
 
 export interface IssuedRef {
@@ -12,7 +13,8 @@ export interface IssuedRef {
   totalOre: number;
 }
 
-export function finaliseActivities({ db, config, now }: ActivityDeps) {
+export function finaliseActivities(deps: ActivityDeps) {
+  const { db, config, now } = deps;
   return {
     /**
      * Issue the approved draft as an invoice, in one transaction: the next number of the
@@ -20,6 +22,14 @@ export function finaliseActivities({ db, config, now }: ActivityDeps) {
      * issue and due dates and the OCR reference. Idempotent: a retry returns the same invoice.
      */
     async finaliseInvoice(input: { draftId: number; approvedBy: string }): Promise<IssuedRef> {
+      const issued = await issue(input);
+      // Its payment reminder, started once per invoice number (also on a retry of this step).
+      await startPaymentReminder(deps, issued);
+      return issued;
+    },
+  };
+
+  function issue(input: { draftId: number; approvedBy: string }): Promise<IssuedRef> {
       return db.transaction(async (trx) => {
         const already = await trx('invoices').where({ draft_id: input.draftId }).first('id', 'series', 'number', 'total_ore');
         if (already) return { invoiceId: already.id, number: formatInvoiceNumber(already.series, already.number), totalOre: already.total_ore };
@@ -67,6 +77,5 @@ export function finaliseActivities({ db, config, now }: ActivityDeps) {
         });
         return { invoiceId: invoice.id, number: formatInvoiceNumber(series, invoice.number), totalOre: rated.totalOre };
       });
-    },
-  };
+  }
 }

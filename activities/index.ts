@@ -8,6 +8,7 @@ import { draftActivities } from './drafts';
 import { finaliseActivities } from './finalise';
 import { monthlyActivities } from './monthly';
 import { notificationActivities } from './notifications';
+import { paymentReminderActivities } from './payment-reminders';
 import { reviewActivities } from './review';
 import { snapshotActivities } from './snapshot';
 
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...monthlyActivities(deps),
     ...creditActivities(deps),
     ...closePhaseActivities(deps),
+    ...paymentReminderActivities(deps),
   };
 }
 

@@ -7,6 +7,7 @@ import * as consoleUsers from './005_console_users';
 import * as creditApprovals from './006_credit_approvals';
 import * as stepKeys from './007_step_keys';
 import * as closeFailureType from './008_close_failure_type';
+import * as payments from './010_payments';
 
 // Migrations are listed in code, not discovered on disk, so they load the same way under
 // tsx, vitest and a compiled build.
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '006_credit_approvals': creditApprovals,
   '007_step_keys': stepKeys,
   '008_close_failure_type': closeFailureType,
+  '010_payments': payments,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
