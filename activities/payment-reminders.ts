@@ -1,12 +1,12 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { receivable, stockholmDate } from '../billing';
+import { addDays, receivable, stockholmDate, stockholmMidnightMs } from '../billing';
 import { logger } from '../infra/logger';
 import { renderReminderPdf } from '../pdf/render-reminder';
 import type { ReminderFacts } from '../payments/reminder-text';
 import { getDocument, putDocument } from '../store/documents';
 import { formatInvoiceNumber } from '../store/invoices';
 import { invoicePaymentRows } from '../store/receivables';
-import { invoiceSettledSignal, paymentReminderWorkflowId, type PaymentReminderInput, type SettledWhy } from '../workflows/payment-reminder-definitions';
+import { invoiceSettledSignal, paymentReminderWorkflowId, REMIND_AT_HOUR, type PaymentReminderInput, type SettledWhy } from '../workflows/payment-reminder-definitions';
 import type { ActivityDeps } from './deps';
 import { notificationActivities } from './notifications';
 
@@ -63,6 +63,11 @@ export function paymentReminderActivities(deps: ActivityDeps) {
   const { db, config, now } = deps;
   const notifications = notificationActivities(deps);
   return {
+    /** Milliseconds until 08:00 Stockholm time `daysAfterDue` days after the due date; 0 when past. */
+    async paymentReminderWaitMs(input: { dueDate: string; daysAfterDue: number }): Promise<number> {
+      return Math.max(0, stockholmMidnightMs(addDays(input.dueDate, input.daysAfterDue)) + REMIND_AT_HOUR * 3_600_000 - now().getTime());
+    },
+
     /**
      * Reminder `reminder` of an invoice, if one is due: none for a paid, credited or disputed
      * invoice. The reminder (its amounts and PDF) is made once, keyed (invoice, reminder); its

@@ -1,7 +1,6 @@
 import { condition, log, setHandler } from '@temporalio/workflow';
-import { addDays, stockholmMidnightMs } from '../billing/period';
 import { db, delivery } from './activity-stubs';
-import { invoiceSettledSignal, REMIND_AT_HOUR, reminderStateQuery, type PaymentReminderInput, type ReminderState } from './payment-reminder-definitions';
+import { invoiceSettledSignal, reminderStateQuery, type PaymentReminderInput, type ReminderState } from './payment-reminder-definitions';
 
 // One invoice's payment reminder (betalningspåminnelse), id payment-reminder-<number>: waits
 // until the due date plus the grace days, reminds the customer once (a second time if
@@ -18,10 +17,12 @@ export async function paymentReminder(input: PaymentReminderInput): Promise<Remi
   });
   setHandler(reminderStateQuery, () => state);
 
-  const offsets = [input.graceDays, ...(input.secondAfterDays !== null ? [input.graceDays + input.secondAfterDays] : [])];
-  for (const [i, days] of offsets.entries()) {
-    const at = stockholmMidnightMs(addDays(input.dueDate, days)) + REMIND_AT_HOUR * 3_600_000;
-    if (at > Date.now()) await condition(() => state.why !== null, at - Date.now());
+  const reminders = input.secondAfterDays !== null ? 2 : 1;
+  for (let i = 0; i < reminders; i++) {
+    // The first waits for its day by the issuing clock (the one that dated the invoice); a
+    // second follows the configured interval after the first.
+    const waitMs = i === 0 ? await db.paymentReminderWaitMs({ dueDate: input.dueDate, daysAfterDue: input.graceDays }) : input.secondAfterDays! * 86_400_000;
+    if (waitMs > 0) await condition(() => state.why !== null, waitMs);
     if (state.why !== null) break;
     const prepared = await db.preparePaymentReminder({ invoiceId: input.invoiceId, reminder: i + 1 });
     if (prepared.outcome === 'settled') {

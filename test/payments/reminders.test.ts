@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { addDays, stockholmDate } from '../../billing';
+import { addDays } from '../../billing';
 import { startPaymentReminder, tellReminderIfSettled } from '../../activities/payment-reminders';
 import { signalSettled } from '../../client/payment-reminders';
 import { loadConfig, type AppConfig } from '../../infra/config';
@@ -32,7 +32,8 @@ async function setup(over: Partial<AppConfig['paymentReminders']> = {}) {
   const base = loadConfig();
   const { worker, taskQueue } = await h.worker({ ...base, paymentReminders: { graceDays: 10, secondAfterDays: null, feeOre: 0, ...over } }, 'pay-reminders');
   const config: AppConfig = { ...base, taskQueue, paymentReminders: { graceDays: 10, secondAfterDays: null, feeOre: 0, ...over } };
-  const today = stockholmDate(await h.env.currentTimeMs());
+  // The activities' issuing clock is pinned (2 December 2024, 08:00); the reminder counts by it.
+  const today = '2024-12-02';
   const inv = await seedInvoice(h.db, { number: ++n, totalOre: 125_000, dueDate: addDays(today, 5) });
   const deps = { db: h.db, config, smtp: null, temporal: h.env.client, now: () => new Date() };
   // Started where the invoice is issued; twice is once.
