@@ -1,4 +1,6 @@
 import { liveInvoice } from '../store/credits';
+import { refuseIfLocked } from '../store/period-locks';
+import { refusingLockedPeriod } from './period-lock-guard';
 import { businessFailure, Failure, type FailureType } from '../workflows/failures';
 import type { ActivityDeps } from './deps';
 
@@ -22,6 +24,8 @@ export interface CloseStateChange {
 export function closeStateActivities({ db }: ActivityDeps) {
   const recordState = (change: CloseStateChange) =>
     db.transaction(async (trx) => {
+      // A locked period's closes change no more: a raw start or a late step ends here at once.
+      await refuseIfLocked(trx, change.period, `${change.customerId}: avslutet (${change.state})`);
       // The same state, reason and failure type go to the event log and to the close's row.
       const stateRow = {
         customer_id: change.customerId,
@@ -54,7 +58,7 @@ export function closeStateActivities({ db }: ActivityDeps) {
   return {
     /** Where the close of one customer stands, for `close status`; every change is also logged. */
     async recordCloseState(change: CloseStateChange): Promise<void> {
-      await recordState(change).catch((err: { code?: string }) => {
+      await refusingLockedPeriod({ period: change.period, customerId: change.customerId }, () => recordState(change)).catch((err: { code?: string }) => {
         // Retrying cannot make an unknown customer known: end the close with the reason.
         if (err.code === FOREIGN_KEY_VIOLATION) {
           throw businessFailure(Failure.UnknownCustomer, `unknown customer ${JSON.stringify(change.customerId.slice(0, 64))}`, { period: change.period, customerId: change.customerId });

@@ -10,6 +10,8 @@ import type { CreditNoteInput } from '../workflows/credit-definitions';
 import type { RequestRecord, Via } from '../workflows/draft-review';
 import type { ActivityDeps } from './deps';
 import { tellReminderIfSettled } from './payment-reminders';
+import { assertPeriodOpen, refuseIfLocked } from '../store/period-locks';
+import { refusingLockedPeriod } from './period-lock-guard';
 
 export interface CreditDraft {
   creditRequestId: number;
@@ -42,6 +44,8 @@ export function creditActivities(deps: ActivityDeps) {
       const existing = await db('credit_requests').where({ request_key: input.requestKey }).first();
       if (existing) return draftOf(existing);
       const basis = await loadCreditBasis(db, found.id);
+      // A credit note of a locked period is fine (dated and booked when issued); its re-issue is not.
+      if (input.reissue) await refusingLockedPeriod({ period: basis.period, customerId: basis.customerId }, () => assertPeriodOpen(db, basis.period, `--reissue av ${basis.number}`));
       const credit = creditOrRefuse(() => rateCredit(basis.number, basis.invoice, basis.prior, input.lines));
       if (input.reissue && !fullyCredited(basis, [credit])) {
         throw businessFailure(Failure.CreditRefused, `--reissue needs ${basis.number} credited in full; this credit leaves ${-(basis.invoice.totalOre + basis.prior.reduce((s, p) => s + p.credit.totalOre, 0) + credit.totalOre)} öre of it live`);
@@ -139,6 +143,7 @@ export function creditActivities(deps: ActivityDeps) {
         if (req.status !== 'approved') throw businessFailure(Failure.NotApproved, `credit request ${req.workflow_id} is ${req.status}, not approved`);
         await trx('invoices').where({ id: req.invoice_id }).forUpdate().first('id');
         const basis = await loadCreditBasis(trx, req.invoice_id);
+        if (req.reissue) await refusingLockedPeriod({ period: basis.period, customerId: basis.customerId }, () => refuseIfLocked(trx, basis.period, `--reissue av ${basis.number}`));
         const credit: RatedInvoice = creditOrRefuse(() => rateCredit(basis.number, basis.invoice, basis.prior, req.lines));
         const original = await trx('invoices').where({ id: req.invoice_id }).first('buyer');
 

@@ -1,4 +1,6 @@
 import type { ActivityDeps } from './deps';
+import { refuseIfLocked } from '../store/period-locks';
+import { refusingLockedPeriod } from './period-lock-guard';
 
 export interface Decision {
   draftId: number;
@@ -29,7 +31,9 @@ export function decisionActivities({ db }: ActivityDeps) {
   return {
     /** Who decided a draft, when and how: once per person (four eyes records two); a retry changes nothing. */
     async recordDecision(d: Decision): Promise<void> {
-      await db.transaction(async (trx) => {
+      await refusingLockedPeriod({ period: d.period, customerId: d.customerId }, () => db.transaction(async (trx) => {
+        // An approval of a locked period's draft is refused; a rejection approves nothing.
+        if (d.decision === 'approved') await refuseIfLocked(trx, d.period, `${d.customerId}: godkännandet`);
         const inserted = await trx('approvals')
           .insert({
             draft_id: d.draftId,
@@ -46,7 +50,7 @@ export function decisionActivities({ db }: ActivityDeps) {
           .ignore()
           .returning('id');
         if (inserted.length > 0) await trx('drafts').where({ id: d.draftId }).update({ status: d.decision });
-      });
+      }));
     },
 
     /** Every approve / reject / recompute that reached the workflow, also duplicates and refusals; once per key. */

@@ -4,6 +4,8 @@ import { masterDataProblems } from '../store/customers';
 import { rateCustomer, UnknownCustomer } from '../store/rating';
 import type { ActivityDeps } from './deps';
 import { businessFailure, Failure } from '../workflows/failures';
+import { refuseIfLocked } from '../store/period-locks';
+import { refusingLockedPeriod } from './period-lock-guard';
 
 export type DraftOutcome =
   | { kind: 'nothing_to_bill'; reason: string }
@@ -46,7 +48,8 @@ export function draftActivities({ db }: ActivityDeps) {
       }
 
       const invoice: RatedInvoice = outcome.invoice;
-      return db.transaction(async (trx) => {
+      return refusingLockedPeriod({ period: input.period, customerId: input.customerId }, () => db.transaction(async (trx) => {
+        await refuseIfLocked(trx, input.period, `${input.customerId}: ett nytt utkast`);
         // Serialise draft versions of one customer and period.
         await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`draft:${input.customerId}:${input.period}`]);
         const again = await trx('drafts').where({ workflow_run_key: input.runKey }).first();
@@ -72,7 +75,7 @@ export function draftActivities({ db }: ActivityDeps) {
           })
           .returning('*');
         return draftOutcome(row);
-      });
+      }));
     },
   };
 }

@@ -6,6 +6,7 @@ import { liveInvoice } from '../store/credits';
 import type { ActivityDeps } from './deps';
 import { startPaymentReminder } from './payment-reminders';
 import { businessFailure, Failure } from '../workflows/failures';
+import { PeriodLockedError, refuseIfLocked } from '../store/period-locks';
 
 export interface IssuedRef {
   invoiceId: number;
@@ -35,10 +36,16 @@ export function finaliseActivities(deps: ActivityDeps) {
         if (already) return { invoiceId: already.id, number: formatInvoiceNumber(already.series, already.number), totalOre: already.total_ore };
 
         const draft = await trx('drafts').where({ id: input.draftId }).forUpdate().first();
+        const close = { period: draft.period, customerId: draft.customer_id };
+        try {
+          await refuseIfLocked(trx, draft.period, `${draft.customer_id}: fakturan utfärdas`);
+        } catch (err) {
+          if (err instanceof PeriodLockedError) throw businessFailure(Failure.PeriodLocked, err.message, close);
+          throw err;
+        }
         // Also guards closes started before the period check existed, or by another client:
         // an unfinished month never takes a number from the series.
         const notEnded = periodNotEndedReason(draft.period, now().getTime());
-        const close = { period: draft.period, customerId: draft.customer_id };
         if (notEnded) throw businessFailure(Failure.PeriodNotEnded, `${draft.customer_id}: ${notEnded}`, close);
         const approval = await trx('approvals').where({ draft_id: input.draftId, decision: 'approved' }).first();
         if (!approval) {

@@ -1,12 +1,16 @@
 import { Context } from '@temporalio/activity';
 import { parsePeriod } from '../billing';
 import type { ActivityDeps } from './deps';
+import { assertPeriodOpen } from '../store/period-locks';
+import { refusingLockedPeriod } from './period-lock-guard';
 
 export function monthlyActivities({ db, approver }: ActivityDeps) {
   return {
     /** One page of the customers whose monthly billing has started by the period's end. */
     async listCustomersDue(input: { period: string; afterCustomerId: string | null; limit: number }): Promise<string[]> {
       const period = parsePeriod(input.period);
+      // A monthly close of a locked period (the Schedule's, or any client's) ends at its first page.
+      await refusingLockedPeriod({ period: input.period }, () => assertPeriodOpen(db, input.period, 'månadsavslutet'));
       const rows = await db('customers')
         .where('monthly_billing_from', '<=', period.lastDay)
         .modify((q) => {

@@ -4,6 +4,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { CreditError, rateCredit, type CreditSelection } from '../billing/credit';
 import type { Db } from '../infra/db';
 import { findInvoiceByNumber, fullyCredited, loadCreditBasis } from '../store/credits';
+import { lockedPeriodRefusal } from '../store/period-locks';
 import type { CreditNoteInput } from '../workflows/credit-definitions';
 import { approveUpdate, rejectUpdate, type DecisionResult } from '../workflows/definitions';
 import { creditWorkflowId } from '../workflows/ids';
@@ -52,6 +53,9 @@ export async function requestCredit(db: Db, client: Client, settings: CloseSetti
     return { outcome: 'duplicate', workflowId, requestKey, totalOre: previous.rated.totalOre, status: previous.status, creditNote: previous.number ? `${previous.series}${previous.number}` : null };
   }
   const basis = await loadCreditBasis(db, found.id);
+  // A locked period takes credit notes (booked when issued), never a re-issue.
+  const locked = r.reissue ? await lockedPeriodRefusal(db, basis.period, `--reissue av ${basis.number}`) : null;
+  if (locked) throw new CreditRequestRefused(`${locked}; utan --reissue krediteras fakturan ändå`);
   let totalOre: number;
   try {
     const credit = rateCredit(basis.number, basis.invoice, basis.prior, r.lines);

@@ -13,6 +13,7 @@ import { isStopping, stopSignalEndsNormally } from '../infra/shutdown';
 import { progressQuery } from '../workflows/definitions';
 import { withRemedy } from '../workflows/failures';
 import { getDocument } from '../store/documents';
+import { periodArticleTotals, periodTotals } from '../store/ledger';
 import { addDemoUsers, serveLocalConsole } from '../web/local-console';
 import { writeDemoData } from './demo-data';
 import { importDemoData, seedDemoSubscribers } from './demo-tenant';
@@ -98,7 +99,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const pdfs = await writePdfs(db, period, path.join(OUT_DIR, 'invoices'));
     const status = await periodStatus(db, client, period);
     const totals = await totalsByArticle(db, period);
-    const invoicedTotalOre = (await db('invoices').where({ period }).sum('total_ore as s').first())?.s ?? 0;
+    // The ledger's total (store/ledger.ts): invoices net of their credit notes, as the console shows it.
+    const invoicedTotalOre = (await periodTotals(db, period)).total_ore;
     say(summary(period, status, totals, Number(invoicedTotalOre), pdfs, mail.count(), hooks.count(), endpoints.uiUrl, opts.keep));
     say(reviewSummaryLines(review).join('\n') + '\n');
 
@@ -129,15 +131,8 @@ async function writePdfs(db: Db, period: string, dir: string): Promise<number> {
 }
 
 async function totalsByArticle(db: Db, period: string): Promise<Record<Article, { quantity: number; amountOre: number }>> {
-  const rows = await db('invoice_lines as l')
-    .join('invoices as i', 'i.id', 'l.invoice_id')
-    .where('i.period', period)
-    .groupBy('l.article')
-    .select('l.article')
-    .sum({ quantity: 'l.quantity', amount: 'l.amount_ore' });
-  const totals = Object.fromEntries(ARTICLES.map((a) => [a, { quantity: 0, amountOre: 0 }])) as Record<Article, { quantity: number; amountOre: number }>;
-  for (const r of rows as unknown as { article: Article; quantity: string; amount: string }[]) totals[r.article] = { quantity: Number(r.quantity), amountOre: Number(r.amount) };
-  return totals;
+  const byArticle = await periodArticleTotals(db, period);
+  return Object.fromEntries(ARTICLES.map((a) => [a, byArticle.get(a) ?? { quantity: 0, amountOre: 0 }])) as Record<Article, { quantity: number; amountOre: number }>;
 }
 
 function summary(

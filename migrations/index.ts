@@ -7,6 +7,7 @@ import * as consoleUsers from './005_console_users';
 import * as creditApprovals from './006_credit_approvals';
 import * as stepKeys from './007_step_keys';
 import * as closeFailureType from './008_close_failure_type';
+import * as books from './009_books';
 import * as payments from './010_payments';
 
 // Migrations are listed in code, not discovered on disk, so they load the same way under
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '006_credit_approvals': creditApprovals,
   '007_step_keys': stepKeys,
   '008_close_failure_type': closeFailureType,
+  '009_books': books,
   '010_payments': payments,
 };
 

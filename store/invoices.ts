@@ -2,6 +2,8 @@ import type { Article, InvoiceLine, RatedInvoice, VatBreakdownRow } from '../bil
 import type { Db } from '../infra/db';
 import type { BuyerInfo, InvoiceDocument, SellerConfig } from '../pdf/invoice-document';
 import { parsePeriod } from '../billing';
+import type { InvoiceStatus } from '../billing/ledger';
+import { loadLedger } from './ledger';
 
 /** The JSON of an invoice, as interfaces.md names it. */
 export interface InvoiceJson {
@@ -10,7 +12,16 @@ export interface InvoiceJson {
   credits?: string;
   customer_id: string;
   period: string;
-  status: 'draft' | 'final' | 'rejected';
+  /** Drafts: `draft` or `rejected`; issued invoices: the ledger's status (billing/ledger.ts); credit notes `final`. */
+  status: 'draft' | 'rejected' | InvoiceStatus;
+  /** Invoices: the credit notes that credit it. */
+  credited_by?: string[];
+  /** Invoices: the re-issue that replaces it; re-issues: the invoice replaced (`replaces`). */
+  replaced_by?: string | null;
+  replaces?: string | null;
+  /** Invoices: paid so far (0 until payments are recorded) and what is left after credits and payments. */
+  paid_ore?: number;
+  remaining_ore?: number;
   number: string | null;
   issue_date: string | null;
   due_date: string | null;
@@ -128,16 +139,23 @@ function invoiceJson(
 export async function listInvoicesJson(db: Db, period: string): Promise<InvoiceJson[]> {
   // Invoices first, then credit notes (each series in number order).
   const issued = await db('invoices').where({ period }).orderBy([{ column: 'kind', order: 'desc' }, 'number']).select('id');
+  const ledger = new Map((await loadLedger(db, { period })).map((e) => [e.id, e]));
   const result: InvoiceJson[] = [];
   for (const { id } of issued) {
     const inv = await loadIssuedInvoice(db, id);
     const d = inv.document;
-    result.push(
-      invoiceJson(d.invoice, {
+    const e = ledger.get(id)!;
+    const links =
+      e.kind === 'invoice'
+        ? { credited_by: e.creditedBy, replaced_by: e.replacedBy, replaces: e.replaces, paid_ore: e.paidOre, remaining_ore: e.remainingOre }
+        : {};
+    result.push({
+      ...invoiceJson(d.invoice, {
         kind: d.creditOf ? 'credit_note' : 'invoice',
         ...(d.creditOf ? { credits: d.creditOf } : {}),
-        customer_id: inv.customerId, period, status: 'final', number: inv.number, issue_date: d.issueDate, due_date: d.dueDate, ocr: d.ocr, pdf_sha256: inv.pdfSha256 }),
-    );
+        customer_id: inv.customerId, period, status: e.status, number: inv.number, issue_date: d.issueDate, due_date: d.dueDate, ocr: d.ocr, pdf_sha256: inv.pdfSha256 }),
+      ...links,
+    });
   }
   // The newest draft of every customer that has no invoice from that draft or a later one
   // (a re-issue after a full credit drafts again).

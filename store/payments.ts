@@ -161,6 +161,15 @@ export async function importPaymentFile(db: Db, config: Pick<AppConfig, 'seller'
   return result;
 }
 
+/** What was paid per invoice (matched or assigned payments), for the ledger. */
+export async function paidByInvoice(db: Db, invoiceIds: number[]): Promise<Map<number, { paidOre: number }>> {
+  const paid = new Map<number, { paidOre: number }>();
+  if (invoiceIds.length === 0) return paid;
+  const rows = await db.raw('SELECT invoice_id, SUM(amount_ore)::bigint AS paid FROM payments WHERE invoice_id = ANY(?::bigint[]) GROUP BY invoice_id', [invoiceIds]);
+  for (const r of rows.rows) paid.set(Number(r.invoice_id), { paidOre: Number(r.paid) });
+  return paid;
+}
+
 export class AssignRefused extends Error {}
 
 /** `payments assign`: an unmatched payment booked against an invoice by a named person. */

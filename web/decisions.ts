@@ -1,4 +1,5 @@
 import type { DecisionOutcome } from '../workflows/definitions';
+import { lockedPeriodRefusal } from '../store/period-locks';
 import type { Client } from '@temporalio/client';
 import { approveDraft, DecisionRefused, rejectDraft } from '../client/drafts';
 import type { Db } from '../infra/db';
@@ -44,6 +45,12 @@ export async function decide(
   req: { period: string; customerId: string; draftVersion: number; action: 'approve' | 'reject'; reason?: string; bulk?: boolean },
 ): Promise<ConsoleDecision> {
   let result: ConsoleDecision;
+  const locked = await lockedPeriodRefusal(db, req.period, req.action === 'approve' ? 'godkännandet' : 'avvisningen');
+  if (locked) {
+    result = { customerId: req.customerId, draftVersion: req.draftVersion, outcome: 'refused', detail: locked };
+    await record(db, user, result, req.period, req.action);
+    return result;
+  }
   try {
     const r =
       req.action === 'approve'

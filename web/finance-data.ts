@@ -6,6 +6,8 @@ import type { Db } from '../infra/db';
 import { formatInvoiceNumber } from '../store/invoices';
 import { explainLatestDraft, listDrafts, type DraftListEntry } from '../store/reviews';
 import { waitingDrafts } from '../client/drafts';
+import { linksSv, type InvoiceStatus } from '../billing/ledger';
+import { liveInvoices, loadLedger, periodArticleTotals } from '../store/ledger';
 
 // What finance looks at, read from PostgreSQL: totals per article against the previous month,
 // the review queue, one draft against the customer's previous final invoice, the decisions.
@@ -15,46 +17,53 @@ import { waitingDrafts } from '../client/drafts';
 export interface ArticleTotal {
   article: string;
   description: string;
+  /** Issued in the period net of credit notes (the ledger, store/ledger.ts) plus the open drafts, excl. moms. */
   quantity: number;
   amount_ore: number;
+  /** Of which the newest open draft of customers without a live invoice: not yet invoiced. */
+  draft_quantity: number;
+  draft_amount_ore: number;
   previous_quantity: number;
   previous_amount_ore: number;
   change_ore: number;
 }
 
-/** Per article, the period's bill: final invoices plus the newest open draft of customers without one. */
-async function billedByArticle(db: Db, period: string): Promise<Map<string, { quantity: number; amount: number }>> {
+/** Per article, the newest open draft of each customer whose period has no live invoice (none, or one credited in full). */
+async function openDraftsByArticle(db: Db, period: string): Promise<Map<string, { quantity: number; amountOre: number }>> {
   const { rows } = await db.raw(
-    `SELECT article, sum(quantity)::bigint AS quantity, sum(amount_ore)::bigint AS amount FROM (
-       SELECT l.article, l.quantity, l.amount_ore
-         FROM invoices i JOIN invoice_lines l ON l.invoice_id = i.id
-        WHERE i.period = ? AND i.kind = 'invoice'
-       UNION ALL
-       SELECT x.article, x.quantity, x."amountOre"
-         FROM drafts d CROSS JOIN LATERAL jsonb_to_recordset(d.rated->'lines') AS x(article text, quantity int, "amountOre" bigint)
-        WHERE d.period = ? AND d.status IN ('awaiting_approval', 'approved')
-          AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.customer_id = d.customer_id AND i.period = d.period AND i.kind = 'invoice')
-          AND NOT EXISTS (SELECT 1 FROM drafts n WHERE n.customer_id = d.customer_id AND n.period = d.period AND n.version > d.version)
-     ) bill GROUP BY article`,
-    [period, period],
+    `SELECT x.article, sum(x.quantity)::bigint AS quantity, sum(x."amountOre")::bigint AS amount
+       FROM drafts d CROSS JOIN LATERAL jsonb_to_recordset(d.rated->'lines') AS x(article text, quantity int, "amountOre" bigint)
+      WHERE d.period = ? AND d.status IN ('awaiting_approval', 'approved')
+        AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.draft_id = d.id)
+        AND NOT EXISTS (SELECT 1 FROM drafts n WHERE n.customer_id = d.customer_id AND n.period = d.period AND n.version > d.version)
+        AND NOT EXISTS (
+          SELECT 1 FROM invoices i WHERE i.customer_id = d.customer_id AND i.period = d.period AND i.kind = 'invoice'
+             AND NOT EXISTS (SELECT 1 FROM invoices r WHERE r.reissue_of = i.id)
+             AND i.total_ore + COALESCE((SELECT sum(c.total_ore) FROM invoices c WHERE c.credit_of = i.id), 0) <> 0)
+      GROUP BY x.article`,
+    [period],
   );
-  return new Map(rows.map((r: { article: string; quantity: number; amount: number }) => [r.article, { quantity: Number(r.quantity), amount: Number(r.amount) }]));
+  return new Map(rows.map((r: { article: string; quantity: number; amount: number }) => [r.article, { quantity: Number(r.quantity), amountOre: Number(r.amount) }]));
 }
 
 export async function articleTotals(db: Db, period: string): Promise<ArticleTotal[]> {
-  const [now, before] = await Promise.all([billedByArticle(db, period), billedByArticle(db, previousPeriodId(period))]);
-  const articles = Object.keys(ARTICLE_INFO).filter((a) => now.has(a) || before.has(a));
+  const [now, drafts, before] = await Promise.all([periodArticleTotals(db, period), openDraftsByArticle(db, period), periodArticleTotals(db, previousPeriodId(period))]);
+  const articles = Object.keys(ARTICLE_INFO).filter((a) => now.has(a) || drafts.has(a) || before.has(a));
+  const none = { quantity: 0, amountOre: 0 };
   return articles.map((article) => {
-    const n = now.get(article) ?? { quantity: 0, amount: 0 };
-    const b = before.get(article) ?? { quantity: 0, amount: 0 };
+    const n = now.get(article) ?? none;
+    const d = drafts.get(article) ?? none;
+    const b = before.get(article) ?? none;
     return {
       article,
       description: ARTICLE_INFO[article as Article].description,
-      quantity: n.quantity,
-      amount_ore: n.amount,
+      quantity: n.quantity + d.quantity,
+      amount_ore: n.amountOre + d.amountOre,
+      draft_quantity: d.quantity,
+      draft_amount_ore: d.amountOre,
       previous_quantity: b.quantity,
-      previous_amount_ore: b.amount,
-      change_ore: n.amount - b.amount,
+      previous_amount_ore: b.amountOre,
+      change_ore: n.amountOre + d.amountOre - b.amountOre,
     };
   });
 }
@@ -122,7 +131,10 @@ export interface DraftReview {
   state: string;
   reason: string | null;
   draft: { id: number; version: number; status: string; total_ore: number; net_ore: number; vat_ore: number; rounding_ore: number; pdf_sha256: string | null; created_at: Date } | null;
-  invoice: { number: string; total_ore: number; pdf_sha256: string | null } | null;
+  /** The live invoice (not replaced, not credited in full); null while a re-issue's draft waits. */
+  invoice: { number: string; total_ore: number; pdf_sha256: string | null; status: InvoiceStatus; links: string } | null;
+  /** Every invoice and credit note of the customer's period, with status and links both ways (the ledger). */
+  documents: { number: string; kind: 'invoice' | 'credit_note'; status: InvoiceStatus; links: string; total_ore: number; pdf_sha256: string | null }[];
   previous: { number: string; period: string; total_ore: number } | null;
   lines: DraftLine[];
   flags: { code: string; detail: string }[];
@@ -150,10 +162,12 @@ export async function draftReview(db: Db, period: string, customerId: string, po
   if (!customer) return null;
   const run = await db('close_runs').where({ customer_id: customerId, period }).first();
   const draft = await db('drafts').where({ customer_id: customerId, period }).orderBy('version', 'desc').first();
-  const issued = await db('invoices as i')
-    .leftJoin('invoice_documents as d', 'd.invoice_id', 'i.id')
-    .where({ 'i.customer_id': customerId, 'i.period': period, 'i.kind': 'invoice' })
-    .first('i.series', 'i.number', 'i.total_ore', 'd.pdf_sha256');
+  const ledger = await loadLedger(db, { period, customerId });
+  const pdfs = new Map<number, string>(
+    (await db('invoice_documents').whereIn('invoice_id', ledger.map((e) => e.id)).select('invoice_id', 'pdf_sha256')).map((r: { invoice_id: number; pdf_sha256: string }) => [r.invoice_id, r.pdf_sha256]),
+  );
+  const live = liveInvoices(ledger).get(customerId);
+  const issued = live && live.status !== 'credited' ? live : null;
   const explanation = await explainLatestDraft(db, period, customerId, policy);
   // The verdict and flag details stored beside the explanation (none for drafts made before #10).
   const stored = draft ? await db('draft_reviews').where({ draft_id: draft.id }).first('flag_details', 'waits_because', 'auto_approve_reason', 'approvals_needed') : undefined;
@@ -170,7 +184,8 @@ export async function draftReview(db: Db, period: string, customerId: string, po
     draft: draft
       ? { id: draft.id, version: draft.version, status: draft.status, total_ore: draft.total_ore, net_ore: draft.net_ore, vat_ore: draft.vat_ore, rounding_ore: draft.rounding_ore, pdf_sha256: draft.pdf_sha256, created_at: draft.created_at }
       : null,
-    invoice: issued ? { number: formatInvoiceNumber(issued.series, issued.number), total_ore: issued.total_ore, pdf_sha256: issued.pdf_sha256 ?? null } : null,
+    invoice: issued ? { number: issued.number, total_ore: issued.totalOre, pdf_sha256: pdfs.get(issued.id) ?? null, status: issued.status, links: linksSv(issued) } : null,
+    documents: ledger.map((e) => ({ number: e.number, kind: e.kind, status: e.status, links: linksSv(e), total_ore: e.totalOre, pdf_sha256: pdfs.get(e.id) ?? null })),
     previous: explanation?.previous ?? null,
     lines: explanation?.lines ?? [],
     flags: stored ? stored.flag_details : (explanation?.flags ?? []).map((code) => ({ code, detail: '' })),

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { formatPercent, formatQuantity, formatSek } from '../billing/format';
+import { STATUS_SV, type InvoiceStatus } from '../billing/ledger';
 import type { CloseState } from '../workflows/definitions';
 import type { ConsoleRole } from './users';
 
@@ -29,6 +30,8 @@ export const helpers = {
   qty: (n: number | null | undefined) => (n === null || n === undefined ? '–' : formatQuantity(Number(n))),
   pct: (p: number | null | undefined) => (p === null || p === undefined ? '–' : formatPercent(Math.round(p * 10) / 10)),
   state: (s: string) => STATE_LABELS[s as CloseState] ?? s,
+  /** An issued invoice's status from the ledger (billing/ledger.ts), in Swedish. */
+  invoiceStatus: (s: string) => STATUS_SV[s as InvoiceStatus] ?? s,
   at: (d: Date | string | number | null | undefined) => (d === null || d === undefined ? '–' : dateTime.format(new Date(d))),
   role: (r: ConsoleRole) =>
     r.kind === 'finance' ? 'Ekonomi' : r.kind === 'operator' ? 'Drift' : r.kind === 'partner' ? `Partner ${r.partnerId}` : `Kundadministratör ${r.customerId}`,

@@ -17,6 +17,8 @@ export const Failure = {
   UnknownCustomer: 'UnknownCustomer',
   /** A credit note that would credit more than invoiced, or a re-issue of a partly live invoice. */
   CreditRefused: 'CreditRefused',
+  /** Finance has locked the period (issue #21): nothing is created, approved or issued for it. */
+  PeriodLocked: 'PeriodLocked',
   /** The customer close as a whole, wrapping the failure that ended it. */
   CloseFailed: 'CloseFailed',
 } as const;
@@ -49,6 +51,10 @@ export const FAILURES: Record<FailureType, { remedy: (ctx: FailureContext) => st
   AlreadyInvoiced: { remedy: () => "Correct the issued invoice with a credit note: 'month-close invoices credit NUMBER --by NAME --reason TEXT'" },
   DeliveryRefused: { remedy: () => "Correct the subscriber's address; the delivery stays failed (notification_deliveries) and the close goes on" },
   CreditRefused: { remedy: () => "See what the invoice and its credit notes leave to credit with 'month-close invoices list --period YYYY-MM', then ask again" },
+  PeriodLocked: {
+    remedy: ({ period = 'ÅÅÅÅ-MM' }) =>
+      `Perioden är låst: rätta med en kreditfaktura ('month-close invoices credit NUMMER --by NAMN --reason TEXT', utan --reissue), eller lås upp perioden först ('month-close period unlock --period ${period} --by NAMN --reason TEXT')`,
+  },
   CloseFailed: { remedy: (c) => `Run it again once the cause is fixed: ${rerunCommand(c)}` },
 };
 

@@ -6,6 +6,7 @@ import { failedCustomers, rerunCustomers } from '../../client/rerun';
 import { countByState, periodStatus, type CustomerCloseStatus, type PeriodStatus } from '../../client/status';
 import { progressQuery, statusQuery } from '../../workflows/definitions';
 import { closeWorkflowId } from '../../workflows/ids';
+import { refuseIfLocked } from '../period-lock';
 import { closablePeriodOption, output, periodOption, table, UsageError, withServices } from '../runtime';
 
 const REST_STATES = new Set(['awaiting_approval', 'rejected', 'final', 'nothing_to_bill', 'failed']);
@@ -82,6 +83,7 @@ export function registerCloseCommands(program: Command): void {
       withServices((opts: { period: string; customer?: string[]; wait?: boolean; json?: boolean }) => {
         const period = closablePeriodOption(opts.period);
         return async (services) => {
+          await refuseIfLocked(services.db, period, 'avslutet startas');
           const client = await services.client();
           const settings = closeSettings(services.config);
           let started: { target: string; outcome: string }[];
@@ -136,6 +138,7 @@ export function registerCloseCommands(program: Command): void {
         const period = closablePeriodOption(opts.period);
         if (!opts.failed && !opts.customer?.length) throw new UsageError('say which customers: --failed or --customer ID ...');
         return async (services) => {
+          await refuseIfLocked(services.db, period, 'avslutet körs om');
           if (opts.customer?.length) await requireCustomers(services.db, opts.customer);
           const client = await services.client();
           const ids = opts.failed ? await failedCustomers(services.db, client, period) : opts.customer!;

@@ -5,6 +5,7 @@ import { closeWorkflowId } from '../../workflows/ids';
 import { requireCustomers } from '../../client/customers';
 import { shown } from '../../infra/shown';
 import { byOption, closablePeriodOption, output, periodOption, table, UsageError, withServices } from '../runtime';
+import { refuseIfLocked } from '../period-lock';
 import { registerDraftReviewCommands } from './draft-review';
 
 export function registerDraftCommands(program: Command): void {
@@ -28,6 +29,7 @@ export function registerDraftCommands(program: Command): void {
         if (opts.all && opts.customer?.length) throw new UsageError('--all and --customer exclude each other');
         if (opts.includeFlagged && !opts.all) throw new UsageError('--include-flagged goes with --all; a draft named with --customer is approved flagged or not');
         return async (services) => {
+          await refuseIfLocked(services.db, period, 'utkastet godkänns');
           await requireCustomers(services.db, opts.customer ?? []);
           const client = await services.client();
           let results: BulkDecision[];
@@ -84,6 +86,7 @@ export function registerDraftCommands(program: Command): void {
         if (!opts.reason.trim()) throw new UsageError('--reason must say why');
         if (opts.reason.length > 2000) throw new UsageError(`--reason is ${opts.reason.length} characters; say it in at most 2000`);
         return async (services) => {
+          await refuseIfLocked(services.db, period, 'utkastet avvisas');
           try {
             await requireCustomers(services.db, [opts.customer]);
             const r = await rejectDraft(await services.client(), period, opts.customer, by, opts.reason);
@@ -109,6 +112,7 @@ export function registerDraftCommands(program: Command): void {
         const period = periodOption(opts.period);
         const by = byOption(opts.by);
         return async (services) => {
+          await refuseIfLocked(services.db, period, 'utkastet räknas om');
           await requireCustomers(services.db, [opts.customer]);
           const handle = (await services.client()).workflow.getHandle(closeWorkflowId(period, opts.customer));
           try {

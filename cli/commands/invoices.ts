@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { formatSek } from '../../billing';
 import { getDocument } from '../../store/documents';
-import { listInvoicesJson, parseInvoiceNumber } from '../../store/invoices';
+import { ledgerTotals } from '../../billing/ledger';
+import { listInvoicesJson, parseInvoiceNumber, type InvoiceJson } from '../../store/invoices';
 import { shown } from '../../infra/shown';
 import { writableOutPath, writeOut } from '../out-file';
 import { output, periodOption, table, UsageError, withServices } from '../runtime';
@@ -21,10 +22,17 @@ export function registerInvoiceCommands(program: Command): void {
         return async (services) => {
           const list = await listInvoicesJson(services.db, period);
           output(!!opts.json, list, () => {
-            const rows = list.map((i) => [i.number ?? '–', i.customer_id, i.status, i.issue_date ?? '', i.due_date ?? '', formatSek(i.total_ore)]);
-            const final = list.filter((i) => i.status === 'final');
-            rows.forEach((r, k) => list[k].kind === 'credit_note' && (r[2] = `credit note of ${list[k].credits}`));
-            return `${table(['number', 'customer', 'status', 'issued', 'due', 'total'], rows, [5])}\n\n${final.length} final, ${list.length - final.length} drafts; final total ${formatSek(final.reduce((s, i) => s + i.total_ore, 0))}`;
+            const rows = list.map((i) => [i.number ?? '–', i.customer_id, statusText(i), i.issue_date ?? '', i.due_date ?? '', formatSek(i.total_ore)]);
+            const issued = list.filter((i) => i.number !== null);
+            // The ledger's totals (billing/ledger.ts): invoices net of their credit notes, as every view shows them.
+            const t = ledgerTotals(issued.map((i) => ({ kind: i.kind, netOre: i.net_ore, vatOre: i.vat_ore, roundingOre: i.rounding_ore, totalOre: i.total_ore })));
+            const notes = issued.filter((i) => i.kind === 'credit_note').length;
+            return [
+              table(['number', 'customer', 'status', 'issued', 'due', 'total'], rows, [5]),
+              '',
+              `${issued.length - notes} invoices, ${notes} credit notes, ${list.length - issued.length} drafts`,
+              `invoiced ${formatSek(t.invoiced_ore)}, credited ${formatSek(t.credited_ore)}, net of credit notes ${formatSek(t.total_ore)} (excl. moms ${formatSek(t.net_ore)})`,
+            ].join('\n');
           });
         };
       }),
@@ -57,6 +65,17 @@ export function registerInvoiceCommands(program: Command): void {
     );
 
   registerCorrectionCommands(invoices);
+}
+
+/** The status with its links: "partly_credited by K1", "replaced_by F10400", "credit note of F10001". */
+function statusText(i: InvoiceJson): string {
+  if (i.kind === 'credit_note') return `credit note of ${i.credits}`;
+  const links = [
+    ...(i.credited_by?.length ? [`credited by ${i.credited_by.join(', ')}`] : []),
+    ...(i.replaced_by ? [`replaced by ${i.replaced_by}`] : []),
+    ...(i.replaces ? [`replaces ${i.replaces}`] : []),
+  ];
+  return links.length ? `${i.status} (${links.join('; ')})` : i.status;
 }
 
 /** An invoice or credit note number given on the command line (F10001, K1), or exit 2 naming it. */

@@ -4,6 +4,7 @@ import { loadConfig } from '../../infra/config';
 import { camt054Xml, type CamtPaymentSpec } from '../../payments/camt054-writer';
 import { PaymentFileError } from '../../payments/errors';
 import { assignPayment, importPaymentFile } from '../../store/payments';
+import { listInvoicesJson } from '../../store/invoices';
 import { listReceivables } from '../../store/receivables';
 import { createTestDatabase } from '../support/database';
 import { bgmaxFile } from './bgmax-file';
@@ -116,5 +117,22 @@ describe('payments import', () => {
     await expect(assignPayment(t.db, { reference: 'NOPE', invoiceNumber: 'F20040', by: 'Bertil', now: new Date() })).rejects.toThrow(/no payment with reference NOPE/);
     // The database itself refuses to move a matched payment.
     await expect(t.db('payments').where({ reference: 'U-1' }).update({ invoice_id: null })).rejects.toThrow(/only an unmatched payment can be assigned/);
+  });
+});
+
+describe('payment statuses in the ledger', () => {
+  it('invoices list shows paid, partly paid, overpaid and overdue with paid and remaining amounts', async () => {
+    const period = '2026-09';
+    const inv = (number: number, totalOre: number, dueDate: string) => seedInvoice(t.db, { number, totalOre, dueDate, period });
+    const [paid, part, over, late, open] = await Promise.all([inv(21001, 10_000, '2099-01-01'), inv(21002, 10_000, '2099-01-01'), inv(21003, 10_000, '2099-01-01'), inv(21004, 10_000, '2020-01-01'), inv(21005, 10_000, '2099-01-01')]);
+    await run(camt('08', [pay('L-1', 10_000, paid.ocr), pay('L-2', 4_000, part.ocr), pay('L-3', 12_000, over.ocr), pay('L-4', 1_000, late.ocr)]));
+    const list = await listInvoicesJson(t.db, period);
+    expect(list.map((i) => [i.number, i.status, i.paid_ore, i.remaining_ore])).toEqual([
+      [paid.number, 'paid', 10_000, 0],
+      [part.number, 'partly_paid', 4_000, 6_000],
+      [over.number, 'overpaid', 12_000, 0],
+      [late.number, 'overdue', 1_000, 9_000],
+      [open.number, 'final', 0, 10_000],
+    ]);
   });
 });

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { periodContaining } from '../../billing';
 import type { Db } from '../../infra/db';
-import { formatInvoiceNumber } from '../../store/invoices';
+import { linksSv } from '../../billing/ledger';
+import { loadLedger } from '../../store/ledger';
 import { foldBilledUsage, rateCustomer } from '../../store/rating';
 import { canSeeCustomer, scopeCustomers } from '../access';
 import { requireArea } from '../auth';
@@ -56,13 +57,22 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: RouteDeps): v
     if (!(await visible(request.user!, customerId))) return reply.callNotFound();
     const customer = await db('customers').where({ customer_id: customerId }).first();
     const p = await preview(db, customerId, deps.now());
-    const invoices = (
-      await db('invoices as i')
-        .leftJoin('invoice_documents as d', 'd.invoice_id', 'i.id')
-        .where({ 'i.customer_id': customerId })
-        .orderBy('i.period', 'desc')
-        .select('i.kind', 'i.series', 'i.number', 'i.period', 'i.issue_date', 'i.due_date', 'i.total_ore', 'd.pdf_sha256')
-    ).map((i) => ({ ...i, number: formatInvoiceNumber(i.series, i.number) }));
+    // The ledger (store/ledger.ts): each invoice's status and links both ways, as every view shows them.
+    const ledger = (await loadLedger(db, { customerId })).sort((a, b) => (a.period === b.period ? a.id - b.id : a.period < b.period ? 1 : -1));
+    const pdfs = new Map<number, string>(
+      (await db('invoice_documents').whereIn('invoice_id', ledger.map((e) => e.id)).select('invoice_id', 'pdf_sha256')).map((r: { invoice_id: number; pdf_sha256: string }) => [r.invoice_id, r.pdf_sha256]),
+    );
+    const invoices = ledger.map((e) => ({
+      kind: e.kind,
+      number: e.number,
+      period: e.period,
+      issue_date: e.issueDate,
+      due_date: e.dueDate,
+      total_ore: e.totalOre,
+      status: e.status,
+      links: linksSv(e),
+      pdf_sha256: pdfs.get(e.id) ?? null,
+    }));
     return render(reply, 'customer', { title: `${customer.name}`, customer, preview: p, invoices });
   });
 

@@ -5,6 +5,8 @@ import { countByState, periodStatus } from '../../client/status';
 import { logger } from '../../infra/logger';
 import { progressQuery, type MonthlyProgress } from '../../workflows/definitions';
 import { monthlyCloseWorkflowId } from '../../workflows/ids';
+import { BUCKET_SV, BUCKETS, periodReport } from '../../books/period-report';
+import { periodTotals } from '../../store/ledger';
 import { requireArea } from '../auth';
 import { decide, decideMany } from '../decisions';
 import { articleTotals, decisions, draftReview, QUEUE_PAGE_SIZE, reviewQueue } from '../finance-data';
@@ -53,7 +55,7 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
       temporalProblem = err.message;
       return null;
     });
-    const [status, totals, progress] = await Promise.all([periodStatus(db, client, period), articleTotals(db, period), runningProgress(deps, period)]);
+    const [status, totals, ledger, progress] = await Promise.all([periodStatus(db, client, period), articleTotals(db, period), periodTotals(db, period), runningProgress(deps, period)]);
     return render(reply, 'finance-period', {
       title: `Period ${period}`,
       period,
@@ -61,6 +63,7 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
       counts: countByState(status),
       customers: status.customers.length,
       totals,
+      ledger,
       progress,
       temporalProblem,
       refreshSeconds: progress ? 5 : null,
@@ -142,6 +145,15 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
   type DecisionRoute = DraftParams & { Body: { draft_version?: string; reason?: string } };
   app.post<DecisionRoute>('/finance/periods/:period/drafts/:customerId/approve', guard, decision('approve'));
   app.post<DecisionRoute>('/finance/periods/:period/drafts/:customerId/reject', guard, decision('reject'));
+
+  app.get<PeriodParams & { Querystring: { bucket?: string } }>('/finance/periods/:period/report', guard, async (request, reply) => {
+    const period = periodParam(request.params.period);
+    if (!period) return badPeriod(reply, request.params.period);
+    const report = await periodReport(db, period);
+    const bucket = BUCKETS.find((b) => b === request.query.bucket) ?? null;
+    const shown = bucket ? report.customers.filter((c) => c.bucket === bucket) : report.customers;
+    return render(reply, 'finance-report', { title: `Periodrapport ${period}`, report, bucket, shown, buckets: BUCKETS, bucketNames: BUCKET_SV });
+  });
 
   app.get<PeriodParams>('/finance/periods/:period/audit', guard, async (request, reply) => {
     const period = periodParam(request.params.period);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { PeriodError } from '../../billing';
 import { closeSettings } from '../../client/close';
 import { rerunCustomers } from '../../client/rerun';
+import { lockedPeriodRefusal } from '../../store/period-locks';
 import { describeSchedule, type ScheduleSummary } from '../../client/schedule';
 import { periodStatus } from '../../client/status';
 import { closeWorkflowId } from '../../workflows/ids';
@@ -49,6 +50,11 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: RouteDeps): v
     const period = periodParam(request.params.period);
     if (!period) return render(reply.code(400), 'message', { title: 'Fel period', text: 'Skriv perioden som ÅÅÅÅ-MM, t.ex. 2024-11.' });
     const back = `/operator/periods/${period}`;
+    const locked = await lockedPeriodRefusal(db, period, 'omkörningen');
+    if (locked) {
+      setFlash(reply, { kind: 'error', text: locked });
+      return reply.redirect(back, 303);
+    }
     const client = await deps.client();
     const status = await periodStatus(db, client, period);
     const failed = status.customers.filter((c) => c.state === 'failed').map((c) => c.customer_id);
