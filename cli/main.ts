@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerBooksCommands } from './commands/books';
 import { registerCloseCommands } from './commands/close';
 import { registerDemoCommand } from './commands/demo';
 import { registerDraftCommands } from './commands/drafts';
@@ -32,6 +33,7 @@ registerPolicyCommands(program);
 registerInvoiceCommands(program);
 registerPaymentCommands(program);
 registerPeriodCommands(program);
+registerBooksCommands(program);
 registerScheduleCommands(program);
 registerTemporalCommands(program);
 registerServeCommand(program);

@@ -62,6 +62,29 @@ const paymentRemindersSchema = z.object({
 
 export const DEFAULT_PAYMENT_REMINDERS = { graceDays: 10, secondAfterDays: null, feeOre: 0 };
 
+// Issue #21: how invoices and credit notes are booked (SIE 4I). BAS accounts by default; each
+// can be changed, revenue also per article (e.g. { "smart": { "domestic": 3011 } }).
+const account = z.number().int().min(1000).max(9999);
+const booksSchema = z.object({
+  voucherSeries: z.string().regex(/^[A-Za-z0-9]{1,4}$/).default('B'),
+  paymentSeries: z.string().regex(/^[A-Za-z0-9]{1,4}$/).default('C'),
+  accounts: z
+    .object({
+      receivable: account.default(1510),
+      salesDomestic: account.default(3001),
+      salesReverseCharge: account.default(3308),
+      /** Output VAT per rate (percent as text). */
+      outputVat: z.record(z.string().regex(/^\d{1,2}$/), account).default({ '25': 2611, '12': 2621, '6': 2631 }),
+      rounding: account.default(3740),
+      bank: account.default(1930),
+    })
+    .prefault({}),
+  revenueByArticle: z.record(z.string(), z.object({ domestic: account.optional(), reverseCharge: account.optional() })).default({}),
+  /** Names for #KONTO of accounts that are not BAS defaults known here. */
+  accountNames: z.record(z.string().regex(/^\d{4}$/), z.string().min(1)).default({}),
+});
+export type BooksConfig = z.infer<typeof booksSchema>;
+
 const configSchema = z.object({
   seller: sellerSchema,
   paymentTermsDays: z.number().int().min(0).max(365),
@@ -77,6 +100,7 @@ const configSchema = z.object({
   taskQueue: z.string().min(1),
   approvalPolicy: approvalPolicySchema.default(DEFAULT_APPROVAL_POLICY),
   paymentReminders: paymentRemindersSchema.default(DEFAULT_PAYMENT_REMINDERS),
+  books: booksSchema.prefault({}),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

@@ -15,6 +15,7 @@ import type { Db } from '../infra/db';
 import { logger } from '../infra/logger';
 import { registerLoginRoutes, registerSessionUser, SESSION } from './auth';
 import { render } from './render';
+import { registerBooksRoutes } from './routes/books';
 import { registerFinanceRoutes } from './routes/finance';
 import { registerOperatorRoutes } from './routes/operator';
 import { registerCustomerRoutes } from './routes/customers';
@@ -128,6 +129,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
   registerLoginRoutes(app, deps.db, now);
   registerHomeRoutes(app, routeDeps);
   registerFinanceRoutes(app, routeDeps);
+  registerBooksRoutes(app, routeDeps);
   registerOperatorRoutes(app, routeDeps);
   registerCustomerRoutes(app, routeDeps);
   registerDocumentRoutes(app, routeDeps);

@@ -115,7 +115,7 @@ describe('one ledger of money', () => {
     expect(byId(draftPage, 'links')).toBe(`ersätter ${c.number}`);
     const partlyPage = await get(`/finance/periods/${PERIOD}/drafts/${a.customerId}`);
     expect(byId(partlyPage, 'state')).toBe('Förfallen');
-  });
+  }, 180_000);
 });
 
 /** The period page's article amounts added up (öre), from the sv-SE text. */

@@ -106,7 +106,7 @@ describe('period report', () => {
     const failedPage = await app.inject({ method: 'GET', url: `/finance/periods/${P}/report?bucket=failed`, headers: { cookie: finance.cookie } });
     expect(failedPage.body).toContain(`/finance/periods/${P}/drafts/${failed}`);
     expect(failedPage.body).not.toContain(`/drafts/${waiting}"`);
-  });
+  }, 150_000);
 });
 
 describe('period lock', () => {

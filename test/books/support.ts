@@ -19,8 +19,14 @@ export const WORKED_TOTAL_ORE = 358_800;
 export const ONE_PORTAL_USER_ORE = -24_400;
 
 /** A customer of the worked example with its invoice for `period` final. */
-export async function invoicedCustomer(h: CloseHarness, period: string, overrides: Parameters<typeof seedCustomer>[1] = {}): Promise<{ customerId: string; number: string }> {
+export async function invoicedCustomer(
+  h: CloseHarness,
+  period: string,
+  overrides: Parameters<typeof seedCustomer>[1] = {},
+  columns: Record<string, string> = {},
+): Promise<{ customerId: string; number: string }> {
   const customerId = await seedCustomer(h.db, overrides);
+  if (Object.keys(columns).length) await h.db('customers').where({ customer_id: customerId }).update(columns);
   await seedEvents(h.db, customerId, workedExampleEvents());
   const { handle } = await startCustomerClose(h.client, h.settings, customerId, period);
   await waitFor(async () => (await handle.query(statusQuery)).state === 'awaiting_approval');
