@@ -16,9 +16,12 @@ export async function seedInvoice(db: Db, o: { number: number; totalOre: number;
     .insert({
       kind: o.kind ?? 'invoice', series, number: o.number, customer_id: customerId, period: o.period ?? '2026-10', credit_of: o.creditOf ?? null,
       issue_date: '2026-11-01', due_date: o.dueDate, payment_terms_days: 30, ocr, currency: 'SEK', vat_treatment: 'domestic',
-      buyer: JSON.stringify({ name: `Kund ${customerId}` }), seller: JSON.stringify(SELLER), vat_breakdown: JSON.stringify([]),
+      buyer: JSON.stringify({ name: `Kund ${customerId}` }), seller: JSON.stringify(SELLER),
+      vat_breakdown: JSON.stringify([{ vatPercent: 25, vatCategory: 'S', baseOre: net, vatOre: o.totalOre - net }]),
       net_ore: net, vat_ore: o.totalOre - net, rounding_ore: 0, total_ore: o.totalOre, finalised_by: 'test', finalised_at: new Date(),
     })
     .returning('id');
+  // One line, so the invoice books like an issued one (its lines add up to its net).
+  await db('invoice_lines').insert({ invoice_id: row.id, position: 0, article: 'smart', description: 'Smart', legacy_description: 'Smart', quantity: 1, unit_price_ore: net, amount_ore: net, vat_percent: 25 });
   return { id: row.id, number: `${series}${o.number}`, ocr, customerId };
 }
