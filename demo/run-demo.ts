@@ -18,6 +18,7 @@ import { addDemoUsers, serveLocalConsole } from '../web/local-console';
 import { writeDemoData } from './demo-data';
 import { importDemoData, seedDemoSubscribers } from './demo-tenant';
 import { demoCreditNote, writeEInvoices } from './corrections-demo';
+import { demoPayments } from './payments-demo';
 import { closeMonthBefore, reviewAsFinance, reviewSummaryLines, splitUsageAtPeriod, type ReviewResult } from './demo-review';
 
 export interface DemoOptions {
@@ -94,6 +95,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     say(`Finance (${FINANCE_APPROVER}) reviews the drafts the policy left …`);
     const review = await reviewAsFinance(db, client, period, FINANCE_APPROVER, config.approvalPolicy.version, say);
     await demoCreditNote(db, client, settings, period, FINANCE_APPROVER, say);
+    await demoPayments(db, client, config, period, OUT_DIR, say);
     say(`E-invoices: ${await writeEInvoices(db, period, path.join(OUT_DIR, 'einvoices'))} Peppol BIS 3.0 XML files in out/einvoices/`);
 
     const pdfs = await writePdfs(db, period, path.join(OUT_DIR, 'invoices'));
