@@ -6,6 +6,7 @@ import { STATUS_TEXT } from '../../billing/receivable';
 import { shown } from '../../infra/shown';
 import { PaymentFileError } from '../../payments/errors';
 import { AssignRefused, assignPayment, importPaymentFile, type PaymentImportJson } from '../../store/payments';
+import { DisputeRefused, disputeInvoice, resolveDispute } from '../../store/disputes';
 import { listReceivables, type ReceivablesJson } from '../../store/receivables';
 import { signalSettled } from '../../client/payment-reminders';
 import { byOption, output, table, UsageError, withServices } from '../runtime';
@@ -84,6 +85,44 @@ export function registerPaymentCommands(program: Command): void {
         output(!!opts.json, list, () => receivablesText(list));
       }),
     );
+  registerDisputeCommands(receivables);
+}
+
+function registerDisputeCommands(receivables: Command): void {
+  receivables
+    .command('dispute')
+    .description('mark an invoice as disputed by the customer: no payment reminder until resolved')
+    .argument('<number>', 'invoice number, e.g. F10001')
+    .requiredOption('--by <name>', 'who records it')
+    .requiredOption('--reason <text>', "the customer's objection")
+    .action(
+      withServices((number: string, opts: { by: string; reason: string }) => {
+        const by = byOption(opts.by);
+        if (opts.reason.trim() === '') throw new UsageError('--reason is empty: say what the customer disputes');
+        return async (services) => {
+          await disputeInvoice(services.db, { number, by, reason: opts.reason.trim() }).catch(usage);
+          process.stdout.write(`Faktura ${number} är bestridd (${by}): inga betalningspåminnelser tills tvisten är löst.\n`);
+        };
+      }),
+    );
+  receivables
+    .command('resolve')
+    .description('end the dispute of an invoice: reminders go out again when due')
+    .argument('<number>', 'invoice number')
+    .requiredOption('--by <name>', 'who records it')
+    .action(
+      withServices((number: string, opts: { by: string }) => {
+        const by = byOption(opts.by);
+        return async (services) => {
+          await resolveDispute(services.db, { number, by, now: new Date() }).catch(usage);
+          process.stdout.write(`Tvisten om faktura ${number} är löst (${by}).\n`);
+        };
+      }),
+    );
+}
+
+function usage(err: unknown): never {
+  throw err instanceof DisputeRefused ? new UsageError(err.message) : err;
 }
 
 function importText(r: PaymentImportJson): string {

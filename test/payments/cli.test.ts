@@ -76,5 +76,11 @@ describe('payments import and receivables list (CLI)', () => {
     const human = await run(['receivables', 'list', '--customer', a.customerId]);
     expect(human.stdout).toMatch(/F30001 .* Förfallen/);
     expect(human.stdout).toMatch(/Kundfordringar totalt \(konto 1510\): 1\s*450,00\s*kr/);
-  }, 180_000); // nine command-line starts on a shared machine
+
+    // A disputed invoice: recorded with who and why, once; resolved later.
+    expect((await run(['receivables', 'dispute', a.number, '--by', 'Anna Ekonom', '--reason', 'fel antal användare'])).code).toBe(0);
+    expect((await run(['receivables', 'dispute', a.number, '--by', 'Anna Ekonom', '--reason', 'igen'])).stderr).toMatch(/already disputed/);
+    expect((await run(['receivables', 'resolve', a.number, '--by', 'Bertil Controller'])).code).toBe(0);
+    expect(await t.db('invoice_disputes').first('disputed_by', 'reason', 'resolved_by')).toEqual({ disputed_by: 'Anna Ekonom', reason: 'fel antal användare', resolved_by: 'Bertil Controller' });
+  }, 240_000); // twelve command-line starts on a shared machine
 });
