@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { formatSek, stockholmDate } from '../billing';
+import { formatSek, ocrFromBase, stockholmDate } from '../billing';
 import { signalSettled } from '../client/payment-reminders';
 import type { AppConfig } from '../infra/config';
 import type { Db } from '../infra/db';
@@ -28,7 +28,8 @@ export async function demoPayments(db: Db, client: Client, config: AppConfig, pe
     else payments.push({ reference, amountOre: due, payer: name.toUpperCase(), ocr });
     if (i === 0) payments.push({ reference: `${reference}-B`, amountOre: due, payer: name.toUpperCase(), ocr }); // paid twice: a credit balance
   });
-  payments.push({ reference: `${today.replace(/-/g, '')}-BG-999999`, amountOre: 12_500, payer: 'OKÄND BETALARE AB', ocr: '1234566' });
+  // A well-formed OCR that no invoice has (an invoice number far beyond the series).
+  payments.push({ reference: `${today.replace(/-/g, '')}-BG-999999`, amountOre: 12_500, payer: 'OKÄND BETALARE AB', ocr: ocrFromBase('9999999', { lengthDigit: config.ocrLengthDigit }) });
   const xml = camt054Xml({
     version: '08',
     messageId: `BG${config.seller.bankgiro.replace('-', '')}-${today}`,
