@@ -67,17 +67,25 @@ async function writeFile(file: string, ocrs: string[]): Promise<number> {
   return fs.statSync(file).size;
 }
 
-async function main(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-payments-'));
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort(), database: 'month_close' });
-  const db = createDb(pg.databaseUrl, { min: 0, max: 4 });
+export interface PaymentsBenchResult {
+  payments: number;
+  fileMb: number;
+  seconds: number;
+  paymentsPerSecond: number;
+  peakRssMb: number;
+  matched: number;
+  unmatched: number;
+}
+
+/** Seeds N invoices into `db` (migrated, empty), writes the camt.054, imports it, and measures. */
+export async function benchPayments(db: Db, n: number): Promise<PaymentsBenchResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-payments-file-'));
   try {
-    await migrate(db);
-    progress(`seeding ${N} customers and invoices …`);
-    const ocrs = await seed(db, N);
+    progress(`seeding ${n} customers and invoices …`);
+    const ocrs = await seed(db, n);
     const file = path.join(dir, 'camt054.xml');
     const bytes = await writeFile(file, ocrs);
-    progress(`camt.054 of ${N} payments written (${mb(bytes)} MB); importing …`);
+    progress(`camt.054 of ${n} payments written (${mb(bytes)} MB); importing …`);
     global.gc?.();
     let peak = process.memoryUsage().rss;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
@@ -87,11 +95,24 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().rss);
     const stored = (await db('payments').count({ n: '*' }).first())!.n;
-    if (Number(stored) !== N || result.payments !== N) throw new Error(`stored ${stored} of ${N} payments`);
-    console.log(`payments import, camt.054.001.08 of ${N.toLocaleString('en-US')} payments (${mb(bytes)} MB) against ${N.toLocaleString('en-US')} invoices:`);
-    console.log(`  ${Math.round(ms)} ms: ${Math.round((N / ms) * 1000).toLocaleString('en-US')} payments/s (target ≥ 20,000/s)`);
-    console.log(`  matched ${result.matched} (paid ${result.paid}, partly ${result.partly_paid}, over ${result.overpaid}), unmatched ${result.unmatched.length}`);
-    console.log(`  peak RSS of the importing process ${mb(peak)} MB (target ≤ 400 MB; the schema check's worker thread included)`);
+    if (Number(stored) !== n || result.payments !== n) throw new Error(`stored ${stored} of ${n} payments`);
+    return { payments: n, fileMb: mb(bytes), seconds: Math.round(ms) / 1000, paymentsPerSecond: Math.round((n / ms) * 1000), peakRssMb: mb(peak), matched: result.matched, unmatched: result.unmatched.length };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-payments-'));
+  const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort(), database: 'month_close' });
+  const db = createDb(pg.databaseUrl, { min: 0, max: 4 });
+  try {
+    await migrate(db);
+    const r = await benchPayments(db, N);
+    console.log(`payments import, camt.054.001.08 of ${N.toLocaleString('en-US')} payments (${r.fileMb} MB) against ${N.toLocaleString('en-US')} invoices:`);
+    console.log(`  ${r.seconds} s: ${r.paymentsPerSecond.toLocaleString('en-US')} payments/s (target ≥ 20,000/s)`);
+    console.log(`  matched ${r.matched}, unmatched ${r.unmatched}`);
+    console.log(`  peak RSS of the importing process ${r.peakRssMb} MB (target ≤ 400 MB; the schema check's worker thread included)`);
   } finally {
     await db.destroy();
     await pg.stop();
@@ -99,7 +120,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
