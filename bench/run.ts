@@ -12,6 +12,7 @@ import { benchPlainClose, benchTemporalClose, type CloseBenchContext, type Plain
 import { benchSnapshots, type SnapshotBenchResult } from './snapshot';
 import { devServerEnv, devServerSettingArgs } from '../infra/temporal-cli';
 import { benchOnTheirOwn, type OnTheirOwnResult } from './on-their-own';
+import { benchBooks, type BooksBenchResult } from './books';
 import { findServicePids, freshDatabase, machineLine, MemorySampler, printTable, progress, round, timed, type MemoryPeaks } from './support';
 
 // `npm run bench`: figures for the import, the usage snapshot and the close of a period, on
@@ -22,12 +23,13 @@ import { findServicePids, freshDatabase, machineLine, MemorySampler, printTable,
 //                        [--concurrency 100] [--activity-slots 40] [--timeout-min 60]
 //                        [--workflow-cache N] [--worker-heap MB]
 //                        [--skip-temporal] [--skip-plain] [--period 2025-03]
-//                        [--own 200] [--json FILE]
+//                        [--own 200] [--books 10000] [--json FILE]
 //
 // --workflow-cache N: the worker's maxCachedWorkflows (0: the worker's default).
 // --worker-heap MB: the worker process's --max-old-space-size (default: the README's
 // production setting, WORKER_HEAP_LIMIT_MB; 0: V8's default).
 // --own N: section 6, PDF renders, e-mails and webhooks on their own (0 skips it).
+// --books N: section 7, `period report` and `books export` for N customers with credits (0 skips it).
 // --json FILE: also write the headline figures as one JSON document (interfaces.md,
 // "Benchmark output"); MONTH_CLOSE_DEV_SERVER_SETTINGS=none runs the dev server without the
 // settings of infra/temporal-cli.ts, to compare.
@@ -55,12 +57,13 @@ interface Options {
   period: string;
   timeoutMin: number;
   own: number;
+  books: number;
   json: string | null;
 }
 
 const USAGE = `usage: npm run bench -- [--customers N] [--import-rows N] [--payments N] [--skip-close] [--snapshot-events N]
        [--snapshot-customers N] [--concurrency N] [--activity-slots N] [--workflow-cache N] [--worker-heap MB] [--period YYYY-MM] [--timeout-min N]
-       [--skip-temporal] [--skip-plain] [--own N] [--json FILE]`;
+       [--skip-temporal] [--skip-plain] [--own N] [--books N] [--json FILE]`;
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -82,6 +85,7 @@ function parseArgs(argv: string[]): Options {
     period: '2025-03',
     timeoutMin: 60,
     own: 200,
+    books: 10_000,
     json: null,
   };
   const ints: Record<string, keyof Options> = {
@@ -99,6 +103,7 @@ function parseArgs(argv: string[]): Options {
     '--plain-sample': 'plainSample',
     '--timeout-min': 'timeoutMin',
     '--own': 'own',
+    '--books': 'books',
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -164,6 +169,7 @@ async function main(): Promise<void> {
     plainClose?: PlainCloseResult;
     priceOfDurability?: { temporalSeconds: number; plainSeconds: number; ratio: number };
     onTheirOwn?: OnTheirOwnResult;
+    books?: BooksBenchResult;
     devServerSettings?: string[];
     payments?: PaymentsBenchResult;
   } = { options: opts, machine: machine.json, devServerSettings: [...devServerSettingArgs(), ...(devServerEnv().GOMEMLIMIT ? [`GOMEMLIMIT=${devServerEnv().GOMEMLIMIT}`] : [])] };
@@ -287,6 +293,8 @@ async function main(): Promise<void> {
       progress(`6. PDF renders, e-mails and webhooks on their own (${opts.own} of each) …`);
       result.onTheirOwn = await benchOnTheirOwn(tmpDir, opts.own);
     }
+    if (opts.books > 0) result.books = await benchBooks(services.endpoints.databaseUrl, opts.books, tmpDir);
+    else progress('7. The books: skipped (--books 0)');
 
     const machineAtEnd = machineLine();
     result.machine = { ...machine.json, loadAvgAtStart: machine.json.loadAvg, loadAvgAtEnd: machineAtEnd.json.loadAvg };
@@ -310,6 +318,7 @@ function headline(r: {
   plainClose?: PlainCloseResult;
   priceOfDurability?: { ratio: number };
   onTheirOwn?: OnTheirOwnResult;
+  books?: BooksBenchResult;
   devServerSettings?: string[];
 }) {
   const t = r.temporalClose;
@@ -325,6 +334,7 @@ function headline(r: {
     approve_all_signalled_s: t?.seconds.approveAllSent ?? null,
     approvals: t?.approved ?? null,
     peak_rss_mb: { worker: t?.memory.workerRssMb ?? null, temporal: t?.memory.temporalRssMb ?? null, postgres: t?.memory.pgPssSumMb ?? null },
+    books: r.books ? { customers: r.books.customers, credit_notes: r.books.creditNotes, period_report_s: r.books.reportSeconds, books_export_s: r.books.exportSeconds } : null,
     on_their_own: r.onTheirOwn
       ? {
           pdf_renders_per_s: r.onTheirOwn.pdfRendersPerSecond,

@@ -64,19 +64,20 @@ interface RunRow {
 
 export async function periodReport(db: Db, periodText: string): Promise<PeriodReport> {
   const period = parsePeriod(periodText);
-  const [customers, runs, documents, totals, lock, exportedIds] = await Promise.all([
+  // One after another: inside `period lock` they share the transaction's one connection.
+  const [customers, runs, documents, totals, lock, exportedIds] = await inOrder([
     // In force: billing started by the period's end; plus anyone the period has a close or an invoice for.
-    db('customers')
+    () => db('customers')
       .where('monthly_billing_from', '<=', period.lastDay)
       .orWhereIn('customer_id', db('close_runs').where({ period: period.id }).select('customer_id'))
       .orWhereIn('customer_id', db('invoices').where({ period: period.id }).select('customer_id'))
       .orderBy('customer_id')
       .select('customer_id', 'name', 'monthly_billing_from', 'prepaid_through') as Promise<CustomerRow[]>,
-    db('close_runs').where({ period: period.id }).select('customer_id', 'state', 'reason', 'failure_type') as Promise<RunRow[]>,
-    loadLedgerDocuments(db, { period: period.id }),
-    periodTotals(db, period.id),
-    findPeriodLock(db, period.id),
-    db('books_vouchers as v').join('invoices as i', 'i.id', 'v.source_id').where({ 'v.source': 'invoice', 'i.period': period.id }).pluck('i.id') as Promise<number[]>,
+    () => db('close_runs').where({ period: period.id }).select('customer_id', 'state', 'reason', 'failure_type') as Promise<RunRow[]>,
+    () => loadLedgerDocuments(db, { period: period.id }),
+    () => periodTotals(db, period.id),
+    () => findPeriodLock(db, period.id),
+    () => db('books_vouchers as v').join('invoices as i', 'i.id', 'v.source_id').where({ 'v.source': 'invoice', 'i.period': period.id }).pluck('i.id') as Promise<number[]>,
   ]);
   const runOf = new Map(runs.map((r) => [r.customer_id, r]));
   const ledger = buildLedger(documents);
@@ -125,6 +126,12 @@ export async function periodReport(db: Db, periodText: string): Promise<PeriodRe
     totals,
     exported: { ...ledgerTotals(inBooks), documents: inBooks.length, not_exported: documents.length - inBooks.length },
   };
+}
+
+async function inOrder<T extends unknown[]>(steps: { [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
+  const out: unknown[] = [];
+  for (const step of steps as (() => Promise<unknown>)[]) out.push(await step());
+  return out as T;
 }
 
 /** Why the period is not billed under the customer's terms (billing starts later, prepaid), or null. */

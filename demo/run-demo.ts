@@ -18,6 +18,7 @@ import { addDemoUsers, serveLocalConsole } from '../web/local-console';
 import { writeDemoData } from './demo-data';
 import { importDemoData, seedDemoSubscribers } from './demo-tenant';
 import { demoCreditNote, writeEInvoices } from './corrections-demo';
+import { closeTheBooks, type BooksDemoResult } from './books-demo';
 import { demoPayments } from './payments-demo';
 import { closeMonthBefore, reviewAsFinance, reviewSummaryLines, splitUsageAtPeriod, type ReviewResult } from './demo-review';
 
@@ -35,6 +36,7 @@ export interface DemoResult {
   totalsByArticle: Record<Article, { quantity: number; amountOre: number }>;
   invoicedTotalOre: number;
   review: ReviewResult;
+  books: BooksDemoResult;
 }
 
 const FINANCE_APPROVER = 'Anna Ekonom';
@@ -95,7 +97,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     say(`Finance (${FINANCE_APPROVER}) reviews the drafts the policy left …`);
     const review = await reviewAsFinance(db, client, period, FINANCE_APPROVER, config.approvalPolicy.version, say);
     await demoCreditNote(db, client, settings, period, FINANCE_APPROVER, say);
+    // What failed is kept for the summary before finance corrects it.
+    const failedInClose = (await periodStatus(db, client, period)).customers.filter((c) => c.state === 'failed');
+    // The bank pays before the books are closed, so the export carries the payments (series C).
     await demoPayments(db, client, config, period, OUT_DIR, say);
+    const books = await closeTheBooks(db, client, settings, config, { period, customersCsv: files.customersCsv, outDir: OUT_DIR, by: FINANCE_APPROVER }, say);
     say(`E-invoices: ${await writeEInvoices(db, period, path.join(OUT_DIR, 'einvoices'))} Peppol BIS 3.0 XML files in out/einvoices/`);
 
     const pdfs = await writePdfs(db, period, path.join(OUT_DIR, 'invoices'));
@@ -103,7 +109,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const totals = await totalsByArticle(db, period);
     // The ledger's total (store/ledger.ts): invoices net of their credit notes, as the console shows it.
     const invoicedTotalOre = (await periodTotals(db, period)).total_ore;
-    say(summary(period, status, totals, Number(invoicedTotalOre), pdfs, mail.count(), hooks.count(), endpoints.uiUrl, opts.keep));
+    say(summary(period, status, totals, Number(invoicedTotalOre), pdfs, mail.count(), hooks.count(), endpoints.uiUrl, opts.keep, failedInClose, books));
     say(reviewSummaryLines(review).join('\n') + '\n');
 
     if (opts.keep) {
@@ -116,7 +122,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       stopSignalEndsNormally();
       await new Promise<void>((resolve) => sandbox.onStop('demo --keep', resolve));
     }
-    return { period, status, pdfs, totalsByArticle: totals, invoicedTotalOre: Number(invoicedTotalOre), review };
+    return { period, status, pdfs, totalsByArticle: totals, invoicedTotalOre: Number(invoicedTotalOre), review, books };
   } finally {
     if (!isStopping()) await sandbox.stop();
   }
@@ -147,11 +153,15 @@ function summary(
   hooks: number,
   uiUrl: string | null,
   keep: boolean,
+  failedInClose: PeriodStatus['customers'],
+  books: BooksDemoResult,
 ): string {
   const counts = countByState(status);
   const articleRows = ARTICLES.map((a) => `  ${ARTICLE_INFO[a].description.padEnd(38)} ${String(totals[a].quantity).padStart(6)}  ${formatSek(totals[a].amountOre).padStart(16)}`);
   const netTotal = ARTICLES.reduce((s, a) => s + totals[a].amountOre, 0);
-  const failed = status.customers.filter((c) => c.state === 'failed');
+  const failed = failedInClose;
+  const corrected = new Map(books.corrected.map((c) => [c.customerId, c]));
+  const r = books.report;
   return [
     '',
     `Monthly close ${period}: summary`,
@@ -164,8 +174,15 @@ function summary(
     'Per state:',
     ...Object.entries(counts).map(([s, n]) => `  ${s.padEnd(18)} ${n}`),
     '',
-    failed.length ? 'Failed (each with its next step):' : 'Failed: none',
+    failed.length ? 'Failed in the close (each with its next step):' : 'Failed: none',
     ...failed.map((f) => `  ${f.customer_id}: ${withRemedy(f.reason ?? 'no reason recorded', f.next_step)}`),
+    ...failed.filter((f) => corrected.has(f.customer_id)).map((f) => `  ${f.customer_id}: corrected by finance and re-run: invoice ${corrected.get(f.customer_id)!.invoiceNumber ?? 'none'}`),
+    '',
+    `The books (${period}):`,
+    `  Period report  ${r.complete ? 'complete' : 'NOT complete'}: ${Object.entries(r.counts).map(([b, n]) => `${b} ${n}`).join(', ')}`,
+    `  Net of credits ${formatSek(r.totals.total_ore)} incl. moms (invoiced ${formatSek(r.totals.invoiced_ore)}, credited ${formatSek(r.totals.credited_ore)})`,
+    `  Locked         ${r.lock ? `by ${r.lock.by} (${r.lock.reason ?? ''})` : 'no: the period is not complete'}`,
+    `  SIE 4I         ${books.file ? `${path.relative(process.cwd(), books.file)} (batch ${books.batch}, ${books.vouchers} vouchers B${books.firstNumber}–B${books.lastNumber}, both closed months)` : 'not exported'}`,
     '',
     'Where to look next:',
     `  PDFs          out/invoices/ (${pdfs} invoices and credit notes)`,

@@ -119,7 +119,11 @@ describe('month-close CLI', () => {
     const closed = await run(['close', 'status', '--period', '2024-11', '--json']);
     expect(JSON.parse(closed.stdout)).toEqual({ period: '2024-11', customers: [{ customer_id: customer, state: 'final', invoice_number: list[0].number, reason: null }] });
     expect(Object.keys(list[0]).sort()).toEqual(
-      ['kind', 'customer_id', 'period', 'status', 'number', 'issue_date', 'due_date', 'ocr', 'currency', 'lines', 'net_ore', 'vat_ore', 'rounding_ore', 'total_ore', 'pdf_sha256'].sort(),
+      [
+        'kind', 'customer_id', 'period', 'status', 'number', 'issue_date', 'due_date', 'ocr', 'currency', 'lines', 'net_ore', 'vat_ore', 'rounding_ore', 'total_ore', 'pdf_sha256',
+        // The ledger's links and what is left to pay (issue #21).
+        'credited_by', 'replaced_by', 'replaces', 'paid_ore', 'remaining_ore',
+      ].sort(),
     );
     expect(list[0].lines).toEqual(p.lines);
     expect(list[0].total_ore).toBe(p.total_ore);
