@@ -9,6 +9,7 @@ import { creditVerdict } from '../billing/credit-approval';
 import type { CreditNoteInput } from '../contracts/credit-messages';
 import type { RequestRecord, Via } from '../contracts/review';
 import type { ActivityDeps } from './deps';
+import { tellReminderIfSettled } from './payment-reminders';
 import { assertPeriodOpen, refuseIfLocked } from '../store/period-locks';
 import { refusingLockedPeriod } from './period-lock-guard';
 
@@ -29,7 +30,8 @@ export interface CreditApprovalRecord {
   atMs: number;
 }
 
-export function creditActivities({ db, config, now }: ActivityDeps) {
+export function creditActivities(deps: ActivityDeps) {
+  const { db, config, now } = deps;
   return {
     /**
      * The draft credit note of one request, stored once under the request key (a retry or the
@@ -123,6 +125,15 @@ export function creditActivities({ db, config, now }: ActivityDeps) {
      * comes from the credit note series' locked counter row (gapless). A retry returns the same.
      */
     async finaliseCreditNote(input: { creditRequestId: number }): Promise<{ invoiceId: number; number: string; totalOre: number }> {
+      const note = await issueCreditNote(input);
+      // A credit that leaves nothing to pay ends the invoice's payment reminder.
+      const creditOf = await db('invoices').where({ id: note.invoiceId }).first('credit_of');
+      if (creditOf?.credit_of) await tellReminderIfSettled(deps, creditOf.credit_of);
+      return note;
+    },
+  };
+
+  function issueCreditNote(input: { creditRequestId: number }): Promise<{ invoiceId: number; number: string; totalOre: number }> {
       return db.transaction(async (trx) => {
         const req = await trx('credit_requests').where({ id: input.creditRequestId }).forUpdate().first();
         if (req.credit_note_id) {
@@ -163,8 +174,7 @@ export function creditActivities({ db, config, now }: ActivityDeps) {
         await trx('credit_requests').where({ id: req.id }).update({ status: 'final', credit_note_id: note.id, rated: JSON.stringify(credit) });
         return { invoiceId: note.id, number: formatInvoiceNumber(series, note.number), totalOre: credit.totalOre };
       });
-    },
-  };
+  }
 }
 
 function draftOf(row: { id: number; rated: RatedInvoice & { customerId: string; period: string }; approvals_needed: number | null; policy_version: string | null }): CreditDraft {

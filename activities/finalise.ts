@@ -5,6 +5,7 @@ import { formatInvoiceNumber } from '../store/invoices';
 import { liveInvoice } from '../store/credits';
 import type { ActivityDeps } from './deps';
 import { businessFailure, Failure } from '../contracts/failures';
+import { startPaymentReminder } from './payment-reminders';
 import { PeriodLockedError, refuseIfLocked } from '../store/period-locks';
 
 export interface IssuedRef {
@@ -13,7 +14,8 @@ export interface IssuedRef {
   totalOre: number;
 }
 
-export function finaliseActivities({ db, config, now }: ActivityDeps) {
+export function finaliseActivities(deps: ActivityDeps) {
+  const { db, config, now } = deps;
   return {
     /**
      * Issue the approved draft as an invoice, in one transaction: the next number of the
@@ -21,6 +23,14 @@ export function finaliseActivities({ db, config, now }: ActivityDeps) {
      * issue and due dates and the OCR reference. Idempotent: a retry returns the same invoice.
      */
     async finaliseInvoice(input: { draftId: number; approvedBy: string }): Promise<IssuedRef> {
+      const issued = await issue(input);
+      // Its payment reminder, started once per invoice number (also on a retry of this step).
+      await startPaymentReminder(deps, issued);
+      return issued;
+    },
+  };
+
+  function issue(input: { draftId: number; approvedBy: string }): Promise<IssuedRef> {
       return db.transaction(async (trx) => {
         const already = await trx('invoices').where({ draft_id: input.draftId }).first('id', 'series', 'number', 'total_ore');
         if (already) return { invoiceId: already.id, number: formatInvoiceNumber(already.series, already.number), totalOre: already.total_ore };
@@ -74,6 +84,5 @@ export function finaliseActivities({ db, config, now }: ActivityDeps) {
         });
         return { invoiceId: invoice.id, number: formatInvoiceNumber(series, invoice.number), totalOre: rated.totalOre };
       });
-    },
-  };
+  }
 }

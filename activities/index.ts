@@ -6,6 +6,9 @@ import { decisionActivities } from './decisions';
 import { documentActivities } from './documents';
 import { monthlyActivities } from './monthly';
 import { notificationActivities } from './notifications';
+import { paymentReminderActivities } from './payment-reminders';
+import { reviewActivities } from './review';
+import { snapshotActivities } from './snapshot';
 
 /**
  * The activities a workflow calls, bound to their dependencies. The finer steps of a close
@@ -25,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...creditActivities(deps),
     // The credit note's PDF (the invoice's is rendered inside issueApprovedAndNotify).
     renderInvoicePdf,
+    ...paymentReminderActivities(deps),
   };
 }
 

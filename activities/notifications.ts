@@ -12,8 +12,10 @@ import { loadIssuedInvoice } from '../store/invoices';
 import type { ActivityDeps } from './deps';
 import { businessFailure, Failure } from '../contracts/failures';
 import { RecentlyRead } from './recently-read';
+import { reminderEmail } from '../payments/reminder-text';
+import { reminderContent } from './payment-reminders';
 
-export type NotificationEvent = 'draft_ready' | 'invoice_final' | 'draft_escalation' | `draft_reminder:${string}`;
+export type NotificationEvent = 'draft_ready' | 'invoice_final' | 'draft_escalation' | `draft_reminder:${string}` | `payment_reminder:${number}`;
 export type Audience = 'customer_admin' | 'partner' | 'finance' | 'finance_escalation';
 
 export interface NotificationPlan {
@@ -26,6 +28,8 @@ export interface NotificationPlan {
 
 /** The subscribed event a notification event answers to (reminders and escalations go to draft_ready subscribers of their role). */
 function subscribedEvent(event: NotificationEvent): string {
+  // A payment reminder goes where the invoice went (the customer's billing e-mail).
+  if (event.startsWith('payment_reminder:')) return 'invoice_final';
   return event.startsWith('draft_reminder:') || event === 'draft_escalation' ? 'draft_ready' : event;
 }
 
@@ -177,6 +181,7 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
     const [kind, idText] = subjectKey.split(':');
     const id = Number(idText);
     if (kind === 'credit') return creditDraftContent(id, event);
+    if (kind === 'reminder') return paymentReminderContent(id, Number(subjectKey.split(':')[2]), event);
     if (kind === 'draft') {
       const draft = await db('drafts').where({ id }).first();
       const rated = draft.rated as RatedInvoice;
@@ -249,6 +254,18 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
         xml_sha256: xml?.sha256 ?? null,
         ...(doc.creditOf ? { kind: 'credit_note', credits: doc.creditOf } : { kind: 'invoice' }),
       },
+    };
+  }
+
+  /** A payment reminder (subject reminder:<invoice id>:<n>): the facts and PDF made once. */
+  async function paymentReminderContent(invoiceId: number, reminder: number, event: string): Promise<NotificationContent> {
+    const { facts, pdf } = await reminderContent(db, invoiceId, reminder);
+    return {
+      email: reminderEmail(facts),
+      pdf,
+      xml: null,
+      webhookType: WEBHOOK_EVENT_TYPES.payment_reminder,
+      payload: { event, number: facts.invoiceNumber, due_date: facts.dueDate, remaining_ore: facts.remainingOre, fee_ore: facts.feeOre, ocr: facts.ocr, reminder },
     };
   }
 

@@ -11,8 +11,8 @@ import { booksSettings, exportBooks, rewriteBatch } from '../books/export';
 import { periodReport } from '../books/period-report';
 import { loadConfig } from '../infra/config';
 import type { Db } from '../infra/db';
-import { freePort } from '../infra/ports';
-import { startEmbeddedPostgres } from '../infra/postgres';
+import { freePort } from '../devenv/ports';
+import { startEmbeddedPostgres } from '../devenv/postgres';
 import { freshDatabase, printTable, progress, round, timed } from './support';
 
 export interface BooksBenchResult {

@@ -7,6 +7,7 @@ import { startSandbox, type Sandbox } from '../devenv/sandbox';
 import { bundleWorkflows } from '../worker/bundle';
 import { WORKER_HEAP_LIMIT_MB } from '../worker/processes';
 import { benchImportUsage, type UsageBenchResult } from './import-usage';
+import { benchPayments, type PaymentsBenchResult } from './payments';
 import { benchPlainClose, benchTemporalClose, type CloseBenchContext, type PlainCloseResult, type TemporalCloseResult } from './close';
 import { benchSnapshots, type SnapshotBenchResult } from './snapshot';
 import { devServerEnv, devServerSettingArgs } from '../devenv/temporal-cli';
@@ -33,13 +34,14 @@ import { findServicePids, freshDatabase, machineLine, MemorySampler, printTable,
 // "Benchmark output"); MONTH_CLOSE_DEV_SERVER_SETTINGS=none runs the dev server without the
 // settings of devenv/temporal-cli.ts, to compare.
 //
-// --import-rows 0 skips section 1, --snapshot-events 0 section 2, --skip-close sections 3-5.
+// --import-rows 0 skips section 1, --payments 0 section 1b, --snapshot-events 0 section 2, --skip-close sections 3-5.
 //
 // Progress goes to stderr, the tables and the final `BENCH_RESULT {json}` line to stdout.
 
 interface Options {
   customers: number;
   importRows: number;
+  payments: number;
   skipClose: boolean;
   skipTemporal: boolean;
   skipPlain: boolean;
@@ -59,7 +61,7 @@ interface Options {
   json: string | null;
 }
 
-const USAGE = `usage: npm run bench -- [--customers N] [--import-rows N] [--skip-close] [--snapshot-events N]
+const USAGE = `usage: npm run bench -- [--customers N] [--import-rows N] [--payments N] [--skip-close] [--snapshot-events N]
        [--snapshot-customers N] [--concurrency N] [--activity-slots N] [--workflow-cache N] [--worker-heap MB] [--period YYYY-MM] [--timeout-min N]
        [--skip-temporal] [--skip-plain] [--own N] [--books N] [--json FILE]`;
 
@@ -67,6 +69,7 @@ function parseArgs(argv: string[]): Options {
   const o: Options = {
     customers: 1000,
     importRows: 1_000_000,
+    payments: 100_000,
     skipClose: false,
     skipTemporal: false,
     skipPlain: false,
@@ -88,6 +91,7 @@ function parseArgs(argv: string[]): Options {
   const ints: Record<string, keyof Options> = {
     '--customers': 'customers',
     '--import-rows': 'importRows',
+    '--payments': 'payments',
     '--snapshot-events': 'snapshotEvents',
     '--snapshot-customers': 'snapshotCustomers',
     '--snapshot-events-per-customer': 'snapshotEventsPerCustomer',
@@ -167,6 +171,7 @@ async function main(): Promise<void> {
     onTheirOwn?: OnTheirOwnResult;
     books?: BooksBenchResult;
     devServerSettings?: string[];
+    payments?: PaymentsBenchResult;
   } = { options: opts, machine: machine.json, devServerSettings: [...devServerSettingArgs(), ...(devServerEnv().GOMEMLIMIT ? [`GOMEMLIMIT=${devServerEnv().GOMEMLIMIT}`] : [])] };
 
   try {
@@ -204,6 +209,25 @@ async function main(): Promise<void> {
         ['PostgreSQL peak RSS sum / PSS sum MB', `${r.pgRssPeakMb} / ${r.pgPssPeakMb}`],
       ]);
     } else progress('1. Usage import: skipped (--import-rows 0)');
+
+    // 1b. Payments import (issue #22): one camt.054 of N payments against N invoices.
+    if (opts.payments > 0) {
+      progress(`1b. Payments import of ${opts.payments.toLocaleString('en-US')} camt.054 payments …`);
+      const { db, drop } = await freshDatabase(services.endpoints.databaseUrl, 'bench_payments');
+      let r: PaymentsBenchResult;
+      try {
+        r = await benchPayments(db, opts.payments);
+      } finally {
+        await drop();
+      }
+      result.payments = r;
+      printTable(`1b. Payments import (bench/payments.ts): ${r.payments.toLocaleString('en-US')} payments, ${r.fileMb} MB camt.054`, ['measure', 'value'], [
+        ['seconds', r.seconds],
+        ['payments/s (target ≥ 20,000)', r.paymentsPerSecond],
+        ['matched / unmatched', `${r.matched} / ${r.unmatched}`],
+        ['peak RSS MB of the bench process (target ≤ 400)', r.peakRssMb],
+      ]);
+    } else progress('1b. Payments import: skipped (--payments 0)');
 
     // 2. Snapshots.
     if (opts.snapshotEvents === 0) progress('2. Snapshots: skipped (--snapshot-events 0)');

@@ -11,3 +11,4 @@ export * from './format';
 export { sha256Hex, utf8Bytes } from './hash';
 export * from './explain';
 export * from './guardrails';
+export * from './receivable';

@@ -131,7 +131,8 @@ export function buildLedger(docs: LedgerDocument[], opts: { payments?: Map<numbe
       creditedOre,
       netTotalOre: d.totalOre + creditedOre,
       paidOre,
-      remainingOre: d.totalOre + creditedOre - paidOre,
+      // Never below zero: what is paid beyond it is the customer's credit balance (receivables).
+      remainingOre: Math.max(0, d.totalOre + creditedOre - paidOre),
     };
   });
 }

@@ -6,6 +6,7 @@ import type { AppConfig } from '../infra/config';
 import type { Db } from '../infra/db';
 import { PROJECT_ROOT } from '../infra/paths';
 import { writeSie, type SieVoucher } from './sie';
+import { paymentVoucherSource } from '../payments/vouchers';
 import { accountNames, invoiceVoucherSource, type BooksSettings, type PendingVoucher, type VoucherSource } from './vouchers';
 
 // `month-close books export` (issue #21): every voucher not exported before, as one recorded
@@ -28,9 +29,9 @@ export function booksSettings(config: AppConfig): BooksSettings {
   return { program: { name: 'month-close', version: pkg.version }, company: { name: config.seller.name, orgNumber: config.seller.orgNumber }, books: config.books };
 }
 
-/** The sources of every export: invoices and credit notes first, then any the caller adds (payments). */
+/** The sources of every export: invoices and credit notes first, then payments (series C), then any the caller adds. */
 export function voucherSources(extra: VoucherSource[] = []): VoucherSource[] {
-  return [invoiceVoucherSource, ...extra];
+  return [invoiceVoucherSource, paymentVoucherSource, ...extra];
 }
 
 interface Numbered extends PendingVoucher {

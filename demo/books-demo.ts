@@ -12,8 +12,8 @@ import { rerunCustomers } from '../client/rerun';
 import { importCustomers } from '../imports';
 import type { AppConfig } from '../infra/config';
 import type { Db } from '../infra/db';
-import { statusQuery } from '../workflows/definitions';
-import { closeWorkflowId } from '../workflows/ids';
+import { statusQuery } from '../contracts/close-messages';
+import { closeWorkflowId } from '../contracts/workflow-ids';
 import { csvField } from './demo-data';
 
 // The demo's close of the books (issue #21): finance corrects the customer whose close failed on

@@ -20,6 +20,7 @@ import { writeDemoData } from './demo-data';
 import { importDemoData, seedDemoSubscribers } from './demo-tenant';
 import { demoCreditNote, writeEInvoices } from './corrections-demo';
 import { closeTheBooks, type BooksDemoResult } from './books-demo';
+import { demoPayments } from './payments-demo';
 import { closeMonthBefore, reviewAsFinance, reviewSummaryLines, splitUsageAtPeriod, type ReviewResult } from './demo-review';
 
 export interface DemoOptions {
@@ -98,7 +99,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const review = await reviewAsFinance(db, client, period, FINANCE_APPROVER, config.approvalPolicy.version, say);
     await demoCreditNote(db, client, settings, period, FINANCE_APPROVER, say);
     // What failed is kept for the summary before finance corrects it.
-    const failedInClose = (await periodStatus(db, client, period)).customers.filter((c) => c.state === 'failed');
+    const failedInClose = (await periodStatus(await closeRunsOf(db, period), client, period)).customers.filter((c) => c.state === 'failed');
+    // The bank pays before the books are closed, so the export carries the payments (series C).
+    await demoPayments(db, client, config, period, OUT_DIR, say);
     const books = await closeTheBooks(db, client, settings, config, { period, customersCsv: files.customersCsv, outDir: OUT_DIR, by: FINANCE_APPROVER }, say);
     say(`E-invoices: ${await writeEInvoices(db, period, path.join(OUT_DIR, 'einvoices'))} Peppol BIS 3.0 XML files in out/einvoices/`);
 

@@ -51,6 +51,17 @@ export const DEFAULT_APPROVAL_POLICY = {
   escalateAfterHours: 72,
 };
 
+// Issue #22: payment reminders (betalningspåminnelse). A fee only when the customer agreed to one
+// (påminnelseavgift; the law caps it at 60 kr).
+const paymentRemindersSchema = z.object({
+  graceDays: z.number().int().min(0).max(365),
+  /** Days after the first reminder for a second one; null: one reminder only. */
+  secondAfterDays: z.number().int().min(1).max(365).nullable(),
+  feeOre: z.number().int().min(0).max(6_000),
+});
+
+export const DEFAULT_PAYMENT_REMINDERS = { graceDays: 10, secondAfterDays: null, feeOre: 0 };
+
 // Issue #21: how invoices and credit notes are booked (SIE 4I). BAS accounts by default; each
 // can be changed, revenue also per article (e.g. { "smart": { "domestic": 3011 } }).
 const account = z.number().int().min(1000).max(9999);
@@ -88,6 +99,7 @@ const configSchema = z.object({
   maxConcurrentCloses: z.number().int().min(1).max(10_000),
   taskQueue: z.string().min(1),
   approvalPolicy: approvalPolicySchema.default(DEFAULT_APPROVAL_POLICY),
+  paymentReminders: paymentRemindersSchema.default(DEFAULT_PAYMENT_REMINDERS),
   books: booksSchema.prefault({}),
 });
 

@@ -9,6 +9,7 @@ import * as stepKeys from './007_step_keys';
 import * as closeFailureType from './008_close_failure_type';
 import * as consoleSecurity from './012_console_security';
 import * as books from './009_books';
+import * as payments from './010_payments';
 
 // Migrations are listed in code, not discovered on disk, so they load the same way under
 // tsx, vitest and a compiled build.
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '008_close_failure_type': closeFailureType,
   '012_console_security': consoleSecurity,
   '009_books': books,
+  '010_payments': payments,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

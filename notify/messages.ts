@@ -8,6 +8,7 @@ export const WEBHOOK_EVENT_TYPES = {
   draft_ready: 'invoice.draft_ready',
   invoice_final: 'invoice.finalised',
   credit_ready: 'credit_note.draft_ready',
+  payment_reminder: 'invoice.payment_reminder',
 } as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[keyof typeof WEBHOOK_EVENT_TYPES];
 

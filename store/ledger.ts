@@ -1,5 +1,7 @@
 import { buildLedger, ledgerTotals, type InvoicePayments, type LedgerDocument, type LedgerEntry, type LedgerTotals } from '../billing/ledger';
+import { stockholmDate } from '../billing/period';
 import type { Db } from '../infra/db';
+import { paidByInvoice } from './payments';
 
 // The one place every view reads money from (issue #21): the issued invoices and credit notes of
 // a period or a customer, with statuses, links and totals from billing/ledger.ts. A credit note
@@ -72,7 +74,10 @@ export async function loadLedgerDocuments(db: Db, filter: LedgerFilter): Promise
 
 /** Every issued document of the filter with its status and links (invoices, then credit notes, by number). */
 export async function loadLedger(db: Db, filter: LedgerFilter, payments?: LedgerPaymentsInput): Promise<LedgerEntry[]> {
-  const entries = buildLedger(await loadLedgerDocuments(db, filter), payments ? { payments: payments.payments, today: payments.today } : {});
+  const docs = await loadLedgerDocuments(db, filter);
+  // Payments recorded against the invoices (issue #22), unless the caller brings its own.
+  const paid = payments ?? { payments: await paidByInvoice(db, docs.filter((d) => d.kind === 'invoice').map((d) => d.id)), today: stockholmDate(Date.now()) };
+  const entries = buildLedger(docs, { payments: paid.payments, today: paid.today });
   return entries.sort((a, b) => (a.kind === b.kind ? a.id - b.id : a.kind === 'invoice' ? -1 : 1));
 }
 

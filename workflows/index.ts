@@ -3,3 +3,4 @@ export { customerClose } from './customer-close';
 export { monthlyClose } from './monthly-close';
 export { scheduledMonthlyClose } from './scheduled-close';
 export { creditNote } from './credit-note';
+export { paymentReminder } from './payment-reminder';

@@ -1,0 +1,152 @@
+import { PaymentFileError } from './errors';
+import { bankgiroDigits, type BankPayment, type IgnoredEntry, type PaymentFile } from './types';
+
+// Bankgirot's BgMax (legacy; banks move to camt.054 during 2026): 80-character records, ISO
+// 8859-1. 01 start, 05 opening of a deposit (payee bankgiro, currency), 20 payment, 21
+// deduction, 22/23 extra references, 25 information, 26 name, 27/28 address, 29 org number, 15
+// deposit (its total and count), 70 end (the file's counts). Amounts are öre. Reference code 2
+// means the reference is a checked OCR number. Positions below are 1-based as in the manual.
+
+const field = (rec: string, from: number, to: number) => rec.slice(from - 1, to);
+
+interface PendingPayment {
+  payment: BankPayment;
+  line: number;
+  extraReferences: number;
+}
+
+export function isBgMax(head: string): boolean {
+  return head.startsWith('01BGMAX');
+}
+
+export function parseBgMax(src: string, file: string, sellerBankgiro: string): PaymentFile {
+  const seller = bankgiroDigits(sellerBankgiro);
+  const lines = src.split(/\r?\n/);
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  const payments: BankPayment[] = [];
+  const ignored: IgnoredEntry[] = [];
+  let messageId = '';
+  let inDeposit = false;
+  let depositPayments: PendingPayment[] = [];
+  let depositSumOre = 0;
+  let depositCount = 0;
+  let last: PendingPayment | null = null;
+  const counts = { payment: 0, deduction: 0, extra: 0, deposit: 0 };
+  let ended = false;
+
+  const fail = (line: number, reason: string): never => {
+    throw new PaymentFileError(file, line, reason);
+  };
+  const digits = (line: number, text: string, what: string): number => {
+    if (!/^\d+$/.test(text)) fail(line, `${what} ${JSON.stringify(text)} is not digits`);
+    const n = Number(text);
+    if (!Number.isSafeInteger(n)) fail(line, `${what} is too large`);
+    return n;
+  };
+
+  lines.forEach((rec, i) => {
+    const line = i + 1;
+    if (rec.length !== 80) fail(line, `a BgMax record is 80 characters, this one is ${rec.length}`);
+    if (ended) fail(line, 'a record after the end record (70)');
+    const tk = rec.slice(0, 2);
+    if (line === 1 && tk !== '01') fail(line, 'the first record must be the start record (01)');
+    switch (tk) {
+      case '01':
+        if (line !== 1) fail(line, 'a second start record (01)');
+        if (field(rec, 3, 22).trim() !== 'BGMAX') fail(line, 'the start record does not name the layout BGMAX');
+        messageId = `BGMAX-${field(rec, 25, 44).trim()}`;
+        if (field(rec, 45, 45) === 'T') fail(line, 'a test file (test mark T) from Bankgirot; import only production files (P)');
+        break;
+      case '05': {
+        if (inDeposit) fail(line, 'an opening record (05) before the previous deposit record (15)');
+        inDeposit = true;
+        depositPayments = [];
+        depositSumOre = 0;
+        depositCount = 0;
+        const payee = String(digits(line, field(rec, 3, 12), 'payee bankgiro'));
+        if (payee !== seller) fail(line, `the deposit is for bankgiro ${payee}, not the seller's ${sellerBankgiro}`);
+        const currency = field(rec, 23, 25);
+        if (currency !== 'SEK') fail(line, `currency ${JSON.stringify(currency)}, not SEK`);
+        break;
+      }
+      case '20':
+      case '21': {
+        if (!inDeposit) fail(line, `a payment record (${tk}) outside a deposit (05 … 15)`);
+        const amountOre = digits(line, field(rec, 38, 55), 'amount');
+        const referenceCode = field(rec, 56, 56);
+        const bgcNumber = field(rec, 58, 69).trim();
+        if (!/^\d{12}$/.test(bgcNumber)) fail(line, `Bankgirot's serial number (BGC-nummer) ${JSON.stringify(bgcNumber)} is not 12 digits`);
+        const reference = `BGC${bgcNumber}`;
+        const ref = field(rec, 13, 37).trim();
+        const senderBg = field(rec, 3, 12).replace(/^0+/, '');
+        depositCount += 1;
+        if (tk === '21') {
+          counts.deduction += 1;
+          depositSumOre -= amountOre;
+          ignored.push({ reference, amountOre: -amountOre, reason: `a deduction (avdragspost, code ${field(rec, 71, 71)}) on reference ${ref || '(none)'}: book it by hand` });
+          last = null;
+          break;
+        }
+        counts.payment += 1;
+        depositSumOre += amountOre;
+        const ocr = referenceCode === '2' ? ref : null;
+        const noOcrReason = referenceCode === '2' ? null : `no OCR (BgMax reference code ${referenceCode}${ref ? `, reference ${JSON.stringify(ref)}` : ''})`;
+        last = { line, extraReferences: 0, payment: { reference, amountOre, bookingDate: '', payer: senderBg ? `bankgiro ${senderBg}` : null, ocr, noOcrReason } };
+        depositPayments.push(last);
+        break;
+      }
+      case '22':
+      case '23':
+        if (!last) fail(line, `an extra reference record (${tk}) without the payment (20) it belongs to`);
+        counts.extra += 1;
+        last!.extraReferences += 1;
+        last!.payment.noOcrReason = 'the payment names several references (extra reference records 22/23): assign it by hand';
+        break;
+      case '25':
+      case '27':
+      case '28':
+      case '29':
+        if (!inDeposit) fail(line, `record ${tk} outside a deposit`);
+        break;
+      case '26':
+        if (!last) fail(line, 'a name record (26) without the payment (20) it belongs to');
+        last!.payment.payer = field(rec, 3, 37).trim() || last!.payment.payer;
+        break;
+      case '15': {
+        if (!inDeposit) fail(line, 'a deposit record (15) without its opening record (05)');
+        const date = field(rec, 38, 45);
+        if (!/^\d{8}$/.test(date)) fail(line, `payment date ${JSON.stringify(date)} is not YYYYMMDD`);
+        const bookingDate = `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}`;
+        const total = digits(line, field(rec, 51, 68), 'deposit amount');
+        const currency = field(rec, 69, 71);
+        if (currency !== 'SEK') fail(line, `deposit currency ${JSON.stringify(currency)}, not SEK`);
+        const count = digits(line, field(rec, 72, 79), 'number of payments');
+        if (total !== depositSumOre) fail(line, `the deposit says ${(total / 100).toFixed(2)} but its payments sum to ${(depositSumOre / 100).toFixed(2)}`);
+        if (count !== depositCount) fail(line, `the deposit says ${count} payments but holds ${depositCount}`);
+        for (const p of depositPayments) payments.push({ ...p.payment, bookingDate });
+        counts.deposit += 1;
+        inDeposit = false;
+        last = null;
+        break;
+      }
+      case '70': {
+        if (inDeposit) fail(line, 'the end record (70) inside a deposit: its deposit record (15) is missing');
+        const said = {
+          payment: digits(line, field(rec, 3, 10), 'number of payment records'),
+          deduction: digits(line, field(rec, 11, 18), 'number of deduction records'),
+          extra: digits(line, field(rec, 19, 26), 'number of extra reference records'),
+          deposit: digits(line, field(rec, 27, 34), 'number of deposit records'),
+        };
+        for (const k of Object.keys(said) as (keyof typeof said)[]) {
+          if (said[k] !== counts[k]) fail(line, `the end record says ${said[k]} ${k} records but the file holds ${counts[k]}`);
+        }
+        ended = true;
+        break;
+      }
+      default:
+        fail(line, `unknown record type ${JSON.stringify(tk)}`);
+    }
+  });
+  if (!ended) fail(lines.length, 'no end record (70): the file is cut short');
+  return { format: 'bgmax', messageId, payments, ignored };
+}

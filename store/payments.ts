@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { isValidOcr, paymentOutcome } from '../billing';
+import type { AppConfig } from '../infra/config';
+import type { Db } from '../infra/db';
+import { assertSchemaValid, readPaymentFile } from '../payments/read-file';
+import type { BankPayment, PaymentFileFormat } from '../payments/types';
+import { formatInvoiceNumber } from './invoices';
+
+// `payments import`: a bank file's payments matched to invoices by OCR, in one transaction. The
+// same bank reference is recorded once, whichever file brings it again; a refused file (its own
+// totals, another bankgiro, not schema-valid) stores nothing. Imports take a transaction-scoped
+// advisory lock, so two at once cannot both count the same invoice as unpaid.
+
+const IMPORT_LOCK = 22_022;
+const CHUNK = 5_000;
+
+export interface UnmatchedJson {
+  reference: string;
+  amount_ore: number;
+  payer: string | null;
+  reason: string;
+}
+
+export interface PaymentImportJson {
+  file: string;
+  format: PaymentFileFormat;
+  /** Payments in the file (ignored entries not counted). */
+  payments: number;
+  /** Matched by OCR to an invoice: paid in full, partly or beyond (the next three). */
+  matched: number;
+  paid: number;
+  partly_paid: number;
+  overpaid: number;
+  duplicates: number;
+  unmatched: UnmatchedJson[];
+  ignored: { reference: string; amount_ore: number | null; reason: string }[];
+  /** Per matched payment: the invoice and what the payment did to it. */
+  applied: { reference: string; invoice: string; amount_ore: number; outcome: 'paid' | 'partly_paid' | 'overpaid'; remaining_ore: number; overpaid_ore: number }[];
+}
+
+interface InvoiceBalance {
+  id: number;
+  number: string;
+  customerId: string;
+  /** total + credited - paid so far (may go below zero: an overpayment). */
+  due: number;
+}
+
+/** Per invoice: total incl. moms + its credit notes (negative) − payments recorded. */
+export async function invoiceBalances(db: Db, where: { ocrs?: string[]; ids?: number[] }): Promise<Map<number, InvoiceBalance & { ocr: string }>> {
+  const rows = await db.raw(
+    `SELECT i.id, i.series, i.number, i.customer_id, i.ocr, i.total_ore
+        + COALESCE((SELECT SUM(c.total_ore) FROM invoices c WHERE c.credit_of = i.id AND c.kind = 'credit_note'), 0)
+        - COALESCE((SELECT SUM(p.amount_ore) FROM payments p WHERE p.invoice_id = i.id), 0) AS due
+       FROM invoices i
+      WHERE i.kind = 'invoice' AND ${where.ocrs ? 'i.ocr = ANY(?::text[])' : 'i.id = ANY(?::bigint[])'}`,
+    [(where.ocrs ?? where.ids ?? []) as string[]],
+  );
+  const out = new Map<number, InvoiceBalance & { ocr: string }>();
+  for (const r of rows.rows) out.set(Number(r.id), { id: Number(r.id), number: formatInvoiceNumber(r.series, Number(r.number)), customerId: r.customer_id, ocr: r.ocr, due: Number(r.due) });
+  return out;
+}
+
+interface Row {
+  reference: string;
+  amount_ore: number;
+  booking_date: string;
+  payer: string | null;
+  ocr: string | null;
+  invoice_id: number | null;
+  customer_id: string | null;
+  unmatched_reason: string | null;
+}
+
+/** Imports one bank file; throws PaymentFileError (nothing stored) when the file is refused. */
+export async function importPaymentFile(db: Db, config: Pick<AppConfig, 'seller' | 'ocrLengthDigit'>, filePath: string, bytes: Buffer): Promise<PaymentImportJson> {
+  const name = path.basename(filePath);
+  const read = readPaymentFile(bytes, name, config.seller.bankgiro);
+  const { parsed } = read;
+  const result: PaymentImportJson = {
+    file: name,
+    format: parsed.format,
+    payments: parsed.payments.length,
+    matched: 0,
+    paid: 0,
+    partly_paid: 0,
+    overpaid: 0,
+    duplicates: 0,
+    unmatched: [],
+    ignored: parsed.ignored.map((i) => ({ reference: i.reference, amount_ore: i.amountOre, reason: i.reason })),
+    applied: [],
+  };
+  await db.transaction(async (trx) => {
+    await trx.raw('SELECT pg_advisory_xact_lock(?)', [IMPORT_LOCK]);
+    const refs = parsed.payments.map((p) => p.reference);
+    const known = new Set<string>();
+    for (let i = 0; i < refs.length; i += 50_000) {
+      const r = await trx.raw('SELECT reference FROM payments WHERE reference = ANY(?::text[])', [refs.slice(i, i + 50_000)]);
+      for (const row of r.rows) known.add(row.reference);
+    }
+    const usableOcr = (p: BankPayment) => p.ocr !== null && p.noOcrReason === null && isValidOcr(p.ocr, { lengthDigit: config.ocrLengthDigit });
+    const ocrs = [...new Set(parsed.payments.filter((p) => !known.has(p.reference) && usableOcr(p)).map((p) => p.ocr!))];
+    const byOcr = new Map<string, InvoiceBalance>();
+    for (let i = 0; i < ocrs.length; i += 50_000) {
+      for (const b of (await invoiceBalances(trx, { ocrs: ocrs.slice(i, i + 50_000) })).values()) byOcr.set(b.ocr, b);
+    }
+
+    const rows: Row[] = [];
+    for (const p of parsed.payments) {
+      if (known.has(p.reference)) {
+        result.duplicates += 1;
+        continue;
+      }
+      known.add(p.reference); // the same reference twice in one file is recorded once too
+      const base = { reference: p.reference, amount_ore: p.amountOre, booking_date: p.bookingDate, payer: p.payer, ocr: p.ocr };
+      const reason = p.noOcrReason
+        ?? (p.ocr === null ? 'no OCR reference'
+        : !usableOcr(p) ? `OCR ${p.ocr} fails its check digits`
+        : !byOcr.has(p.ocr) ? `no invoice has OCR ${p.ocr}`
+        : null);
+      if (reason) {
+        rows.push({ ...base, invoice_id: null, customer_id: null, unmatched_reason: reason });
+        result.unmatched.push({ reference: p.reference, amount_ore: p.amountOre, payer: p.payer, reason });
+        continue;
+      }
+      const inv = byOcr.get(p.ocr!)!;
+      const outcome = paymentOutcome(p.amountOre, inv.due);
+      inv.due -= p.amountOre;
+      rows.push({ ...base, invoice_id: inv.id, customer_id: inv.customerId, unmatched_reason: null });
+      result.matched += 1;
+      result[outcome] += 1;
+      result.applied.push({ reference: p.reference, invoice: inv.number, amount_ore: p.amountOre, outcome, remaining_ore: Math.max(0, inv.due), overpaid_ore: Math.max(0, -inv.due) });
+    }
+
+    const [imp] = await trx('payment_imports')
+      .insert({
+        file_name: name,
+        file_sha256: createHash('sha256').update(bytes).digest('hex'),
+        format: parsed.format,
+        message_id: parsed.messageId,
+        payments: result.payments,
+        matched: result.matched,
+        unmatched: result.unmatched.length,
+        duplicates: result.duplicates,
+        ignored: JSON.stringify(result.ignored),
+      })
+      .returning('id');
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      const chunk = rows.slice(i, i + CHUNK);
+      const col = <K extends keyof Row>(k: K) => chunk.map((r) => r[k]);
+      await trx.raw(
+        `INSERT INTO payments (import_id, reference, amount_ore, booking_date, payer, ocr, invoice_id, customer_id, unmatched_reason)
+         SELECT ?, * FROM unnest(?::text[], ?::bigint[], ?::date[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[])`,
+        [imp.id, col('reference'), col('amount_ore'), col('booking_date'), col('payer'), col('ocr'), col('invoice_id'), col('customer_id'), col('unmatched_reason')],
+      );
+    }
+    // The schema check ran beside all of this; a file it refuses leaves nothing behind.
+    await assertSchemaValid(read, name);
+  });
+  return result;
+}
+
+/** What was paid per invoice (matched or assigned payments), for the ledger. */
+export async function paidByInvoice(db: Db, invoiceIds: number[]): Promise<Map<number, { paidOre: number }>> {
+  const paid = new Map<number, { paidOre: number }>();
+  if (invoiceIds.length === 0) return paid;
+  const rows = await db.raw('SELECT invoice_id, SUM(amount_ore)::bigint AS paid FROM payments WHERE invoice_id = ANY(?::bigint[]) GROUP BY invoice_id', [invoiceIds]);
+  for (const r of rows.rows) paid.set(Number(r.invoice_id), { paidOre: Number(r.paid) });
+  return paid;
+}
+
+export class AssignRefused extends Error {}
+
+/** `payments assign`: an unmatched payment booked against an invoice by a named person. */
+export async function assignPayment(db: Db, input: { reference: string; invoiceNumber: string; by: string; now: Date }): Promise<PaymentImportJson['applied'][number]> {
+  return db.transaction(async (trx) => {
+    await trx.raw('SELECT pg_advisory_xact_lock(?)', [IMPORT_LOCK]);
+    const payment = await trx('payments').where({ reference: input.reference }).forUpdate().first();
+    if (!payment) throw new AssignRefused(`no payment with reference ${input.reference}; see 'month-close receivables list' for the unmatched ones`);
+    if (payment.invoice_id !== null) {
+      const inv = await trx('invoices').where({ id: payment.invoice_id }).first('series', 'number');
+      throw new AssignRefused(`payment ${input.reference} is already booked against ${formatInvoiceNumber(inv.series, inv.number)}${payment.assigned_by ? ` (assigned by ${payment.assigned_by})` : ' (by its OCR)'}`);
+    }
+    const m = /^([A-Za-z]{0,10})(\d{1,16})$/.exec(input.invoiceNumber.trim());
+    const row = m ? await trx('invoices').where({ series: m[1], number: Number(m[2]), kind: 'invoice' }).first('id') : null;
+    if (!row) throw new AssignRefused(`no invoice ${input.invoiceNumber} (a payment is assigned to an invoice, not a credit note)`);
+    const inv = (await invoiceBalances(trx, { ids: [row.id] })).get(Number(row.id))!;
+    const outcome = paymentOutcome(payment.amount_ore, inv.due);
+    await trx('payments').where({ id: payment.id }).update({ invoice_id: inv.id, customer_id: inv.customerId, assigned_by: input.by, assigned_at: input.now });
+    const due = inv.due - payment.amount_ore;
+    return { reference: input.reference, invoice: inv.number, amount_ore: payment.amount_ore, outcome, remaining_ore: Math.max(0, due), overpaid_ore: Math.max(0, -due) };
+  });
+}

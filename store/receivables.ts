@@ -1,0 +1,104 @@
+import { ageingBucket, receivable, type AgeingBucket, type PaymentStatus } from '../billing/receivable';
+import type { Db } from '../infra/db';
+import { formatInvoiceNumber } from './invoices';
+import type { UnmatchedJson } from './payments';
+
+// `receivables list`: what customers owe, per invoice and per ageing bucket, from the invoices,
+// their credit notes and the payments booked against them. `total_ore` is what the books' 1510
+// (kundfordringar) holds: every invoice's remainder less what customers paid beyond their
+// invoices (their credit balance).
+
+export interface ReceivableJson {
+  number: string;
+  customer_id: string;
+  due_date: string;
+  total_ore: number;
+  credited_ore: number;
+  paid_ore: number;
+  remaining_ore: number;
+  days_overdue: number;
+  status: PaymentStatus;
+}
+
+export interface ReceivablesJson {
+  today: string;
+  invoices: ReceivableJson[];
+  buckets: Record<AgeingBucket, number>;
+  /** Paid beyond the invoices, per customer (a credit balance, öre > 0). */
+  credit_balances: { customer_id: string; amount_ore: number }[];
+  /** The open remainders less the credit balances: the books' 1510 balance. */
+  total_ore: number;
+  unmatched: UnmatchedJson[];
+}
+
+export interface InvoicePaymentRow {
+  id: number;
+  number: string;
+  customerId: string;
+  dueDate: string;
+  totalOre: number;
+  creditedOre: number;
+  paidOre: number;
+}
+
+/** Every issued invoice (not credit notes) with its credits and payments, optionally of one customer. */
+export async function invoicePaymentRows(db: Db, filter: { customerId?: string; invoiceIds?: number[] } = {}): Promise<InvoicePaymentRow[]> {
+  const rows = await db.raw(
+    `SELECT i.id, i.series, i.number, i.customer_id, i.due_date, i.total_ore,
+            COALESCE(c.credited, 0)::bigint AS credited, COALESCE(p.paid, 0)::bigint AS paid
+       FROM invoices i
+       LEFT JOIN (SELECT credit_of, SUM(total_ore) AS credited FROM invoices WHERE kind = 'credit_note' GROUP BY credit_of) c ON c.credit_of = i.id
+       LEFT JOIN (SELECT invoice_id, SUM(amount_ore) AS paid FROM payments WHERE invoice_id IS NOT NULL GROUP BY invoice_id) p ON p.invoice_id = i.id
+      WHERE i.kind = 'invoice' ${filter.customerId ? 'AND i.customer_id = ?' : ''} ${filter.invoiceIds ? 'AND i.id = ANY(?::bigint[])' : ''}
+      ORDER BY i.due_date, i.series, i.number`,
+    [...(filter.customerId ? [filter.customerId] : []), ...(filter.invoiceIds ? [filter.invoiceIds] : [])],
+  );
+  return rows.rows.map((r: Record<string, unknown>) => ({
+    id: Number(r.id),
+    number: formatInvoiceNumber(r.series as string, Number(r.number)),
+    customerId: r.customer_id as string,
+    dueDate: r.due_date as string,
+    totalOre: Number(r.total_ore),
+    creditedOre: Number(r.credited),
+    paidOre: Number(r.paid),
+  }));
+}
+
+export async function listUnmatched(db: Db): Promise<UnmatchedJson[]> {
+  const rows = await db('payments').whereNull('invoice_id').orderBy('id').select('reference', 'amount_ore', 'payer', 'unmatched_reason');
+  return rows.map((r) => ({ reference: r.reference, amount_ore: r.amount_ore, payer: r.payer, reason: r.unmatched_reason ?? 'unmatched' }));
+}
+
+export async function listReceivables(db: Db, opts: { today: string; overdue?: boolean; customerId?: string }): Promise<ReceivablesJson> {
+  const buckets: Record<AgeingBucket, number> = { not_due: 0, '1-30': 0, '31-60': 0, '61-90': 0, over_90: 0 };
+  const invoices: ReceivableJson[] = [];
+  const credit = new Map<string, number>();
+  let total = 0;
+  for (const r of await invoicePaymentRows(db, { customerId: opts.customerId })) {
+    const rec = receivable({ totalOre: r.totalOre, creditedOre: r.creditedOre, paidOre: r.paidOre, dueDate: r.dueDate, today: opts.today });
+    total += rec.remainingOre - rec.overpaidOre;
+    if (rec.overpaidOre > 0) credit.set(r.customerId, (credit.get(r.customerId) ?? 0) + rec.overpaidOre);
+    if (rec.remainingOre === 0) continue;
+    buckets[ageingBucket(rec.daysOverdue)] += rec.remainingOre;
+    if (opts.overdue && rec.daysOverdue === 0) continue;
+    invoices.push({
+      number: r.number,
+      customer_id: r.customerId,
+      due_date: r.dueDate,
+      total_ore: r.totalOre,
+      credited_ore: r.creditedOre,
+      paid_ore: r.paidOre,
+      remaining_ore: rec.remainingOre,
+      days_overdue: rec.daysOverdue,
+      status: rec.status,
+    });
+  }
+  return {
+    today: opts.today,
+    invoices,
+    buckets,
+    credit_balances: [...credit].sort(([a], [b]) => a.localeCompare(b)).map(([customer_id, amount_ore]) => ({ customer_id, amount_ore })),
+    total_ore: total,
+    unmatched: opts.customerId ? [] : await listUnmatched(db),
+  };
+}
