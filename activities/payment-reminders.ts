@@ -6,7 +6,7 @@ import type { ReminderFacts } from '../payments/reminder-text';
 import { getDocument, putDocument } from '../store/documents';
 import { formatInvoiceNumber } from '../store/invoices';
 import { invoicePaymentRows } from '../store/receivables';
-import { invoiceSettledSignal, paymentReminderWorkflowId, REMIND_AT_HOUR, type PaymentReminderInput, type SettledWhy } from '../workflows/payment-reminder-definitions';
+import { invoiceSettledSignal, paymentReminderWorkflowId, REMIND_AT_HOUR, type PaymentReminderInput, type SettledWhy } from '../contracts/payment-reminder-messages';
 import type { ActivityDeps } from './deps';
 import { notificationActivities } from './notifications';
 

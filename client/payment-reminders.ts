@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { logger } from '../infra/logger';
-import { invoiceSettledSignal, paymentReminderWorkflowId, type SettledWhy } from '../workflows/payment-reminder-definitions';
+import { invoiceSettledSignal, paymentReminderWorkflowId, type SettledWhy } from '../contracts/payment-reminder-messages';
 
 // Tells the reminder workflows of settled invoices that no reminder is due (after a payment
 // import or an assignment). Best effort by design: the reminder activity checks the database

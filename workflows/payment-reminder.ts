@@ -1,6 +1,6 @@
 import { condition, log, setHandler } from '@temporalio/workflow';
 import { db, delivery } from './activity-stubs';
-import { invoiceSettledSignal, reminderStateQuery, type PaymentReminderInput, type ReminderState } from './payment-reminder-definitions';
+import { invoiceSettledSignal, reminderStateQuery, type PaymentReminderInput, type ReminderState } from '../contracts/payment-reminder-messages';
 
 // One invoice's payment reminder (betalningspåminnelse), id payment-reminder-<number>: waits
 // until the due date plus the grace days, reminds the customer once (a second time if

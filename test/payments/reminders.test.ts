@@ -5,7 +5,7 @@ import { signalSettled } from '../../client/payment-reminders';
 import { loadConfig, type AppConfig } from '../../infra/config';
 import { camt054Xml } from '../../payments/camt054-writer';
 import { importPaymentFile } from '../../store/payments';
-import { paymentReminderWorkflowId, reminderStateQuery, type ReminderState } from '../../workflows/payment-reminder-definitions';
+import { paymentReminderWorkflowId, reminderStateQuery, type ReminderState } from '../../contracts/payment-reminder-messages';
 import { startTimeSkipping, type TimeSkippingHarness } from '../support/time-skipping';
 import { waitFor } from '../support/wait';
 import { seedInvoice } from './seed-invoices';
