@@ -159,6 +159,18 @@ describe('period lock', () => {
     expect(reissue.code).toBe(2);
     expect(reissue.stderr).toMatch(/2024-10 är låst .*--reissue av .*görs inte/);
 
+    // The console refuses an approval up front, with the same words, and records it.
+    const approve = await app.inject({
+      method: 'POST',
+      url: `/finance/periods/${P}/drafts/${late}/approve`,
+      headers: { cookie: finance.cookie },
+      payload: { draft_version: '1', _csrf: finance.csrf },
+    });
+    expect(approve.statusCode).toBe(303);
+    const flashed = await app.inject({ method: 'GET', url: `/finance/periods/${P}/drafts/${late}`, headers: { cookie: approve.headers['set-cookie'] ? String(approve.headers['set-cookie']).split(';')[0] : finance.cookie } });
+    expect(flashed.body).toMatch(/2024-10 är låst av Anna Ekonom .*godkännandet görs inte/);
+    expect((await h.db('console_actions').where({ customer_id: late, period: P }).orderBy('id', 'desc').first()).outcome).toMatch(/^refused: 2024-10 är låst/);
+
     // A raw workflow start (any client): the customer's close ends at once with the reason.
     const input: CustomerCloseInput = { customerId: x.customerId, period: P, approvers: h.settings.approvers, reminderIntervalMs: h.settings.reminderIntervalMs, reportTo: null };
     const raw = await h.client.workflow.start('customerClose', { workflowId: `raw-${randomBytes(4).toString('hex')}`, taskQueue: h.settings.taskQueue, args: [input] });
