@@ -4,6 +4,8 @@ import type { RatedInvoice } from '../billing/types';
 import { findInvoiceByNumber, fullyCredited, loadCreditBasis } from '../store/credits';
 import { issueDocument } from '../store/issue';
 import { formatInvoiceNumber } from '../store/invoices';
+import { ApplicationFailure } from '@temporalio/common';
+import { statusQuery } from '../workflows/definitions';
 import { businessFailure, Failure } from '../workflows/failures';
 import { creditVerdict } from '../workflows/credit-approval';
 import type { CreditNoteInput } from '../workflows/credit-definitions';
@@ -27,7 +29,7 @@ export interface CreditApprovalRecord {
   atMs: number;
 }
 
-export function creditActivities({ db, config, now }: ActivityDeps) {
+export function creditActivities({ db, config, now, temporal }: ActivityDeps) {
   return {
     /**
      * The draft credit note of one request, stored once under the request key (a retry or the
@@ -110,6 +112,26 @@ export function creditActivities({ db, config, now }: ActivityDeps) {
       await db('credit_approval_requests').insert(
         input.requests.map((r) => ({ workflow_id: input.workflowId, request: r.request, requested_by: r.requestedBy, outcome: r.outcome, received_at: new Date(r.receivedAtMs) })),
       );
+    },
+
+    /**
+     * What a re-issue finds when the close's id is taken: `completing_invoice` while a close of
+     * the credited invoice still runs (e.g. retrying a delivery; the re-issue waits for it to
+     * end), `drafting_anew` when the running close no longer holds that invoice (it looks for
+     * a live one first and finds none: it is the re-issue), `none` when it ended meanwhile.
+     * Reads only (describe and query), so a retry is harmless.
+     */
+    async closeInTheWayOfReissue(input: { workflowId: string; invoiceNumber: string }): Promise<'none' | 'completing_invoice' | 'drafting_anew'> {
+      if (!temporal) throw ApplicationFailure.nonRetryable('cannot look at the running close: the worker built its activities without a Temporal client');
+      const handle = temporal.workflow.getHandle(input.workflowId);
+      try {
+        if ((await handle.describe()).status.name !== 'RUNNING') return 'none';
+        const status = await handle.query(statusQuery);
+        return status.invoiceNumber === input.invoiceNumber ? 'completing_invoice' : 'drafting_anew';
+      } catch (err) {
+        if ((err as Error).name === 'WorkflowNotFoundError') return 'none';
+        throw err;
+      }
     },
 
     /**

@@ -17,7 +17,7 @@ function progress(line: string): void {
 
 export function formatStatus(status: PeriodStatus): string {
   const counts = countByState(status);
-  const rows = status.customers.map((c) => [c.customer_id, c.state, c.invoice_number ?? '', c.reason ?? '']);
+  const rows = status.customers.map((c) => [c.customer_id, c.state, invoiceCell(c), c.reason ?? '']);
   const summary = Object.entries(counts)
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${s} ${n}`)
@@ -29,6 +29,22 @@ export function formatStatus(status: PeriodStatus): string {
     '',
     `${status.period}: ${status.customers.length} customers: ${summary || 'nothing started'}`,
   ].join('\n');
+}
+
+/** The invoice and what became of it: a credited or replaced invoice is never shown as a plain final one. */
+function invoiceCell(c: CustomerCloseStatus): string {
+  if (c.invoice_number === null) return '';
+  const credits = (c.credited_by ?? []).join(', ');
+  switch (c.invoice_status) {
+    case 'replaced':
+      return `${c.invoice_number} (credited by ${credits}, replaced by ${c.replaced_by})`;
+    case 'credited':
+      return `${c.invoice_number} (credited in full by ${credits})`;
+    case 'partly_credited':
+      return `${c.invoice_number} (partly credited by ${credits})`;
+    default:
+      return c.replaces ? `${c.invoice_number} (replaces ${c.replaces})` : c.invoice_number;
+  }
 }
 
 /** A failed customer as a person acts on it: why, then what to do (workflows/failures.ts). */

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCustomerClose } from '../../client/close';
+import { decideCredit, requestCredit } from '../../client/credit';
+import { approveDraft } from '../../client/drafts';
+import { periodStatus } from '../../client/status';
+import { creditStatusQuery } from '../../workflows/credit-definitions';
+import { statusQuery } from '../../workflows/definitions';
+import { createCloseHarness, type CloseHarness } from '../support/close-harness';
+import { seedCloseTenant, seedCustomer, seedEvents, workedExampleEvents } from '../support/seed';
+import { waitFor } from '../support/wait';
+
+// Corrections that went wrong under an adversarial probe (issue 19), on the real dev server and
+// PostgreSQL: a re-issue lost while the original close was still delivering.
+
+const PERIOD = '2024-11';
+const FINANCE = 'Anna Ekonom';
+let h: CloseHarness;
+
+beforeAll(async () => {
+  h = await createCloseHarness({ now: () => new Date('2024-12-02T08:00:00+01:00') });
+  await seedCloseTenant(h.db, h.webhook.url, 'Partner P-TEST');
+}, 120_000);
+afterAll(async () => h?.close());
+
+async function approveWhenWaiting(workflowId: string, by = FINANCE) {
+  const handle = h.client.workflow.getHandle(workflowId);
+  await waitFor(async () => (await handle.query(creditStatusQuery)).state === 'awaiting_approval');
+  return decideCredit(h.client, workflowId, { kind: 'approve', by });
+}
+
+describe('--reissue while the original close still runs', () => {
+  it('waits for the close still delivering the invoice, then drafts anew; status shows the invoice credited, then replaced', async () => {
+    const customerId = await seedCustomer(h.db);
+    await seedEvents(h.db, customerId, workedExampleEvents());
+    // The partner's webhook answers 503: after approval the close keeps retrying invoice_final.
+    h.webhook.failNext(100_000);
+    const { handle: close } = await startCustomerClose(h.client, h.settings, customerId, PERIOD);
+    await waitFor(async () => (await close.query(statusQuery)).state === 'awaiting_approval');
+    await approveDraft(h.client, PERIOD, customerId, FINANCE);
+    await waitFor(async () => (await close.query(statusQuery)).invoiceNumber !== null);
+    const number = (await close.query(statusQuery)).invoiceNumber!;
+    await waitFor(() => h.webhook.requests.some((r) => r.body.includes(number)));
+    const firstRun = (await close.describe()).runId;
+    expect((await close.describe()).status.name).toBe('RUNNING');
+
+    const started = await requestCredit(h.db, h.client, h.settings, { invoiceNumber: number, requestedBy: 'Olle Operatör', reason: 'fel antal användare', lines: null, reissue: true });
+    expect((await approveWhenWaiting(started.workflowId)).outcome).toBe('approved');
+    const credit = h.client.workflow.getHandle(started.workflowId);
+    // The credit note is issued, but the re-issue waits for the old close and says so.
+    await waitFor(async () => /waits for close-/.test((await credit.query(creditStatusQuery)).reason ?? ''), 30_000, 'the credit to say the re-issue waits');
+    const waiting = await credit.query(creditStatusQuery);
+    expect(waiting).toMatchObject({ state: 'final', reissueWorkflowId: null });
+    expect(waiting.creditNoteNumber).toMatch(/^K\d+$/);
+    expect((await credit.describe()).status.name).toBe('RUNNING');
+    // close status: the invoice is no longer shown as a plain final one.
+    const during = (await periodStatus(h.db, h.client, PERIOD)).customers.find((c) => c.customer_id === customerId)!;
+    expect(during).toMatchObject({ invoice_number: number, invoice_status: 'credited', credited_by: [waiting.creditNoteNumber] });
+
+    // The webhook recovers: the old close completes, then the re-issue starts and drafts anew.
+    h.webhook.failNext(0);
+    const done = await credit.result();
+    expect(done).toMatchObject({ state: 'final', reissueWorkflowId: `close-${PERIOD}-${customerId}`, reason: null });
+    await waitFor(async () => (await close.describe()).runId !== firstRun, 60_000, 'a new run of the close');
+    await waitFor(async () => (await h.client.workflow.getHandle(done.reissueWorkflowId!).query(statusQuery)).state === 'awaiting_approval', 60_000, 'draft of the re-issue');
+    const drafts = await h.db('drafts').where({ customer_id: customerId, period: PERIOD }).orderBy('version').pluck('version');
+    expect(drafts).toEqual([1, 2]);
+    await approveDraft(h.client, PERIOD, customerId, FINANCE);
+    const reissued = await h.client.workflow.getHandle(done.reissueWorkflowId!).result();
+    expect(reissued.invoiceNumber).not.toBe(number);
+    const after = (await periodStatus(h.db, h.client, PERIOD)).customers.find((c) => c.customer_id === customerId)!;
+    expect(after).toMatchObject({ state: 'final', invoice_number: reissued.invoiceNumber, invoice_status: 'live', replaces: number });
+  }, 240_000);
+});
