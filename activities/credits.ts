@@ -1,7 +1,7 @@
 import { addDays, ocrFromBase, stockholmDate } from '../billing';
 import { CreditError, rateCredit } from '../billing/credit';
 import type { RatedInvoice } from '../billing/types';
-import { findInvoiceByNumber, fullyCredited, loadCreditBasis } from '../store/credits';
+import { creditTextProblem, findInvoiceByNumber, fullyCredited, loadCreditBasis } from '../store/credits';
 import { issueDocument } from '../store/issue';
 import { formatInvoiceNumber } from '../store/invoices';
 import { ApplicationFailure } from '@temporalio/common';
@@ -41,6 +41,9 @@ export function creditActivities({ db, config, now, temporal }: ActivityDeps) {
       if (!found) throw businessFailure(Failure.CreditRefused, `no invoice ${input.invoiceNumber}: only a final invoice can be credited`);
       const existing = await db('credit_requests').where({ request_key: input.requestKey }).first();
       if (existing) return draftOf(existing);
+      // The reason goes on the credit note, its e-invoice and the e-mail: refused before anything is stored or issued.
+      const textProblem = creditTextProblem(input);
+      if (textProblem) throw businessFailure(Failure.CreditRefused, textProblem);
       const basis = await loadCreditBasis(db, found.id);
       const credit = creditOrRefuse(() => rateCredit(basis.number, basis.invoice, basis.prior, input.lines));
       if (input.reissue && !fullyCredited(basis, [credit])) {

@@ -9,6 +9,7 @@ import { isStopping } from '../infra/shutdown';
 import { InputError } from '../imports/errors';
 import { UnknownCustomers } from '../client/customers';
 import { describeFailure } from './errors';
+import { checkFreeText, MAX_PERSON_NAME } from '../infra/free-text';
 
 /** Bad usage or bad input: exit code 2, with a message that names what and why. */
 export class UsageError extends Error {}
@@ -64,10 +65,15 @@ export function closablePeriodOption(text: string | undefined, nowMs = Date.now(
 
 /** `--by NAME`: who decides, recorded with the decision; the workflow checks it is an approver. */
 export function byOption(text: string): string {
-  const by = text.trim();
-  if (by === '') throw new UsageError('--by is empty: name the finance approver, e.g. --by "Anna Ekonom"');
-  if (by.length > 200) throw new UsageError(`--by is ${by.length} characters: name the approver in at most 200`);
-  return by;
+  if (text.trim() === '') throw new UsageError('--by is empty: name the finance approver, e.g. --by "Anna Ekonom"');
+  return freeTextOption('--by', text, MAX_PERSON_NAME);
+}
+
+/** A free-text option (a reason, a name): trimmed, one line without control characters, at most `max` characters. */
+export function freeTextOption(option: string, text: string, max: number): string {
+  const checked = checkFreeText(option, text, max);
+  if ('problem' in checked) throw new UsageError(checked.problem);
+  return checked.value;
 }
 
 /** Print a command's result: one JSON document with --json, human text otherwise. */

@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type C
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { CreditError, rateCredit, type CreditSelection } from '../billing/credit';
 import type { Db } from '../infra/db';
-import { findInvoiceByNumber, fullyCredited, loadCreditBasis } from '../store/credits';
+import { creditTextProblem, findInvoiceByNumber, fullyCredited, loadCreditBasis } from '../store/credits';
 import type { CreditNoteInput } from '../workflows/credit-definitions';
 import { approveUpdate, rejectUpdate, type DecisionResult } from '../workflows/definitions';
 import { creditWorkflowId } from '../workflows/ids';
@@ -43,6 +43,8 @@ export interface CreditStart {
  * more than invoiced; the issuing transaction checks again on locked rows.
  */
 export async function requestCredit(db: Db, client: Client, settings: CloseSettings, r: CreditRequest): Promise<CreditStart> {
+  const textProblem = creditTextProblem(r);
+  if (textProblem) throw new CreditRequestRefused(textProblem);
   const found = await findInvoiceByNumber(db, r.invoiceNumber);
   if (!found) throw new CreditRequestRefused(`no invoice ${r.invoiceNumber}: see 'month-close invoices list --period YYYY-MM' (credit notes cannot be credited)`);
   const requestKey = creditRequestKey({ ...r, invoiceNumber: found.number });

@@ -1,6 +1,7 @@
 import type { PriorCredit } from '../billing/credit';
 import type { RatedInvoice } from '../billing/types';
 import type { Db } from '../infra/db';
+import { describeFreeTextProblem, freeTextProblem, MAX_CREDIT_REASON, MAX_PERSON_NAME } from '../infra/free-text';
 import { formatInvoiceNumber, loadIssuedInvoice, parseInvoiceNumber } from './invoices';
 
 // What a correction works from: the invoice as issued and the credit notes already issued
@@ -65,6 +66,19 @@ export async function liveInvoice(db: Db, customerId: string, period: string): P
   if (!row) return null;
   const basis = await loadCreditBasis(db, row.id);
   return { id: row.id, number: formatInvoiceNumber(row.series, row.number), fullyCredited: fullyCredited(basis) };
+}
+
+/**
+ * The request's free text (who asks, why) as every writer of it needs it: one line, no control
+ * characters, bounded (infra/free-text.ts). Null when fine. Checked by the client (to refuse early)
+ * and by the activity that stores the request (for any other client).
+ */
+export function creditTextProblem(r: { requestedBy: string; reason: string }): string | null {
+  for (const [field, value, max] of [['--by', r.requestedBy, MAX_PERSON_NAME], ['--reason', r.reason, MAX_CREDIT_REASON]] as const) {
+    const p = freeTextProblem(value.trim(), max);
+    if (p) return describeFreeTextProblem(field, p);
+  }
+  return null;
 }
 
 /**

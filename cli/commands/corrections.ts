@@ -9,7 +9,8 @@ import { recordCreditRefusal } from '../../store/credits';
 import { loadEInvoice } from '../../store/einvoices';
 import { writableOutPath, writeOut } from '../out-file';
 import { invoiceNumberArgument } from './invoices';
-import { byOption, output, UsageError, withServices } from '../runtime';
+import { byOption, freeTextOption, output, UsageError, withServices } from '../runtime';
+import { MAX_CREDIT_REASON } from '../../infra/free-text';
 
 // `invoices credit | credit-approve | credit-reject | xml`: corrections and e-invoices (issue #12).
 
@@ -19,9 +20,8 @@ function invoiceNumberArg(text: string): string {
 }
 
 function reasonOption(text: string): string {
-  const reason = text.trim();
-  if (reason === '' || reason.length > 500) throw new UsageError(`--reason: say why in 1-500 characters (got ${reason.length})`);
-  return reason;
+  if (text.trim() === '') throw new UsageError(`--reason is empty: say why in 1-${MAX_CREDIT_REASON} characters`);
+  return freeTextOption('--reason', text, MAX_CREDIT_REASON);
 }
 
 export function registerCorrectionCommands(invoices: Command): void {

@@ -4,7 +4,8 @@ import { recomputeSignal } from '../../workflows/definitions';
 import { closeWorkflowId } from '../../workflows/ids';
 import { requireCustomers } from '../../client/customers';
 import { shown } from '../../infra/shown';
-import { byOption, closablePeriodOption, output, periodOption, table, UsageError, withServices } from '../runtime';
+import { MAX_REJECT_REASON } from '../../infra/free-text';
+import { byOption, closablePeriodOption, freeTextOption, output, periodOption, table, UsageError, withServices } from '../runtime';
 import { registerDraftReviewCommands } from './draft-review';
 
 export function registerDraftCommands(program: Command): void {
@@ -82,11 +83,11 @@ export function registerDraftCommands(program: Command): void {
         const period = periodOption(opts.period);
         const by = byOption(opts.by);
         if (!opts.reason.trim()) throw new UsageError('--reason must say why');
-        if (opts.reason.length > 2000) throw new UsageError(`--reason is ${opts.reason.length} characters; say it in at most 2000`);
+        const reason = freeTextOption('--reason', opts.reason, MAX_REJECT_REASON);
         return async (services) => {
           try {
             await requireCustomers(services.db, [opts.customer]);
-            const r = await rejectDraft(await services.client(), period, opts.customer, by, opts.reason);
+            const r = await rejectDraft(await services.client(), period, opts.customer, by, reason);
             output(!!opts.json, { period, customer_id: opts.customer, ...r }, () => `${opts.customer} ${period}: draft ${r.draftVersion} ${r.outcome}`);
           } catch (err) {
             if (!(err instanceof DecisionRefused)) throw err;

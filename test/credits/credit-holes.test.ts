@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCustomerClose } from '../../client/close';
-import { decideCredit, requestCredit } from '../../client/credit';
+import { CreditRequestRefused, decideCredit, requestCredit } from '../../client/credit';
 import { approveDraft } from '../../client/drafts';
 import { periodStatus } from '../../client/status';
 import { creditStatusQuery } from '../../workflows/credit-definitions';
@@ -10,7 +10,8 @@ import { seedCloseTenant, seedCustomer, seedEvents, workedExampleEvents } from '
 import { waitFor } from '../support/wait';
 
 // Corrections that went wrong under an adversarial probe (issue 19), on the real dev server and
-// PostgreSQL: a re-issue lost while the original close was still delivering.
+// PostgreSQL: a re-issue lost while the original close was still delivering; control characters
+// in a credit reason.
 
 const PERIOD = '2024-11';
 const FINANCE = 'Anna Ekonom';
@@ -21,6 +22,17 @@ beforeAll(async () => {
   await seedCloseTenant(h.db, h.webhook.url, 'Partner P-TEST');
 }, 120_000);
 afterAll(async () => h?.close());
+
+/** A customer of the worked example with its invoice for 2024-11 final (3 588 kr). */
+async function invoicedCustomer(): Promise<{ customerId: string; number: string }> {
+  const customerId = await seedCustomer(h.db);
+  await seedEvents(h.db, customerId, workedExampleEvents());
+  const { handle } = await startCustomerClose(h.client, h.settings, customerId, PERIOD);
+  await waitFor(async () => (await handle.query(statusQuery)).state === 'awaiting_approval');
+  await approveDraft(h.client, PERIOD, customerId, FINANCE);
+  const summary = await handle.result();
+  return { customerId, number: summary.invoiceNumber! };
+}
 
 async function approveWhenWaiting(workflowId: string, by = FINANCE) {
   const handle = h.client.workflow.getHandle(workflowId);
@@ -70,4 +82,24 @@ describe('--reissue while the original close still runs', () => {
     const after = (await periodStatus(h.db, h.client, PERIOD)).customers.find((c) => c.customer_id === customerId)!;
     expect(after).toMatchObject({ state: 'final', invoice_number: reissued.invoiceNumber, invoice_status: 'live', replaces: number });
   }, 240_000);
+});
+
+describe('control characters in a credit reason', () => {
+  it('are refused before anything is stored or issued, by the client and by the workflow for any other client', async () => {
+    const { number } = await invoicedCustomer();
+    const kBefore = await h.db('invoices').where({ kind: 'credit_note' }).count('* as n').first();
+    const bad = { invoiceNumber: number, requestedBy: 'Olle Operatör', reason: 'line1\nline2\x07bell', lines: [{ article: 'smart' as const, quantity: 1 }], reissue: false };
+    await expect(requestCredit(h.db, h.client, h.settings, bad)).rejects.toThrow(CreditRequestRefused);
+    await expect(requestCredit(h.db, h.client, h.settings, bad)).rejects.toThrow(/--reason contains a line break \(U\+000A\) at character 6/);
+    // A client that starts the workflow itself: the activity that stores the request refuses it.
+    const direct = await h.client.workflow.start('creditNote', {
+      workflowId: `credit-${number}-bad0bad0bad0`,
+      taskQueue: h.settings.taskQueue,
+      args: [{ ...bad, requestKey: 'bad0bad0bad0', approvers: h.settings.approvers, reminderIntervalMs: 3_600_000 }],
+    });
+    await expect(direct.result()).rejects.toThrow();
+    expect(await direct.query(creditStatusQuery)).toMatchObject({ state: 'refused', creditNoteNumber: null, reason: expect.stringMatching(/--reason contains the control character U\+0007|--reason contains a line break/) });
+    expect(await h.db('credit_requests').where({ request_key: 'bad0bad0bad0' }).first()).toBeUndefined();
+    expect(await h.db('invoices').where({ kind: 'credit_note' }).count('* as n').first()).toEqual(kBefore);
+  }, 120_000);
 });
