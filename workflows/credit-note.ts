@@ -35,7 +35,7 @@ const REISSUE_RECHECK_MAX_MS = 10 * 60_000;
 
 export async function creditNote(input: CreditNoteInput): Promise<CreditStatus> {
   const status: CreditStatus = { state: 'drafting', invoiceNumber: input.invoiceNumber, creditNoteNumber: null, totalOre: null, reason: null, reissueWorkflowId: null };
-  const review = new DraftReview(input.approvers);
+  const review = new DraftReview(input.approvers, input.requestedBy);
   const answer = (outcome: ReviewOutcome): DecisionResult => ({
     outcome: outcome === 'refused' ? 'duplicate' : outcome,
     draftVersion: 1,
@@ -48,7 +48,19 @@ export async function creditNote(input: CreditNoteInput): Promise<CreditStatus> 
   setHandler(creditStatusQuery, () => status);
   setHandler(approveSignal, (req) => void review.decide('approve', req, 'signal', status.state, Date.now()));
   setHandler(rejectSignal, (req) => void review.decide('reject', req, 'signal', status.state, Date.now()));
-  setHandler(approveUpdate, (req) => answer(review.decide('approve', req, 'update', status.state, Date.now())), { validator: (req) => refuseWith(review.refusal('approve', req, status.state)) });
+  // The approval that settles it answers with what came of it: issued, or refused (e.g. another
+  // credit note got there first), never "approved" for a credit that is then refused.
+  setHandler(
+    approveUpdate,
+    async (req) => {
+      const outcome = review.decide('approve', req, 'update', status.state, Date.now());
+      if (review.decision?.kind !== 'approved') return answer(outcome);
+      await condition(() => status.state === 'final' || status.state === 'refused');
+      if (status.state === 'refused') throw ApplicationFailure.create({ type: Failure.CreditRefused, nonRetryable: true, message: `approved, but the credit note was not issued: ${status.reason}` });
+      return answer(outcome);
+    },
+    { validator: (req) => refuseWith(status.state === 'refused' ? `the credit note was refused: ${status.reason}` : review.refusal('approve', req, status.state)) },
+  );
   setHandler(rejectUpdate, (req) => answer(review.decide('reject', req, 'update', status.state, Date.now())), { validator: (req) => refuseWith(review.refusal('reject', req, status.state)) });
   const flushRequestLog = async () => {
     if (review.hasRequestsToRecord) await db.recordCreditDecisionRequests({ workflowId: workflowInfo().workflowId, requests: review.takeRequests() });

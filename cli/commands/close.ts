@@ -47,6 +47,13 @@ function invoiceCell(c: CustomerCloseStatus): string {
   }
 }
 
+/** The period's status narrowed to the customers a command named (all when none were named). */
+function onlyCustomers(status: PeriodStatus, customerIds: string[] | undefined): PeriodStatus {
+  if (!customerIds?.length) return status;
+  const wanted = new Set(customerIds);
+  return { ...status, customers: status.customers.filter((c) => wanted.has(c.customer_id)) };
+}
+
 /** A failed customer as a person acts on it: why, then what to do (workflows/failures.ts). */
 export function failedLines(c: CustomerCloseStatus): string[] {
   return [`  ${c.customer_id}: ${c.reason ?? 'no reason recorded'}`, ...(c.next_step ? [`    next: ${c.next_step}`] : [])];
@@ -116,7 +123,7 @@ export function registerCloseCommands(program: Command): void {
             started = [{ target: r.handle.workflowId, outcome: r.outcome }];
             if (opts.wait) await waitForMonthly(client, r.handle);
           }
-          const status = opts.wait ? await periodStatus(services.db, client, period) : null;
+          const status = opts.wait ? onlyCustomers(await periodStatus(services.db, client, period), opts.customer) : null;
           output(!!opts.json, { period, started, status }, () =>
             [started.map((s) => `${s.target}: ${s.outcome.replace('_', ' ')}`).join('\n'), status ? `\n${formatStatus(status)}` : `\nFollow it with: month-close close status --period ${period}`].join('\n'),
           );
@@ -159,7 +166,7 @@ export function registerCloseCommands(program: Command): void {
           if (opts.wait) {
             await waitForCustomers(ids.map((id) => client.workflow.getHandle(closeWorkflowId(period, id))));
           }
-          const status = opts.wait ? await periodStatus(services.db, client, period) : null;
+          const status = opts.wait ? onlyCustomers(await periodStatus(services.db, client, period), ids) : null;
           output(!!opts.json, { period, reruns: results, status }, () =>
             results.length === 0 ? `${period}: no failed customers to re-run` : results.map((r) => `${r.customerId}: ${r.outcome.replace('_', ' ')}`).join('\n') + (status ? `\n\n${formatStatus(status)}` : ''),
           );

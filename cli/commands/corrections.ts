@@ -74,7 +74,7 @@ export function registerCorrectionCommands(invoices: Command): void {
         const by = byOption(opts.by);
         return async (services) => {
           const decision = kind === 'approve' ? ({ kind, by } as const) : ({ kind, by, reason: reasonOption(opts.reason!) } as const);
-          const result = await decideCredit(await services.client(), creditId, decision).catch(async (err) => {
+          const result = await decideCredit(await services.client(), creditId, decision, services.db).catch(async (err) => {
             if (!(err instanceof CreditRequestRefused)) throw err;
             await recordCreditRefusal(services.db, { workflowId: creditId, request: kind, by, reason: err.message });
             throw new Error(`refused: ${err.message}`);

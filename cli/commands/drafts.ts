@@ -44,11 +44,11 @@ export function registerDraftCommands(program: Command): void {
             for (const customerId of opts.customer!) {
               try {
                 const r = await approveDraft(client, period, customerId, by);
-                results.push({ customerId, draftVersion: r.draftVersion ?? 0, outcome: r.outcome, detail: null });
+                results.push({ customerId, draftVersion: r.draftVersion, outcome: r.outcome, detail: null });
               } catch (err) {
                 if (!(err instanceof DecisionRefused)) throw err;
                 await recordRefusal(services.db, { customerId, period, request: 'approve', by, reason: err.message });
-                results.push({ customerId, draftVersion: 0, outcome: 'refused', detail: err.message });
+                results.push({ customerId, draftVersion: null, outcome: 'refused', detail: err.message });
               }
             }
           }
@@ -56,7 +56,7 @@ export function registerDraftCommands(program: Command): void {
           const decisions = results.filter((r) => r.outcome !== 'skipped');
           output(!!opts.json, { period, by, decisions, skipped: skipped.map((s) => ({ customer_id: s.customerId, draft_version: s.draftVersion, reason: s.detail })) }, () =>
             [
-              decisions.length === 0 ? `${period}: no drafts approved` : table(['customer', 'draft', 'outcome', 'detail'], decisions.map((r) => [r.customerId, r.draftVersion, r.outcome, r.detail ?? ''])),
+              decisions.length === 0 ? `${period}: no drafts approved` : table(['customer', 'draft', 'outcome', 'detail'], decisions.map((r) => [r.customerId, r.draftVersion ?? '–', r.outcome, r.detail ?? ''])),
               ...(skipped.length === 0
                 ? []
                 : [

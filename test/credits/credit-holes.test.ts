@@ -4,14 +4,14 @@ import { CreditRequestRefused, decideCredit, requestCredit } from '../../client/
 import { approveDraft } from '../../client/drafts';
 import { periodStatus } from '../../client/status';
 import { creditStatusQuery } from '../../workflows/credit-definitions';
-import { statusQuery } from '../../workflows/definitions';
+import { approveSignal, statusQuery } from '../../workflows/definitions';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { seedCloseTenant, seedCustomer, seedEvents, workedExampleEvents } from '../support/seed';
 import { waitFor } from '../support/wait';
 
 // Corrections that went wrong under an adversarial probe (issue 19), on the real dev server and
 // PostgreSQL: a re-issue lost while the original close was still delivering; control characters
-// in a credit reason.
+// in a credit reason; the requester approving its own credit; "approved" for a refused credit.
 
 const PERIOD = '2024-11';
 const FINANCE = 'Anna Ekonom';
@@ -101,5 +101,60 @@ describe('control characters in a credit reason', () => {
     expect(await direct.query(creditStatusQuery)).toMatchObject({ state: 'refused', creditNoteNumber: null, reason: expect.stringMatching(/--reason contains the control character U\+0007|--reason contains a line break/) });
     expect(await h.db('credit_requests').where({ request_key: 'bad0bad0bad0' }).first()).toBeUndefined();
     expect(await h.db('invoices').where({ kind: 'credit_note' }).count('* as n').first()).toEqual(kBefore);
+  }, 120_000);
+});
+
+describe('segregation of duties for credit notes', () => {
+  const BERTIL = 'Bertil Controller';
+
+  it('the requester never approves, by update or by signal, whatever the case and spacing of the name', async () => {
+    const { number } = await invoicedCustomer();
+    const started = await requestCredit(h.db, h.client, h.settings, { invoiceNumber: number, requestedBy: BERTIL, reason: 'en användare för mycket', lines: [{ article: 'portal_user', quantity: 1 }], reissue: false });
+    const credit = h.client.workflow.getHandle(started.workflowId);
+    await waitFor(async () => (await credit.query(creditStatusQuery)).state === 'awaiting_approval');
+    await expect(decideCredit(h.client, started.workflowId, { kind: 'approve', by: BERTIL })).rejects.toThrow(/Bertil Controller asked for this and may not approve it \(segregation of duties\): an approver other than Bertil Controller must/);
+    await credit.signal(approveSignal, { by: BERTIL });
+    await waitFor(async () => (await h.db('credit_approval_requests').where({ workflow_id: started.workflowId }).pluck('outcome')).some((o: string) => /refused \(signal\): Bertil Controller asked for this/.test(o)));
+    expect((await credit.query(creditStatusQuery)).state).toBe('awaiting_approval');
+    expect((await decideCredit(h.client, started.workflowId, { kind: 'approve', by: FINANCE })).outcome).toBe('approved');
+    expect((await credit.result()).state).toBe('final');
+  }, 120_000);
+
+  it('four eyes means two approvers other than the requester', async () => {
+    const { number } = await invoicedCustomer();
+    const policy = h.config.approvalPolicy;
+    h.config.approvalPolicy = { ...policy, fourEyesAboveOre: 100_000 }; // the full credit (3 588 kr) needs two
+    try {
+      const started = await requestCredit(h.db, h.client, h.settings, { invoiceNumber: number, requestedBy: 'bertil  controller', reason: 'hela fakturan', lines: null, reissue: false });
+      const credit = h.client.workflow.getHandle(started.workflowId);
+      await waitFor(async () => (await credit.query(creditStatusQuery)).state === 'awaiting_approval');
+      expect((await decideCredit(h.client, started.workflowId, { kind: 'approve', by: FINANCE })).outcome).toBe('needs_second');
+      await expect(decideCredit(h.client, started.workflowId, { kind: 'approve', by: BERTIL })).rejects.toThrow(/may not approve it \(segregation of duties\): 2 approvers other than bertil  controller must/);
+      expect((await credit.query(creditStatusQuery)).state).toBe('awaiting_approval');
+      expect((await decideCredit(h.client, started.workflowId, { kind: 'approve', by: 'finance-bot' })).outcome).toBe('approved');
+      expect((await credit.result()).state).toBe('final');
+      const approvers = await h.db('credit_approvals as a').join('credit_requests as r', 'r.id', 'a.credit_request_id').where('r.workflow_id', started.workflowId).orderBy('a.id').pluck('a.decided_by');
+      expect(approvers).toEqual([FINANCE, 'finance-bot']);
+    } finally {
+      h.config.approvalPolicy = policy;
+    }
+  }, 120_000);
+});
+
+describe('credit-approve tells the real outcome', () => {
+  it('an approval the issuing transaction refuses answers with the reason, and asking again gives it too', async () => {
+    const { number } = await invoicedCustomer();
+    const base = { invoiceNumber: number, requestedBy: 'Olle Operatör', reissue: false };
+    const some = await requestCredit(h.db, h.client, h.settings, { ...base, reason: 'superanvändaren', lines: [{ article: 'superuser', quantity: 1 }] });
+    const all = await requestCredit(h.db, h.client, h.settings, { ...base, reason: 'allt', lines: null });
+    expect((await approveWhenWaiting(all.workflowId)).outcome).toBe('approved');
+    await h.client.workflow.getHandle(all.workflowId).result();
+    // The concurrent request would over-credit: not "approved", but the reason.
+    await expect(approveWhenWaiting(some.workflowId)).rejects.toThrow(/approved, but the credit note was not issued: superuser: crediting 1 would credit more than/);
+    // Asking again while the workflow ends, and after: the reason both times.
+    await expect(decideCredit(h.client, some.workflowId, { kind: 'approve', by: FINANCE }, h.db)).rejects.toThrow(/refused: superuser: crediting 1 would credit more than/);
+    await h.client.workflow.getHandle(some.workflowId).result().catch(() => undefined);
+    await expect(decideCredit(h.client, some.workflowId, { kind: 'approve', by: FINANCE }, h.db)).rejects.toThrow(new RegExp(`${some.workflowId} was refused: superuser: crediting 1 would credit more than`));
+    await expect(decideCredit(h.client, all.workflowId, { kind: 'approve', by: FINANCE }, h.db)).rejects.toThrow(/is already decided: credit note K\d+ was issued/);
   }, 120_000);
 });
