@@ -8,7 +8,7 @@ import { resolveEndpoints, ServicesNotFound, type Endpoints } from '../infra/ser
 import { isStopping } from '../infra/shutdown';
 import { InputError } from '../imports/errors';
 import { UnknownCustomers } from '../client/customers';
-import { describeFailure } from './errors';
+import { databaseUnavailable, describeFailure } from './errors';
 import { checkFreeText, MAX_PERSON_NAME } from '../infra/free-text';
 
 /** Bad usage or bad input: exit code 2, with a message that names what and why. */
@@ -98,11 +98,19 @@ export function command<A extends unknown[]>(body: (...args: A) => Promise<numbe
       const e = err as Error;
       const usage = e instanceof UsageError || e instanceof InputError || e instanceof PeriodError || e instanceof UnknownCustomers;
       code = usage ? 2 : 1;
-      process.stderr.write(`month-close: ${usage ? e.message : describeFailure(e)}\n`);
+      const message = usage ? e.message : describeFailure(e);
+      // Under --json the error is one JSON document too (on stderr: stdout stays the result's).
+      if (jsonRequested()) process.stderr.write(`${JSON.stringify({ error: { exit_code: code, kind: usage ? 'bad_input' : 'failed', message: message.split('\n  next: ')[0], next: message.split('\n  next: ')[1] ?? null } })}\n`);
+      else process.stderr.write(`month-close: ${message}\n`);
       if (!usage && !(e instanceof ServicesNotFound)) logger.debug({ err: e }, 'command failed');
     }
     process.exitCode = code;
   };
+}
+
+/** Whether the command line asks for JSON (every command's flag is `--json`). */
+export function jsonRequested(argv: readonly string[] = process.argv): boolean {
+  return argv.slice(2).includes('--json');
 }
 
 /** What a command does once its arguments are checked: the body, given the open services. */
@@ -120,8 +128,10 @@ export function withServices<A extends unknown[]>(prepare: (...args: A) => Servi
     const services = await openServices();
     try {
       return await body(services);
+    } catch (err) {
+      throw databaseUnavailable(err, services.endpoints.databaseUrl) ?? err;
     } finally {
-      await services.close();
+      await services.close().catch(() => undefined);
     }
   });
 }

@@ -162,13 +162,13 @@ export function registerCloseCommands(program: Command): void {
           if (opts.customer?.length) await requireCustomers(services.db, opts.customer);
           const client = await services.client();
           const ids = opts.failed ? await failedCustomers(services.db, client, period) : opts.customer!;
-          const results = await rerunCustomers(client, closeSettings(services.config), period, ids);
+          const results = await rerunCustomers(client, closeSettings(services.config), period, ids, services.db);
           if (opts.wait) {
-            await waitForCustomers(ids.map((id) => client.workflow.getHandle(closeWorkflowId(period, id))));
+            await waitForCustomers(results.filter((r) => r.outcome !== 'already_final').map((r) => client.workflow.getHandle(closeWorkflowId(period, r.customerId))));
           }
           const status = opts.wait ? onlyCustomers(await periodStatus(services.db, client, period), ids) : null;
           output(!!opts.json, { period, reruns: results, status }, () =>
-            results.length === 0 ? `${period}: no failed customers to re-run` : results.map((r) => `${r.customerId}: ${r.outcome.replace('_', ' ')}`).join('\n') + (status ? `\n\n${formatStatus(status)}` : ''),
+            results.length === 0 ? `${period}: no failed customers to re-run` : results.map((r) => (r.outcome === 'already_final' ? `${r.customerId}: already final (invoice ${r.invoiceNumber}); nothing started: corrections are credit notes` : `${r.customerId}: ${r.outcome.replace('_', ' ')}`)).join('\n') + (status ? `\n\n${formatStatus(status)}` : ''),
           );
         };
       }),

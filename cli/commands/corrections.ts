@@ -90,8 +90,9 @@ export function registerCorrectionCommands(invoices: Command): void {
     .description('write the Peppol BIS Billing 3.0 document (UBL Invoice or CreditNote) of a final invoice or credit note')
     .argument('<number>', 'invoice or credit note number, e.g. F10001 or K1')
     .requiredOption('--out <file>', 'where to write the XML')
+    .option('--json', 'print one JSON document')
     .action(
-      withServices((numberText: string, opts: { out: string }) => {
+      withServices((numberText: string, opts: { out: string; json?: boolean }) => {
         const parsed = invoiceNumberArgument(numberText);
         const out = writableOutPath(opts.out);
         return async (services) => {
@@ -100,7 +101,7 @@ export function registerCorrectionCommands(invoices: Command): void {
           const xml = await loadEInvoice(services.db, row.id);
           if (!xml) throw new Error(`invoice ${numberText} has no e-invoice yet: its close is still rendering it, or the buyer has no Peppol address (see the worker's log)`);
           writeOut(out, xml.content);
-          process.stdout.write(`wrote ${out} (${xml.content.length} bytes, sha256 ${xml.sha256})\n`);
+          output(!!opts.json, { number: numberText, out, bytes: xml.content.length, sha256: xml.sha256 }, () => `wrote ${out} (${xml.content.length} bytes, sha256 ${xml.sha256})`);
         };
       }),
     );
