@@ -19,7 +19,7 @@ describe('free text on the command line', () => {
     expectRefused(await run(['invoices', 'credit', 'F10396', '--by', 'Olle', '--lines', 'smart=1', '--reason', 'line1\nline2\x07bell']), /--reason contains a line break \(U\+000A\) at character 6/);
     expectRefused(await run(['invoices', 'credit', 'F10396', '--by', 'Olle', '--reason', 'ok\x07bell']), /--reason contains the control character U\+0007 at character 3/);
     expectRefused(await run(['invoices', 'credit', 'F10396', '--by', 'Olle', '--reason', 'x'.repeat(501)]), /--reason is 501 characters long: at most 500/);
-  });
+  }, 300_000);
 
   it('names given with --by, reject reasons and console user names are checked the same way', async () => {
     expectRefused(await run(['invoices', 'credit', 'F10396', '--by', 'Olle\tOperatör', '--reason', 'fel']), /--by contains a tab \(U\+0009\) at character 5/);
@@ -28,5 +28,5 @@ describe('free text on the command line', () => {
     expectRefused(await run(['drafts', 'recompute', '--period', '2024-11', '--customer', 'C1', '--by', 'x'.repeat(201)]), /--by is 201 characters long: at most 200/);
     expect(checkFreeText('--name', 'Anna\rEkonom', 200)).toEqual({ problem: '--name contains a line break (U+000D) at character 5: it must be one line of text without control characters' });
     expect(checkFreeText('--name', '  Åsa Öberg 👩‍💼 ', 200)).toEqual({ value: 'Åsa Öberg 👩‍💼' });
-  });
+  }, 300_000);
 });

@@ -64,7 +64,7 @@ describe('messages that misled (issue 19)', () => {
     expect(r.stderr).toMatch(/next: start it again .* then run the same command again/);
     expect(r.stderr).not.toMatch(/Temporal/);
     noStack(r);
-  });
+  }, 300_000);
 
   it('invoices pdf and xml take --json; errors under --json are JSON; a period after 2999 names the input', async () => {
     const pdf = await run(['invoices', 'pdf', finalNumber, '--out', path.join(dir, 'f.pdf'), '--json']);
@@ -81,7 +81,7 @@ describe('messages that misled (issue 19)', () => {
     expect(far.code).toBe(2);
     expect(far.stderr).toMatch(/--period: period '9999-12': year must be 2999 or earlier/);
     expect(far.stderr).not.toMatch(/10000/);
-  });
+  }, 300_000);
 
   it('a file name that is not UTF-8 is refused naming it, as input and as --out', async () => {
     const input = await runShell(`customers import "$(printf 'kunder-\\xff.csv')"`);
@@ -91,7 +91,7 @@ describe('messages that misled (issue 19)', () => {
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/--out 'inv-\uFFFD\.pdf': is not a valid UTF-8 file name/);
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('inv-'))).toEqual([]);
-  });
+  }, 300_000);
 
   it('close rerun of a final customer says it is final and starts nothing; start --customer --wait prints that customer only', async () => {
     const close = h.client.workflow.getHandle(`close-${PERIOD}-${finalCustomer}`);
@@ -106,7 +106,7 @@ describe('messages that misled (issue 19)', () => {
     const started = await run(['close', 'start', '--period', PERIOD, '--customer', other, '--wait', '--json']);
     expect(started.code).toBe(0);
     expect(JSON.parse(started.stdout).status.customers.map((c: { customer_id: string }) => c.customer_id)).toEqual([other]);
-  });
+  }, 300_000);
 
   it('preview keeps contradictions for a customer with nothing to bill; a refusal shows no draft "0"', async () => {
     const idle = await seedCustomer(h.db);
@@ -121,5 +121,5 @@ describe('messages that misled (issue 19)', () => {
     const refused = await run(['drafts', 'approve', '--period', PERIOD, '--customer', idle, '--by', 'Anna Ekonom']);
     expect(refused.stdout).toMatch(new RegExp(`${idle}\\s+–\\s+refused`));
     expect(refused.stdout).not.toMatch(new RegExp(`${idle}\\s+0\\s`));
-  });
+  }, 300_000);
 });
