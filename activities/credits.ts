@@ -1,13 +1,15 @@
 import { addDays, ocrFromBase, stockholmDate } from '../billing';
 import { CreditError, fullyCredited, rateCredit } from '../billing/credit';
 import type { RatedInvoice } from '../billing/types';
-import { findInvoiceByNumber, loadCreditBasis } from '../store/credits';
 import { issueDocument } from '../store/issue';
 import { formatInvoiceNumber } from '../store/invoices';
 import { businessFailure, Failure } from '../contracts/failures';
 import { creditVerdict } from '../billing/credit-approval';
 import type { CreditNoteInput } from '../contracts/credit-messages';
 import type { RequestRecord, Via } from '../contracts/review';
+import { creditTextProblem, findInvoiceByNumber, loadCreditBasis } from '../store/credits';
+import { ApplicationFailure } from '@temporalio/common';
+import { statusQuery } from '../contracts/close-messages';
 import type { ActivityDeps } from './deps';
 import { tellReminderIfSettled } from './payment-reminders';
 import { assertPeriodOpen, refuseIfLocked } from '../store/period-locks';
@@ -31,7 +33,7 @@ export interface CreditApprovalRecord {
 }
 
 export function creditActivities(deps: ActivityDeps) {
-  const { db, config, now } = deps;
+  const { db, config, now, temporal } = deps;
   return {
     /**
      * The draft credit note of one request, stored once under the request key (a retry or the
@@ -43,6 +45,9 @@ export function creditActivities(deps: ActivityDeps) {
       if (!found) throw businessFailure(Failure.CreditRefused, `no invoice ${input.invoiceNumber}: only a final invoice can be credited`);
       const existing = await db('credit_requests').where({ request_key: input.requestKey }).first();
       if (existing) return draftOf(existing);
+      // The reason goes on the credit note, its e-invoice and the e-mail: refused before anything is stored or issued.
+      const textProblem = creditTextProblem(input);
+      if (textProblem) throw businessFailure(Failure.CreditRefused, textProblem);
       const basis = await loadCreditBasis(db, found.id);
       // A credit note of a locked period is fine (dated and booked when issued); its re-issue is not.
       if (input.reissue) await refusingLockedPeriod({ period: basis.period, customerId: basis.customerId }, () => assertPeriodOpen(db, basis.period, `--reissue av ${basis.number}`));
@@ -116,6 +121,26 @@ export function creditActivities(deps: ActivityDeps) {
       await db('credit_approval_requests').insert(
         input.requests.map((r) => ({ workflow_id: input.workflowId, request: r.request, requested_by: r.requestedBy, outcome: r.outcome, received_at: new Date(r.receivedAtMs) })),
       );
+    },
+
+    /**
+     * What a re-issue finds when the close's id is taken: `completing_invoice` while a close of
+     * the credited invoice still runs (e.g. retrying a delivery; the re-issue waits for it to
+     * end), `drafting_anew` when the running close no longer holds that invoice (it looks for
+     * a live one first and finds none: it is the re-issue), `none` when it ended meanwhile.
+     * Reads only (describe and query), so a retry is harmless.
+     */
+    async closeInTheWayOfReissue(input: { workflowId: string; invoiceNumber: string }): Promise<'none' | 'completing_invoice' | 'drafting_anew'> {
+      if (!temporal) throw ApplicationFailure.nonRetryable('cannot look at the running close: the worker built its activities without a Temporal client');
+      const handle = temporal.workflow.getHandle(input.workflowId);
+      try {
+        if ((await handle.describe()).status.name !== 'RUNNING') return 'none';
+        const status = await handle.query(statusQuery);
+        return status.invoiceNumber === input.invoiceNumber ? 'completing_invoice' : 'drafting_anew';
+      } catch (err) {
+        if ((err as Error).name === 'WorkflowNotFoundError') return 'none';
+        throw err;
+      }
     },
 
     /**

@@ -3,6 +3,8 @@ import type { RatedInvoice } from '../billing/types';
 import { issueDocument } from '../store/issue';
 import { formatInvoiceNumber } from '../store/invoices';
 import { liveInvoice } from '../store/credits';
+import { loadCustomer } from '../store/customers';
+import { masterDataChanges } from '../store/master-data-changes';
 import type { ActivityDeps } from './deps';
 import { businessFailure, Failure } from '../contracts/failures';
 import { startPaymentReminder } from './payment-reminders';
@@ -53,6 +55,17 @@ export function finaliseActivities(deps: ActivityDeps) {
         }
         // One live invoice per customer and period: a fully credited one may be re-issued (the
         // database checks the full credit again and that each invoice is re-issued once).
+        // Issued only from the data finance saw: a change since the draft (an import meanwhile)
+        // refuses the issue; the customer row is locked so no import commits in between.
+        await trx('customers').where({ customer_id: draft.customer_id }).forShare().first('customer_id');
+        const changes = masterDataChanges(draft.buyer, draft.rated, await loadCustomer(trx, draft.customer_id));
+        if (changes.length > 0) {
+          throw businessFailure(
+            Failure.MasterDataChanged,
+            `${draft.customer_id}: the master data changed after draft ${draft.version} was made (${changes.join(', ')}); it is not issued from data nobody approved`,
+            close,
+          );
+        }
         const live = await liveInvoice(trx, draft.customer_id, draft.period);
         if (live && !live.fullyCredited) {
           throw businessFailure(Failure.AlreadyInvoiced, `${draft.customer_id} ${draft.period} already has invoice ${live.number}; corrections are credit notes`, close);

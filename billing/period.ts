@@ -7,6 +7,8 @@ export const BILLING_TIME_ZONE = 'Europe/Stockholm';
 const MS_PER_DAY = 86_400_000;
 /** Periods before this year are refused as typos (the product did not exist). */
 const MIN_YEAR = 2000;
+/** The last year a period can have; a later one is a typo (the imports refuse dates after it too). */
+export const MAX_PERIOD_YEAR = 2999;
 
 export interface Period {
   id: string; // YYYY-MM
@@ -205,6 +207,8 @@ export function parsePeriod(text: string): Period {
   const month = Number(m[2]);
   if (month < 1 || month > 12) throw new PeriodError(`period '${text}': month must be 01-12; write YYYY-MM`);
   if (year < MIN_YEAR) throw new PeriodError(`period '${text}': year must be ${MIN_YEAR} or later; write YYYY-MM`);
+  // Its end (the next month's first day) must be a date too: 9999-12 would end in year 10000.
+  if (year > MAX_PERIOD_YEAR) throw new PeriodError(`period '${text}': year must be ${MAX_PERIOD_YEAR} or earlier; write YYYY-MM`);
   return makePeriod(year, month);
 }
 

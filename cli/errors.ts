@@ -16,6 +16,45 @@ const NEXT_STEPS: { match: RegExp; next: string }[] = [
 
 import { findFailure } from '../contracts/failures';
 
+/** PostgreSQL did not answer: says so, where, and what to do (never Temporal's hint for its port). */
+export class DatabaseUnavailable extends Error {
+  constructor(
+    message: string,
+    readonly next: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Error codes of a database that is down, restarting or unreachable (node's and PostgreSQL's). */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+
+/**
+ * A DatabaseUnavailable for an error that says PostgreSQL is not answering (a refused or lost
+ * connection to its host and port, a server shutting down, no connection from the pool), else null.
+ */
+export function databaseUnavailable(err: unknown, databaseUrl: string): DatabaseUnavailable | null {
+  let url: URL;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    return null;
+  }
+  const port = Number(url.port || 5432);
+  for (let e: unknown = err, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, port: errPort, message } = e as { code?: unknown; port?: unknown; message?: unknown };
+    const text = typeof message === 'string' ? message : '';
+    const ours = errPort === undefined || Number(errPort) === port;
+    if ((typeof code === 'string' && UNREACHABLE.has(code) && ours) || /Connection terminated|Knex: Timeout acquiring a connection/.test(text)) {
+      return new DatabaseUnavailable(
+        `PostgreSQL at ${url.hostname}:${port} is not answering (${text || String(code)})`,
+        "start it again ('month-close dev', or your database service; DATABASE_URL names it), then run the same command again: what was already done stands and is not done twice",
+      );
+    }
+  }
+  return null;
+}
+
 /** The error's message and its causes' messages, each once, then the next step when known. */
 export function describeFailure(err: unknown): string {
   const messages: string[] = [];
@@ -27,6 +66,6 @@ export function describeFailure(err: unknown): string {
   }
   const all = messages.join(': ') || String(err);
   // A business failure carries its own remedy; otherwise the failures we recognise by their text.
-  const next = findFailure(err)?.remedy ?? NEXT_STEPS.find((s) => s.match.test(all))?.next;
+  const next = err instanceof DatabaseUnavailable ? err.next : (findFailure(err)?.remedy ?? NEXT_STEPS.find((s) => s.match.test(all))?.next);
   return next ? `${all}\n  next: ${next}` : all;
 }

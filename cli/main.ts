@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerBooksCommands } from './commands/books';
+import { describeFailure } from './errors';
 import { registerCloseCommands } from './commands/close';
 import { registerDemoCommand } from './commands/demo';
 import { registerDraftCommands } from './commands/drafts';
@@ -38,6 +39,13 @@ registerScheduleCommands(program);
 registerTemporalCommands(program);
 registerServeCommand(program);
 registerUserCommands(program);
+
+// A promise nobody awaited that fails (e.g. a connection dropped mid-command) is still one line
+// with the reason and the next step, never a stack trace.
+process.on('unhandledRejection', (err) => {
+  process.stderr.write(`month-close: ${describeFailure(err)}\n`);
+  process.exitCode = 1;
+});
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`month-close: ${err.message}\n`);

@@ -10,9 +10,27 @@ function outError(file: string, reason: string): UsageError {
   return new UsageError(`--out ${shown(file, 120)}: ${reason}; choose a writable file path`);
 }
 
+/**
+ * A file name given on the command line that was not valid UTF-8 reaches Node with U+FFFD in
+ * place of the bytes: opening it finds nothing, and writing it writes another name. Refused,
+ * naming the argument.
+ */
+export function fileNameProblem(file: string): string | null {
+  return file.includes('\uFFFD') ? 'is not a valid UTF-8 file name (or contains U+FFFD): rename the file to UTF-8 characters' : null;
+}
+
+/** A file to read, given on the command line: refused (exit 2) when its name is not valid UTF-8. */
+export function readableFileArgument(what: string, file: string): string {
+  const problem = fileNameProblem(file);
+  if (problem) throw new UsageError(`${what} ${shown(file, 120)} ${problem}`);
+  return file;
+}
+
 /** The absolute path to write, after checking that it can be written (folders are created). */
 export function writableOutPath(file: string): string {
   if (file.trim() === '') throw outError(file, 'is empty');
+  const problem = fileNameProblem(file);
+  if (problem) throw outError(file, problem);
   const target = path.resolve(file);
   if (fs.existsSync(target) && fs.statSync(target).isDirectory()) throw outError(file, 'is a folder, not a file');
   try {

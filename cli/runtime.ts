@@ -8,7 +8,8 @@ import { resolveEndpoints, ServicesNotFound, type Endpoints } from '../infra/end
 import { isStopping } from '../infra/shutdown';
 import { InputError } from '../imports/errors';
 import { UnknownCustomers } from '../client/customers';
-import { describeFailure } from './errors';
+import { databaseUnavailable, describeFailure } from './errors';
+import { checkFreeText, MAX_PERSON_NAME } from '../infra/free-text';
 
 /** Bad usage or bad input: exit code 2, with a message that names what and why. */
 export class UsageError extends Error {}
@@ -64,10 +65,15 @@ export function closablePeriodOption(text: string | undefined, nowMs = Date.now(
 
 /** `--by NAME`: who decides, recorded with the decision; the workflow checks it is an approver. */
 export function byOption(text: string): string {
-  const by = text.trim();
-  if (by === '') throw new UsageError('--by is empty: name the finance approver, e.g. --by "Anna Ekonom"');
-  if (by.length > 200) throw new UsageError(`--by is ${by.length} characters: name the approver in at most 200`);
-  return by;
+  if (text.trim() === '') throw new UsageError('--by is empty: name the finance approver, e.g. --by "Anna Ekonom"');
+  return freeTextOption('--by', text, MAX_PERSON_NAME);
+}
+
+/** A free-text option (a reason, a name): trimmed, one line without control characters, at most `max` characters. */
+export function freeTextOption(option: string, text: string, max: number): string {
+  const checked = checkFreeText(option, text, max);
+  if ('problem' in checked) throw new UsageError(checked.problem);
+  return checked.value;
 }
 
 /** Print a command's result: one JSON document with --json, human text otherwise. */
@@ -92,11 +98,19 @@ export function command<A extends unknown[]>(body: (...args: A) => Promise<numbe
       const e = err as Error;
       const usage = e instanceof UsageError || e instanceof InputError || e instanceof PeriodError || e instanceof UnknownCustomers;
       code = usage ? 2 : 1;
-      process.stderr.write(`month-close: ${usage ? e.message : describeFailure(e)}\n`);
+      const message = usage ? e.message : describeFailure(e);
+      // Under --json the error is one JSON document too (on stderr: stdout stays the result's).
+      if (jsonRequested()) process.stderr.write(`${JSON.stringify({ error: { exit_code: code, kind: usage ? 'bad_input' : 'failed', message: message.split('\n  next: ')[0], next: message.split('\n  next: ')[1] ?? null } })}\n`);
+      else process.stderr.write(`month-close: ${message}\n`);
       if (!usage && !(e instanceof ServicesNotFound)) logger.debug({ err: e }, 'command failed');
     }
     process.exitCode = code;
   };
+}
+
+/** Whether the command line asks for JSON (every command's flag is `--json`). */
+export function jsonRequested(argv: readonly string[] = process.argv): boolean {
+  return argv.slice(2).includes('--json');
 }
 
 /** What a command does once its arguments are checked: the body, given the open services. */
@@ -114,8 +128,10 @@ export function withServices<A extends unknown[]>(prepare: (...args: A) => Servi
     const services = await openServices();
     try {
       return await body(services);
+    } catch (err) {
+      throw databaseUnavailable(err, services.endpoints.databaseUrl) ?? err;
     } finally {
-      await services.close();
+      await services.close().catch(() => undefined);
     }
   });
 }

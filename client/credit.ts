@@ -6,6 +6,8 @@ import type { RatedInvoice } from '../billing/types';
 import type { CreditNoteInput } from '../contracts/credit-messages';
 import { approveUpdate, rejectUpdate, type DecisionResult } from '../contracts/close-messages';
 import { creditWorkflowId } from '../contracts/workflow-ids';
+import type { Db } from '../infra/db';
+import { creditTextProblem } from '../infra/free-text';
 import type { creditNote } from '../workflows';
 import type { CloseSettings } from './close';
 
@@ -51,6 +53,8 @@ export interface CreditRequestReads {
  * more than invoiced; the issuing transaction checks again on locked rows.
  */
 export async function requestCredit(reads: CreditRequestReads, client: Client, settings: CloseSettings, r: CreditRequest): Promise<CreditStart> {
+  const textProblem = creditTextProblem(r);
+  if (textProblem) throw new CreditRequestRefused(textProblem);
   const found = await reads.findInvoice(r.invoiceNumber);
   if (!found) throw new CreditRequestRefused(`no invoice ${r.invoiceNumber}: see 'month-close invoices list --period YYYY-MM' (credit notes cannot be credited)`);
   const requestKey = creditRequestKey({ ...r, invoiceNumber: found.number });
@@ -86,8 +90,18 @@ export async function requestCredit(reads: CreditRequestReads, client: Client, s
   return { outcome: 'started', workflowId, requestKey, totalOre, status: 'awaiting_approval', creditNote: null };
 }
 
-/** Finance's decision on a credit note, as the same updates a draft invoice takes. */
-export async function decideCredit(client: Client, workflowId: string, decision: { kind: 'approve'; by: string } | { kind: 'reject'; by: string; reason: string }): Promise<DecisionResult> {
+/**
+ * Finance's decision on a credit note, as the same updates a draft invoice takes. An approval
+ * that settles it answers once the credit note is issued, or is refused with the reason when it
+ * was not. A credit whose workflow has ended is answered from its record (`db`), with the
+ * reason it was refused or the credit note it became.
+ */
+export async function decideCredit(
+  client: Client,
+  workflowId: string,
+  decision: { kind: 'approve'; by: string } | { kind: 'reject'; by: string; reason: string },
+  db?: Db,
+): Promise<DecisionResult> {
   const handle = client.workflow.getHandle(workflowId);
   try {
     return decision.kind === 'approve'
@@ -95,7 +109,17 @@ export async function decideCredit(client: Client, workflowId: string, decision:
       : await handle.executeUpdate(rejectUpdate, { args: [{ by: decision.by, reason: decision.reason }] });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw new CreditRequestRefused(err.cause?.message ?? err.message);
-    if ((err as Error).name === 'WorkflowNotFoundError') throw new CreditRequestRefused(`no credit request ${workflowId} is running (see the id 'invoices credit' printed)`);
+    if ((err as Error).name === 'WorkflowNotFoundError') throw new CreditRequestRefused((db && (await endedCredit(db, workflowId))) ?? `no credit request ${workflowId} (see the id 'invoices credit' printed)`);
     throw err;
   }
+}
+
+/** Where a credit whose workflow has ended stands, as a refusal says it; null when there is no record. */
+async function endedCredit(db: Db, workflowId: string): Promise<string | null> {
+  const row = await db('credit_requests as c').leftJoin('invoices as i', 'i.id', 'c.credit_note_id').where('c.workflow_id', workflowId).first('c.status', 'c.decision_reason', 'c.decided_by', 'i.series', 'i.number');
+  if (!row) return null;
+  if (row.status === 'final') return `${workflowId} is already decided: credit note ${row.series}${row.number} was issued`;
+  if (row.status === 'refused') return `${workflowId} was refused: ${row.decision_reason}`;
+  if (row.status === 'rejected') return `${workflowId} was rejected by ${row.decided_by}: ${row.decision_reason}`;
+  return `${workflowId} is no longer running (${row.status})`;
 }

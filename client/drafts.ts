@@ -86,7 +86,8 @@ const CONFIRM_QUIET_MS = 30_000;
 
 export interface BulkDecision {
   customerId: string;
-  draftVersion: number;
+  /** null when no draft version is known (e.g. a refusal before the close answered). */
+  draftVersion: number | null;
   /**
    * `skipped`: flagged, left for its own approval (detail says why). `signalled`: sent, but the
    * close had not recorded its answer when we stopped waiting (it will, see approval_requests).

@@ -60,6 +60,22 @@ export interface CloseRun {
   failureType: string | null;
   workflowId: string;
   invoiceNumber: string | null;
+  /** What became of the invoice (credit notes, a re-issue); absent where not read. */
+  invoiceFate?: InvoiceFate;
+}
+
+/** `live`, `partly_credited`, `credited` (credit notes cancel it in full) or `replaced` (a re-issue took its place). */
+export type InvoiceStatus = 'live' | 'partly_credited' | 'credited' | 'replaced';
+
+export interface InvoiceFate {
+  /** null without an invoice. */
+  status: InvoiceStatus | null;
+  /** The credit notes issued against the invoice, oldest first. */
+  creditedBy: string[];
+  /** The invoice that replaced it (a re-issue), if any. */
+  replacedBy: string | null;
+  /** The invoice this one re-issues, if it is a re-issue. */
+  replaces: string | null;
 }
 
 export interface ApproveRequest {

@@ -15,9 +15,11 @@ export const Failure = {
   /** billing-rules.md: only a period that has ended in Europe/Stockholm is closed or finalised. */
   PeriodNotEnded: 'PeriodNotEnded',
   UnknownCustomer: 'UnknownCustomer',
+  /** The customer's master data changed after the approved draft was made: it is not issued. */
+  MasterDataChanged: 'MasterDataChanged',
   /** A credit note that would credit more than invoiced, or a re-issue of a partly live invoice. */
   CreditRefused: 'CreditRefused',
-  /** Finance has locked the period (issue #21): nothing is created, approved or issued for it. */
+  /** Finance has locked the period: nothing is created, approved or issued for it. */
   PeriodLocked: 'PeriodLocked',
   /** The customer close as a whole, wrapping the failure that ended it. */
   CloseFailed: 'CloseFailed',
@@ -43,6 +45,7 @@ export const FAILURES: Record<FailureType, { remedy: (ctx: FailureContext) => st
   MissingPrice: { remedy: (c) => `Add the price with 'month-close prices import FILE'${thenRerun(c)}` },
   SnapshotOutdated: { remedy: (c) => `Run it again: ${rerunCommand(c)}` },
   UnknownCustomer: { remedy: (c) => `Import it with 'month-close customers import FILE'${thenRerun(c)}` },
+  MasterDataChanged: { remedy: (c) => `Draft it again from the current data with ${rerunCommand(c)} and approve the new draft` },
   PeriodNotEnded: { remedy: (c) => `Wait until the month has ended${thenRerun(c)}` },
   NotApproved: {
     remedy: ({ period, customerId }) =>

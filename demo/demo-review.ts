@@ -63,10 +63,10 @@ export async function reviewAsFinance(db: Db, client: Client, period: string, by
   let fourEyes = 0;
   for (const d of skipped) {
     try {
-      const first = await approveDraft(client, period, d.customerId, by, d.draftVersion);
+      const first = await approveDraft(client, period, d.customerId, by, d.draftVersion ?? undefined);
       if (first.outcome === 'needs_second') {
         fourEyes += 1;
-        await approveDraft(client, period, d.customerId, SECOND_APPROVER, d.draftVersion);
+        await approveDraft(client, period, d.customerId, SECOND_APPROVER, d.draftVersion ?? undefined);
       }
       approvedOneByOne += 1;
     } catch (err) {

@@ -233,7 +233,7 @@ class Xml {
   private out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   private stack: string[] = [];
   open(name: string, attrs: Record<string, string> = {}): void {
-    this.out.push(`${this.pad()}<${name}${attributes(attrs)}>`);
+    this.out.push(`${this.pad()}<${name}${attributes(attrs, name)}>`);
     this.stack.push(name);
   }
   close(): void {
@@ -243,7 +243,7 @@ class Xml {
   leaf(name: string, value: string, attrs: Record<string, string> = {}): void {
     // PEPPOL-EN16931-R008: no empty elements.
     if (value.trim() === '') throw new PeppolError(`${name} would be empty`);
-    this.out.push(`${this.pad()}<${name}${attributes(attrs)}>${escape(value)}</${name}>`);
+    this.out.push(`${this.pad()}<${name}${attributes(attrs, name)}>${escape(value, name)}</${name}>`);
   }
   toString(): string {
     return `${this.out.join('\n')}\n`;
@@ -253,12 +253,28 @@ class Xml {
   }
 }
 
-function attributes(attrs: Record<string, string>): string {
+function attributes(attrs: Record<string, string>, element: string): string {
   return Object.entries(attrs)
-    .map(([k, v]) => ` ${k}="${escape(v)}"`)
+    .map(([k, v]) => ` ${k}="${escape(v, `${element}/@${k}`)}"`)
     .join('');
 }
 
-function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+/**
+ * Characters XML 1.0 cannot carry at all, not even as a character reference: C0 controls other
+ * than tab, line feed and carriage return, lone surrogates, U+FFFE and U+FFFF.
+ */
+const NOT_XML_1_0 = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Text as element content or attribute value. What XML 1.0 cannot carry is refused, naming the
+ * element (the e-invoice must stay well-formed; inputs are checked long before, infra/free-text.ts);
+ * tab, line feed and carriage return are written as references so a parser keeps them as they are.
+ */
+export function escape(text: string, where: string): string {
+  const bad = NOT_XML_1_0.exec(text);
+  if (bad) {
+    const code = bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    throw new PeppolError(`${where} contains U+${code} at character ${bad.index + 1}, which XML 1.0 cannot carry`);
+  }
+  return text.replace(/[&<>"'\t\n\r]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\t': '&#x9;', '\n': '&#xA;', '\r': '&#xD;' })[c]!);
 }

@@ -60,6 +60,8 @@ export async function liveInvoice(db: Db, customerId: string, period: string): P
   return { id: row.id, number: formatInvoiceNumber(row.series, row.number), fullyCredited: fullyCredited(basis) };
 }
 
+export { creditTextProblem } from '../infra/free-text';
+
 /**
  * A refused credit-approve / credit-reject never reaches the workflow's history (the update's
  * validator refused it, or no credit note was running), so it is recorded here, as

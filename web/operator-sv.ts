@@ -1,7 +1,7 @@
 import type { FailureType } from '../contracts/failures';
 
 // What an operator reads about a failed close and a delivery, in Swedish: the next step per
-// failure type (workflows/failures.ts keeps the English one for the CLI and logs), notification
+// failure type (contracts/failures.ts keeps the English one for the CLI and logs), notification
 // events, subscriber roles and channels.
 
 const RERUN = 'kör sedan om kunden här (Kör om)';
@@ -12,6 +12,7 @@ export const NEXT_STEP_SV: Record<FailureType, string> = {
   SnapshotOutdated: 'Kundens faktureringsdatum ändrades medan avslutet körde: kör om kunden.',
   UnknownCustomer: `Importera kunden med month-close customers import <fil>; ${RERUN}.`,
   PeriodNotEnded: 'Vänta tills månaden har slutat och kör sedan om kunden.',
+  MasterDataChanged: `Kunduppgifterna ändrades efter utkastet: gör ett nytt utkast av dagens uppgifter och godkänn det (${RERUN.replace('kör sedan om kunden här', 'kör om kunden här')}).`,
   NotApproved: 'Ekonomi behöver godkänna utkastet först.',
   AlreadyInvoiced: 'Kunden har redan en faktura för perioden: rätta den med en kreditfaktura.',
   DeliveryRefused: 'Rätta mottagarens adress; utskicket står kvar som misslyckat och avslutet fortsätter.',

@@ -1,3 +1,4 @@
+import { checkFreeText, MAX_PERSON_NAME } from '../infra/free-text';
 import type { Db } from '../infra/db';
 import { shown } from '../infra/shown';
 import { hashPassword, passwordProblem } from './passwords';
@@ -64,8 +65,9 @@ export async function addUser(
 ): Promise<ConsoleUser> {
   const email = u.email.trim();
   if (!EMAIL.test(email) || email.length > 254) throw new UserInputError(`--email ${shown(u.email)} is not an e-mail address`);
-  const displayName = (u.displayName ?? email).trim();
-  if (displayName === '' || displayName.length > 200) throw new UserInputError('--name must be 1 to 200 characters');
+  const checked = checkFreeText('--name', u.displayName ?? email, MAX_PERSON_NAME);
+  if ('problem' in checked) throw new UserInputError(checked.problem);
+  const displayName = checked.value;
   const problem = passwordProblem(u.password);
   if (problem) throw new UserInputError(`password: ${problem}`);
   // The workflow accepts decisions only from configured approvers; a finance user decides under its name.

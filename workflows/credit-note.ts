@@ -1,10 +1,12 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  condition,
   isCancellation,
   log,
   ParentClosePolicy,
   setHandler,
+  sleep,
   startChild,
   workflowInfo,
   WorkflowIdReusePolicy,
@@ -28,9 +30,13 @@ import { notices } from './notices';
 // request (never auto-approved). Its steps are regular activities: a correction is rare, and
 // each step is better seen on its own in the UI.
 
+/** How soon a re-issue held up by a close still completing the credited invoice looks again (doubling, up to the max). */
+const REISSUE_RECHECK_FIRST_MS = 5_000;
+const REISSUE_RECHECK_MAX_MS = 10 * 60_000;
+
 export async function creditNote(input: CreditNoteInput): Promise<CreditStatus> {
   const status: CreditStatus = { state: 'drafting', invoiceNumber: input.invoiceNumber, creditNoteNumber: null, totalOre: null, reason: null, reissueWorkflowId: null };
-  const review = new DraftReview(input.approvers);
+  const review = new DraftReview(input.approvers, input.requestedBy);
   const answer = (outcome: ReviewOutcome): DecisionResult => ({
     outcome: outcome === 'refused' ? 'duplicate' : outcome,
     draftVersion: 1,
@@ -38,9 +44,59 @@ export async function creditNote(input: CreditNoteInput): Promise<CreditStatus> 
   });
   // Signals and updates as for an invoice draft; the credit note's state is the phase the rules see.
   setHandler(creditStatusQuery, () => status);
-  handleFinanceDecisions(review, () => status.state, answer);
+  handleFinanceDecisions(review, () => status.state, answer, {
+    // The approval that settles it answers with what came of it: issued, or refused (e.g. another
+    // credit note got there first), never "approved" for a credit that is then refused.
+    settle: async () => {
+      await condition(() => status.state === 'final' || status.state === 'refused');
+      if (status.state === 'refused') throw ApplicationFailure.create({ type: Failure.CreditRefused, nonRetryable: true, message: `approved, but the credit note was not issued: ${status.reason}` });
+    },
+    refusal: () => (status.state === 'refused' ? `the credit note was refused: ${status.reason}` : null),
+  });
   const flushRequestLog = async () => {
     if (review.hasRequestsToRecord) await db.recordCreditDecisionRequests({ workflowId: workflowInfo().workflowId, requests: review.takeRequests() });
+  };
+
+  /**
+   * Start the close that drafts the corrected invoice. A close of the same id still running is
+   * either still completing the credited invoice (e.g. retrying a delivery): the re-issue waits
+   * until it ends, saying so in the status; or one that already drafts from the current data:
+   * that is the re-issue. The credit ends only once its re-issue runs.
+   */
+  const startReissue = async (period: string, customerId: string, creditedNumber: string) => {
+    const workflowId = closeWorkflowId(period, customerId);
+    let waitMs = REISSUE_RECHECK_FIRST_MS;
+    for (;;) {
+      try {
+        await startChild(customerClose, {
+          workflowId,
+          args: [{ customerId, period, approvers: input.approvers, reminderIntervalMs: input.reminderIntervalMs, reportTo: null }],
+          // The corrected invoice goes through the normal close and its own approval, on its own.
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          typedSearchAttributes: [
+            { key: BILLING_PERIOD, value: period },
+            { key: CUSTOMER_ID, value: customerId },
+          ],
+        });
+        break;
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+      const running = await db.closeInTheWayOfReissue({ workflowId, invoiceNumber: creditedNumber });
+      if (running === 'drafting_anew') {
+        log.info('a close of this customer and period already drafts from the current data: it is the re-issue', { workflowId });
+        break;
+      }
+      if (running === 'completing_invoice') {
+        status.reason = `the re-issue waits for ${workflowId}, still completing ${creditedNumber} (e.g. retrying a delivery); it starts when that close ends`;
+        log.info('the re-issue waits for the close still completing the credited invoice', { workflowId, invoiceNumber: creditedNumber });
+      }
+      await sleep(running === 'completing_invoice' ? waitMs : 1000);
+      waitMs = Math.min(waitMs * 2, REISSUE_RECHECK_MAX_MS);
+    }
+    status.reason = null;
+    status.reissueWorkflowId = workflowId;
   };
 
   let creditRequestId: number | null = null;
@@ -90,32 +146,20 @@ export async function creditNote(input: CreditNoteInput): Promise<CreditStatus> 
     await flushRequestLog();
     await db.renderInvoicePdf({ invoiceId: issued.invoiceId });
     status.state = 'final';
-    await notice.notify(`invoice:${issued.invoiceId}`, 'invoice_final', ['customer_admin', 'partner', 'finance']);
-
-    if (input.reissue) {
-      const workflowId = closeWorkflowId(draft.period, draft.customerId);
-      status.reissueWorkflowId = workflowId;
-      try {
-        await startChild(customerClose, {
-          workflowId,
-          args: [{ customerId: draft.customerId, period: draft.period, approvers: input.approvers, reminderIntervalMs: input.reminderIntervalMs, reportTo: null }],
-          // The corrected invoice goes through the normal close and its own approval, on its own.
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-          typedSearchAttributes: [
-            { key: BILLING_PERIOD, value: draft.period },
-            { key: CUSTOMER_ID, value: draft.customerId },
-          ],
-        });
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        log.info('a close of this customer and period is already running; it drafts from the current data', { workflowId });
-      }
-    }
+    // The re-issue does not wait for the credit note's deliveries (a receiver down for hours).
+    await Promise.all([
+      notice.notify(`invoice:${issued.invoiceId}`, 'invoice_final', ['customer_admin', 'partner', 'finance']),
+      input.reissue ? startReissue(draft.period, draft.customerId, input.invoiceNumber) : Promise.resolve(),
+    ]);
     return status;
   } catch (err) {
     if (isCancellation(err)) throw err;
     const reason = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.message : (err as Error).message;
+    if (status.creditNoteNumber !== null) {
+      // Issued: the credit note stands; what failed after it (the re-issue's start) is said as such.
+      status.reason = `credit note ${status.creditNoteNumber} is issued, but the re-issue did not start: ${reason}`;
+      throw ApplicationFailure.create({ type: Failure.CloseFailed, nonRetryable: true, message: status.reason, details: [failureInfo(Failure.CloseFailed, status.reason)] });
+    }
     Object.assign(status, { state: 'refused', reason });
     await flushRequestLog();
     if (creditRequestId !== null) await db.recordCreditDecision({ creditRequestId, status: 'refused', by: null, reason, decidedAtMs: Date.now() });

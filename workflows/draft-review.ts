@@ -41,7 +41,14 @@ export class DraftReview {
   private recomputeBy: string | null = null;
   private readonly log: RequestRecord[] = [];
 
-  constructor(private readonly approvers: readonly string[]) {}
+  /**
+   * `requester`: who asked for what is decided (a credit note's requester). Segregation of
+   * duties: the requester never approves it, so four eyes means two people other than them.
+   */
+  constructor(
+    private readonly approvers: readonly string[],
+    private readonly requester: string | null = null,
+  ) {}
 
   /** A new draft version waits for a decision; earlier approvals do not carry over. */
   open(draftVersion: number, verdict: DraftVerdict): void {
@@ -90,6 +97,10 @@ export class DraftReview {
     if (phase !== 'awaiting_approval' || this.decided !== null) return `no draft awaits a decision (state: ${phase})`;
     if (req.draftVersion !== undefined && req.draftVersion !== this.draftVersion) {
       return `draft version ${req.draftVersion} is not the current one (${this.draftVersion}): look at the new draft first`;
+    }
+    if (kind === 'approve' && this.requester !== null && samePerson(req.by, this.requester)) {
+      const others = this.verdict.approvalsNeeded > 1 ? `${this.verdict.approvalsNeeded} approvers other than ${this.requester}` : `an approver other than ${this.requester}`;
+      return `${req.by} asked for this and may not approve it (segregation of duties): ${others} must`;
     }
     if (kind === 'approve' && this.approvals.some((a) => a.by === req.by)) {
       return `${req.by} has already approved draft version ${this.draftVersion}; four eyes: a second, different approver must approve it`;
@@ -144,4 +155,10 @@ export class DraftReview {
     });
     return accepted;
   }
+}
+
+/** Names compared as a person would: case and spacing do not make another person. */
+function samePerson(a: string, b: string): boolean {
+  const norm = (s: string) => s.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase();
+  return norm(a) === norm(b);
 }

@@ -12,7 +12,14 @@ import { ReminderSchedule } from './reminder-schedule';
  * Hand approve/reject signals and updates to `review`. `phase` is the workflow's state as the
  * refusals name it; `answer` turns an update's outcome into its answer.
  */
-export function handleFinanceDecisions(review: DraftReview, phase: () => string, answer: (outcome: ReviewOutcome) => DecisionResult): void {
+export interface DecisionHooks {
+  /** Before an approval update answers: wait for what the approval leads to (throws when that failed). */
+  settle?: () => Promise<void>;
+  /** A refusal of the workflow's own before the rules' (e.g. it has already ended refused). */
+  refusal?: () => string | null;
+}
+
+export function handleFinanceDecisions(review: DraftReview, phase: () => string, answer: (outcome: ReviewOutcome) => DecisionResult, hooks: DecisionHooks = {}): void {
   // Approve-all arrives as an approval that says so: recorded under its own channel.
   const via = (req: { via?: string }, channel: Via): Via => (req.via === 'approve_all' ? 'approve_all' : channel);
   const refuse = (refusal: string | null) => {
@@ -20,9 +27,19 @@ export function handleFinanceDecisions(review: DraftReview, phase: () => string,
   };
   setHandler(approveSignal, (req) => void review.decide('approve', req, via(req, 'signal'), phase(), Date.now()));
   setHandler(rejectSignal, (req) => void review.decide('reject', req, 'signal', phase(), Date.now()));
-  setHandler(approveUpdate, (req) => answer(review.decide('approve', req, via(req, 'update'), phase(), Date.now())), {
-    validator: (req) => refuse(review.refusal('approve', req, phase())),
-  });
+  const approve = (req: Parameters<DraftReview['decide']>[1]) => review.decide('approve', req, via(req, 'update'), phase(), Date.now());
+  const { settle } = hooks;
+  setHandler(
+    approveUpdate,
+    settle
+      ? async (req) => {
+          const outcome = approve(req);
+          if (review.decision?.kind === 'approved') await settle();
+          return answer(outcome);
+        }
+      : (req) => answer(approve(req)),
+    { validator: (req) => refuse(hooks.refusal?.() ?? review.refusal('approve', req, phase())) },
+  );
   setHandler(rejectUpdate, (req) => answer(review.decide('reject', req, 'update', phase(), Date.now())), {
     validator: (req) => refuse(review.refusal('reject', req, phase())),
   });

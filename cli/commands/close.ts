@@ -19,7 +19,7 @@ function progress(line: string): void {
 
 export function formatStatus(status: PeriodStatus): string {
   const counts = countByState(status);
-  const rows = status.customers.map((c) => [c.customer_id, c.state, c.invoice_number ?? '', c.reason ?? '']);
+  const rows = status.customers.map((c) => [c.customer_id, c.state, invoiceCell(c), c.reason ?? '']);
   const summary = Object.entries(counts)
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${s} ${n}`)
@@ -31,6 +31,29 @@ export function formatStatus(status: PeriodStatus): string {
     '',
     `${status.period}: ${status.customers.length} customers: ${summary || 'nothing started'}`,
   ].join('\n');
+}
+
+/** The invoice and what became of it: a credited or replaced invoice is never shown as a plain final one. */
+function invoiceCell(c: CustomerCloseStatus): string {
+  if (c.invoice_number === null) return '';
+  const credits = (c.credited_by ?? []).join(', ');
+  switch (c.invoice_status) {
+    case 'replaced':
+      return `${c.invoice_number} (credited by ${credits}, replaced by ${c.replaced_by})`;
+    case 'credited':
+      return `${c.invoice_number} (credited in full by ${credits})`;
+    case 'partly_credited':
+      return `${c.invoice_number} (partly credited by ${credits})`;
+    default:
+      return c.replaces ? `${c.invoice_number} (replaces ${c.replaces})` : c.invoice_number;
+  }
+}
+
+/** The period's status narrowed to the customers a command named (all when none were named). */
+function onlyCustomers(status: PeriodStatus, customerIds: string[] | undefined): PeriodStatus {
+  if (!customerIds?.length) return status;
+  const wanted = new Set(customerIds);
+  return { ...status, customers: status.customers.filter((c) => wanted.has(c.customer_id)) };
 }
 
 /** A failed customer as a person acts on it: why, then what to do (contracts/failures.ts). */
@@ -103,7 +126,7 @@ export function registerCloseCommands(program: Command): void {
             started = [{ target: r.handle.workflowId, outcome: r.outcome }];
             if (opts.wait) await waitForMonthly(client, r.handle);
           }
-          const status = opts.wait ? await periodStatus(await closeRunsOf(services.db, period), client, period) : null;
+          const status = opts.wait ? onlyCustomers(await periodStatus(await closeRunsOf(services.db, period), client, period), opts.customer) : null;
           output(!!opts.json, { period, started, status }, () =>
             [started.map((s) => `${s.target}: ${s.outcome.replace('_', ' ')}`).join('\n'), status ? `\n${formatStatus(status)}` : `\nFollow it with: month-close close status --period ${period}`].join('\n'),
           );
@@ -142,14 +165,15 @@ export function registerCloseCommands(program: Command): void {
           await refuseIfLocked(services.db, period, 'avslutet körs om');
           if (opts.customer?.length) await requireCustomers(services.db, opts.customer);
           const client = await services.client();
-          const ids = opts.failed ? await failedCustomers(await closeRunsOf(services.db, period), client, period) : opts.customer!;
-          const results = await rerunCustomers(client, closeSettings(services.config), period, ids);
+          const runs = await closeRunsOf(services.db, period);
+          const ids = opts.failed ? await failedCustomers(runs, client, period) : opts.customer!;
+          const results = await rerunCustomers(client, closeSettings(services.config), period, ids, runs);
           if (opts.wait) {
-            await waitForCustomers(ids.map((id) => client.workflow.getHandle(closeWorkflowId(period, id))));
+            await waitForCustomers(results.filter((r) => r.outcome !== 'already_final').map((r) => client.workflow.getHandle(closeWorkflowId(period, r.customerId))));
           }
-          const status = opts.wait ? await periodStatus(await closeRunsOf(services.db, period), client, period) : null;
+          const status = opts.wait ? onlyCustomers(await periodStatus(await closeRunsOf(services.db, period), client, period), ids) : null;
           output(!!opts.json, { period, reruns: results, status }, () =>
-            results.length === 0 ? `${period}: no failed customers to re-run` : results.map((r) => `${r.customerId}: ${r.outcome.replace('_', ' ')}`).join('\n') + (status ? `\n\n${formatStatus(status)}` : ''),
+            results.length === 0 ? `${period}: no failed customers to re-run` : results.map((r) => (r.outcome === 'already_final' ? `${r.customerId}: already final (invoice ${r.invoiceNumber}); nothing started: corrections are credit notes` : `${r.customerId}: ${r.outcome.replace('_', ' ')}`)).join('\n') + (status ? `\n\n${formatStatus(status)}` : ''),
           );
         };
       }),

@@ -9,7 +9,8 @@ import { creditRequestReads, recordCreditRefusal } from '../../store/credits';
 import { loadEInvoice } from '../../store/einvoices';
 import { writableOutPath, writeOut } from '../out-file';
 import { invoiceNumberArgument } from './invoices';
-import { byOption, output, UsageError, withServices } from '../runtime';
+import { byOption, freeTextOption, output, UsageError, withServices } from '../runtime';
+import { MAX_CREDIT_REASON } from '../../infra/free-text';
 
 // `invoices credit | credit-approve | credit-reject | xml`: corrections and e-invoices.
 
@@ -19,9 +20,8 @@ function invoiceNumberArg(text: string): string {
 }
 
 function reasonOption(text: string): string {
-  const reason = text.trim();
-  if (reason === '' || reason.length > 500) throw new UsageError(`--reason: say why in 1-500 characters (got ${reason.length})`);
-  return reason;
+  if (text.trim() === '') throw new UsageError(`--reason is empty: say why in 1-${MAX_CREDIT_REASON} characters`);
+  return freeTextOption('--reason', text, MAX_CREDIT_REASON);
 }
 
 export function registerCorrectionCommands(invoices: Command): void {
@@ -74,7 +74,7 @@ export function registerCorrectionCommands(invoices: Command): void {
         const by = byOption(opts.by);
         return async (services) => {
           const decision = kind === 'approve' ? ({ kind, by } as const) : ({ kind, by, reason: reasonOption(opts.reason!) } as const);
-          const result = await decideCredit(await services.client(), creditId, decision).catch(async (err) => {
+          const result = await decideCredit(await services.client(), creditId, decision, services.db).catch(async (err) => {
             if (!(err instanceof CreditRequestRefused)) throw err;
             await recordCreditRefusal(services.db, { workflowId: creditId, request: kind, by, reason: err.message });
             throw new Error(`refused: ${err.message}`);
@@ -90,8 +90,9 @@ export function registerCorrectionCommands(invoices: Command): void {
     .description('write the Peppol BIS Billing 3.0 document (UBL Invoice or CreditNote) of a final invoice or credit note')
     .argument('<number>', 'invoice or credit note number, e.g. F10001 or K1')
     .requiredOption('--out <file>', 'where to write the XML')
+    .option('--json', 'print one JSON document')
     .action(
-      withServices((numberText: string, opts: { out: string }) => {
+      withServices((numberText: string, opts: { out: string; json?: boolean }) => {
         const parsed = invoiceNumberArgument(numberText);
         const out = writableOutPath(opts.out);
         return async (services) => {
@@ -100,7 +101,7 @@ export function registerCorrectionCommands(invoices: Command): void {
           const xml = await loadEInvoice(services.db, row.id);
           if (!xml) throw new Error(`invoice ${numberText} has no e-invoice yet: its close is still rendering it, or the buyer has no Peppol address (see the worker's log)`);
           writeOut(out, xml.content);
-          process.stdout.write(`wrote ${out} (${xml.content.length} bytes, sha256 ${xml.sha256})\n`);
+          output(!!opts.json, { number: numberText, out, bytes: xml.content.length, sha256: xml.sha256 }, () => `wrote ${out} (${xml.content.length} bytes, sha256 ${xml.sha256})`);
         };
       }),
     );

@@ -4,8 +4,9 @@ import { recomputeSignal } from '../../contracts/close-messages';
 import { closeWorkflowId } from '../../contracts/workflow-ids';
 import { requireCustomers } from '../../client/customers';
 import { shown } from '../../infra/shown';
-import { byOption, closablePeriodOption, output, periodOption, table, UsageError, withServices } from '../runtime';
 import { refuseIfLocked } from '../period-lock';
+import { MAX_REJECT_REASON } from '../../infra/free-text';
+import { byOption, closablePeriodOption, freeTextOption, output, periodOption, table, UsageError, withServices } from '../runtime';
 import { registerDraftReviewCommands } from './draft-review';
 
 export function registerDraftCommands(program: Command): void {
@@ -45,11 +46,11 @@ export function registerDraftCommands(program: Command): void {
             for (const customerId of opts.customer!) {
               try {
                 const r = await approveDraft(client, period, customerId, by);
-                results.push({ customerId, draftVersion: r.draftVersion ?? 0, outcome: r.outcome, detail: null });
+                results.push({ customerId, draftVersion: r.draftVersion, outcome: r.outcome, detail: null });
               } catch (err) {
                 if (!(err instanceof DecisionRefused)) throw err;
                 await recordRefusal(services.db, { customerId, period, request: 'approve', by, reason: err.message });
-                results.push({ customerId, draftVersion: 0, outcome: 'refused', detail: err.message });
+                results.push({ customerId, draftVersion: null, outcome: 'refused', detail: err.message });
               }
             }
           }
@@ -57,7 +58,7 @@ export function registerDraftCommands(program: Command): void {
           const decisions = results.filter((r) => r.outcome !== 'skipped');
           output(!!opts.json, { period, by, decisions, skipped: skipped.map((s) => ({ customer_id: s.customerId, draft_version: s.draftVersion, reason: s.detail })) }, () =>
             [
-              decisions.length === 0 ? `${period}: no drafts approved` : table(['customer', 'draft', 'outcome', 'detail'], decisions.map((r) => [r.customerId, r.draftVersion, r.outcome, r.detail ?? ''])),
+              decisions.length === 0 ? `${period}: no drafts approved` : table(['customer', 'draft', 'outcome', 'detail'], decisions.map((r) => [r.customerId, r.draftVersion ?? '–', r.outcome, r.detail ?? ''])),
               ...(skipped.length === 0
                 ? []
                 : [
@@ -84,12 +85,12 @@ export function registerDraftCommands(program: Command): void {
         const period = periodOption(opts.period);
         const by = byOption(opts.by);
         if (!opts.reason.trim()) throw new UsageError('--reason must say why');
-        if (opts.reason.length > 2000) throw new UsageError(`--reason is ${opts.reason.length} characters; say it in at most 2000`);
+        const reason = freeTextOption('--reason', opts.reason, MAX_REJECT_REASON);
         return async (services) => {
           await refuseIfLocked(services.db, period, 'utkastet avvisas');
           try {
             await requireCustomers(services.db, [opts.customer]);
-            const r = await rejectDraft(await services.client(), period, opts.customer, by, opts.reason);
+            const r = await rejectDraft(await services.client(), period, opts.customer, by, reason);
             output(!!opts.json, { period, customer_id: opts.customer, ...r }, () => `${opts.customer} ${period}: draft ${r.draftVersion} ${r.outcome}`);
           } catch (err) {
             if (!(err instanceof DecisionRefused)) throw err;

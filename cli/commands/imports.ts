@@ -1,3 +1,4 @@
+import { readableFileArgument } from '../out-file';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { formatReport, importCustomers, importPartners, importPrices, importUsage, toJson, type ImportReport } from '../../imports';
@@ -15,10 +16,13 @@ function registerImport(program: Command, name: 'partners' | 'customers' | 'usag
     .option('--json', 'print one JSON document')
     .description(`${what} from CSV; rejected rows are listed with line and reason (exit 2 if any)`)
     .action(
-      withServices((file: string, opts: { json?: boolean }) => async (services) => {
-        const report = await importer(services.db, path.resolve(file));
-        output(!!opts.json, toJson(report), () => formatReport(report));
-        return report.rejected.length > 0 ? 2 : 0;
+      withServices((file: string, opts: { json?: boolean }) => {
+        readableFileArgument('file', file);
+        return async (services) => {
+          const report = await importer(services.db, path.resolve(file));
+          output(!!opts.json, toJson(report), () => formatReport(report));
+          return report.rejected.length > 0 ? 2 : 0;
+        };
       }),
     );
 }

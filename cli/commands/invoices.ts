@@ -43,8 +43,9 @@ export function registerInvoiceCommands(program: Command): void {
     .description("write an invoice's PDF")
     .argument('<number>', 'invoice number, e.g. F10001')
     .requiredOption('--out <file>', 'where to write the PDF')
+    .option('--json', 'print one JSON document')
     .action(
-      withServices((numberText: string, opts: { out: string }) => {
+      withServices((numberText: string, opts: { out: string; json?: boolean }) => {
         const parsed = invoiceNumberArgument(numberText);
         const out = writableOutPath(opts.out);
         return async (services) => {
@@ -59,7 +60,7 @@ export function registerInvoiceCommands(program: Command): void {
           if (!row.pdf_sha256) throw new Error(`invoice ${numberText} has no PDF yet: its close is still rendering it; try again shortly`);
           const doc = await getDocument(services.db, row.pdf_sha256);
           writeOut(out, doc!.content);
-          process.stdout.write(`wrote ${out} (${doc!.content.length} bytes, sha256 ${row.pdf_sha256})\n`);
+          output(!!opts.json, { number: numberText, out, bytes: doc!.content.length, sha256: row.pdf_sha256 }, () => `wrote ${out} (${doc!.content.length} bytes, sha256 ${row.pdf_sha256})`);
         };
       }),
     );

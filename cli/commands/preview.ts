@@ -22,7 +22,7 @@ export function registerPreviewCommand(program: Command): void {
           });
           const doc =
             outcome.kind === 'nothing_to_bill'
-              ? { customer_id: opts.customer, period: period.id, status: 'nothing_to_bill', reason: outcome.reason, lines: [] }
+              ? { customer_id: opts.customer, period: period.id, status: 'nothing_to_bill', reason: outcome.reason, lines: [], contradictions: usage.contradictions }
               : {
                   customer_id: opts.customer,
                   period: period.id,
@@ -36,7 +36,9 @@ export function registerPreviewCommand(program: Command): void {
                   contradictions: usage.contradictions,
                 };
           output(!!opts.json, doc, () => {
-            if (outcome.kind === 'nothing_to_bill') return `${opts.customer} ${period.id}: nothing to bill (${outcome.reason})`;
+            // Events that contradict the state are news whether or not anything is billed.
+            const warn = usage.contradictions.length ? `\n${usage.contradictions.length} event(s) contradict the state and are not billed:\n${usage.contradictions.map((c) => `  ${c.eventId}: ${c.reason}`).join('\n')}` : '';
+            if (outcome.kind === 'nothing_to_bill') return `${opts.customer} ${period.id}: nothing to bill (${outcome.reason})${warn}`;
             const inv = outcome.invoice;
             const lines = table(
               ['Beskrivning', 'Antal', 'À-pris', 'Belopp'],
@@ -53,7 +55,6 @@ export function registerPreviewCommand(program: Command): void {
               ],
               [1],
             );
-            const warn = usage.contradictions.length ? `\n${usage.contradictions.length} event(s) contradict the state and are not billed:\n${usage.contradictions.map((c) => `  ${c.eventId}: ${c.reason}`).join('\n')}` : '';
             return `Förhandsgranskning ${opts.customer} ${period.id} (so far)\n\n${lines}\n${totals}${warn}`;
           });
         };

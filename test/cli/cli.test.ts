@@ -98,7 +98,7 @@ describe('month-close CLI', () => {
     const start = await run(['close', 'start', '--period', '2024-11', '--customer', customer, '--wait', '--json']);
     expect(start.code).toBe(0);
     const status = await run(['close', 'status', '--period', '2024-11', '--json']);
-    expect(JSON.parse(status.stdout)).toEqual({ period: '2024-11', customers: [{ customer_id: customer, state: 'awaiting_approval', invoice_number: null, reason: null }] });
+    expect(JSON.parse(status.stdout)).toEqual({ period: '2024-11', customers: [{ customer_id: customer, state: 'awaiting_approval', invoice_number: null, reason: null, invoice_status: null, credited_by: [], replaced_by: null, replaces: null }] });
 
     const refused = await run(['drafts', 'approve', '--period', '2024-11', '--customer', customer, '--by', 'Mallory']);
     expect(refused.code).toBe(1);
@@ -117,7 +117,7 @@ describe('month-close CLI', () => {
     expect(list[0].status).toBe('final');
     expect(list[0].pdf_sha256).toMatch(/^[0-9a-f]{64}$/);
     const closed = await run(['close', 'status', '--period', '2024-11', '--json']);
-    expect(JSON.parse(closed.stdout)).toEqual({ period: '2024-11', customers: [{ customer_id: customer, state: 'final', invoice_number: list[0].number, reason: null }] });
+    expect(JSON.parse(closed.stdout)).toEqual({ period: '2024-11', customers: [{ customer_id: customer, state: 'final', invoice_number: list[0].number, reason: null, invoice_status: 'live', credited_by: [], replaced_by: null, replaces: null }] });
     expect(Object.keys(list[0]).sort()).toEqual(
       [
         'kind', 'customer_id', 'period', 'status', 'number', 'issue_date', 'due_date', 'ocr', 'currency', 'lines', 'net_ore', 'vat_ore', 'rounding_ore', 'total_ore', 'pdf_sha256',

@@ -16,6 +16,22 @@ function opened(verdict: DraftVerdict = ONE_APPROVER_VERDICT): DraftReview {
 }
 
 describe('DraftReview', () => {
+  it('segregation of duties: the requester never approves; four eyes needs two others; the requester may still reject', () => {
+    const r = new DraftReview([...APPROVERS, 'Cecilia Revisor'], 'Bertil Controller');
+    r.open(1, FOUR_EYES);
+    expect(r.refusal('approve', { by: 'Bertil Controller' }, AWAITING)).toBe('Bertil Controller asked for this and may not approve it (segregation of duties): 2 approvers other than Bertil Controller must');
+    expect(r.decide('approve', { by: 'Anna Ekonom' }, 'update', AWAITING, 1)).toBe('needs_second');
+    expect(r.decide('approve', { by: 'Bertil Controller' }, 'signal', AWAITING, 2)).toBe('refused');
+    expect(r.decision).toBeNull();
+    expect(r.decide('approve', { by: 'Cecilia Revisor' }, 'update', AWAITING, 3)).toBe('approved');
+    expect(r.decision).toMatchObject({ kind: 'approved', approvals: [{ by: 'Anna Ekonom' }, { by: 'Cecilia Revisor' }] });
+    const withdrawn = new DraftReview(APPROVERS, 'Bertil Controller');
+    withdrawn.open(1, ONE_APPROVER_VERDICT);
+    expect(withdrawn.decide('reject', { by: 'Bertil Controller', reason: 'fel faktura' }, 'update', AWAITING, 4)).toBe('rejected');
+    // An invoice draft has no requester: nothing changes there.
+    expect(opened().refusal('approve', { by: 'Bertil Controller' }, AWAITING)).toBeNull();
+  });
+
   it('one approval settles an ordinary draft; a repeat is a duplicate', () => {
     const r = opened();
     expect(r.decide('approve', { by: 'Anna Ekonom', draftVersion: 3 }, 'update', AWAITING, 10)).toBe('approved');

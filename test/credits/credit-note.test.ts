@@ -133,7 +133,8 @@ describe('credit notes', () => {
     expect((await approveCredit(all.workflowId)).state).toBe('final');
     const handle = h.client.workflow.getHandle(some.workflowId);
     await waitFor(async () => (await handle.query(creditStatusQuery)).state === 'awaiting_approval');
-    await decideCredit(h.client, some.workflowId, { kind: 'approve', by: FINANCE });
+    // The approval answers with what came of it: refused, with the reason (issue 19).
+    await expect(decideCredit(h.client, some.workflowId, { kind: 'approve', by: FINANCE })).rejects.toThrow(/approved, but the credit note was not issued: superuser: crediting 1 would credit more than/);
     await expect(handle.result()).rejects.toThrow();
     const request = await h.db('credit_requests').where({ workflow_id: some.workflowId }).first();
     expect(request.status).toBe('refused');

@@ -95,6 +95,18 @@ describe('Peppol BIS Billing 3.0 documents', () => {
     expect(xmls[0]).toContain('<cbc:ID>10042</cbc:ID>\n      <cbc:IssueDate>2024-12-02</cbc:IssueDate>');
   });
 
+  it('free text XML 1.0 cannot carry is refused naming the element; line breaks and tabs stay well-formed and valid', async () => {
+    const whole = rateCredit('10042', WORKED_EXAMPLE, [], null);
+    const withReason = (creditReason: string) => finalInvoice({ number: 'K9', ocr: '0100115', invoice: whole, creditOf: '10042', creditOfIssueDate: '2024-12-02', creditReason });
+    // The probe's reason (issue 19): a bell character made K6.xml not well-formed.
+    expect(() => buildUbl(withReason('line1\nline2\x07bell'))).toThrow(/cbc:Note contains U\+0007 at character \d+, which XML 1\.0 cannot carry/);
+    expect(() => buildUbl(withReason('half a pair \ud800'))).toThrow(/cbc:Note contains U\+D800/);
+    expect(() => buildUbl({ ...finalInvoice(), buyer: { ...finalInvoice().buyer, name: 'Bygg\u0000AB' } })).toThrow(/cbc:Name contains U\+0000/);
+    const xml = buildUbl(withReason('rad ett\nrad två\tmed tabb & <vinkel>'));
+    expect(xml).toContain('<cbc:Note>Orsak: rad ett&#xA;rad två&#x9;med tabb &amp; &lt;vinkel&gt;</cbc:Note>');
+    expectValid('credit note with a line break and a tab in its reason', await validatePeppol(xml));
+  });
+
   it('is deterministic: the same document value, also after a JSON round trip, gives the same bytes', () => {
     const doc = finalInvoice();
     expect(buildUbl(JSON.parse(JSON.stringify(doc)) as InvoiceDocument)).toBe(buildUbl(doc));

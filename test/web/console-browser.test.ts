@@ -166,6 +166,11 @@ describe('the console in a browser', () => {
   it('finance rejects a draft with a reason', async () => {
     const page = await logIn('anna@ekonomi.test');
     await page.goto(`${served.url}/finance/periods/${PERIOD}/drafts/${c.reject}`);
+    // Free text is one line without control characters, as in the imports (issue 19).
+    await page.fill('#reason', 'p2 slutade\ni oktober');
+    await page.click('button:text-is("Avvisa")');
+    await expect(page.textContent('.flash.error')).resolves.toMatch(/Motiveringen innehåller en radbrytning \(U\+000[AD]\) vid tecken 11/);
+    expect(await h.db('approvals').where({ customer_id: c.reject }).first()).toBeUndefined();
     await page.fill('#reason', 'p2 slutade i oktober');
     await page.click('button:text-is("Avvisa")');
     await expect(page.textContent('.flash.ok')).resolves.toContain('Utkast 1 avvisat');

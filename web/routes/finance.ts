@@ -1,3 +1,4 @@
+import { beskrivFritextProblem, freeTextProblem, MAX_REJECT_REASON } from '../../infra/free-text';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { periodNotEndedReason } from '../../billing';
 import { waitingDrafts } from '../../client/drafts';
@@ -225,13 +226,14 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
     if (!(await db('customers').where({ customer_id: customerId }).first('customer_id'))) return reply.callNotFound();
     const back = `/finance/periods/${period}/drafts/${encodeURIComponent(customerId)}`;
     const draftVersion = Number.parseInt(request.body?.draft_version ?? '', 10);
-    const reason = (request.body?.reason ?? '').trim();
+    const reason = (typeof request.body?.reason === 'string' ? request.body.reason : '').trim();
+    const reasonProblem = action === 'reject' && reason !== '' ? freeTextProblem(reason, MAX_REJECT_REASON) : null;
     const problem = !Number.isSafeInteger(draftVersion)
       ? 'Utkastets version saknas i formuläret; ladda om sidan.'
       : action === 'reject' && reason === ''
         ? 'Skriv varför utkastet avvisas.'
-        : action === 'reject' && reason.length > 2000
-          ? `Motiveringen har ${reason.length} tecken; högst 2000.`
+        : reasonProblem
+          ? beskrivFritextProblem('Motiveringen', reasonProblem)
           : action === 'approve' && periodNotEndedReason(period, deps.now());
     if (problem) {
       setFlash(reply, { kind: 'error', text: problem });
