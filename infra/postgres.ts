@@ -52,7 +52,8 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
       '-c', 'full_page_writes=off',
       '-c', 'max_connections=200',
     ],
-    { logFile, stopSignal: 'SIGINT', ...owner, env: { ...process.env, LC_MESSAGES: 'C' } }, // SIGINT: fast shutdown
+    // SIGINT: fast shutdown
+    { logFile, stopSignal: 'SIGINT', ...owner, env: { ...process.env, LC_MESSAGES: 'C' }, pidFile: `${opts.dataDir}.pid` },
   );
   const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`;
   try {

@@ -5,6 +5,7 @@ import { loadConfig } from '../../infra/config';
 import { createDb } from '../../infra/db';
 import { logger } from '../../infra/logger';
 import { DATA_DIR } from '../../infra/paths';
+import { stopOrphans } from '../../infra/orphans';
 import { moveDataDirAside } from '../../infra/reset';
 import { clearDevState, readDevState, resolveEndpoints, writeDevState } from '../../infra/services';
 import { startSandbox } from '../../infra/sandbox';
@@ -68,11 +69,18 @@ export function registerServiceCommands(program: Command): void {
     .option('--reset', 'move .data/ aside (kept as .data-broken-<time>, never deleted) and start with fresh state')
     .action(
       command(async (opts: { reset?: boolean }) => {
+        const hadState = fs.existsSync(DATA_DIR);
+        let release = takeDevLock();
+        // Holding the lock, whatever still runs on the data dir was left by a dev killed outright.
+        await stopOrphans(DATA_DIR, (line) => process.stderr.write(`${line}\n`)).catch((err: Error) => {
+          release();
+          throw err;
+        });
         if (opts.reset) {
-          const moved = moveDataDirAside(DATA_DIR);
+          const moved = hadState ? moveDataDirAside(DATA_DIR) : null;
           process.stderr.write(moved ? `moved ${DATA_DIR} aside to ${moved} (kept; delete it when nothing in it is needed)\n` : `nothing to reset: ${DATA_DIR} does not exist\n`);
+          release = takeDevLock(); // the lock file moved aside with the rest
         }
-        const release = takeDevLock();
         const started = Date.now();
         try {
           process.stderr.write('starting PostgreSQL and the Temporal dev server …\n');
