@@ -224,7 +224,7 @@ async function setupSchemas(sqlTool: string, port: number, logFile: string): Pro
       const r = spawnSync(sqlTool, args, { encoding: 'utf8' });
       fs.appendFileSync(logFile, `$ sql ${args.slice(-4).join(' ')}\n${r.stdout}${r.stderr}`);
       if (r.status !== 0) {
-        throw new ServiceStartError('Temporal', 'other', `Temporal's SQL tool failed on ${database} (${args.slice(10).join(' ')}): ${logSince(logFile, 0)} (log: ${logFile})`);
+        throw new ServiceStartError('Temporal', 'other', `Temporal's SQL tool failed on ${database} (${args.slice(base.length).join(' ')}): ${logSince(logFile, 0)} (log: ${logFile})`);
       }
     }
   }
