@@ -233,8 +233,8 @@ function printStages(title: string, r: StageReport): void {
 function printCpu(title: string, rows: [string, CpuUse][]): void {
   printTable(
     title,
-    ['phase', 'wall s', 'worker CPU s', 'bench CPU s', 'Temporal CPU s', 'PostgreSQL CPU s', 'cores busy', 'other processes CPU s'],
-    rows.map(([label, c]) => [label, c.wallSeconds, c.workerSeconds, c.selfSeconds, c.temporalSeconds, c.pgSeconds, c.coresBusy, c.otherSeconds]),
+    ['phase', 'wall s', 'worker CPU s', 'bench CPU s', 'Temporal CPU s', "Temporal's PostgreSQL CPU s", 'PostgreSQL CPU s', 'cores busy', 'other processes CPU s'],
+    rows.map(([label, c]) => [label, c.wallSeconds, c.workerSeconds, c.selfSeconds, c.temporalSeconds, c.temporalPgSeconds, c.pgSeconds, c.coresBusy, c.otherSeconds]),
   );
 }
 

@@ -11,6 +11,8 @@ import { benchPayments, type PaymentsBenchResult } from './payments';
 import { benchPlainClose, benchTemporalClose, type CloseBenchContext, type PlainCloseResult, type TemporalCloseResult } from './close';
 import { benchSnapshots, type SnapshotBenchResult } from './snapshot';
 import { devServerEnv, devServerSettingArgs } from '../devenv/temporal-cli';
+import type { Engine } from '../devenv/embedded-services';
+import { DEFAULT_HISTORY_SHARDS, DYNAMIC_CONFIG_FILE, TEMPORAL_SERVER_VERSION } from '../devenv/temporal-server';
 import { benchOnTheirOwn, type OnTheirOwnResult } from './on-their-own';
 import { benchBooks, type BooksBenchResult } from './books';
 import { findServicePids, freshDatabase, machineLine, MemorySampler, printTable, progress, round, timed, type MemoryPeaks } from './support';
@@ -23,8 +25,11 @@ import { findServicePids, freshDatabase, machineLine, MemorySampler, printTable,
 //                        [--concurrency 100] [--activity-slots 40] [--timeout-min 60]
 //                        [--workflow-cache N] [--worker-heap MB]
 //                        [--skip-temporal] [--skip-plain] [--period 2025-03]
-//                        [--own 200] [--books 10000] [--json FILE]
+//                        [--own 200] [--books 10000] [--json FILE] [--engine dev|server] [--shards 16]
 //
+// --engine server: the close runs on the Temporal server on a PostgreSQL of its own
+// (infra/temporal-server.ts) instead of the CLI's dev server; its CPU and that of its
+// PostgreSQL are reported apart, and per customer in the JSON.
 // --workflow-cache N: the worker's maxCachedWorkflows (0: the worker's default).
 // --worker-heap MB: the worker process's --max-old-space-size (default: docs/operations.md's
 // production setting, WORKER_HEAP_LIMIT_MB; 0: V8's default).
@@ -59,11 +64,13 @@ interface Options {
   own: number;
   books: number;
   json: string | null;
+  engine: Engine;
+  shards: number;
 }
 
 const USAGE = `usage: npm run bench -- [--customers N] [--import-rows N] [--payments N] [--skip-close] [--snapshot-events N]
        [--snapshot-customers N] [--concurrency N] [--activity-slots N] [--workflow-cache N] [--worker-heap MB] [--period YYYY-MM] [--timeout-min N]
-       [--skip-temporal] [--skip-plain] [--own N] [--books N] [--json FILE]`;
+       [--skip-temporal] [--skip-plain] [--own N] [--books N] [--json FILE] [--engine dev|server] [--shards N]`;
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -87,6 +94,8 @@ function parseArgs(argv: string[]): Options {
     own: 200,
     books: 10_000,
     json: null,
+    engine: 'dev',
+    shards: DEFAULT_HISTORY_SHARDS,
   };
   const ints: Record<string, keyof Options> = {
     '--customers': 'customers',
@@ -104,6 +113,7 @@ function parseArgs(argv: string[]): Options {
     '--timeout-min': 'timeoutMin',
     '--own': 'own',
     '--books': 'books',
+    '--shards': 'shards',
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -118,6 +128,10 @@ function parseArgs(argv: string[]): Options {
       o.json = inline ?? argv[++i] ?? null;
       if (!o.json) throw new Error('--json wants a file name');
       fs.mkdirSync(path.dirname(path.resolve(o.json)), { recursive: true });
+    } else if (flag === '--engine') {
+      const engine = inline ?? argv[++i] ?? '';
+      if (engine !== 'dev' && engine !== 'server') throw new Error(`--engine wants dev or server, got ${engine}`);
+      o.engine = engine;
     } else if (flag === '--period') {
       o.period = inline ?? argv[++i] ?? '';
       if (!/^\d{4}-\d{2}$/.test(o.period)) throw new Error(`--period wants YYYY-MM, got ${o.period}`);
@@ -172,15 +186,25 @@ async function main(): Promise<void> {
     books?: BooksBenchResult;
     devServerSettings?: string[];
     payments?: PaymentsBenchResult;
-  } = { options: opts, machine: machine.json, devServerSettings: [...devServerSettingArgs(), ...(devServerEnv().GOMEMLIMIT ? [`GOMEMLIMIT=${devServerEnv().GOMEMLIMIT}`] : [])] };
+  } = {
+    options: opts,
+    machine: machine.json,
+    devServerSettings:
+      opts.engine === 'dev'
+        ? [...devServerSettingArgs(), ...(devServerEnv().GOMEMLIMIT ? [`GOMEMLIMIT=${devServerEnv().GOMEMLIMIT}`] : [])]
+        : [`temporal server ${TEMPORAL_SERVER_VERSION}`, `${opts.shards} history shards`, `dynamic config ${path.relative(process.cwd(), DYNAMIC_CONFIG_FILE)}`],
+  };
 
   try {
-    progress(`Bench in ${tmpDir}: starting PostgreSQL and the Temporal dev server …`);
-    const started = await timed(() => startSandbox({ dataDir: path.join(tmpDir, 'services'), database: 'none' }));
+    progress(`Bench in ${tmpDir}: starting PostgreSQL and ${opts.engine === 'server' ? `the Temporal server (${opts.shards} shards)` : 'the Temporal dev server'} …`);
+    const started = await timed(() => startSandbox({ dataDir: path.join(tmpDir, 'services'), database: 'none', engine: opts.engine, shards: opts.shards }));
     services = started.value;
     result.startupSeconds = round(started.ms / 1000, 1);
     const pids = findServicePids(path.join(tmpDir, 'services'));
-    progress(`Services up in ${result.startupSeconds} s (Temporal pid ${pids.temporal ?? '?'}, postmaster pid ${pids.postmaster ?? '?'})`);
+    progress(
+      `Services up in ${result.startupSeconds} s (Temporal pid ${pids.temporal ?? '?'}, postmaster pid ${pids.postmaster ?? '?'}` +
+        `${pids.temporalPostmaster ? `, Temporal's postmaster pid ${pids.temporalPostmaster}` : ''})`,
+    );
     sampler = new MemorySampler(pids, 250).start();
     await new Promise((r) => setTimeout(r, 500));
     result.idleMemory = sampler.mark();
@@ -323,7 +347,9 @@ function headline(r: {
 }) {
   const t = r.temporalClose;
   const p = r.plainClose;
+  const perCustomerMs = (cpuSeconds: number | undefined) => (t && cpuSeconds !== undefined ? round((1000 * cpuSeconds) / t.customers, 1) : null);
   return {
+    engine: r.options.engine,
     customers: t?.customers ?? p?.customers ?? r.options.customers,
     temporal_s: t?.seconds.total ?? null,
     plain_s: p?.seconds ?? null,
@@ -333,6 +359,12 @@ function headline(r: {
     approve_all_s: t?.seconds.approveAll ?? null,
     approve_all_signalled_s: t?.seconds.approveAllSent ?? null,
     approvals: t?.approved ?? null,
+    cpu_ms_per_customer: {
+      worker: perCustomerMs(t?.cpu.total.workerSeconds),
+      temporal: perCustomerMs(t?.cpu.total.temporalSeconds),
+      temporal_postgres: perCustomerMs(t?.cpu.total.temporalPgSeconds),
+      postgres: perCustomerMs(t?.cpu.total.pgSeconds),
+    },
     peak_rss_mb: { worker: t?.memory.workerRssMb ?? null, temporal: t?.memory.temporalRssMb ?? null, postgres: t?.memory.pgPssSumMb ?? null },
     books: r.books ? { customers: r.books.customers, credit_notes: r.books.creditNotes, period_report_s: r.books.reportSeconds, books_export_s: r.books.exportSeconds } : null,
     on_their_own: r.onTheirOwn
@@ -354,7 +386,9 @@ function headline(r: {
       approve_all_s: 'approve-all of every waiting draft (signals, then each close recorded its answer)',
       approve_all_signalled_s: "approve-all until every signal was sent: each approval durable in its close's history, not yet recorded by it",
       'peak_rss_mb.worker': 'peak RSS of the worker process (all its threads) during the Temporal close',
-      'peak_rss_mb.temporal': 'peak RSS of the Temporal dev server process',
+      'peak_rss_mb.temporal': 'peak RSS of the Temporal process (the dev server, or the Temporal server with engine server)',
+      cpu_ms_per_customer:
+        "CPU ms per customer over the Temporal close: the worker, Temporal (dev server incl. its SQLite, or the server), Temporal's own PostgreSQL (engine server), the billing PostgreSQL",
       worker_settings: "the worker process's --max-old-space-size and maxCachedWorkflows (null: the default)",
       'peak_rss_mb.postgres': 'peak PSS sum of the PostgreSQL processes (shared memory counted once)',
     },

@@ -211,18 +211,24 @@ function pgrep(pattern: string): number[] {
 /** The Temporal dev server and the PostgreSQL postmaster that run under `dataDir`. */
 /** The processes whose CPU and memory the bench reports; `worker` is set while a worker process runs. */
 export interface BenchPids {
+  /** The Temporal dev server, or the Temporal server (engine 'server'). */
   temporal: number | null;
   postmaster: number | null;
+  /** Temporal's own PostgreSQL (engine 'server'). */
+  temporalPostmaster?: number | null;
   worker?: number | null;
 }
 
 export function findServicePids(dataDir: string): BenchPids {
-  const temporal = pgrep('server start-dev').find((pid) => cmdline(pid).includes(dataDir)) ?? null;
+  const serverPidFile = path.join(dataDir, 'temporal-server.pid');
+  const temporalPgPidFile = path.join(dataDir, 'temporal-pg', 'postmaster.pid');
+  const firstLine = (file: string) => (fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8').split('\n')[0]) || null : null);
+  const temporal = firstLine(serverPidFile) ?? pgrep('server start-dev').find((pid) => cmdline(pid).includes(dataDir)) ?? null;
   let postmaster: number | null = null;
   const pidFile = path.join(dataDir, 'pg', 'postmaster.pid');
   if (fs.existsSync(pidFile)) postmaster = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]) || null;
   if (postmaster === null) postmaster = pgrep('postgres').find((pid) => cmdline(pid).includes(path.join(dataDir, 'pg'))) ?? null;
-  return { temporal, postmaster };
+  return { temporal, postmaster, temporalPostmaster: firstLine(temporalPgPidFile) };
 }
 
 export interface MemoryPeaks {
@@ -341,6 +347,7 @@ export interface CpuSnapshot {
   worker: number;
   temporal: number;
   pg: number;
+  temporalPg: number;
   /** Busy CPU seconds of the whole machine (/proc/stat), to see what other processes took. */
   machine: number;
 }
@@ -363,17 +370,20 @@ function machineBusySeconds(): number {
  */
 export function cpuSnapshot(pids: BenchPids): CpuSnapshot {
   const u = process.cpuUsage();
-  let pg = 0;
-  if (pids.postmaster) {
-    pg += procCpuSeconds(pids.postmaster, true);
-    for (const c of childrenOf(pids.postmaster)) pg += procCpuSeconds(c);
-  }
+  const postgres = (postmaster: number | null | undefined) => {
+    if (!postmaster) return 0;
+    let sum = procCpuSeconds(postmaster, true);
+    for (const c of childrenOf(postmaster)) sum += procCpuSeconds(c);
+    return sum;
+  };
+  const pg = postgres(pids.postmaster);
   return {
     atMs: Date.now(),
     self: (u.user + u.system) / 1e6,
     worker: pids.worker ? procCpuSeconds(pids.worker) : 0,
     temporal: pids.temporal ? procCpuSeconds(pids.temporal) : 0,
     pg,
+    temporalPg: postgres(pids.temporalPostmaster),
     machine: machineBusySeconds(),
   };
 }
@@ -385,7 +395,9 @@ export interface CpuUse {
   workerSeconds: number;
   temporalSeconds: number;
   pgSeconds: number;
-  /** All three together, in cores kept busy on average. */
+  /** Temporal's own PostgreSQL (engine 'server'; 0 on the dev server, whose SQLite is in temporalSeconds). */
+  temporalPgSeconds: number;
+  /** All of them together, in cores kept busy on average. */
   coresBusy: number;
   /** CPU seconds the rest of the machine used meanwhile (other processes): a busy neighbour skews the figures. */
   otherSeconds: number;
@@ -397,13 +409,15 @@ export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): CpuUse {
   const worker = b.worker - a.worker;
   const temporal = b.temporal - a.temporal;
   const pg = b.pg - a.pg;
-  const ours = self + worker + temporal + pg;
+  const temporalPg = b.temporalPg - a.temporalPg;
+  const ours = self + worker + temporal + pg + temporalPg;
   return {
     wallSeconds: round(wall, 1),
     selfSeconds: round(self, 1),
     workerSeconds: round(worker, 1),
     temporalSeconds: round(temporal, 1),
     pgSeconds: round(pg, 1),
+    temporalPgSeconds: round(temporalPg, 1),
     coresBusy: round(ours / Math.max(wall, 1e-9), 2),
     otherSeconds: round(Math.max(0, b.machine - a.machine - ours), 1),
   };

@@ -19,9 +19,37 @@ export interface Catcher {
   close(): Promise<void>;
 }
 
+/**
+ * Numbered files in a folder that a restarted catcher adds to: numbering goes on after the
+ * highest number on disk, and a file is created only if no file has that name (another
+ * catcher on the same folder may have taken the number meanwhile: take the next).
+ */
+export class NumberedFiles {
+  private last: number;
+
+  constructor(private readonly dir: string) {
+    fs.mkdirSync(dir, { recursive: true });
+    this.last = Math.max(0, ...fs.readdirSync(dir).map((name) => Number(/^(\d+)[-.]/.exec(name)?.[1] ?? 0)));
+  }
+
+  /** Write `content` as `<number><suffix>` under a number no file in the folder has; returns the name. */
+  write(suffix: string, content: string | Buffer): string {
+    for (;;) {
+      const name = `${String(this.last + 1).padStart(5, '0')}${suffix}`;
+      this.last += 1;
+      try {
+        fs.writeFileSync(path.join(this.dir, name), content, { flag: 'wx' });
+        return name;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
+  }
+}
+
 /** An SMTP server on 127.0.0.1 that stores each message as an .eml file in `dir`. */
 export async function startMailCatcher(dir: string): Promise<Catcher> {
-  fs.mkdirSync(dir, { recursive: true });
+  const files = new NumberedFiles(dir);
   const log = logger.child({ component: 'mail-catcher' });
   let received = 0;
   let problems = 0;
@@ -37,9 +65,8 @@ export async function startMailCatcher(dir: string): Promise<Catcher> {
       stream.on('error', (err) => callback(err));
       stream.on('end', () => {
         const to = session.envelope.rcptTo.map((r) => r.address).join(',');
-        const name = `${String(received + 1).padStart(5, '0')}-${to.replace(/[^a-z0-9@.-]/gi, '_')}.eml`;
         try {
-          fs.writeFileSync(path.join(dir, name), Buffer.concat(chunks));
+          files.write(`-${to.replace(/[^a-z0-9@.-]/gi, '_')}.eml`, Buffer.concat(chunks));
         } catch (err) {
           log.error({ err: (err as Error).message }, 'could not store a message; answered 451 so the sender retries');
           return callback(Object.assign(new Error('cannot store the message now'), { responseCode: 451 }));
@@ -73,9 +100,8 @@ export async function startMailCatcher(dir: string): Promise<Catcher> {
  * real receiver would: the sender's delivery then shows as failed instead of looking fine.
  */
 export async function startWebhookCatcher(dir: string): Promise<Catcher & { url: string }> {
-  fs.mkdirSync(dir, { recursive: true });
+  const files = new NumberedFiles(dir);
   const log = logger.child({ component: 'webhook-catcher' });
-  let stored = 0;
   let accepted = 0;
   let problems = 0;
   const server = http.createServer((req, res) => {
@@ -96,8 +122,7 @@ export async function startWebhookCatcher(dir: string): Promise<Catcher & { url:
       }
       const record = problem ? { url: req.url, headers: req.headers, body: null, raw: text, problem } : { url: req.url, headers: req.headers, body };
       try {
-        fs.writeFileSync(path.join(dir, `${String(stored + 1).padStart(5, '0')}.json`), JSON.stringify(record, null, 2));
-        stored += 1;
+        files.write('.json', JSON.stringify(record, null, 2));
       } catch (err) {
         log.error({ err: (err as Error).message }, 'could not store a webhook; answered 503 so the sender retries');
         return void res.writeHead(503, { 'Content-Type': 'text/plain' }).end('cannot store the webhook now\n');

@@ -5,15 +5,27 @@ import { logger } from '../infra/logger';
 import { DATABASE_NAME, type Endpoints } from '../infra/endpoints';
 import { freePort } from './ports';
 import { startEmbeddedPostgres, type EmbeddedPg } from './postgres';
+import { killPostgres, startTemporalServer, type TemporalServer } from './temporal-server';
 import { interrupted, ServiceStartError, StartInterrupted } from './start-errors';
 import { prepareNamespace } from '../infra/namespace-setup';
 import { devServerSettingArgs, resolveTemporalCli, startDevServer, type DevServer } from './temporal-cli';
 import { SEARCH_ATTRIBUTES } from '../contracts/close-messages';
 
+/** 'dev': the Temporal CLI's dev server (SQLite); 'server': the Temporal server on a PostgreSQL of its own. */
+export type Engine = 'dev' | 'server';
+
+/** A server of the sandbox that a drill restarts: 'database' is the billing PostgreSQL. */
+export type Restartable = 'database' | 'temporal' | 'temporal-database';
+
 export interface EmbeddedServices {
   endpoints: Endpoints;
-  /** The server processes (PostgreSQL, Temporal), each the leader of its process group. */
-  pids: number[];
+  engine: Engine;
+  /** The server processes (PostgreSQL, Temporal[, Temporal's PostgreSQL]), each the leader of its process group. */
+  readonly pids: number[];
+  /** The Temporal server's pprof (engine 'server' only). */
+  pprofUrl: string | null;
+  /** SIGKILL (or cleanly stop) one server and start it again on the same port and state. */
+  restart(which: Restartable, how: 'kill' | 'stop'): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -22,8 +34,16 @@ export interface EmbeddedServices {
  * If one cannot start, the other is stopped at once and the ServiceStartError says why;
  * only a taken port is worth another try (on other ports).
  */
-export async function startEmbeddedServices(opts: { dataDir: string; withUi: boolean; namespace?: string }): Promise<EmbeddedServices> {
+export async function startEmbeddedServices(opts: {
+  dataDir: string;
+  withUi: boolean;
+  namespace?: string;
+  engine?: Engine;
+  /** History shards of a new Temporal server (engine 'server'); default 16. */
+  shards?: number;
+}): Promise<EmbeddedServices> {
   const namespace = opts.namespace ?? 'default';
+  const engine = opts.engine ?? 'dev';
   fs.mkdirSync(opts.dataDir, { recursive: true });
   const started = Date.now();
   const abort = new AbortController();
@@ -32,13 +52,17 @@ export async function startEmbeddedServices(opts: { dataDir: string; withUi: boo
     throw err;
   };
   const pgPromise = startPostgres(path.join(opts.dataDir, 'pg'), abort.signal).catch(giveUp);
-  const temporalPromise = startTemporal({
-    withUi: opts.withUi,
-    dbFile: path.join(opts.dataDir, 'temporal.sqlite'),
-    namespace,
-    logFile: path.join(opts.dataDir, 'temporal.log'),
-    abort: abort.signal,
-  }).catch(giveUp);
+  const temporalPromise = (
+    engine === 'server'
+      ? startServerEngine({ dataDir: opts.dataDir, namespace, shards: opts.shards, abort: abort.signal })
+      : startTemporal({
+          withUi: opts.withUi,
+          dbFile: path.join(opts.dataDir, 'temporal.sqlite'),
+          namespace,
+          logFile: path.join(opts.dataDir, 'temporal.log'),
+          abort: abort.signal,
+        })
+  ).catch(giveUp);
   const [pg, temporal] = await Promise.allSettled([pgPromise, temporalPromise]);
   if (pg.status === 'rejected' || temporal.status === 'rejected') {
     await Promise.allSettled([pg.status === 'fulfilled' && pg.value.stop(), temporal.status === 'fulfilled' && temporal.value.stop()]);
@@ -54,12 +78,50 @@ export async function startEmbeddedServices(opts: { dataDir: string; withUi: boo
     uiUrl: temporal.value.uiUrl,
     source: 'embedded',
   };
-  logger.info({ ...endpoints, ms: Date.now() - started }, 'embedded services ready');
+  logger.info({ ...endpoints, engine, ms: Date.now() - started }, 'embedded services ready');
   let stopping: Promise<void> | null = null;
+  let billing = pg.value;
+  const handle = temporal.value;
   return {
     endpoints,
-    pids: [pg.value.pid, temporal.value.pid],
-    stop: () => (stopping ??= Promise.allSettled([temporal.value.stop(), pg.value.stop()]).then(() => undefined)),
+    engine,
+    get pids() {
+      return [billing.pid, handle.pid, ...(handle.server ? [handle.server.databasePid()] : [])];
+    },
+    pprofUrl: handle.server?.pprofUrl ?? null,
+    restart: async (which, how) => {
+      if (which === 'database') {
+        if (how === 'kill') await killPostgres(billing);
+        else await billing.stop();
+        billing = await startEmbeddedPostgres({ dataDir: path.join(opts.dataDir, 'pg'), port: billing.port, database: DATABASE_NAME });
+        return;
+      }
+      if (!handle.server) throw new Error(`restarting ${which} needs engine 'server' (the dev server is one process with its state)`);
+      if (which === 'temporal') await handle.server.restartServer(how);
+      else await handle.server.restartDatabase(how);
+      await waitForNamespace(endpoints.temporalAddress, namespace, new AbortController().signal, { create: false });
+    },
+    stop: () => (stopping ??= Promise.allSettled([handle.stop(), billing.stop()]).then(() => undefined)),
+  };
+}
+
+/** The Temporal server on its own PostgreSQL, its namespace created (a new cluster has none) and prepared. */
+async function startServerEngine(opts: { dataDir: string; namespace: string; shards?: number; abort: AbortSignal }): Promise<TemporalHandle> {
+  const server = await startTemporalServer(opts);
+  try {
+    await waitForNamespace(server.address, opts.namespace, opts.abort, { create: true, alive: server.serverRunning });
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return {
+    address: server.address,
+    uiUrl: null,
+    get pid() {
+      return server.serverPid();
+    },
+    stop: () => server.stop(),
+    server,
   };
 }
 
@@ -79,7 +141,7 @@ async function startPostgres(dataDir: string, abort: AbortSignal): Promise<Embed
   return onFreePorts('PostgreSQL', async () => startEmbeddedPostgres({ dataDir, port: await freePort(), database: DATABASE_NAME, abort }));
 }
 
-type TemporalHandle = Pick<DevServer, 'address' | 'uiUrl' | 'stop'> & { pid: number };
+type TemporalHandle = Pick<DevServer, 'address' | 'uiUrl' | 'stop'> & { readonly pid: number; server?: TemporalServer };
 
 async function startTemporal(opts: { withUi: boolean; dbFile: string; namespace: string; logFile: string; abort: AbortSignal }): Promise<TemporalHandle> {
   const cli = resolveTemporalCli();
@@ -127,15 +189,16 @@ async function startWithSdkDownload(opts: { port: number; uiPort: number | null;
 }
 
 /** The port opens before the namespace exists; wait until the server answers for it. */
-async function waitForNamespace(address: string, namespace: string, abort: AbortSignal): Promise<void> {
+async function waitForNamespace(address: string, namespace: string, abort: AbortSignal, opts: { create: boolean; alive?: () => boolean } = { create: false }): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (;;) {
     interrupted(abort, 'Temporal');
+    if (opts.alive && !opts.alive()) throw new Error(`the Temporal server at ${address} exited while starting (see its log)`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 2000 });
       try {
         // The same idempotent setup as `month-close temporal setup` (search attributes).
-        await prepareNamespace(connection, namespace, { createNamespace: false });
+        await prepareNamespace(connection, namespace, { createNamespace: opts.create, retentionDays: 1 });
         const client = new Client({ connection, namespace });
         await client.workflow.count(`BillingPeriod = "0000-00"`);
         return;

@@ -34,7 +34,9 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     letOthersTraverse(path.dirname(fs.realpathSync(bin.postgres)));
     letOthersTraverse(path.dirname(opts.dataDir));
   }
-  const logFile = path.join(path.dirname(opts.dataDir), 'postgres.log');
+  // Beside the data dir; the billing database's (pg/) is postgres.log, another's is named after it.
+  const base = path.basename(opts.dataDir);
+  const logFile = path.join(path.dirname(opts.dataDir), base === 'pg' ? 'postgres.log' : `${base}.log`);
   const initialised = fs.existsSync(path.join(opts.dataDir, 'PG_VERSION'));
   if (!initialised) await initialise(bin.initdb, opts.dataDir, owner, logFile, opts.abort);
 
@@ -52,7 +54,8 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
       '-c', 'full_page_writes=off',
       '-c', 'max_connections=200',
     ],
-    { logFile, stopSignal: 'SIGINT', ...owner, env: { ...process.env, LC_MESSAGES: 'C' } }, // SIGINT: fast shutdown
+    // SIGINT: fast shutdown
+    { logFile, stopSignal: 'SIGINT', ...owner, env: { ...process.env, LC_MESSAGES: 'C' }, pidFile: `${opts.dataDir}.pid` },
   );
   const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`;
   try {
@@ -109,7 +112,7 @@ async function initialise(initdb: string, dataDir: string, owner: { uid?: number
   const partial = `${dataDir}.init`;
   fs.rmSync(partial, { recursive: true, force: true });
   fs.mkdirSync(partial, { mode: 0o700 });
-  const pwFile = path.join(path.dirname(dataDir), '.pg-password');
+  const pwFile = path.join(path.dirname(dataDir), `.${path.basename(dataDir)}-password`);
   fs.writeFileSync(pwFile, `${PASSWORD}\n`, { mode: 0o644 });
   if (owner.uid !== undefined) fs.chownSync(partial, owner.uid, owner.gid!);
   const offset = logOffset(logFile);

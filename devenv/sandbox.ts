@@ -10,7 +10,7 @@ import { loadConfig, type AppConfig } from '../infra/config';
 import { createDb, migrate, type Db } from '../infra/db';
 import { logger } from '../infra/logger';
 import type { Endpoints } from '../infra/endpoints';
-import { startEmbeddedServices } from './embedded-services';
+import { startEmbeddedServices, type Engine, type Restartable } from './embedded-services';
 import { onShutdown } from '../infra/shutdown';
 
 // The embedded environment every entry point needs (dev, demo, the bench, the drill, the test
@@ -23,6 +23,10 @@ export interface SandboxOptions {
   /** Server state (pg/, temporal.sqlite, logs) and the workflow bundle live here. */
   dataDir: string;
   withUi?: boolean;
+  /** 'dev' (default): the Temporal CLI's dev server; 'server': the Temporal server on a PostgreSQL of its own. */
+  engine?: Engine;
+  /** History shards of a new Temporal server (engine 'server'); default 16. */
+  shards?: number;
   /** 'migrated' (default): the month_close database, migrated, with a pool; 'none': the servers only. */
   database?: 'migrated' | 'none';
   dbPool?: { min: number; max: number };
@@ -35,8 +39,13 @@ export interface SandboxOptions {
 
 export interface Sandbox {
   endpoints: Endpoints;
-  /** The server processes (PostgreSQL, Temporal). */
-  pids: number[];
+  engine: Engine;
+  /** The server processes (PostgreSQL, Temporal[, Temporal's PostgreSQL]). */
+  readonly pids: number[];
+  /** The Temporal server's pprof (engine 'server'), for CPU profiles. */
+  pprofUrl: string | null;
+  /** SIGKILL (or cleanly stop) one server and start it again on the same port and state (drills). */
+  restart(which: Restartable, how: 'kill' | 'stop'): Promise<void>;
   config: AppConfig;
   /** The migrated database's pool (not with `database: 'none'`). */
   readonly db: Db;
@@ -71,7 +80,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 
 async function build(opts: SandboxOptions, stack: StopStack): Promise<Sandbox> {
   const config = opts.config ?? loadConfig();
-  const services = await startEmbeddedServices({ dataDir: opts.dataDir, withUi: opts.withUi ?? false });
+  const services = await startEmbeddedServices({ dataDir: opts.dataDir, withUi: opts.withUi ?? false, engine: opts.engine, shards: opts.shards });
   stack.push('PostgreSQL and Temporal', services.stop);
   const { endpoints } = services;
 
@@ -98,7 +107,12 @@ async function build(opts: SandboxOptions, stack: StopStack): Promise<Sandbox> {
   let bundle: Promise<string> | null = null;
   return {
     endpoints,
-    pids: services.pids,
+    engine: services.engine,
+    get pids() {
+      return services.pids;
+    },
+    pprofUrl: services.pprofUrl,
+    restart: (which, how) => services.restart(which, how),
     config,
     get db() {
       return database();

@@ -158,7 +158,12 @@ export async function startDevServer(opts: {
   const offset = logOffset(opts.logFile);
   const stateExisted = opts.dbFile !== null && fs.existsSync(opts.dbFile);
   const spawnedAt = Date.now();
-  const server = spawnService('Temporal dev server', opts.binary, args, { logFile: opts.logFile, stopSignal: 'SIGTERM', env: devServerEnv() });
+  const server = spawnService('Temporal dev server', opts.binary, args, {
+    logFile: opts.logFile,
+    stopSignal: 'SIGTERM',
+    env: devServerEnv(),
+    pidFile: opts.logFile.replace(/\.log$/, '') + '.pid',
+  });
   try {
     await untilReady(server, () => portAnswers(opts.port), 120_000, opts.abort);
     // The port may answer for another process that holds it; ours then fails to bind within

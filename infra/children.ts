@@ -49,7 +49,16 @@ export function spawnService(
   name: string,
   command: string,
   args: string[],
-  opts: { logFile: string; stopSignal: NodeJS.Signals; graceMs?: number; uid?: number; gid?: number; env?: NodeJS.ProcessEnv },
+  opts: {
+    logFile: string;
+    stopSignal: NodeJS.Signals;
+    graceMs?: number;
+    uid?: number;
+    gid?: number;
+    env?: NodeJS.ProcessEnv;
+    /** Where its pid and command are kept while it runs, so a later start can find it orphaned (orphans.ts). */
+    pidFile?: string;
+  },
 ): ServiceProcess {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
@@ -66,11 +75,13 @@ export function spawnService(
     return { name, pid: -1, exited: failed, running: () => false, stop: async () => undefined };
   }
   const pid = child.pid;
+  if (opts.pidFile) writePidFile(opts.pidFile, pid, command);
   let ended = false;
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => {
       ended = true;
       live.delete(handle);
+      if (opts.pidFile) removePidFile(opts.pidFile, pid);
       // The leader is gone; helpers it left in its group go with it.
       killGroup(pid, 'SIGKILL');
       resolve(signal ? signal : `exit ${code}`);
@@ -93,4 +104,18 @@ export function spawnService(
   };
   live.add(handle);
   return handle;
+}
+
+/** `<pid>\n<command>\n`: the command tells a later reader whether the pid still is that service. */
+function writePidFile(file: string, pid: number, command: string): void {
+  fs.writeFileSync(file, `${pid}\n${command}\n`);
+}
+
+/** Remove the pid file if it still names this process (a newer start may have written its own). */
+function removePidFile(file: string, pid: number): void {
+  try {
+    if (Number(fs.readFileSync(file, 'utf8').split('\n')[0]) === pid) fs.rmSync(file, { force: true });
+  } catch {
+    // gone already
+  }
 }

@@ -1,8 +1,15 @@
-// Crash drill: SIGKILL a worker during the monthly close of many customers, start it again,
-// and prove every customer was closed exactly once.
+// Crash drill: SIGKILL a worker (or a server) during the monthly close of many customers, start
+// it again, and prove every customer was closed exactly once.
 //
 //   npx tsx scripts/kill-worker-during-close.ts [--customers 1000] [--kills 3] [--workers 1]
 //       [--period 2025-03] [--max-concurrent 50] [--timeout-minutes 20] [--keep-dir]
+//       [--engine dev|server] [--shards 16] [--fault worker|temporal|temporal-db|billing-db]
+//
+// --fault says what each kill point does: 'worker' SIGKILLs the first worker process and starts
+// it again; 'temporal' SIGKILLs the Temporal server and starts it again (engine 'server');
+// 'temporal-db' restarts Temporal's PostgreSQL (engine 'server'); 'billing-db' restarts the
+// billing PostgreSQL. The restarts of a PostgreSQL are its fast shutdown and a new start on the
+// same port and data, as an operator's restart is.
 //
 // The sandbox (devenv/sandbox.ts) runs PostgreSQL, Temporal, the mail and webhook catchers and
 // --workers worker processes on one task queue, in a temp dir; the demo's data goes in through
@@ -27,7 +34,10 @@ import { importDemoData, seedDemoSubscribers } from '../demo/demo-tenant';
 import { loadConfig } from '../infra/config';
 import type { Db } from '../infra/db';
 import { startSandbox, type Sandbox } from '../devenv/sandbox';
+import { processRunning } from '../infra/pid';
+import type { Engine } from '../devenv/embedded-services';
 import { isStopping, onShutdown } from '../infra/shutdown';
+import { DEFAULT_HISTORY_SHARDS } from '../devenv/temporal-server';
 import type { WorkerPool } from '../worker/processes';
 import * as checks from './drill/checks';
 
@@ -39,9 +49,15 @@ interface Options {
   maxConcurrent: number;
   timeoutMinutes: number;
   keepDir: boolean;
+  engine: Engine;
+  shards: number;
+  fault: Fault;
 }
 
-const USAGE = 'usage: npx tsx scripts/kill-worker-during-close.ts [--customers 1000] [--kills 3] [--workers 1] [--period 2025-03] [--max-concurrent 50] [--timeout-minutes 20] [--keep-dir]';
+const USAGE =
+  'usage: npx tsx scripts/kill-worker-during-close.ts [--customers 1000] [--kills 3] [--workers 1] [--period 2025-03] [--max-concurrent 50] [--timeout-minutes 20] [--keep-dir] [--engine dev|server] [--shards 16] [--fault worker|temporal|temporal-db|billing-db]';
+const FAULTS = ['worker', 'temporal', 'temporal-db', 'billing-db'] as const;
+type Fault = (typeof FAULTS)[number];
 const FINANCE_APPROVER = 'Anna Ekonom';
 const KILLED_SLOT = 0; // every kill goes to the same worker, restarted each time
 const POLL_MS = 250;
@@ -63,6 +79,9 @@ function parseOptions(argv: string[]): Options {
       'max-concurrent': { type: 'string', default: '50' },
       'timeout-minutes': { type: 'string', default: '20' },
       'keep-dir': { type: 'boolean', default: false },
+      engine: { type: 'string', default: 'dev' },
+      shards: { type: 'string', default: String(DEFAULT_HISTORY_SHARDS) },
+      fault: { type: 'string', default: 'worker' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -75,6 +94,9 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number >= ${min}, got ${JSON.stringify(text.slice(0, 60))}`);
     return n;
   };
+  if (v.engine !== 'dev' && v.engine !== 'server') throw new Error(`--engine must be dev or server, got ${JSON.stringify(v.engine!.slice(0, 20))}`);
+  if (!FAULTS.includes(v.fault as Fault)) throw new Error(`--fault must be one of ${FAULTS.join(', ')}, got ${JSON.stringify(v.fault!.slice(0, 20))}`);
+  if ((v.fault === 'temporal' || v.fault === 'temporal-db') && v.engine !== 'server') throw new Error(`--fault ${v.fault} needs --engine server`);
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(v.period!)) throw new Error(`--period must be YYYY-MM, got ${JSON.stringify(v.period!.slice(0, 60))}`);
   return {
     customers: int('customers', v.customers!, 10), // the demo data needs its special customers
@@ -84,6 +106,9 @@ function parseOptions(argv: string[]): Options {
     maxConcurrent: int('max-concurrent', v['max-concurrent']!, 1),
     timeoutMinutes: int('timeout-minutes', v['timeout-minutes']!, 1),
     keepDir: v['keep-dir']!,
+    engine: v.engine,
+    shards: int('shards', v.shards!, 1),
+    fault: v.fault as Fault,
   };
 }
 
@@ -117,11 +142,15 @@ const countsLine = (c: Counts, customers: number) =>
 // ---- the kills
 
 interface Kill {
+  fault: Fault;
   phase: 'drafting' | 'finalising';
   trigger: string;
   atSeconds: number;
+  /** The process killed (a worker, or the server; the PostgreSQL stopped for a restart). */
   pid: number;
   restartedAtSeconds: number;
+  /** Customers not at rest when it hit: work in flight. */
+  unsettled: number;
 }
 
 /** Kill points: fractions of customers at rest while drafting, of invoices issued while finalising. */
@@ -135,13 +164,24 @@ function killPlan(kills: number): { drafting: number[]; finalising: number[] } {
   };
 }
 
-async function killAndRestart(pool: WorkerPool, phase: Kill['phase'], trigger: string): Promise<Kill> {
+async function killAndRestart(sandbox: Sandbox, pool: WorkerPool, fault: Fault, phase: Kill['phase'], trigger: string, unsettled: number): Promise<Kill> {
   const at = Date.now();
-  const pid = await pool.kill(KILLED_SLOT);
-  say(`KILL (${phase}, ${trigger}): SIGKILL worker pid ${pid}`);
-  const again = await pool.restart(KILLED_SLOT);
-  say(`worker restarted as pid ${again.pid}, ${((Date.now() - at) / 1000).toFixed(1)} s after the kill`);
-  return { phase, trigger, atSeconds: seconds(at), pid, restartedAtSeconds: seconds() };
+  const done = (pid: number, what: string): Kill => {
+    say(`${what} back, ${((Date.now() - at) / 1000).toFixed(1)} s after the fault`);
+    return { fault, phase, trigger, atSeconds: seconds(at), pid, restartedAtSeconds: seconds(), unsettled };
+  };
+  if (fault === 'worker') {
+    const pid = await pool.kill(KILLED_SLOT);
+    say(`KILL (${phase}, ${trigger}): SIGKILL worker pid ${pid}`);
+    const again = await pool.restart(KILLED_SLOT);
+    return done(pid, `worker restarted as pid ${again.pid};`);
+  }
+  // pids: billing PostgreSQL, Temporal, Temporal's PostgreSQL
+  const which = ({ temporal: 'temporal', 'temporal-db': 'temporal-database', 'billing-db': 'database' } as const)[fault];
+  const pid = sandbox.pids[{ database: 0, temporal: 1, 'temporal-database': 2 }[which]]!;
+  say(`FAULT (${phase}, ${trigger}): ${fault === 'temporal' ? `SIGKILL the Temporal server pid ${pid}` : `restart ${fault === 'billing-db' ? 'the billing' : "Temporal's"} PostgreSQL pid ${pid}`}`);
+  await sandbox.restart(which, fault === 'temporal' ? 'kill' : 'stop');
+  return done(pid, `${which} (pid now ${sandbox.pids[{ database: 0, temporal: 1, 'temporal-database': 2 }[which]]})`);
 }
 
 // ---- the approvals finance would give
@@ -157,10 +197,11 @@ interface Approvals {
 /** Approve every waiting draft, round after round, until none waits (a kill may cut a round short). */
 async function approveEverything(db: Db, client: Client, period: string, by: string, tally: Approvals): Promise<void> {
   for (let round = 1; round <= 30 && !isStopping(); round++) {
-    const waiting = await waitingDrafts(db, period);
-    if (waiting.length === 0) break;
-    say(`approval round ${round}: ${waiting.length} drafts waiting, approving as ${by}`);
     try {
+      // Inside the try: a server restarted by the drill cuts a round short, never the drill.
+      const waiting = await waitingDrafts(db, period);
+      if (waiting.length === 0) break;
+      say(`approval round ${round}: ${waiting.length} drafts waiting, approving as ${by}`);
       for (const d of await approveAllWaiting(db, client, period, by, { includeFlagged: true })) {
         if (d.outcome === 'approved') tally.approved += 1;
         else if (d.outcome === 'refused') tally.refused += 1;
@@ -179,9 +220,19 @@ async function approveEverything(db: Db, client: Client, period: string, by: str
 
 class DrillTimeout extends Error {}
 
-/** Call `step` every POLL_MS until it says done; past the deadline, a DrillTimeout naming `what`. */
+/**
+ * Call `step` every POLL_MS until it says done; past the deadline, a DrillTimeout naming `what`.
+ * A step that fails (a server being restarted by the drill) is tried again at the next poll.
+ */
 async function pollUntil(what: string, deadline: number, step: () => Promise<boolean>): Promise<void> {
-  while (!(await step())) {
+  let lastError = '';
+  const attempt = () =>
+    step().catch((err: Error) => {
+      if (err.message !== lastError) say(`poll failed (${err.message.slice(0, 160)}); trying again`);
+      lastError = err.message;
+      return false;
+    });
+  while (!(await attempt())) {
     if (isStopping()) throw new Error('stopped by a signal');
     if (Date.now() > deadline) throw new DrillTimeout(what);
     await sleep(POLL_MS);
@@ -225,7 +276,7 @@ async function drill(sandbox: Sandbox, opts: Options, dir: string): Promise<{ ch
     const next = plan.drafting[0];
     if (next !== undefined && !monthlyDone && c.atRest >= next * opts.customers) {
       plan.drafting.shift();
-      kills.push(await killAndRestart(pool, 'drafting', `${c.atRest}/${opts.customers} at rest`));
+      kills.push(await killAndRestart(sandbox, pool, opts.fault, 'drafting', `${c.atRest}/${opts.customers} at rest`, opts.customers - c.atRest));
     }
     progress('drafting', c);
     return monthlyDone;
@@ -241,7 +292,7 @@ async function drill(sandbox: Sandbox, opts: Options, dir: string): Promise<{ ch
     const next = plan.finalising[0];
     if (next !== undefined && c.invoices >= next * billable) {
       plan.finalising.shift();
-      if (c.unsettled > 0) kills.push(await killAndRestart(pool, 'finalising', `${c.invoices}/${billable} invoices issued`));
+      if (c.unsettled > 0) kills.push(await killAndRestart(sandbox, pool, opts.fault, 'finalising', `${c.invoices}/${billable} invoices issued`, c.unsettled));
       else say('every invoice was issued before the finalising kill point');
     }
     progress('finalising', c);
@@ -252,7 +303,7 @@ async function drill(sandbox: Sandbox, opts: Options, dir: string): Promise<{ ch
 
   say('checking the outcome …');
   const deliveries = await checks.deliveriesOf(db, period);
-  const killedGone = kills.every((k) => !pool.alive().includes(k.pid));
+  const killedGone = kills.every((k) => !pool.alive().includes(k.pid) && !processRunning(k.pid));
   const results = [
     await checks.everyCustomerClosedOnce(db, period, expected),
     await checks.oneInvoicePerFinalCustomer(db, period),
@@ -262,8 +313,14 @@ async function drill(sandbox: Sandbox, opts: Options, dir: string): Promise<{ ch
     await checks.everyNoticePlanned(db, period, deliveries),
     checks.everyDeliveryAtTheReceiver(deliveries, path.join(dir, 'mail'), path.join(dir, 'webhooks')).check,
     await checks.everyCloseWorkflowClosed(client, period, expected),
-    { name: 'every killed worker process is gone', ok: killedGone, detail: `killed pids ${kills.map((k) => k.pid).join(', ') || 'none'}` },
-    await checks.killsHitWorkInFlight(client, period, kills.length),
+    { name: 'every killed process is gone', ok: killedGone, detail: `killed pids ${kills.map((k) => k.pid).join(', ') || 'none'}` },
+    opts.fault === 'worker'
+      ? await checks.killsHitWorkInFlight(client, period, kills.length)
+      : {
+          name: 'each fault hit customers in flight',
+          ok: kills.every((k) => k.unsettled > 0),
+          detail: kills.map((k) => `${k.phase}: ${k.unsettled} not at rest`).join('; ') || 'no faults',
+        },
   ];
   return { checks: results, kills, approvals };
 }
@@ -273,17 +330,17 @@ function report(opts: Options, outcome: Awaited<ReturnType<typeof drill>>): bool
   const a = outcome.approvals;
   const lines = [
     '',
-    `Crash drill: ${opts.customers} customers (${opts.period}), ${opts.workers} worker process(es), ${outcome.kills.length} of ${opts.kills} kills`,
-    ...outcome.kills.map((k) => `  kill at +${k.atSeconds} s (${k.phase}, ${k.trigger}): pid ${k.pid}, restarted at +${k.restartedAtSeconds} s`),
+    `Crash drill: ${opts.customers} customers (${opts.period}), engine ${opts.engine}${opts.engine === 'server' ? ` (${opts.shards} shards)` : ''}, ${opts.workers} worker process(es), fault ${opts.fault}, ${outcome.kills.length} of ${opts.kills} kills`,
+    ...outcome.kills.map((k) => `  ${k.fault} fault at +${k.atSeconds} s (${k.phase}, ${k.trigger}): pid ${k.pid}, back at +${k.restartedAtSeconds} s`),
     `Approvals: ${a.approved} approved, ${a.duplicate} duplicates, ${a.refused} refused, ${a.interrupted} rounds interrupted`,
     'Checks:',
     ...outcome.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`),
     '',
-    `RESULT: ${ok ? 'ok' : 'FAILED'}, ${opts.customers} customers, ${opts.workers} worker(s), ${outcome.kills.length} kills, ${seconds()} s` +
+    `RESULT: ${ok ? 'ok' : 'FAILED'}, ${opts.customers} customers, engine ${opts.engine}, ${opts.workers} worker(s), ${outcome.kills.length} ${opts.fault} faults, ${seconds()} s` +
       (ok ? '' : ` (failed: ${outcome.checks.filter((c) => !c.ok).map((c) => c.name).join('; ')})`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  const json = { ok, customers: opts.customers, workers: opts.workers, period: opts.period, kills: outcome.kills, approvals: a, checks: outcome.checks, wallSeconds: seconds() };
+  const json = { ok, customers: opts.customers, engine: opts.engine, shards: opts.engine === 'server' ? opts.shards : null, fault: opts.fault, workers: opts.workers, period: opts.period, kills: outcome.kills, approvals: a, checks: outcome.checks, wallSeconds: seconds() };
   process.stdout.write(`CRASH_RESULT ${JSON.stringify(json)}\n`);
   return ok;
 }
@@ -297,6 +354,8 @@ async function main(): Promise<number> {
     say(`temp dir ${dir}; starting the sandbox …`);
     const sandbox = await startSandbox({
       dataDir: path.join(dir, 'services'),
+      engine: opts.engine,
+      shards: opts.shards,
       catchers: { mailDir: path.join(dir, 'mail'), webhookDir: path.join(dir, 'webhooks') },
       config: { ...loadConfig(), maxConcurrentCloses: opts.maxConcurrent },
     });

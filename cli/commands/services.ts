@@ -8,12 +8,15 @@ import { DATA_DIR } from '../../infra/paths';
 import { moveDataDirAside } from '../../devenv/reset';
 import { clearDevState, readDevState, resolveEndpoints, writeDevState } from '../../infra/endpoints';
 import { startSandbox } from '../../devenv/sandbox';
+import { stopOrphans } from '../../devenv/orphans';
 import { isStopping, onShutdown, runShutdownSteps, stopSignalEndsNormally } from '../../infra/shutdown';
 import { ServiceStartError } from '../../devenv/start-errors';
 import { smtpSettingsFromEnv } from '../../notify/email';
 import { startWorker } from '../../worker/worker';
 import { consoleLoginHint, serveLocalConsole } from '../../web/local-console';
-import { command } from '../runtime';
+import type { Engine } from '../../devenv/embedded-services';
+import { DEFAULT_HISTORY_SHARDS, TEMPORAL_SERVER_VERSION } from '../../devenv/temporal-server';
+import { command, UsageError } from '../runtime';
 
 /** Only one `dev` per checkout: an exclusive lock file holding the owner's pid. */
 function takeDevLock(): () => void {
@@ -66,19 +69,32 @@ export function registerServiceCommands(program: Command): void {
     .command('dev')
     .description('embedded Temporal dev server + PostgreSQL (state under .data/) + a worker, until Ctrl-C')
     .option('--reset', 'move .data/ aside (kept as .data-broken-<time>, never deleted) and start with fresh state')
+    .option('--engine <engine>', "'dev': the Temporal CLI's dev server (SQLite); 'server': the Temporal server on a PostgreSQL of its own (built with Go once)", 'dev')
+    .option('--shards <n>', 'history shards of a new Temporal server (--engine server; fixed once its database exists)', String(DEFAULT_HISTORY_SHARDS))
     .action(
-      command(async (opts: { reset?: boolean }) => {
+      command(async (opts: { reset?: boolean; engine: string; shards: string }) => {
+        if (opts.engine !== 'dev' && opts.engine !== 'server') throw new UsageError(`--engine '${opts.engine.slice(0, 20)}' is not 'dev' or 'server'`);
+        const engine: Engine = opts.engine;
+        const shards = Number(opts.shards);
+        if (!Number.isInteger(shards) || shards < 1 || shards > 16_384) throw new UsageError(`--shards '${opts.shards.slice(0, 20)}' is not a whole number from 1 to 16384`);
+        const hadState = fs.existsSync(DATA_DIR);
+        let release = takeDevLock();
+        // Holding the lock, whatever still runs on the data dir was left by a dev killed outright.
+        await stopOrphans(DATA_DIR, (line) => process.stderr.write(`${line}\n`)).catch((err: Error) => {
+          release();
+          throw err;
+        });
         if (opts.reset) {
-          const moved = moveDataDirAside(DATA_DIR);
+          const moved = hadState ? moveDataDirAside(DATA_DIR) : null;
           process.stderr.write(moved ? `moved ${DATA_DIR} aside to ${moved} (kept; delete it when nothing in it is needed)\n` : `nothing to reset: ${DATA_DIR} does not exist\n`);
+          release = takeDevLock(); // the lock file moved aside with the rest
         }
-        const release = takeDevLock();
         const started = Date.now();
         try {
-          process.stderr.write('starting PostgreSQL and the Temporal dev server …\n');
+          process.stderr.write(`starting PostgreSQL and ${engine === 'server' ? `the Temporal server (${shards} history shards) on a PostgreSQL of its own` : 'the Temporal dev server'} …\n`);
           const mailDir = path.join(DATA_DIR, 'mail');
           const realSmtp = smtpSettingsFromEnv();
-          const sandbox = await startSandbox({ dataDir: DATA_DIR, withUi: true, smtp: realSmtp, catchers: realSmtp ? undefined : { mailDir } }).catch(explainStartFailure);
+          const sandbox = await startSandbox({ dataDir: DATA_DIR, withUi: true, engine, shards, smtp: realSmtp, catchers: realSmtp ? undefined : { mailDir } }).catch(explainStartFailure);
           const { endpoints, config, db, smtp } = sandbox;
           const worker = await sandbox.startWorker();
           const consoleServed = await serveLocalConsole({ db, endpoints, config });
@@ -88,11 +104,13 @@ export function registerServiceCommands(program: Command): void {
           process.stdout.write(
             [
               `month-close dev is ready (${((Date.now() - started) / 1000).toFixed(1)} s)`,
-              `  Temporal   ${endpoints.temporalAddress}   UI ${endpoints.uiUrl}`,
+              engine === 'server'
+                ? `  Temporal   ${endpoints.temporalAddress}   server ${TEMPORAL_SERVER_VERSION}, ${shards} history shards, pprof ${sandbox.pprofUrl} (no UI: run the Temporal UI against it)`
+                : `  Temporal   ${endpoints.temporalAddress}   UI ${endpoints.uiUrl}`,
               `  PostgreSQL ${endpoints.databaseUrl}${sandbox.migrated.length ? `   (migrated: ${sandbox.migrated.join(', ')})` : ''}`,
               `  Worker     task queue ${config.taskQueue}`,
               `  E-mail     ${sandbox.mail ? `caught locally in ${mailDir}` : `via ${smtp!.host}:${smtp!.port}`}`,
-              `  Processes  PostgreSQL pid ${sandbox.pids[0]}, Temporal pid ${sandbox.pids[1]}`,
+              `  Processes  PostgreSQL pid ${sandbox.pids[0]}, Temporal pid ${sandbox.pids[1]}${sandbox.pids[2] ? `, Temporal's PostgreSQL pid ${sandbox.pids[2]}` : ''}`,
               `Console    ${consoleServed.url}   (${await consoleLoginHint(db, config)})`,
               'Other month-close commands from this checkout use these services. Ctrl-C stops them all.',
               '',

@@ -116,3 +116,34 @@ describe('webhook catcher', () => {
     expect(hooks.problems()).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('a catcher started again on the same folder', () => {
+  it('adds to what is on disk: no message or webhook from before the restart is overwritten', async () => {
+    const again = fs.mkdtempSync(path.join(os.tmpdir(), 'month-close-catchers-again-'));
+    const send = async (port: number, subject: string) => {
+      const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+      await transport.sendMail({ from: 'faktura@example.se', to: 'anna@example.se', subject, text: 'hej' });
+      transport.close();
+    };
+    const post = (url: string, n: number) => fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ n }) });
+    try {
+      for (const round of [1, 2]) {
+        const m = await startMailCatcher(path.join(again, 'mail'));
+        const h = await startWebhookCatcher(path.join(again, 'hooks'));
+        await send(m.port, `round ${round} a`);
+        await send(m.port, `round ${round} b`);
+        expect((await post(h.url, round)).status).toBe(204);
+        await m.close();
+        await h.close();
+      }
+      const mails = fs.readdirSync(path.join(again, 'mail')).sort();
+      expect(mails.map((f) => f.slice(0, 5))).toEqual(['00001', '00002', '00003', '00004']);
+      const subjects = mails.map((f) => /Subject: (.*)/.exec(fs.readFileSync(path.join(again, 'mail', f), 'utf8'))![1]!.trim());
+      expect(subjects).toEqual(['round 1 a', 'round 1 b', 'round 2 a', 'round 2 b']);
+      const hooks = fs.readdirSync(path.join(again, 'hooks')).sort();
+      expect(hooks.map((f) => JSON.parse(fs.readFileSync(path.join(again, 'hooks', f), 'utf8')).body.n)).toEqual([1, 2]);
+    } finally {
+      fs.rmSync(again, { recursive: true, force: true });
+    }
+  });
+});
