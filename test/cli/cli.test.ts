@@ -114,7 +114,8 @@ describe('month-close CLI', () => {
     expect(listed.code).toBe(0);
     const list: { status: string; number: string; lines: unknown[]; total_ore: number; pdf_sha256: string | null }[] = JSON.parse(listed.stdout);
     expect(list).toHaveLength(1);
-    expect(list[0].status).toBe('final');
+    // Issued on the pinned 2024 clock, due long before today and unpaid.
+    expect(list[0].status).toBe('overdue');
     expect(list[0].pdf_sha256).toMatch(/^[0-9a-f]{64}$/);
     const closed = await run(['close', 'status', '--period', '2024-11', '--json']);
     expect(JSON.parse(closed.stdout)).toEqual({ period: '2024-11', customers: [{ customer_id: customer, state: 'final', invoice_number: list[0].number, reason: null, invoice_status: 'live', credited_by: [], replaced_by: null, replaces: null }] });

@@ -84,6 +84,6 @@ describe('messages', () => {
   });
 
   it('webhook event types', () => {
-    expect(WEBHOOK_EVENT_TYPES).toEqual({ draft_ready: 'invoice.draft_ready', invoice_final: 'invoice.finalised', credit_ready: 'credit_note.draft_ready' });
+    expect(WEBHOOK_EVENT_TYPES).toEqual({ draft_ready: 'invoice.draft_ready', invoice_final: 'invoice.finalised', credit_ready: 'credit_note.draft_ready', payment_reminder: 'invoice.payment_reminder' });
   });
 });

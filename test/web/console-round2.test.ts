@@ -54,6 +54,7 @@ beforeAll(async () => {
   }
   await seedUser(h.db, 'anna@ekonomi.test', 'finance', 'Anna Ekonom');
   await seedUser(h.db, 'bertil@ekonomi.test', 'finance', 'Bertil Controller');
+  await seedUser(h.db, 'cecilia@ekonomi.test', 'finance', 'Cecilia Revisor');
   await seedUser(h.db, 'olle@drift.test', 'operator', 'Olle Operatör');
   await seedUser(h.db, 'pia@partner-a.test', `partner:${partnerA}`, 'Pia Partner');
   await seedUser(h.db, 'kim@kund.test', `customer_admin:${c.steady1}`, 'Kim Kundadmin');
@@ -199,6 +200,7 @@ describe('credit notes in the console', () => {
     const invoice = await h.db('invoices').where({ customer_id: c.steady1, period: PERIOD, kind: 'invoice' }).first('series', 'number');
     const number = `${invoice.series}${invoice.number}`;
     h.config.approvalPolicy = { ...h.config.approvalPolicy, fourEyesAboveOre: 100_000 };
+    h.config.financeApprovers = [...h.config.financeApprovers, 'Cecilia Revisor'];
     const anna = await logIn('anna@ekonomi.test');
     await anna.goto(`${served.url}/finance/periods/${PERIOD}/invoices?q=${number}`);
     await Promise.all([anna.waitForLoadState('load'), anna.click(`tr:has-text("${number}") a:text-is("Kreditera")`)]);
@@ -210,24 +212,29 @@ describe('credit notes in the console', () => {
       await anna.reload();
       return (await text(anna, row)).includes('0 av 2 godkännanden');
     }, 30_000, 'the credit waiting for two approvals');
-    await Promise.all([anna.waitForLoadState('load'), anna.click(`${row} button:text-is("Godkänn")`)]);
-    await expect(text(anna, '.flash.ok')).resolves.toContain('en annan person måste göra det andra godkännandet');
-    await expect(text(anna, row)).resolves.toContain('1 av 2 godkännanden (Anna Ekonom)');
-    expect(await anna.isDisabled(`${row} button:text-is("Godkänn")`)).toBe(true);
     await logOut(anna);
 
+    // The requester never approves: four eyes means two other people.
     const bertil = await logIn('bertil@ekonomi.test');
     await bertil.goto(`${served.url}/finance/credits`);
     await Promise.all([bertil.waitForLoadState('load'), bertil.click(`${row} button:text-is("Godkänn")`)]);
-    await expect(text(bertil, '.flash.ok')).resolves.toContain('Krediteringen är godkänd');
-    await waitFor(async () => {
-      await bertil.reload();
-      return /K\d+/.test(await text(bertil, `${row} .credit-note`).catch(() => ''));
-    }, 60_000, 'the credit note issued');
-    const k = await text(bertil, `${row} .credit-note`);
-    await bertil.goto(`${served.url}/finance/periods/${PERIOD}/invoices?q=${k}`);
-    await expect(text(bertil, 'table.invoices')).resolves.toContain(`krediterar ${number}`);
+    await expect(text(bertil, '.flash.ok')).resolves.toContain('en annan person måste göra det andra godkännandet');
+    await expect(text(bertil, row)).resolves.toContain('1 av 2 godkännanden (Bertil Controller)');
+    expect(await bertil.isDisabled(`${row} button:text-is("Godkänn")`)).toBe(true);
     await logOut(bertil);
+
+    const cecilia = await logIn('cecilia@ekonomi.test');
+    await cecilia.goto(`${served.url}/finance/credits`);
+    await Promise.all([cecilia.waitForLoadState('load'), cecilia.click(`${row} button:text-is("Godkänn")`)]);
+    await expect(text(cecilia, '.flash.ok')).resolves.toContain('Krediteringen är godkänd');
+    await waitFor(async () => {
+      await cecilia.reload();
+      return /K\d+/.test(await text(cecilia, `${row} .credit-note`).catch(() => ''));
+    }, 60_000, 'the credit note issued');
+    const k = await text(cecilia, `${row} .credit-note`);
+    await cecilia.goto(`${served.url}/finance/periods/${PERIOD}/invoices?q=${k}`);
+    await expect(text(cecilia, 'table.invoices')).resolves.toContain(`krediterar ${number}`);
+    await logOut(cecilia);
   }, 180_000);
 });
 

@@ -123,7 +123,8 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: RouteDeps): v
       links: linksSv(e),
       pdf_sha256: pdfs.get(e.id) ?? null,
     }));
-    const users = access === 'current' ? await billedUsers(db, customerId, deps.now()) : [];
+    // A former partner sees the invoices it had, not who is billed now.
+    const users = access === 'current' ? await billedUsers(db, customerId, deps.now()) : null;
     const partner = await db('partners').where({ partner_id: customer.partner_id }).first('name');
     return render(reply, 'customer', { title: `${customer.name}`, customer, partnerName: partner?.name ?? customer.partner_id, preview: p, invoices, users });
   });
