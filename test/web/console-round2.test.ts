@@ -54,6 +54,8 @@ beforeAll(async () => {
   }
   await seedUser(h.db, 'anna@ekonomi.test', 'finance', 'Anna Ekonom');
   await seedUser(h.db, 'bertil@ekonomi.test', 'finance', 'Bertil Controller');
+  // A third finance person, so that a credit requested by one is approved by two others.
+  h.config.financeApprovers = [...h.config.financeApprovers, 'Cecilia Revisor'];
   await seedUser(h.db, 'cecilia@ekonomi.test', 'finance', 'Cecilia Revisor');
   await seedUser(h.db, 'olle@drift.test', 'operator', 'Olle Operatör');
   await seedUser(h.db, 'pia@partner-a.test', `partner:${partnerA}`, 'Pia Partner');
@@ -200,7 +202,6 @@ describe('credit notes in the console', () => {
     const invoice = await h.db('invoices').where({ customer_id: c.steady1, period: PERIOD, kind: 'invoice' }).first('series', 'number');
     const number = `${invoice.series}${invoice.number}`;
     h.config.approvalPolicy = { ...h.config.approvalPolicy, fourEyesAboveOre: 100_000 };
-    h.config.financeApprovers = [...h.config.financeApprovers, 'Cecilia Revisor'];
     const anna = await logIn('anna@ekonomi.test');
     await anna.goto(`${served.url}/finance/periods/${PERIOD}/invoices?q=${number}`);
     await Promise.all([anna.waitForLoadState('load'), anna.click(`tr:has-text("${number}") a:text-is("Kreditera")`)]);

@@ -9,7 +9,7 @@ import { WORKED_EXAMPLE_PRICES } from '../support/seed';
 export const PASSWORD = 'korrekt-hast-batteri-häftklammer';
 
 export async function seedUser(db: Db, email: string, role: string, name?: string): Promise<void> {
-  await addUser(db, { email, role: parseRole(role), password: PASSWORD, displayName: name, financeApprovers: ['Anna Ekonom', 'Bertil Controller'] });
+  await addUser(db, { email, role: parseRole(role), password: PASSWORD, displayName: name, financeApprovers: ['Anna Ekonom', 'Bertil Controller', 'Cecilia Revisor'] });
 }
 
 let nextNumber = 90_000;
