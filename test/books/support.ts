@@ -38,9 +38,13 @@ export async function invoicedCustomer(
   return { customerId, number: summary.invoiceNumber! };
 }
 
-/** A credit note approved by finance; with `reissue` the re-issue's close is left waiting for approval. */
+/**
+ * A credit note approved by finance; with `reissue` the re-issue's close is left waiting for approval.
+ * The reason names the harness's task queue: every test file numbers its invoices from F10001 and
+ * a credit's workflow id (invoice number + request key) is unique in the whole namespace.
+ */
 export async function credit(h: CloseHarness, invoiceNumber: string, lines: CreditSelection, opts: { reissue?: boolean; reason?: string } = {}): Promise<string> {
-  const started = await requestCredit(creditRequestReads(h.db), h.client, h.settings, { invoiceNumber, requestedBy: 'Olle Operatör', reason: opts.reason ?? `rättelse ${invoiceNumber}`, lines, reissue: !!opts.reissue });
+  const started = await requestCredit(creditRequestReads(h.db), h.client, h.settings, { invoiceNumber, requestedBy: 'Olle Operatör', reason: opts.reason ?? `rättelse ${invoiceNumber} ${h.settings.taskQueue}`, lines, reissue: !!opts.reissue });
   const handle = h.client.workflow.getHandle(started.workflowId);
   let refused: string | null = null;
   await waitFor(
