@@ -7,7 +7,7 @@ import { spawnService, type ServiceProcess } from '../infra/children';
 import { logger } from '../infra/logger';
 import { PROJECT_ROOT } from '../infra/paths';
 import { processRunning } from '../infra/pid';
-import { freePort } from './ports';
+import { freePort, portAnswers } from './ports';
 import { startEmbeddedPostgres, type EmbeddedPg } from './postgres';
 import { interrupted, logOffset, logSince, ServiceStartError, StartInterrupted, untilReady } from './start-errors';
 
@@ -230,19 +230,6 @@ async function setupSchemas(sqlTool: string, port: number, logFile: string): Pro
   }
 }
 
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
 
 /** A free port below 32768: the server stores membership ports as smallint, so ephemeral ones (32768+) are refused. */
 async function freeLowPort(taken: Set<number>): Promise<number> {
