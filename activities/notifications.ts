@@ -62,11 +62,13 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
   return {
     /**
      * Decide who is told, once: one delivery row per (subject, subscriber, event), made before
-     * anything is sent. The customer's billing e-mail is always a subscriber to its invoices.
+     * anything is sent. The customer's billing e-mail is always a subscriber to its invoices;
+     * a partner's subscribers hear of what names their partner (partnerAtIssue).
      * Returns the deliveries that are still to be sent.
      */
     async planNotifications(plan: NotificationPlan): Promise<number[]> {
       const customer = await db('customers').where({ customer_id: plan.customerId }).first('partner_id', 'billing_email');
+      const partnerId = (await partnerAtIssue(plan.subjectKey)) ?? customer?.partner_id ?? null;
       if (plan.audience.includes('customer_admin') && customer?.billing_email) {
         await db('subscribers')
           .insert({ customer_id: plan.customerId, partner_id: null, role: 'customer_admin', channel: 'email', address: customer.billing_email, events: ['invoice_final'] })
@@ -78,7 +80,7 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
         .whereIn('role', plan.audience)
         .whereRaw('? = ANY(events)', [subscribedEvent(plan.event)])
         .andWhere((q) => q.whereNull('customer_id').orWhere('customer_id', plan.customerId))
-        .andWhere((q) => q.whereNull('partner_id').orWhere('partner_id', customer?.partner_id ?? null))
+        .andWhere((q) => q.whereNull('partner_id').orWhere('partner_id', partnerId))
         .orderBy('id')
         .select('id');
       if (subscribers.length > 0) {
@@ -163,6 +165,27 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
       return 'delivered';
     },
   };
+
+  /**
+   * The partner a subject's notifications go to: the one named on the document (the buyer's
+   * partner when it was drafted or issued, as its PDF says and the console scopes by), not the
+   * customer's partner today. A credit note and a draft credit note are the credited invoice's;
+   * a payment reminder its invoice's. Null for a subject that names none.
+   */
+  async function partnerAtIssue(subjectKey: string): Promise<string | null> {
+    const [kind, idText] = subjectKey.split(':');
+    const id = Number(idText);
+    if (!Number.isSafeInteger(id)) return null;
+    const named = (row: { partner_id?: string | null } | undefined) => row?.partner_id ?? null;
+    const partner = db.raw(`buyer->>'partnerId' as partner_id`);
+    if (kind === 'draft') return named(await db('drafts').where({ id }).first(partner));
+    // A credit note copies the buyer of the invoice it credits, so its own row names that partner.
+    if (kind === 'invoice' || kind === 'reminder') return named(await db('invoices').where({ id }).first(partner));
+    if (kind === 'credit') {
+      return named(await db('credit_requests as c').join('invoices as i', 'i.id', 'c.invoice_id').where('c.id', id).first(db.raw(`i.buyer->>'partnerId' as partner_id`)));
+    }
+    return null;
+  }
 
   /**
    * What a notification says and carries. An issued invoice never changes (a correction is a
