@@ -16,8 +16,8 @@ const NEXT_STEPS: { match: RegExp; next: string }[] = [
 
 import { findFailure } from '../contracts/failures';
 
-/** PostgreSQL did not answer: says so, where, and what to do (never Temporal's hint for its port). */
-export class DatabaseUnavailable extends Error {
+/** A failure (exit 1) that knows the next step: `next: …` in the text, `next` under --json. */
+export class FailureWithNextStep extends Error {
   constructor(
     message: string,
     readonly next: string,
@@ -25,6 +25,9 @@ export class DatabaseUnavailable extends Error {
     super(message);
   }
 }
+
+/** PostgreSQL did not answer: says so, where, and what to do (never Temporal's hint for its port). */
+export class DatabaseUnavailable extends FailureWithNextStep {}
 
 /** Error codes of a database that is down, restarting or unreachable (node's and PostgreSQL's). */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
@@ -66,6 +69,6 @@ export function describeFailure(err: unknown): string {
   }
   const all = messages.join(': ') || String(err);
   // A business failure carries its own remedy; otherwise the failures we recognise by their text.
-  const next = err instanceof DatabaseUnavailable ? err.next : (findFailure(err)?.remedy ?? NEXT_STEPS.find((s) => s.match.test(all))?.next);
+  const next = err instanceof FailureWithNextStep ? err.next : (findFailure(err)?.remedy ?? NEXT_STEPS.find((s) => s.match.test(all))?.next);
   return next ? `${all}\n  next: ${next}` : all;
 }

@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { assertPeriodEnded } from '../billing/period';
+import type { ApprovalPolicy } from '../billing/guardrails';
 import type { AppConfig } from '../infra/config';
 import { BILLING_PERIOD, CUSTOMER_ID, type CustomerCloseInput, type MonthlyCloseInput } from '../contracts/close-messages';
 import { closeWorkflowId, monthlyCloseWorkflowId } from '../contracts/workflow-ids';
@@ -11,6 +12,8 @@ export interface CloseSettings {
   approvers: string[];
   reminderIntervalMs: number;
   maxConcurrent: number;
+  /** What a credit's approval needs (four eyes above the limit), checked before a credit starts. */
+  creditPolicy: Pick<ApprovalPolicy, 'version' | 'fourEyesAboveOre'>;
 }
 
 export function closeSettings(config: AppConfig): CloseSettings {
@@ -19,6 +22,7 @@ export function closeSettings(config: AppConfig): CloseSettings {
     approvers: config.financeApprovers,
     reminderIntervalMs: config.reminderIntervalHours * 3_600_000,
     maxConcurrent: config.maxConcurrentCloses,
+    creditPolicy: config.approvalPolicy,
   };
 }
 

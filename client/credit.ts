@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { CreditError, fullyCredited, rateCredit, type CreditSelection, type PriorCredit } from '../billing/credit';
+import { creditVerdict, unapprovableCredit, type UnapprovableCredit } from '../billing/credit-approval';
+import { formatSek } from '../billing/format';
 import type { RatedInvoice } from '../billing/types';
 import type { CreditNoteInput } from '../contracts/credit-messages';
 import { approveUpdate, rejectUpdate, type DecisionResult } from '../contracts/close-messages';
@@ -13,6 +15,37 @@ import type { CloseSettings } from './close';
 
 /** A request refused before anything started: over-crediting, unknown invoice, partial --reissue. */
 export class CreditRequestRefused extends Error {}
+
+/**
+ * A credit the configured finance approvers could never approve (the requester never approves
+ * their own credit, and too few others are configured): refused before it starts, instead of a
+ * workflow that would wait for ever. `next` and `sv` say the fix, for the CLI and the console.
+ */
+export class CreditNeverApprovable extends CreditRequestRefused {
+  readonly next = 'add a finance approver to financeApprovers in the configuration (config/month-close.json, or the file MONTH_CLOSE_CONFIG names), or let someone else request the credit (--by)';
+  readonly sv: string;
+
+  constructor(
+    readonly invoiceNumber: string,
+    readonly totalOre: number,
+    readonly fourEyesAboveOre: number,
+    readonly missing: UnapprovableCredit,
+  ) {
+    const { requester, approvalsNeeded, others } = missing;
+    const amount = formatSek(Math.abs(totalOre));
+    const why = approvalsNeeded > 1 ? ` (four eyes: above ${formatSek(fourEyesAboveOre)})` : '';
+    const who = others.length === 0 ? 'no other finance approver is configured' : `only ${others.join(', ')} ${others.length === 1 ? 'is' : 'are'} configured besides`;
+    super(
+      `the credit of ${invoiceNumber} for ${amount} needs ${approvalsNeeded} approver${approvalsNeeded > 1 ? 's' : ''} other than ${requester}${why}, but ${who}: ` +
+        'it could never be approved, so nothing was started',
+    );
+    const behov = approvalsNeeded > 1 ? `${approvalsNeeded} godkännanden (fyra ögon, över ${formatSek(fourEyesAboveOre)})` : 'ett godkännande';
+    const andra = others.length === 0 ? 'ingen annan godkännare finns' : `bara ${others.join(' och ')} finns som ${others.length === 1 ? 'annan godkännare' : 'andra godkännare'}`;
+    this.sv =
+      `Krediteringen av ${invoiceNumber} (${amount}) kan inte begäras av ${requester}: den kräver ${behov} av någon annan än den som begär, men ${andra}. ` +
+      'Den skulle aldrig kunna godkännas, så inget startades. Be en annan person begära krediteringen, eller be driften lägga till en godkännare i financeApprovers.';
+  }
+}
 
 export interface CreditRequest {
   invoiceNumber: string;
@@ -74,6 +107,9 @@ export async function requestCredit(reads: CreditRequestReads, client: Client, s
     if (err instanceof CreditError) throw new CreditRequestRefused(err.message);
     throw err;
   }
+  // The same verdict the credit's activity will store; the requester never counts as an approver.
+  const missing = unapprovableCredit(creditVerdict(totalOre, settings.creditPolicy), settings.approvers, r.requestedBy);
+  if (missing) throw new CreditNeverApprovable(found.number, totalOre, settings.creditPolicy.fourEyesAboveOre, missing);
   const input: CreditNoteInput = { ...r, invoiceNumber: found.number, requestKey, approvers: settings.approvers, reminderIntervalMs: settings.reminderIntervalMs };
   try {
     await client.workflow.start<typeof creditNote>('creditNote', {

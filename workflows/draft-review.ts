@@ -5,6 +5,7 @@
 // (the credit-note workflow): it knows a draft's version and verdict, not what is drafted.
 
 import type { DraftVerdict, RequestRecord, Via } from '../contracts/review';
+import { samePerson } from '../billing/approvers';
 
 /** The plainest verdict: one person decides, no flags, no policy, no escalation. */
 export const ONE_APPROVER_VERDICT: DraftVerdict = { flags: [], approvalsNeeded: 1, autoApprove: null, policyVersion: null, escalateAfterMs: null };
@@ -155,10 +156,4 @@ export class DraftReview {
     });
     return accepted;
   }
-}
-
-/** Names compared as a person would: case and spacing do not make another person. */
-function samePerson(a: string, b: string): boolean {
-  const norm = (s: string) => s.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase();
-  return norm(a) === norm(b);
 }

@@ -3,7 +3,8 @@ import { formatSek } from '../../billing';
 import { CreditError, parseCreditLines } from '../../billing/credit';
 import { ARTICLES } from '../../billing/types';
 import { closeSettings } from '../../client/close';
-import { CreditRequestRefused, decideCredit, requestCredit } from '../../client/credit';
+import { CreditNeverApprovable, CreditRequestRefused, decideCredit, requestCredit } from '../../client/credit';
+import { FailureWithNextStep } from '../errors';
 import { shown } from '../../infra/shown';
 import { creditRequestReads, recordCreditRefusal } from '../../store/credits';
 import { loadEInvoice } from '../../store/einvoices';
@@ -48,6 +49,8 @@ export function registerCorrectionCommands(invoices: Command): void {
         }
         return async (services) => {
           const started = await requestCredit(creditRequestReads(services.db), await services.client(), closeSettings(services.config), { invoiceNumber, requestedBy, reason, lines, reissue: !!opts.reissue }).catch((err) => {
+            // Refused as never approvable: the operation failed (exit 1), with the fix as the next step.
+            if (err instanceof CreditNeverApprovable) throw new FailureWithNextStep(err.message, err.next);
             throw err instanceof CreditRequestRefused ? new UsageError(err.message) : err;
           });
           const doc = { outcome: started.outcome, credit_id: started.workflowId, request_key: started.requestKey, credits: invoiceNumber, total_ore: started.totalOre, status: started.status, credit_note: started.creditNote };

@@ -4,7 +4,7 @@ import { ARTICLES, type Article } from '../../billing/types';
 import type { CreditSelection } from '../../billing/credit';
 import { formatSek } from '../../billing/format';
 import { closeSettings } from '../../client/close';
-import { CreditRequestRefused, decideCredit, requestCredit } from '../../client/credit';
+import { CreditNeverApprovable, CreditRequestRefused, decideCredit, requestCredit } from '../../client/credit';
 import { findInvoiceByNumber, loadCreditBasis } from '../../store/credits';
 import { refusalSv } from '../../billing/review-sv';
 import { requireArea } from '../auth';
@@ -82,7 +82,7 @@ export function registerCreditRoutes(app: FastifyInstance, deps: RouteDeps): voi
       return reply.redirect('/finance/credits', 303);
     } catch (err) {
       if (!(err instanceof CreditRequestRefused)) throw err;
-      setFlash(reply, { kind: 'error', text: `Krediteringen kan inte begäras: ${err.message}` });
+      setFlash(reply, { kind: 'error', text: err instanceof CreditNeverApprovable ? err.sv : `Krediteringen kan inte begäras: ${err.message}` });
       return reply.redirect(back, 303);
     }
   });
