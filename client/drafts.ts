@@ -1,6 +1,6 @@
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Db } from '../infra/db';
-import { approveSignal, approveUpdate, rejectUpdate, type DecisionResult } from '../contracts/close-messages';
+import { approveSignal, approveUpdate, recomputeSignal, rejectUpdate, statusQuery, type DecisionResult } from '../contracts/close-messages';
 import { closeWorkflowId } from '../contracts/workflow-ids';
 
 /** A refused decision: the workflow's validator said why (unknown approver, stale draft …). */
@@ -37,6 +37,34 @@ export function approveDraft(
 export function rejectDraft(client: Client, period: string, customerId: string, by: string, reason: string, draftVersion?: number): Promise<DecisionResult> {
   const handle = client.workflow.getHandle(closeWorkflowId(period, customerId));
   return unwrap(handle.executeUpdate(rejectUpdate, { args: [{ by, reason, draftVersion }] }));
+}
+
+/** How long a recompute waits for a rejection the close has accepted to show as recorded. */
+const REJECTION_SHOWN_WITHIN_MS = 10_000;
+/** How long one status query may take (no worker polling: give up waiting and send). */
+const STATUS_QUERY_MS = 2_000;
+
+/**
+ * Ask a close to recompute its draft (the `recompute` signal). A close records `rejected` a step
+ * after it accepts a rejection, and a recompute that arrives in between is refused ("nothing to
+ * recompute"): so while the status query shows the rejection accepted but the state still
+ * `awaiting_approval`, wait (briefly, by query) until it shows `rejected`, then send. The
+ * workflow's commands stay as they were (docs/versioning.md). A close that does not answer the
+ * query in time gets the signal anyway, refused or not as before. Throws WorkflowNotFoundError
+ * when no close of the customer and period runs.
+ */
+export async function requestRecompute(client: Client, period: string, customerId: string, by: string): Promise<void> {
+  const handle = client.workflow.getHandle(closeWorkflowId(period, customerId));
+  const giveUpAt = Date.now() + REJECTION_SHOWN_WITHIN_MS;
+  while (Date.now() < giveUpAt) {
+    const status = await client.withDeadline(Date.now() + STATUS_QUERY_MS, () => handle.query(statusQuery)).catch((err: Error) => {
+      if (err.name === 'WorkflowNotFoundError') throw err;
+      return null;
+    });
+    if (status?.state !== 'awaiting_approval' || status.decision !== 'rejected') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await handle.signal(recomputeSignal, { by });
 }
 
 export interface WaitingDraft {

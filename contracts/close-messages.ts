@@ -49,6 +49,11 @@ export interface CloseStatus {
   invoiceNumber: string | null;
   reason: string | null;
   remindersSent: number;
+  /**
+   * The decision taken on the current draft version, also before the state shows it (the close
+   * records `rejected` a step after it accepts a rejection). Absent from closes of workers before 1.1.
+   */
+  decision?: 'approved' | 'rejected' | null;
 }
 
 /** What one customer's close of a period recorded in the database (store/close-runs.ts), as `close status` reads it. */

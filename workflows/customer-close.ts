@@ -39,7 +39,8 @@ export async function customerClose(input: CustomerCloseInput): Promise<CloseSum
   // task mid-phase); the close awaits it before it returns.
   let restSignal: Promise<void> = Promise.resolve();
 
-  setHandler(statusQuery, () => run.status);
+  // A query, not a command: adding the decision changes no history (docs/versioning.md).
+  setHandler(statusQuery, () => ({ ...run.status, decision: review.decision?.kind ?? null }));
   handleFinanceDecisions(review, () => run.status.state, (outcome) => run.answer(outcome));
   setHandler(recomputeSignal, (req) => void review.recompute(req.by, run.status.state, Date.now()));
 

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { approveAllWaiting, approveDraft, DecisionRefused, recordRefusal, rejectDraft, type BulkDecision } from '../../client/drafts';
-import { recomputeSignal } from '../../contracts/close-messages';
-import { closeWorkflowId } from '../../contracts/workflow-ids';
+import { approveAllWaiting, approveDraft, DecisionRefused, recordRefusal, rejectDraft, requestRecompute, type BulkDecision } from '../../client/drafts';
 import { requireCustomers } from '../../client/customers';
 import { shown } from '../../infra/shown';
 import { refuseIfLocked } from '../period-lock';
@@ -115,9 +113,8 @@ export function registerDraftCommands(program: Command): void {
         return async (services) => {
           await refuseIfLocked(services.db, period, 'utkastet räknas om');
           await requireCustomers(services.db, [opts.customer]);
-          const handle = (await services.client()).workflow.getHandle(closeWorkflowId(period, opts.customer));
           try {
-            await handle.signal(recomputeSignal, { by });
+            await requestRecompute(await services.client(), period, opts.customer, by);
           } catch (err) {
             if ((err as Error).name !== 'WorkflowNotFoundError') throw err;
             process.stderr.write(

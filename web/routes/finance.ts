@@ -1,7 +1,7 @@
 import { beskrivFritextProblem, freeTextProblem, MAX_REJECT_REASON } from '../../infra/free-text';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { periodNotEndedReason } from '../../billing';
-import { waitingDrafts } from '../../client/drafts';
+import { requestRecompute, waitingDrafts } from '../../client/drafts';
 import { countByState, periodStatus } from '../../client/status';
 import { closeRunsOf } from '../../store/close-runs';
 import { logger } from '../../infra/logger';
@@ -20,8 +20,6 @@ import { FLAG_CODES } from '../../billing';
 import { formatSek } from '../../billing/format';
 import { flagSv, refusalSv } from '../../billing/review-sv';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { recomputeSignal } from '../../contracts/close-messages';
-import { closeWorkflowId } from '../../contracts/workflow-ids';
 import { registerCreditRoutes } from './credits';
 import { render, setFlash } from '../render';
 import type { RouteDeps } from '../server';
@@ -190,7 +188,7 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
     const back = `/finance/periods/${period}/drafts/${encodeURIComponent(customerId)}`;
     try {
       // The workflow records the request (and a refusal) in its own request log.
-      await (await deps.client()).workflow.getHandle(closeWorkflowId(period, customerId)).signal(recomputeSignal, { by: request.user!.displayName });
+      await requestRecompute(await deps.client(), period, customerId, request.user!.displayName);
       await db('console_actions').insert({ user_id: request.user!.id, action: 'recompute', customer_id: customerId, period, outcome: 'recompute_started' });
       setFlash(reply, { kind: 'ok', text: 'Omräkning begärd: ett nytt utkast räknas fram från de rättade uppgifterna.' });
     } catch (err) {
