@@ -66,4 +66,34 @@ describe('notifications go to the partner at issue', () => {
     // The customer's own billing e-mail got both, as before.
     expect(mailsTo(`admin@${customerId.toLowerCase()}.example`, `Kreditfaktura ${k}`)).toHaveLength(1);
   });
+
+  it('a re-issue is a new invoice: it goes to the partner at its own issue (the new one), its credit note to the old', async () => {
+    const customerId = await seedCustomer(h.db, { partner_id: oldPartner });
+    await seedEvents(h.db, customerId, workedExampleEvents());
+    const { handle } = await startCustomerClose(h.client, h.settings, customerId, PERIOD);
+    await waitFor(async () => (await handle.query(statusQuery)).state === 'awaiting_approval');
+    await approveDraft(h.client, PERIOD, customerId, 'Anna Ekonom');
+    const number = (await handle.result()).invoiceNumber!;
+
+    await h.db('customers').where({ customer_id: customerId }).update({ partner_id: newPartner });
+    const started = await requestCredit(creditRequestReads(h.db), h.client, h.settings, { invoiceNumber: number, requestedBy: 'Olle Operatör', reason: 'Ny partner', lines: null, reissue: true });
+    const credit = h.client.workflow.getHandle(started.workflowId);
+    await waitFor(async () => (await credit.query(creditStatusQuery)).state === 'awaiting_approval');
+    await decideCredit(h.client, started.workflowId, { kind: 'approve', by: 'Anna Ekonom' });
+    const done = await credit.result();
+    const reissue = h.client.workflow.getHandle(done.reissueWorkflowId!);
+    await waitFor(async () => (await reissue.query(statusQuery)).state === 'awaiting_approval', 30_000, 'the re-issue awaiting approval');
+    await approveDraft(h.client, PERIOD, customerId, 'Anna Ekonom');
+    const replacement = (await reissue.result()).invoiceNumber!;
+
+    await waitFor(() => hooksTo(hookOf(oldPartner), done.creditNoteNumber!).length === 1 && hooksTo(hookOf(newPartner), replacement).length === 1, 30_000, 'the credit note and the re-issue delivered');
+    expect(mailsTo(mailOf(oldPartner), `Kreditfaktura ${done.creditNoteNumber}`)).toHaveLength(1);
+    expect(mailsTo(mailOf(newPartner), `Faktura ${replacement} `)).toHaveLength(1);
+    await waitFor(async () => (await deliveriesOf(h.db, customerId, { event: 'invoice_final', status: 'pending' })).length === 0, 30_000, 'nothing left to send');
+    // Each partner got only what names it.
+    expect(mailsTo(mailOf(newPartner), `Kreditfaktura ${done.creditNoteNumber}`)).toEqual([]);
+    expect(mailsTo(mailOf(oldPartner), `Faktura ${replacement} `)).toEqual([]);
+    expect(hooksTo(hookOf(newPartner), done.creditNoteNumber!)).toEqual([]);
+    expect(hooksTo(hookOf(oldPartner), replacement)).toEqual([]);
+  });
 });
