@@ -23,7 +23,8 @@ import { seedInvoice } from './seed-invoices';
 const DUE = '2026-11-20';
 const GRACE_DAYS = 10;
 const REMIND_AT = stockholmMidnightMs(addDays(DUE, GRACE_DAYS)) + REMIND_AT_HOUR * 3_600_000;
-const LEAD_MS = 12_000;
+// Room for starting the reminders and stopping the worker on a loaded machine before the day comes.
+const LEAD_MS = 20_000;
 
 let h: CloseHarness;
 /** The activities' clock = this machine's + shift (set per test, before its worker starts). */
@@ -85,6 +86,7 @@ describe('a payment reminder across worker restarts (real dev server)', () => {
     for (const r of [unpaid, paidSignalled, paidQuietly]) await waitingOnTimer(r.workflowId);
 
     await h.worker.close();
+    expect(Date.now(), 'the worker stopped before the reminder day (raise LEAD_MS on a slower machine)').toBeLessThan(dayAt);
     // While no worker runs: two payments imported, one told to its reminder (as the CLI does),
     // one not (a lost signal): neither may be reminded.
     await pay('RESTART-PAID-1', paidSignalled.ocr, 125_000);
@@ -132,6 +134,7 @@ describe('a payment reminder across worker restarts (real dev server)', () => {
 
     child.child.kill('SIGKILL');
     expect(await child.exited).toBeNull(); // killed, not exited
+    expect(Date.now(), 'the worker was killed before the reminder day (raise LEAD_MS on a slower machine)').toBeLessThan(dayAt);
     await pay('KILLED-PAID-1', paid.ocr, 125_000);
     await signalSettled({ client: async () => h.client }, [paid.number]);
     await new Promise((r) => setTimeout(r, Math.max(0, dayAt - Date.now()) + 1_500));
