@@ -245,8 +245,6 @@ const ENGLISH = [
   ...Object.keys(FACT_KIND_SV).filter((k) => k !== 'contradiction'),
   'portal_user', 'superuser', 'archive_user', 'approve_all', 'awaiting_approval', 'nothing_to_bill', 'needs_second', 'draft_ready', 'invoice_final',
   'flagged:', 'user added', 'is outside', ' vs ', 'approved (', 'refused (', 'auto-approval',
-  // Payments (Kundfordringar, reached from finance's header): statuses and unmatched reasons.
-  'partly_paid', 'overpaid', 'not_due', 'over_90', 'no OCR', 'fails its check digits', 'no invoice has OCR',
 ];
 
 async function walk(email: string): Promise<{ pages: string[]; problems: string[] }> {
@@ -283,7 +281,6 @@ describe('Swedish everywhere a person reads', () => {
     for (const email of ['anna@ekonomi.test', 'olle@drift.test', 'pia@partner-a.test', 'kim@kund.test']) {
       const { pages, problems } = await walk(email);
       expect(pages.length, `${email} walked ${pages.join(', ')}`).toBeGreaterThan(email.startsWith('anna') ? 10 : 1);
-      if (email.startsWith('anna')) expect(pages, 'finance reaches Kundfordringar by its link').toContain('/finance/receivables');
       expect(problems, email).toEqual([]);
     }
   }, 240_000);
