@@ -70,6 +70,18 @@ async function main(): Promise<void> {
           FROM drafts d JOIN invoices i ON i.customer_id = d.customer_id AND i.period = '2024-10';
       ANALYZE;
     `);
+    // Payments (issue #22) for the receivables page: half the invoices paid in full, one in five
+    // partly, the rest open; 200 payments with an unknown OCR left unmatched.
+    await db.raw(`
+      INSERT INTO payment_imports (file_name, file_sha256, format, message_id, payments, matched, unmatched, duplicates, ignored)
+        VALUES ('bench.xml', md5('bench'), 'camt.054.001.08', 'BENCH', 0, 0, 0, 0, '[]');
+      INSERT INTO payments (import_id, reference, amount_ore, booking_date, payer, ocr, invoice_id, customer_id)
+        SELECT (SELECT max(id) FROM payment_imports), 'BENCH-' || id, CASE WHEN number % 10 < 5 THEN total_ore ELSE total_ore / 2 END, '2024-12-01', 'Betalare AB', ocr, id, customer_id
+          FROM invoices WHERE number % 10 < 7;
+      INSERT INTO payments (import_id, reference, amount_ore, booking_date, payer, ocr, unmatched_reason)
+        SELECT (SELECT max(id) FROM payment_imports), 'BENCH-U' || g, 10000 + g, '2024-12-01', 'Okänd AB', '99999' || g, 'no invoice has OCR 99999' || g FROM generate_series(1, 200) g;
+      ANALYZE;
+    `);
     const config = loadConfig();
     await addUser(db, { email: 'anna@ekonomi.test', role: { kind: 'finance' }, password: 'bench-lösenord-12', displayName: config.financeApprovers[0], financeApprovers: config.financeApprovers });
     // A partner of every customer: its pages scope invoices by the partner named on each.
@@ -99,6 +111,9 @@ async function main(): Promise<void> {
       ['customer search', '/customers?q=Kund%20777', finance],
       ['invoice search by number', '/finance/periods/2024-11/invoices?q=F10042', finance],
       ['decision log', '/finance/periods/2024-11/audit', finance],
+      ['receivables, first page (oldest debts, buckets, unmatched)', '/finance/receivables', finance],
+      [`receivables, page ${Math.max(0, Math.floor(customers * 0.5 / 100) - 1)}`, `/finance/receivables?page=${Math.max(0, Math.floor(customers * 0.5 / 100) - 1)}`, finance],
+      ['receivables, overdue, search by customer name', '/finance/receivables?forfallna=1&q=Kund%20777', finance],
       ["partner's customer list (first 200)", '/customers', partner],
       ["partner's customer page", `/customers/C${String(Math.ceil(customers / 3)).padStart(6, '0')}`, partner],
     ];

@@ -170,7 +170,7 @@ export const STATUS_SV: Record<InvoiceStatus, string> = {
   partly_credited: 'Delvis krediterad',
   credited: 'Krediterad',
   replaced_by: 'Ersatt',
-  partly_paid: 'Delvis betald',
+  partly_paid: 'Delbetald',
   paid: 'Betald',
   overpaid: 'Överbetald',
   overdue: 'Förfallen',

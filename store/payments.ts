@@ -20,6 +20,8 @@ export interface UnmatchedJson {
   amount_ore: number;
   payer: string | null;
   reason: string;
+  /** The day the bank booked it (YYYY-MM-DD). */
+  booking_date: string;
 }
 
 export interface PaymentImportJson {
@@ -121,7 +123,7 @@ export async function importPaymentFile(db: Db, config: Pick<AppConfig, 'seller'
         : null);
       if (reason) {
         rows.push({ ...base, invoice_id: null, customer_id: null, unmatched_reason: reason });
-        result.unmatched.push({ reference: p.reference, amount_ore: p.amountOre, payer: p.payer, reason });
+        result.unmatched.push({ reference: p.reference, amount_ore: p.amountOre, payer: p.payer, reason, booking_date: p.bookingDate });
         continue;
       }
       const inv = byOcr.get(p.ocr!)!;
@@ -170,21 +172,31 @@ export async function paidByInvoice(db: Db, invoiceIds: number[]): Promise<Map<n
   return paid;
 }
 
-export class AssignRefused extends Error {}
+/** Why an assignment was refused, as a code the console turns into Swedish (the message stays for the CLI). */
+export type AssignRefusal = 'no_payment' | 'already_booked' | 'no_invoice';
+
+export class AssignRefused extends Error {
+  constructor(
+    message: string,
+    readonly code: AssignRefusal,
+  ) {
+    super(message);
+  }
+}
 
 /** `payments assign`: an unmatched payment booked against an invoice by a named person. */
 export async function assignPayment(db: Db, input: { reference: string; invoiceNumber: string; by: string; now: Date }): Promise<PaymentImportJson['applied'][number]> {
   return db.transaction(async (trx) => {
     await trx.raw('SELECT pg_advisory_xact_lock(?)', [IMPORT_LOCK]);
     const payment = await trx('payments').where({ reference: input.reference }).forUpdate().first();
-    if (!payment) throw new AssignRefused(`no payment with reference ${input.reference}; see 'month-close receivables list' for the unmatched ones`);
+    if (!payment) throw new AssignRefused(`no payment with reference ${input.reference}; see 'month-close receivables list' for the unmatched ones`, 'no_payment');
     if (payment.invoice_id !== null) {
       const inv = await trx('invoices').where({ id: payment.invoice_id }).first('series', 'number');
-      throw new AssignRefused(`payment ${input.reference} is already booked against ${formatInvoiceNumber(inv.series, inv.number)}${payment.assigned_by ? ` (assigned by ${payment.assigned_by})` : ' (by its OCR)'}`);
+      throw new AssignRefused(`payment ${input.reference} is already booked against ${formatInvoiceNumber(inv.series, inv.number)}${payment.assigned_by ? ` (assigned by ${payment.assigned_by})` : ' (by its OCR)'}`, 'already_booked');
     }
     const m = /^([A-Za-z]{0,10})(\d{1,16})$/.exec(input.invoiceNumber.trim());
     const row = m ? await trx('invoices').where({ series: m[1], number: Number(m[2]), kind: 'invoice' }).first('id') : null;
-    if (!row) throw new AssignRefused(`no invoice ${input.invoiceNumber} (a payment is assigned to an invoice, not a credit note)`);
+    if (!row) throw new AssignRefused(`no invoice ${input.invoiceNumber} (a payment is assigned to an invoice, not a credit note)`, 'no_invoice');
     const inv = (await invoiceBalances(trx, { ids: [row.id] })).get(Number(row.id))!;
     const outcome = paymentOutcome(payment.amount_ore, inv.due);
     await trx('payments').where({ id: payment.id }).update({ invoice_id: inv.id, customer_id: inv.customerId, assigned_by: input.by, assigned_at: input.now });

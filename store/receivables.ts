@@ -65,8 +65,8 @@ export async function invoicePaymentRows(db: Db, filter: { customerId?: string; 
 }
 
 export async function listUnmatched(db: Db): Promise<UnmatchedJson[]> {
-  const rows = await db('payments').whereNull('invoice_id').orderBy('id').select('reference', 'amount_ore', 'payer', 'unmatched_reason');
-  return rows.map((r) => ({ reference: r.reference, amount_ore: r.amount_ore, payer: r.payer, reason: r.unmatched_reason ?? 'unmatched' }));
+  const rows = await db('payments').whereNull('invoice_id').orderBy('id').select('reference', 'amount_ore', 'payer', 'unmatched_reason', db.raw("to_char(booking_date, 'YYYY-MM-DD') as booking_date"));
+  return rows.map((r) => ({ reference: r.reference, amount_ore: r.amount_ore, payer: r.payer, reason: r.unmatched_reason ?? 'unmatched', booking_date: r.booking_date }));
 }
 
 export async function listReceivables(db: Db, opts: { today: string; overdue?: boolean; customerId?: string }): Promise<ReceivablesJson> {

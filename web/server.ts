@@ -18,6 +18,7 @@ import { frameworkError, MAX_PARAM_LENGTH, registerErrorAnswers } from './errors
 import { securityHeaders } from './security-headers';
 import { render } from './render';
 import { registerBooksRoutes } from './routes/books';
+import { registerReceivablesRoutes } from './routes/receivables';
 import { registerFinanceRoutes } from './routes/finance';
 import { registerOperatorRoutes } from './routes/operator';
 import { registerCustomerRoutes } from './routes/customers';
@@ -136,6 +137,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
   registerHomeRoutes(app, routeDeps);
   registerFinanceRoutes(app, routeDeps);
   registerBooksRoutes(app, routeDeps);
+  registerReceivablesRoutes(app, routeDeps);
   registerOperatorRoutes(app, routeDeps);
   registerCustomerRoutes(app, routeDeps);
   registerDocumentRoutes(app, routeDeps);

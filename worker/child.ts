@@ -29,6 +29,11 @@ export interface WorkerChildSettings {
   dbPoolMax?: number;
   /** Exit when stdin closes: the parent keeps it open, so a parent that dies takes us along. */
   exitWithParent?: boolean;
+  /**
+   * The activities' clock this far ahead of the machine's (ms, may be negative): lets a test or
+   * a drill bring a reminder's day to within seconds while its timers run in real time.
+   */
+  clockOffsetMs?: number;
 }
 
 export const WORKER_CHILD_ENV = 'MC_WORKER_CHILD';
@@ -50,6 +55,7 @@ export async function runWorkerChild(s: WorkerChildSettings): Promise<void> {
     workflowBundlePath: s.workflowBundlePath,
     maxConcurrentActivityTaskExecutions: s.maxConcurrentActivityTaskExecutions,
     maxCachedWorkflows: s.maxCachedWorkflows,
+    now: s.clockOffsetMs ? () => new Date(Date.now() + s.clockOffsetMs!) : undefined,
   });
   // The pid proves the parent holds the worker itself, not a wrapper around it.
   process.stdout.write(`worker-ready ${process.pid}\n`);

@@ -44,9 +44,9 @@ describe('payments import', () => {
     ]));
     expect(r).toMatchObject({ format: 'camt.054.001.02', payments: 6, matched: 3, paid: 1, partly_paid: 1, overpaid: 1, duplicates: 0, ignored: [] });
     expect(r.unmatched).toEqual([
-      { reference: 'R-4', amount_ore: 7_000, payer: 'Okänd AB', reason: `no invoice has OCR ${ocrFromBase('99999', { lengthDigit: true })}` },
-      { reference: 'R-5', amount_ore: 8_000, payer: 'Fel Siffra AB', reason: `OCR ${badCheck} fails its check digits` },
-      { reference: 'R-6', amount_ore: 9_000, payer: 'Ingen Ref AB', reason: 'no OCR reference' },
+      { reference: 'R-4', amount_ore: 7_000, payer: 'Okänd AB', reason: `no invoice has OCR ${ocrFromBase('99999', { lengthDigit: true })}`, booking_date: '2026-12-03' },
+      { reference: 'R-5', amount_ore: 8_000, payer: 'Fel Siffra AB', reason: `OCR ${badCheck} fails its check digits`, booking_date: '2026-12-03' },
+      { reference: 'R-6', amount_ore: 9_000, payer: 'Ingen Ref AB', reason: 'no OCR reference', booking_date: '2026-12-03' },
     ]);
     expect(r.applied).toEqual([
       { reference: 'R-1', invoice: 'F20001', amount_ore: 100_000, outcome: 'paid', remaining_ore: 0, overpaid_ore: 0 },
@@ -102,7 +102,7 @@ describe('payments import', () => {
     ] }]), 'latin1');
     const r = await run(file, 'bgmax.txt');
     expect(r).toMatchObject({ format: 'bgmax', payments: 2, matched: 1, paid: 1 });
-    expect(r.unmatched).toEqual([{ reference: 'BGC000000000302', amount_ore: 1_000, payer: 'Utan Referens AB', reason: 'no OCR (BgMax reference code 0)' }]);
+    expect(r.unmatched).toEqual([{ reference: 'BGC000000000302', amount_ore: 1_000, payer: 'Utan Referens AB', reason: 'no OCR (BgMax reference code 0)', booking_date: '2026-12-03' }]);
     expect(r.ignored.map((i) => i.reference)).toEqual(['BGC000000000303']);
     expect((await run(file, 'bgmax.txt')).duplicates).toBe(2);
   });

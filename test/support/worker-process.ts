@@ -10,6 +10,8 @@ export interface WorkerProcessSettings {
   smtpPort: number;
   workflowBundlePath: string;
   config: unknown; // AppConfig
+  /** The activities' clock ahead of this machine's (ms), as WorkerChildSettings.clockOffsetMs. */
+  clockOffsetMs?: number;
 }
 
 /**

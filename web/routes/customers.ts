@@ -7,6 +7,7 @@ import { formatInvoiceNumber } from '../../store/invoices';
 import { foldBilledUsage, rateCustomer } from '../../store/rating';
 import { customerAccess, scopeCustomers, scopeInvoices } from '../access';
 import { billedUsers } from '../../store/billed-users';
+import { disputedInvoiceNumbers } from '../../store/disputes';
 import { requireArea } from '../auth';
 import { render } from '../render';
 import type { RouteDeps } from '../server';
@@ -112,6 +113,7 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: RouteDeps): v
     const pdfs = new Map<number, string>(
       (await db('invoice_documents').whereIn('invoice_id', ledger.map((e) => e.id)).select('invoice_id', 'pdf_sha256')).map((r: { invoice_id: number; pdf_sha256: string }) => [r.invoice_id, r.pdf_sha256]),
     );
+    const disputed = await disputedInvoiceNumbers(db);
     const invoices = ledger.map((e) => ({
       kind: e.kind,
       number: e.number,
@@ -120,6 +122,10 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: RouteDeps): v
       due_date: e.dueDate,
       total_ore: e.totalOre,
       status: e.status,
+      // What is paid and what is left, from the same ledger (payments of issue #22).
+      paid_ore: e.paidOre,
+      remaining_ore: e.remainingOre,
+      disputed: e.kind === 'invoice' && disputed.has(e.number),
       links: linksSv(e),
       pdf_sha256: pdfs.get(e.id) ?? null,
     }));
