@@ -1,11 +1,14 @@
 import { PaymentFileError } from './errors';
-import { bankgiroDigits, type BankPayment, type IgnoredEntry, type PaymentFile } from './types';
+import { kept } from './kept';
+import { bankgiroDigits, type BankPayment, type IgnoredEntry, type PaymentFile, type PaymentSink } from './types';
 
 // Bankgirot's BgMax (legacy; banks move to camt.054 during 2026): 80-character records, ISO
 // 8859-1. 01 start, 05 opening of a deposit (payee bankgiro, currency), 20 payment, 21
 // deduction, 22/23 extra references, 25 information, 26 name, 27/28 address, 29 org number, 15
 // deposit (its total and count), 70 end (the file's counts). Amounts are öre. Reference code 2
 // means the reference is a checked OCR number. Positions below are 1-based as in the manual.
+// Read in pieces, record by record: a deposit's payments go to the sink once its deposit
+// record (15) agrees with them.
 
 const field = (rec: string, from: number, to: number) => rec.slice(from - 1, to);
 
@@ -19,12 +22,15 @@ export function isBgMax(head: string): boolean {
   return head.startsWith('01BGMAX');
 }
 
-export function parseBgMax(src: string, file: string, sellerBankgiro: string): PaymentFile {
+export interface BgMaxReader {
+  write(text: string): void;
+  /** Ends the file; returns its id (from the start record). */
+  end(): string;
+}
+
+/** Reads a BgMax file written to it in pieces (decoded as ISO 8859-1). */
+export function bgmaxReader(file: string, sellerBankgiro: string, sink: PaymentSink): BgMaxReader {
   const seller = bankgiroDigits(sellerBankgiro);
-  const lines = src.split(/\r?\n/);
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const payments: BankPayment[] = [];
-  const ignored: IgnoredEntry[] = [];
   let messageId = '';
   let inDeposit = false;
   let depositPayments: PendingPayment[] = [];
@@ -33,6 +39,10 @@ export function parseBgMax(src: string, file: string, sellerBankgiro: string): P
   let last: PendingPayment | null = null;
   const counts = { payment: 0, deduction: 0, extra: 0, deposit: 0 };
   let ended = false;
+  let carry = '';
+  let lineNo = 0;
+  /** Empty lines seen but not yet judged: fine at the end of the file, a fault before a record. */
+  let emptyLines = 0;
 
   const fail = (line: number, reason: string): never => {
     throw new PaymentFileError(file, line, reason);
@@ -44,8 +54,14 @@ export function parseBgMax(src: string, file: string, sellerBankgiro: string): P
     return n;
   };
 
-  lines.forEach((rec, i) => {
-    const line = i + 1;
+  const record = (rec: string) => {
+    lineNo += 1;
+    if (rec === '') {
+      emptyLines += 1;
+      return;
+    }
+    if (emptyLines > 0) fail(lineNo - emptyLines, 'a BgMax record is 80 characters, this one is 0');
+    const line = lineNo;
     if (rec.length !== 80) fail(line, `a BgMax record is 80 characters, this one is ${rec.length}`);
     if (ended) fail(line, 'a record after the end record (70)');
     const tk = rec.slice(0, 2);
@@ -83,7 +99,7 @@ export function parseBgMax(src: string, file: string, sellerBankgiro: string): P
         if (tk === '21') {
           counts.deduction += 1;
           depositSumOre -= amountOre;
-          ignored.push({ reference, amountOre: -amountOre, reason: `a deduction (avdragspost, code ${field(rec, 71, 71)}) on reference ${ref || '(none)'}: book it by hand` });
+          sink.ignored({ reference, amountOre: -amountOre, reason: `a deduction (avdragspost, code ${field(rec, 71, 71)}) on reference ${ref || '(none)'}: book it by hand` });
           last = null;
           break;
         }
@@ -123,7 +139,7 @@ export function parseBgMax(src: string, file: string, sellerBankgiro: string): P
         const count = digits(line, field(rec, 72, 79), 'number of payments');
         if (total !== depositSumOre) fail(line, `the deposit says ${(total / 100).toFixed(2)} but its payments sum to ${(depositSumOre / 100).toFixed(2)}`);
         if (count !== depositCount) fail(line, `the deposit says ${count} payments but holds ${depositCount}`);
-        for (const p of depositPayments) payments.push({ ...p.payment, bookingDate });
+        for (const { payment: p } of depositPayments) sink.payment({ ...p, reference: kept(p.reference), payer: p.payer && kept(p.payer), ocr: p.ocr && kept(p.ocr), noOcrReason: p.noOcrReason && kept(p.noOcrReason), bookingDate });
         counts.deposit += 1;
         inDeposit = false;
         last = null;
@@ -146,7 +162,28 @@ export function parseBgMax(src: string, file: string, sellerBankgiro: string): P
       default:
         fail(line, `unknown record type ${JSON.stringify(tk)}`);
     }
-  });
-  if (!ended) fail(lines.length, 'no end record (70): the file is cut short');
-  return { format: 'bgmax', messageId, payments, ignored };
+  };
+
+  return {
+    write(text) {
+      const lines = (carry + text).split(/\r?\n/);
+      carry = lines.pop()!;
+      for (const rec of lines) record(rec);
+    },
+    end() {
+      if (carry !== '') record(carry);
+      carry = '';
+      if (!ended) fail(lineNo - emptyLines, 'no end record (70): the file is cut short');
+      return messageId;
+    },
+  };
+}
+
+/** A whole BgMax file given as one string, read at once. */
+export function parseBgMax(src: string, file: string, sellerBankgiro: string): PaymentFile {
+  const payments: BankPayment[] = [];
+  const ignored: IgnoredEntry[] = [];
+  const reader = bgmaxReader(file, sellerBankgiro, { payment: (p) => payments.push(p), ignored: (i) => ignored.push(i) });
+  reader.write(src);
+  return { format: 'bgmax', messageId: reader.end(), payments, ignored };
 }

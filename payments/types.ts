@@ -22,6 +22,12 @@ export interface IgnoredEntry {
   reason: string;
 }
 
+/** Where a reader hands what it read, entry by entry (deposit by deposit). */
+export interface PaymentSink {
+  payment(p: BankPayment): void;
+  ignored(i: IgnoredEntry): void;
+}
+
 export interface PaymentFile {
   format: PaymentFileFormat;
   /** The file's own id (camt GrpHdr/MsgId, BgMax start record's time stamp). */
