@@ -133,41 +133,85 @@ export async function importPaymentFile(db: Db, config: Pick<AppConfig, 'seller'
   return result;
 }
 
+/** The references a payment is stored under: its own, or its parts' when it names several. */
+const referencesOf = (p: BankPayment) => (p.parts ? p.parts.map((x) => x.reference) : [p.reference]);
+
 /** Matches one batch of a file's payments against what is stored (inside the import's transaction); returns its rows. */
 async function matchBatch(trx: Db, batch: BankPayment[], result: PaymentImportJson, ocrLengthDigit: boolean): Promise<Row[]> {
   const known = new Set<string>();
-  const r = await trx.raw('SELECT reference FROM payments WHERE reference = ANY(?::text[])', [batch.map((p) => p.reference)]);
+  const r = await trx.raw('SELECT reference FROM payments WHERE reference = ANY(?::text[])', [batch.flatMap(referencesOf)]);
   for (const row of r.rows) known.add(row.reference);
-  const usableOcr = (p: BankPayment) => p.ocr !== null && p.noOcrReason === null && isValidOcr(p.ocr, { lengthDigit: ocrLengthDigit });
-  const ocrs = [...new Set(batch.filter((p) => !known.has(p.reference) && usableOcr(p)).map((p) => p.ocr!))];
+  const usable = (x: { ocr: string | null; noOcrReason: string | null }) => x.ocr !== null && x.noOcrReason === null && isValidOcr(x.ocr, { lengthDigit: ocrLengthDigit });
+  const fresh = batch.filter((p) => !referencesOf(p).some((ref) => known.has(ref)));
+  const units = fresh.flatMap((p) => p.parts ?? [{ ...p, amountOre: p.amountOre as number | null }]);
+  const invoiceOcrs = [...new Set(units.filter((u) => (u.amountOre === null || u.amountOre >= 0) && usable(u)).map((u) => u.ocr!))];
+  const creditOcrs = [...new Set(units.filter((u) => u.amountOre !== null && u.amountOre < 0 && usable(u)).map((u) => u.ocr!))];
+  const byId = new Map<number, InvoiceBalance>();
   const byOcr = new Map<string, InvoiceBalance>();
-  if (ocrs.length > 0) for (const b of (await invoiceBalances(trx, { ocrs })).values()) byOcr.set(b.ocr, b);
+  if (invoiceOcrs.length > 0) {
+    for (const b of (await invoiceBalances(trx, { ocrs: invoiceOcrs })).values()) {
+      byId.set(b.id, b);
+      byOcr.set(b.ocr, b);
+    }
+  }
+  // A deducted credit (BgMax record 23) names one of our credit notes: it counts against the invoice that note credits.
+  const byCreditOcr = new Map<string, InvoiceBalance>();
+  if (creditOcrs.length > 0) {
+    const notes: { ocr: string; credit_of: number }[] = (await trx.raw("SELECT ocr, credit_of FROM invoices WHERE kind = 'credit_note' AND credit_of IS NOT NULL AND ocr = ANY(?::text[])", [creditOcrs])).rows;
+    const missing = [...new Set(notes.map((n) => Number(n.credit_of)).filter((id) => !byId.has(id)))];
+    if (missing.length > 0) for (const b of (await invoiceBalances(trx, { ids: missing })).values()) byId.set(b.id, b);
+    for (const n of notes) byCreditOcr.set(n.ocr, byId.get(Number(n.credit_of))!);
+  }
 
   const rows: Row[] = [];
+  const unmatched = (p: BankPayment, reference: string, amountOre: number, ocr: string | null, reason: string) => {
+    rows.push({ reference, amount_ore: amountOre, booking_date: p.bookingDate, payer: p.payer, ocr, invoice_id: null, customer_id: null, unmatched_reason: reason });
+    result.unmatched.push({ reference, amount_ore: amountOre, payer: p.payer, reason });
+  };
+  const apply = (p: BankPayment, reference: string, amountOre: number, ocr: string | null, inv: InvoiceBalance) => {
+    const outcome = paymentOutcome(amountOre, inv.due);
+    inv.due -= amountOre;
+    rows.push({ reference, amount_ore: amountOre, booking_date: p.bookingDate, payer: p.payer, ocr, invoice_id: inv.id, customer_id: inv.customerId, unmatched_reason: null });
+    result.matched += 1;
+    result[outcome] += 1;
+    result.applied.push({ reference, invoice: inv.number, amount_ore: amountOre, outcome, remaining_ore: Math.max(0, inv.due), overpaid_ore: Math.max(0, -inv.due) });
+  };
+  const matchOne = (p: BankPayment, u: { reference: string; amountOre: number; ocr: string | null; noOcrReason: string | null }) => {
+    const credit = u.amountOre < 0;
+    const inv = usable(u) ? (credit ? byCreditOcr : byOcr).get(u.ocr!) : undefined;
+    const reason = u.noOcrReason
+      ?? (u.ocr === null ? 'no OCR reference'
+      : !usable(u) ? `OCR ${u.ocr} fails its check digits`
+      : !inv ? (credit ? `a deducted credit (BgMax record 23) with OCR ${u.ocr}, which no credit note of ours has` : `no invoice has OCR ${u.ocr}`)
+      : null);
+    if (reason) unmatched(p, u.reference, u.amountOre, u.ocr, reason);
+    else apply(p, u.reference, u.amountOre, u.ocr, inv!);
+  };
+
   for (const p of batch) {
-    if (known.has(p.reference)) {
+    const refs = referencesOf(p);
+    if (refs.some((ref) => known.has(ref))) {
       result.duplicates += 1;
       continue;
     }
-    known.add(p.reference); // the same reference twice in one batch is recorded once too
-    const base = { reference: p.reference, amount_ore: p.amountOre, booking_date: p.bookingDate, payer: p.payer, ocr: p.ocr };
-    const reason = p.noOcrReason
-      ?? (p.ocr === null ? 'no OCR reference'
-      : !usableOcr(p) ? `OCR ${p.ocr} fails its check digits`
-      : !byOcr.has(p.ocr) ? `no invoice has OCR ${p.ocr}`
-      : null);
-    if (reason) {
-      rows.push({ ...base, invoice_id: null, customer_id: null, unmatched_reason: reason });
-      result.unmatched.push({ reference: p.reference, amount_ore: p.amountOre, payer: p.payer, reason });
-      continue;
+    for (const ref of refs) known.add(ref); // the same reference twice in one batch is recorded once too
+    if (!p.parts) {
+      matchOne(p, p);
+    } else if (p.parts.every((x) => x.amountOre !== null)) {
+      // Deducted credits first: the invoice they reduce is then settled by the part that pays it.
+      const parts = [...p.parts].sort((a, b) => Number(a.amountOre! >= 0) - Number(b.amountOre! >= 0));
+      for (const x of parts) matchOne(p, { ...x, amountOre: x.amountOre! });
+    } else {
+      // No amount per reference: the payment covers every named invoice's open amount, or it is left whole for finance.
+      const invs = p.parts.map((x) => (usable(x) ? byOcr.get(x.ocr!) : undefined));
+      const open = invs.reduce((sum, inv) => sum + (inv && inv.due > 0 ? inv.due : 0), 0);
+      if (invs.every((inv) => inv && inv.due > 0) && new Set(invs).size === invs.length && open === p.amountOre) {
+        p.parts.forEach((x, i) => apply(p, x.reference, invs[i]!.due, x.ocr, invs[i]!));
+      } else {
+        const named = p.parts.map((x) => x.ocr ?? '(no OCR)').join(', ');
+        unmatched(p, p.reference, p.amountOre, null, `names ${p.parts.length} references (${named}) without an amount for each, and is not exactly what their invoices have open together: assign it by hand`);
+      }
     }
-    const inv = byOcr.get(p.ocr!)!;
-    const outcome = paymentOutcome(p.amountOre, inv.due);
-    inv.due -= p.amountOre;
-    rows.push({ ...base, invoice_id: inv.id, customer_id: inv.customerId, unmatched_reason: null });
-    result.matched += 1;
-    result[outcome] += 1;
-    result.applied.push({ reference: p.reference, invoice: inv.number, amount_ore: p.amountOre, outcome, remaining_ore: Math.max(0, inv.due), overpaid_ore: Math.max(0, -inv.due) });
   }
   return rows;
 }
