@@ -245,7 +245,7 @@ export function collectGarbage(): void {
  * (VmHWM) rather than sampled: `start()` resets the high-water mark (Linux's clear_refs "5"),
  * `stop()` reads it. Where the mark cannot be reset (not Linux), falls back to sampling.
  */
-export function peakRssMeter(): { stop(): { mb: number; how: 'kernel high-water mark' | 'sampled every 20 ms' } } {
+export function peakRssMeter(): { stop(): { mb: number; startMb: number; how: 'kernel high-water mark' | 'sampled every 20 ms' } } {
   let exact = false;
   try {
     fs.writeFileSync('/proc/self/clear_refs', '5');
@@ -254,12 +254,13 @@ export function peakRssMeter(): { stop(): { mb: number; how: 'kernel high-water 
     // not Linux, or not allowed: sample instead
   }
   let peak = process.memoryUsage().rss;
+  const startMb = Math.round(peak / 2 ** 20);
   const sampler = exact ? null : setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   return {
     stop() {
       if (sampler) clearInterval(sampler);
-      if (exact) return { mb: Math.round(readStatusKb(process.pid, 'VmHWM') / 1024), how: 'kernel high-water mark' };
-      return { mb: Math.round(Math.max(peak, process.memoryUsage().rss) / 2 ** 20), how: 'sampled every 20 ms' };
+      if (exact) return { mb: Math.round(readStatusKb(process.pid, 'VmHWM') / 1024), startMb, how: 'kernel high-water mark' };
+      return { mb: Math.round(Math.max(peak, process.memoryUsage().rss) / 2 ** 20), startMb, how: 'sampled every 20 ms' };
     },
   };
 }
