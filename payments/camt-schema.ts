@@ -32,7 +32,7 @@ const errors = [];
 let more = 0;
 Module({
   inputFiles: [
-    { fileName: 'payments.xml', contents: new SharedView(shared) },
+    { fileName: 'payments.xml', contents: new SharedView(shared.buffer, shared.byteOffset, shared.byteLength) },
     { fileName: schemaName, contents: schema },
   ],
   arguments: ['--schema', schemaName, '--noout', '--stream', 'payments.xml'],
