@@ -112,11 +112,12 @@ export async function importPaymentFile(db: Db, config: Pick<AppConfig, 'seller'
         await inserting;
         const rows = await matchBatch(trx, batch, result, config.ocrLengthDigit);
         inserting = insertRows(trx, imp.id, rows);
+        inserting.catch(() => undefined); // its failure is thrown where it is awaited, not as an unhandled rejection meanwhile
         await new Promise<void>((resolve) => setImmediate(resolve)); // the insert is on its way before the next piece is read
       }
       await inserting;
     } finally {
-      await inserting.catch(() => undefined); // a refusal found while a batch was being inserted waits for it
+      await inserting.catch(() => undefined); // a refusal found while a batch was being inserted waits for that insert
     }
     result.ignored = opened.ignored.map((i) => ({ reference: i.reference, amount_ore: i.amountOre, reason: i.reason }));
     await trx('payment_imports').where({ id: imp.id }).update({
