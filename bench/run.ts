@@ -249,7 +249,8 @@ async function main(): Promise<void> {
         ['seconds', r.seconds],
         ['payments/s (target ≥ 20,000)', r.paymentsPerSecond],
         ['matched / unmatched', `${r.matched} / ${r.unmatched}`],
-        ['peak RSS MB of the bench process (target ≤ 400)', r.peakRssMb],
+        [`peak RSS MB of the bench process, ${r.peakHow} (target ≤ 400)`, r.peakRssMb],
+        ['RSS MB when the import started (in the peak)', r.startRssMb],
       ]);
     } else progress('1b. Payments import: skipped (--payments 0)');
 

@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createDb, migrate, type Db } from '../infra/db';
 
@@ -229,6 +231,38 @@ export function findServicePids(dataDir: string): BenchPids {
   if (fs.existsSync(pidFile)) postmaster = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]) || null;
   if (postmaster === null) postmaster = pgrep('postgres').find((pid) => cmdline(pid).includes(path.join(dataDir, 'pg'))) ?? null;
   return { temporal, postmaster, temporalPostmaster: firstLine(temporalPgPidFile) };
+}
+
+/** A full garbage collection, also without --expose-gc: a measurement starts from live data only. */
+export function collectGarbage(): void {
+  if (global.gc) return global.gc();
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
+}
+
+/**
+ * This process's peak RSS over a stretch, every thread included, as the kernel counts it
+ * (VmHWM) rather than sampled: `start()` resets the high-water mark (Linux's clear_refs "5"),
+ * `stop()` reads it. Where the mark cannot be reset (not Linux), falls back to sampling.
+ */
+export function peakRssMeter(): { stop(): { mb: number; startMb: number; how: 'kernel high-water mark' | 'sampled every 20 ms' } } {
+  let exact = false;
+  try {
+    fs.writeFileSync('/proc/self/clear_refs', '5');
+    exact = true;
+  } catch {
+    // not Linux, or not allowed: sample instead
+  }
+  let peak = process.memoryUsage().rss;
+  const startMb = Math.round(peak / 2 ** 20);
+  const sampler = exact ? null : setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  return {
+    stop() {
+      if (sampler) clearInterval(sampler);
+      if (exact) return { mb: Math.round(readStatusKb(process.pid, 'VmHWM') / 1024), startMb, how: 'kernel high-water mark' };
+      return { mb: Math.round(Math.max(peak, process.memoryUsage().rss) / 2 ** 20), startMb, how: 'sampled every 20 ms' };
+    },
+  };
 }
 
 export interface MemoryPeaks {

@@ -14,11 +14,21 @@ import { accountNames, invoiceVoucherSource, type BooksSettings, type PendingVou
 // byte-identically from what it recorded (its vouchers' rows, its #GEN date and the settings it
 // was written with); nothing is ever exported in two batches (unique source row).
 
+/** One series' numbers in a batch. */
+export interface SeriesNumbers {
+  first: number;
+  last: number;
+  vouchers: number;
+}
+
 export interface ExportResult {
   batch: number | null;
   vouchers: number;
+  /** The invoice series' (B) first and last number when the batch has invoices, else the payment series' (C). */
   first_number: number | null;
   last_number: number | null;
+  /** Every series in the batch. */
+  series: Record<string, SeriesNumbers>;
   /** The file's bytes; null when nothing was new. */
   content: Buffer | null;
   sha256: string | null;
@@ -47,6 +57,23 @@ function fileOf(settings: BooksSettings, generatedOn: string, vouchers: Numbered
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
+/**
+ * A batch's numbers: per series, and as first/last those of the invoice series when the batch
+ * has invoices or credit notes, else of the payment series. Vouchers are numbered in date order,
+ * so a payment booked before the invoices must not make C's numbers read as the batch's.
+ */
+export function batchNumbers(numbered: readonly { series: string; number: number }[], settings: BooksSettings): Pick<ExportResult, 'first_number' | 'last_number' | 'series'> {
+  const series: Record<string, SeriesNumbers> = {};
+  for (const v of numbered) {
+    const s = (series[v.series] ??= { first: v.number, last: v.number, vouchers: 0 });
+    s.first = Math.min(s.first, v.number);
+    s.last = Math.max(s.last, v.number);
+    s.vouchers += 1;
+  }
+  const main = series[settings.books.voucherSeries] ?? series[settings.books.paymentSeries] ?? Object.values(series)[0];
+  return { first_number: main?.first ?? null, last_number: main?.last ?? null, series };
+}
+
 /** Export what is new as one batch (nothing recorded when nothing is new). `today` is #GEN (YYYY-MM-DD). */
 export async function exportBooks(db: Db, settings: BooksSettings, opts: { today: string; by?: string | null; sources?: VoucherSource[] }): Promise<ExportResult> {
   const sources = opts.sources ?? voucherSources();
@@ -57,7 +84,7 @@ export async function exportBooks(db: Db, settings: BooksSettings, opts: { today
     for (const [rank, s] of sources.entries()) {
       for (const v of await s.vouchers(trx, settings)) pending.push({ ...v, source: s.source, series: s.series(settings), rank });
     }
-    if (pending.length === 0) return { batch: null, vouchers: 0, first_number: null, last_number: null, content: null, sha256: null };
+    if (pending.length === 0) return { batch: null, vouchers: 0, first_number: null, last_number: null, series: {}, content: null, sha256: null };
     pending.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.rank - b.rank || a.order - b.order));
     const next = new Map<string, number>();
     for (const series of new Set(pending.map((p) => p.series))) {
@@ -79,9 +106,7 @@ export async function exportBooks(db: Db, settings: BooksSettings, opts: { today
         numbered.slice(i, i + 1000).map((v, k) => ({ batch_id: batch.id, source: v.source, source_id: v.sourceId, series: v.series, number: v.number, position: i + k })),
       );
     }
-    // The numbers of the main series (invoices); a batch of only other sources reports its own.
-    const main = numbered.filter((v) => v.series === numbered[0].series);
-    return { batch: batch.id, vouchers: numbered.length, first_number: main[0].number, last_number: main[main.length - 1].number, content, sha256: hash };
+    return { batch: batch.id, vouchers: numbered.length, ...batchNumbers(numbered, settings), content, sha256: hash };
   });
 }
 
@@ -103,11 +128,18 @@ export async function rewriteBatch(db: Db, batchId: number, extra: VoucherSource
   });
   const content = fileOf(settings, batch.generated_on, numbered);
   if (sha256(content) !== batch.file_sha256) throw new Error(`batch ${batchId} would not be written byte-identically (sha256 ${sha256(content)}, recorded ${batch.file_sha256})`);
-  const main = numbered.filter((v) => v.series === numbered[0]?.series);
-  return { batch: batchId, vouchers: numbered.length, first_number: main[0]?.number ?? null, last_number: main[main.length - 1]?.number ?? null, content, sha256: batch.file_sha256 };
+  return { batch: batchId, vouchers: numbered.length, ...batchNumbers(numbered, settings), content, sha256: batch.file_sha256 };
 }
 
 export class BatchNotFound extends Error {}
+
+/** "serie B nr 1–12, serie C nr 1–4": a batch's numbers as finance reads them. */
+export function seriesText(series: Record<string, SeriesNumbers>): string {
+  return Object.entries(series)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, s]) => `serie ${name} nr ${s.first}–${s.last}`)
+    .join(', ');
+}
 
 export async function listBatches(db: Db): Promise<{ id: number; generated_on: string; vouchers: number; created_by: string | null; created_at: Date; first_number: number; last_number: number; series: string }[]> {
   return db('books_batches as b')

@@ -1,38 +1,102 @@
 import { PaymentFileError } from './errors';
-import { bankgiroDigits, type BankPayment, type IgnoredEntry, type PaymentFile } from './types';
+import { kept } from './kept';
+import { bankgiroDigits, type BankPayment, type IgnoredEntry, type PaymentFile, type PaymentPart, type PaymentSink } from './types';
 
 // Bankgirot's BgMax (legacy; banks move to camt.054 during 2026): 80-character records, ISO
 // 8859-1. 01 start, 05 opening of a deposit (payee bankgiro, currency), 20 payment, 21
 // deduction, 22/23 extra references, 25 information, 26 name, 27/28 address, 29 org number, 15
 // deposit (its total and count), 70 end (the file's counts). Amounts are öre. Reference code 2
 // means the reference is a checked OCR number. Positions below are 1-based as in the manual.
+// Read in pieces, record by record: a deposit's payments go to the sink once its deposit
+// record (15) agrees with them.
 
 const field = (rec: string, from: number, to: number) => rec.slice(from - 1, to);
+
+interface ExtraReference {
+  line: number;
+  /** Record 23 ("extra referensnummerpost minus"): a credit the payer deducted from the payment. */
+  negative: boolean;
+  amountOre: number;
+  ocr: string | null;
+  noOcrReason: string | null;
+}
 
 interface PendingPayment {
   payment: BankPayment;
   line: number;
-  extraReferences: number;
+  /** The payment record's reference code 3: its reference field lists the references, which follow as extra records. */
+  listsReferences: boolean;
+  extras: ExtraReference[];
 }
+
+/** A reference as its reference code says: 2 is an OCR number Bankgirot checked; others are not. */
+function referenceOf(code: string, ref: string): { ocr: string | null; noOcrReason: string | null } {
+  if (code === '2') return { ocr: kept(ref), noOcrReason: null };
+  return { ocr: null, noOcrReason: kept(`no OCR (BgMax reference code ${code}${ref ? `, reference ${JSON.stringify(ref)}` : ''})`) };
+}
+
+/**
+ * A payment with extra reference records (22 positive, 23 negative) split into its parts. The
+ * payment record's amount is the money paid (what the deposit adds up); each extra reference
+ * carries its own amount, 23's a credit the payer deducted (e.g. a credit note's OCR). The
+ * payment record's own reference (unless code 3, a listing of the references that follow)
+ * takes what is left, so the parts always add up to the payment. When the extra records carry
+ * no amounts (zeros, as in Bankgirot's example file), the parts are left for the matching to
+ * fill with each invoice's open amount.
+ */
+function splitByReferences(pending: PendingPayment): BankPayment {
+  const { payment, extras } = pending;
+  if (extras.length === 0) return payment;
+  const part = (i: number, r: { ocr: string | null; noOcrReason: string | null }, amountOre: number | null): PaymentPart => ({
+    reference: i === 0 ? payment.reference : `${payment.reference}-${i + 1}`,
+    amountOre,
+    ocr: r.ocr,
+    noOcrReason: r.noOcrReason,
+  });
+  const own = pending.listsReferences ? [] : [{ ocr: payment.ocr, noOcrReason: payment.noOcrReason }];
+  const whole = (reason: string): BankPayment => ({ ...payment, ocr: null, noOcrReason: reason });
+  if (extras.every((e) => e.amountOre === 0)) {
+    if (extras.some((e) => e.negative)) return whole('a deducted reference (record 23) without its amount: assign it by hand');
+    return { ...payment, ocr: null, noOcrReason: null, parts: [...own, ...extras].map((r, i) => part(i, r, null)) };
+  }
+  const signed = extras.map((e) => (e.negative ? -e.amountOre : e.amountOre));
+  const rest = payment.amountOre - signed.reduce((s, a) => s + a, 0);
+  if (rest < 0) return whole(`its extra references (records 22/23) add up to ${fmtOre(payment.amountOre - rest)}, more than the payment of ${fmtOre(payment.amountOre)}: assign it by hand`);
+  // What the references do not take stays with the payment record's reference (unmatched when it is a listing).
+  const first = rest > 0 ? [own[0] ?? { ocr: null, noOcrReason: 'the part of the payment no extra reference names' }] : [];
+  const amounts = [...(rest > 0 ? [rest] : []), ...signed];
+  return { ...payment, ocr: null, noOcrReason: null, parts: [...first, ...extras].map((r, i) => part(i, r, amounts[i])) };
+}
+
+const fmtOre = (ore: number) => (ore / 100).toFixed(2);
 
 export function isBgMax(head: string): boolean {
   return head.startsWith('01BGMAX');
 }
 
-export function parseBgMax(src: string, file: string, sellerBankgiro: string): PaymentFile {
+export interface BgMaxReader {
+  write(text: string): void;
+  /** Ends the file; returns its id (from the start record). */
+  end(): string;
+}
+
+/** Reads a BgMax file written to it in pieces (decoded as ISO 8859-1). */
+export function bgmaxReader(file: string, sellerBankgiro: string, sink: PaymentSink): BgMaxReader {
   const seller = bankgiroDigits(sellerBankgiro);
-  const lines = src.split(/\r?\n/);
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const payments: BankPayment[] = [];
-  const ignored: IgnoredEntry[] = [];
   let messageId = '';
   let inDeposit = false;
   let depositPayments: PendingPayment[] = [];
   let depositSumOre = 0;
   let depositCount = 0;
   let last: PendingPayment | null = null;
+  /** The last payment record was a deduction (21): its extra, name and address records go with it. */
+  let afterDeduction = false;
   const counts = { payment: 0, deduction: 0, extra: 0, deposit: 0 };
   let ended = false;
+  let carry = '';
+  let lineNo = 0;
+  /** Empty lines seen but not yet judged: fine at the end of the file, a fault before a record. */
+  let emptyLines = 0;
 
   const fail = (line: number, reason: string): never => {
     throw new PaymentFileError(file, line, reason);
@@ -44,8 +108,14 @@ export function parseBgMax(src: string, file: string, sellerBankgiro: string): P
     return n;
   };
 
-  lines.forEach((rec, i) => {
-    const line = i + 1;
+  const record = (rec: string) => {
+    lineNo += 1;
+    if (rec === '') {
+      emptyLines += 1;
+      return;
+    }
+    if (emptyLines > 0) fail(lineNo - emptyLines, 'a BgMax record is 80 characters, this one is 0');
+    const line = lineNo;
     if (rec.length !== 80) fail(line, `a BgMax record is 80 characters, this one is ${rec.length}`);
     if (ended) fail(line, 'a record after the end record (70)');
     const tk = rec.slice(0, 2);
@@ -83,25 +153,30 @@ export function parseBgMax(src: string, file: string, sellerBankgiro: string): P
         if (tk === '21') {
           counts.deduction += 1;
           depositSumOre -= amountOre;
-          ignored.push({ reference, amountOre: -amountOre, reason: `a deduction (avdragspost, code ${field(rec, 71, 71)}) on reference ${ref || '(none)'}: book it by hand` });
+          sink.ignored({ reference, amountOre: -amountOre, reason: `a deduction (avdragspost, code ${field(rec, 71, 71)}) on reference ${ref || '(none)'}: book it by hand` });
           last = null;
+          afterDeduction = true;
           break;
         }
         counts.payment += 1;
         depositSumOre += amountOre;
-        const ocr = referenceCode === '2' ? ref : null;
-        const noOcrReason = referenceCode === '2' ? null : `no OCR (BgMax reference code ${referenceCode}${ref ? `, reference ${JSON.stringify(ref)}` : ''})`;
-        last = { line, extraReferences: 0, payment: { reference, amountOre, bookingDate: '', payer: senderBg ? `bankgiro ${senderBg}` : null, ocr, noOcrReason } };
+        const { ocr, noOcrReason } = referenceOf(referenceCode, ref);
+        last = { line, listsReferences: referenceCode === '3', extras: [], payment: { reference, amountOre, bookingDate: '', payer: senderBg ? `bankgiro ${senderBg}` : null, ocr, noOcrReason } };
+        afterDeduction = false;
         depositPayments.push(last);
         break;
       }
       case '22':
-      case '23':
-        if (!last) fail(line, `an extra reference record (${tk}) without the payment (20) it belongs to`);
+      case '23': {
+        // Not part of the deposit's total or count (15): only of the end record's (70).
         counts.extra += 1;
-        last!.extraReferences += 1;
-        last!.payment.noOcrReason = 'the payment names several references (extra reference records 22/23): assign it by hand';
+        if (afterDeduction) break; // the deduction, references and all, is booked by hand
+        if (!last) fail(line, `an extra reference record (${tk}) without the payment (20) it belongs to`);
+        const serial = field(rec, 58, 69).trim();
+        if (`BGC${serial}` !== last!.payment.reference) fail(line, `an extra reference record (${tk}) with Bankgirot's serial number ${serial}, not that of the payment (${last!.payment.reference.slice(3)}) it follows`);
+        last!.extras.push({ line, negative: tk === '23', amountOre: digits(line, field(rec, 38, 55), 'amount'), ...referenceOf(field(rec, 56, 56), field(rec, 13, 37).trim()) });
         break;
+      }
       case '25':
       case '27':
       case '28':
@@ -109,6 +184,7 @@ export function parseBgMax(src: string, file: string, sellerBankgiro: string): P
         if (!inDeposit) fail(line, `record ${tk} outside a deposit`);
         break;
       case '26':
+        if (afterDeduction) break;
         if (!last) fail(line, 'a name record (26) without the payment (20) it belongs to');
         last!.payment.payer = field(rec, 3, 37).trim() || last!.payment.payer;
         break;
@@ -123,10 +199,14 @@ export function parseBgMax(src: string, file: string, sellerBankgiro: string): P
         const count = digits(line, field(rec, 72, 79), 'number of payments');
         if (total !== depositSumOre) fail(line, `the deposit says ${(total / 100).toFixed(2)} but its payments sum to ${(depositSumOre / 100).toFixed(2)}`);
         if (count !== depositCount) fail(line, `the deposit says ${count} payments but holds ${depositCount}`);
-        for (const p of depositPayments) payments.push({ ...p.payment, bookingDate });
+        for (const pending of depositPayments) {
+          const p = splitByReferences(pending);
+          sink.payment({ ...p, reference: kept(p.reference), payer: p.payer && kept(p.payer), ocr: p.ocr && kept(p.ocr), noOcrReason: p.noOcrReason && kept(p.noOcrReason), parts: p.parts?.map((x) => ({ ...x, reference: kept(x.reference) })), bookingDate });
+        }
         counts.deposit += 1;
         inDeposit = false;
         last = null;
+        afterDeduction = false;
         break;
       }
       case '70': {
@@ -146,7 +226,28 @@ export function parseBgMax(src: string, file: string, sellerBankgiro: string): P
       default:
         fail(line, `unknown record type ${JSON.stringify(tk)}`);
     }
-  });
-  if (!ended) fail(lines.length, 'no end record (70): the file is cut short');
-  return { format: 'bgmax', messageId, payments, ignored };
+  };
+
+  return {
+    write(text) {
+      const lines = (carry + text).split(/\r?\n/);
+      carry = lines.pop()!;
+      for (const rec of lines) record(rec);
+    },
+    end() {
+      if (carry !== '') record(carry);
+      carry = '';
+      if (!ended) fail(lineNo - emptyLines, 'no end record (70): the file is cut short');
+      return messageId;
+    },
+  };
+}
+
+/** A whole BgMax file given as one string, read at once. */
+export function parseBgMax(src: string, file: string, sellerBankgiro: string): PaymentFile {
+  const payments: BankPayment[] = [];
+  const ignored: IgnoredEntry[] = [];
+  const reader = bgmaxReader(file, sellerBankgiro, { payment: (p) => payments.push(p), ignored: (i) => ignored.push(i) });
+  reader.write(src);
+  return { format: 'bgmax', messageId: reader.end(), payments, ignored };
 }

@@ -14,12 +14,37 @@ export interface BankPayment {
   ocr: string | null;
   /** Why the payment carries no usable OCR even if `ocr` is set (e.g. BgMax reference code 5). */
   noOcrReason: string | null;
+  /**
+   * A payment naming several references (BgMax extra reference records 22/23): the parts it is
+   * split into, each matched on its own; then `ocr` and `noOcrReason` are not used. Stored as
+   * one row per part, all or none.
+   */
+  parts?: PaymentPart[];
+}
+
+export interface PaymentPart {
+  /** The part's own reference: the payment's for its first part, with "-2", "-3"… for the others. */
+  reference: string;
+  /**
+   * What the part is of the payment (negative: a credit the payer deducted, BgMax record 23);
+   * null when the bank gave no amount per reference: the payment then covers each named
+   * invoice's open amount, and only if it is exactly their sum.
+   */
+  amountOre: number | null;
+  ocr: string | null;
+  noOcrReason: string | null;
 }
 
 export interface IgnoredEntry {
   reference: string;
   amountOre: number | null;
   reason: string;
+}
+
+/** Where a reader hands what it read, entry by entry (deposit by deposit). */
+export interface PaymentSink {
+  payment(p: BankPayment): void;
+  ignored(i: IgnoredEntry): void;
 }
 
 export interface PaymentFile {

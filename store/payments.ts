@@ -1,19 +1,22 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import type { Knex } from 'knex';
 import { isValidOcr, paymentOutcome } from '../billing';
 import type { AppConfig } from '../infra/config';
 import type { Db } from '../infra/db';
-import { assertSchemaValid, readPaymentFile } from '../payments/read-file';
+import { assertSchemaValid, openPaymentFile } from '../payments/read-file';
 import type { BankPayment, PaymentFileFormat } from '../payments/types';
 import { formatInvoiceNumber } from './invoices';
 
-// `payments import`: a bank file's payments matched to invoices by OCR, in one transaction. The
-// same bank reference is recorded once, whichever file brings it again; a refused file (its own
-// totals, another bankgiro, not schema-valid) stores nothing. Imports take a transaction-scoped
+// `payments import`: a bank file's payments matched to invoices by OCR, in one transaction, read
+// and stored batch by batch. The same bank reference is recorded once, whichever file brings it
+// again; a refused file (its own totals, another bankgiro, not schema-valid) stores nothing: its
+// transaction is rolled back, whichever batch found the fault. Imports take a transaction-scoped
 // advisory lock, so two at once cannot both count the same invoice as unpaid.
 
 const IMPORT_LOCK = 22_022;
-const CHUNK = 5_000;
+/** Payments matched and stored per round trip: bounds what the import holds at once. */
+const BATCH = 5_000;
 
 export interface UnmatchedJson {
   reference: string;
@@ -75,92 +78,158 @@ interface Row {
   unmatched_reason: string | null;
 }
 
-/** Imports one bank file; throws PaymentFileError (nothing stored) when the file is refused. */
-export async function importPaymentFile(db: Db, config: Pick<AppConfig, 'seller' | 'ocrLengthDigit'>, filePath: string, bytes: Buffer): Promise<PaymentImportJson> {
+/**
+ * Imports one bank file; throws PaymentFileError (nothing stored) when the file is refused.
+ * `bytes` best comes from `readBankFile` (shared memory: the schema check reads it in place).
+ */
+export async function importPaymentFile(db: Db, config: Pick<AppConfig, 'seller' | 'ocrLengthDigit'>, filePath: string, bytes: Uint8Array): Promise<PaymentImportJson> {
   const name = path.basename(filePath);
-  const read = readPaymentFile(bytes, name, config.seller.bankgiro);
-  const { parsed } = read;
+  const opened = openPaymentFile(bytes, name, config.seller.bankgiro);
   const result: PaymentImportJson = {
     file: name,
-    format: parsed.format,
-    payments: parsed.payments.length,
+    format: opened.format,
+    payments: 0,
     matched: 0,
     paid: 0,
     partly_paid: 0,
     overpaid: 0,
     duplicates: 0,
     unmatched: [],
-    ignored: parsed.ignored.map((i) => ({ reference: i.reference, amount_ore: i.amountOre, reason: i.reason })),
+    ignored: [],
     applied: [],
   };
   await db.transaction(async (trx) => {
     await trx.raw('SELECT pg_advisory_xact_lock(?)', [IMPORT_LOCK]);
-    const refs = parsed.payments.map((p) => p.reference);
-    const known = new Set<string>();
-    for (let i = 0; i < refs.length; i += 50_000) {
-      const r = await trx.raw('SELECT reference FROM payments WHERE reference = ANY(?::text[])', [refs.slice(i, i + 50_000)]);
-      for (const row of r.rows) known.add(row.reference);
-    }
-    const usableOcr = (p: BankPayment) => p.ocr !== null && p.noOcrReason === null && isValidOcr(p.ocr, { lengthDigit: config.ocrLengthDigit });
-    const ocrs = [...new Set(parsed.payments.filter((p) => !known.has(p.reference) && usableOcr(p)).map((p) => p.ocr!))];
-    const byOcr = new Map<string, InvoiceBalance>();
-    for (let i = 0; i < ocrs.length; i += 50_000) {
-      for (const b of (await invoiceBalances(trx, { ocrs: ocrs.slice(i, i + 50_000) })).values()) byOcr.set(b.ocr, b);
-    }
-
-    const rows: Row[] = [];
-    for (const p of parsed.payments) {
-      if (known.has(p.reference)) {
-        result.duplicates += 1;
-        continue;
-      }
-      known.add(p.reference); // the same reference twice in one file is recorded once too
-      const base = { reference: p.reference, amount_ore: p.amountOre, booking_date: p.bookingDate, payer: p.payer, ocr: p.ocr };
-      const reason = p.noOcrReason
-        ?? (p.ocr === null ? 'no OCR reference'
-        : !usableOcr(p) ? `OCR ${p.ocr} fails its check digits`
-        : !byOcr.has(p.ocr) ? `no invoice has OCR ${p.ocr}`
-        : null);
-      if (reason) {
-        rows.push({ ...base, invoice_id: null, customer_id: null, unmatched_reason: reason });
-        result.unmatched.push({ reference: p.reference, amount_ore: p.amountOre, payer: p.payer, reason, booking_date: p.bookingDate });
-        continue;
-      }
-      const inv = byOcr.get(p.ocr!)!;
-      const outcome = paymentOutcome(p.amountOre, inv.due);
-      inv.due -= p.amountOre;
-      rows.push({ ...base, invoice_id: inv.id, customer_id: inv.customerId, unmatched_reason: null });
-      result.matched += 1;
-      result[outcome] += 1;
-      result.applied.push({ reference: p.reference, invoice: inv.number, amount_ore: p.amountOre, outcome, remaining_ore: Math.max(0, inv.due), overpaid_ore: Math.max(0, -inv.due) });
-    }
-
+    // The import's own row first, its figures once the whole file is read: its payments refer to it.
     const [imp] = await trx('payment_imports')
-      .insert({
-        file_name: name,
-        file_sha256: createHash('sha256').update(bytes).digest('hex'),
-        format: parsed.format,
-        message_id: parsed.messageId,
-        payments: result.payments,
-        matched: result.matched,
-        unmatched: result.unmatched.length,
-        duplicates: result.duplicates,
-        ignored: JSON.stringify(result.ignored),
-      })
+      .insert({ file_name: name, file_sha256: createHash('sha256').update(bytes).digest('hex'), format: opened.format, message_id: '', payments: 0, matched: 0, unmatched: 0, duplicates: 0, ignored: '[]' })
       .returning('id');
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      const chunk = rows.slice(i, i + CHUNK);
-      const col = <K extends keyof Row>(k: K) => chunk.map((r) => r[k]);
-      await trx.raw(
-        `INSERT INTO payments (import_id, reference, amount_ore, booking_date, payer, ocr, invoice_id, customer_id, unmatched_reason)
-         SELECT ?, * FROM unnest(?::text[], ?::bigint[], ?::date[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[])`,
-        [imp.id, col('reference'), col('amount_ore'), col('booking_date'), col('payer'), col('ocr'), col('invoice_id'), col('customer_id'), col('unmatched_reason')],
-      );
+    // Batch by batch as the file is read: what one batch stored, the next one sees (the same
+    // bank reference again is a duplicate; an invoice's payments so far count against it). The
+    // next batch is read from the file while PostgreSQL inserts the previous one.
+    let inserting: Promise<void> = Promise.resolve();
+    try {
+      for (const batch of opened.batches(BATCH)) {
+        result.payments += batch.length;
+        await inserting;
+        const rows = await matchBatch(trx, batch, result, config.ocrLengthDigit);
+        inserting = insertRows(trx, imp.id, rows);
+        inserting.catch(() => undefined); // its failure is thrown where it is awaited, not as an unhandled rejection meanwhile
+        await new Promise<void>((resolve) => setImmediate(resolve)); // the insert is on its way before the next piece is read
+      }
+      await inserting;
+    } finally {
+      await inserting.catch(() => undefined); // a refusal found while a batch was being inserted waits for that insert
     }
+    result.ignored = opened.ignored.map((i) => ({ reference: i.reference, amount_ore: i.amountOre, reason: i.reason }));
+    await trx('payment_imports').where({ id: imp.id }).update({
+      message_id: opened.messageId(),
+      payments: result.payments,
+      matched: result.matched,
+      unmatched: result.unmatched.length,
+      duplicates: result.duplicates,
+      ignored: JSON.stringify(result.ignored),
+    });
     // The schema check ran beside all of this; a file it refuses leaves nothing behind.
-    await assertSchemaValid(read, name);
+    await assertSchemaValid(opened, name);
   });
   return result;
+}
+
+/** The references a payment is stored under: its own, or its parts' when it names several. */
+const referencesOf = (p: BankPayment) => (p.parts ? p.parts.map((x) => x.reference) : [p.reference]);
+
+/** Matches one batch of a file's payments against what is stored (inside the import's transaction); returns its rows. */
+async function matchBatch(trx: Db, batch: BankPayment[], result: PaymentImportJson, ocrLengthDigit: boolean): Promise<Row[]> {
+  const known = new Set<string>();
+  const r = await trx.raw('SELECT reference FROM payments WHERE reference = ANY(?::text[])', [batch.flatMap(referencesOf)]);
+  for (const row of r.rows) known.add(row.reference);
+  const usable = (x: { ocr: string | null; noOcrReason: string | null }) => x.ocr !== null && x.noOcrReason === null && isValidOcr(x.ocr, { lengthDigit: ocrLengthDigit });
+  const fresh = batch.filter((p) => !referencesOf(p).some((ref) => known.has(ref)));
+  const units = fresh.flatMap((p) => p.parts ?? [{ ...p, amountOre: p.amountOre as number | null }]);
+  const invoiceOcrs = [...new Set(units.filter((u) => (u.amountOre === null || u.amountOre >= 0) && usable(u)).map((u) => u.ocr!))];
+  const creditOcrs = [...new Set(units.filter((u) => u.amountOre !== null && u.amountOre < 0 && usable(u)).map((u) => u.ocr!))];
+  const byId = new Map<number, InvoiceBalance>();
+  const byOcr = new Map<string, InvoiceBalance>();
+  if (invoiceOcrs.length > 0) {
+    for (const b of (await invoiceBalances(trx, { ocrs: invoiceOcrs })).values()) {
+      byId.set(b.id, b);
+      byOcr.set(b.ocr, b);
+    }
+  }
+  // A deducted credit (BgMax record 23) names one of our credit notes: it counts against the invoice that note credits.
+  const byCreditOcr = new Map<string, InvoiceBalance>();
+  if (creditOcrs.length > 0) {
+    const notes: { ocr: string; credit_of: number }[] = (await trx.raw("SELECT ocr, credit_of FROM invoices WHERE kind = 'credit_note' AND credit_of IS NOT NULL AND ocr = ANY(?::text[])", [creditOcrs])).rows;
+    const missing = [...new Set(notes.map((n) => Number(n.credit_of)).filter((id) => !byId.has(id)))];
+    if (missing.length > 0) for (const b of (await invoiceBalances(trx, { ids: missing })).values()) byId.set(b.id, b);
+    for (const n of notes) byCreditOcr.set(n.ocr, byId.get(Number(n.credit_of))!);
+  }
+
+  const rows: Row[] = [];
+  const unmatched = (p: BankPayment, reference: string, amountOre: number, ocr: string | null, reason: string) => {
+    rows.push({ reference, amount_ore: amountOre, booking_date: p.bookingDate, payer: p.payer, ocr, invoice_id: null, customer_id: null, unmatched_reason: reason });
+    result.unmatched.push({ reference, amount_ore: amountOre, payer: p.payer, reason, booking_date: p.bookingDate });
+  };
+  const apply = (p: BankPayment, reference: string, amountOre: number, ocr: string | null, inv: InvoiceBalance) => {
+    const outcome = paymentOutcome(amountOre, inv.due);
+    inv.due -= amountOre;
+    rows.push({ reference, amount_ore: amountOre, booking_date: p.bookingDate, payer: p.payer, ocr, invoice_id: inv.id, customer_id: inv.customerId, unmatched_reason: null });
+    result.matched += 1;
+    result[outcome] += 1;
+    result.applied.push({ reference, invoice: inv.number, amount_ore: amountOre, outcome, remaining_ore: Math.max(0, inv.due), overpaid_ore: Math.max(0, -inv.due) });
+  };
+  const matchOne = (p: BankPayment, u: { reference: string; amountOre: number; ocr: string | null; noOcrReason: string | null }) => {
+    const credit = u.amountOre < 0;
+    const inv = usable(u) ? (credit ? byCreditOcr : byOcr).get(u.ocr!) : undefined;
+    const reason = u.noOcrReason
+      ?? (u.ocr === null ? 'no OCR reference'
+      : !usable(u) ? `OCR ${u.ocr} fails its check digits`
+      : !inv ? (credit ? `a deducted credit (BgMax record 23) with OCR ${u.ocr}, which no credit note of ours has` : `no invoice has OCR ${u.ocr}`)
+      : null);
+    if (reason) unmatched(p, u.reference, u.amountOre, u.ocr, reason);
+    else apply(p, u.reference, u.amountOre, u.ocr, inv!);
+  };
+
+  for (const p of batch) {
+    const refs = referencesOf(p);
+    if (refs.some((ref) => known.has(ref))) {
+      result.duplicates += 1;
+      continue;
+    }
+    for (const ref of refs) known.add(ref); // the same reference twice in one batch is recorded once too
+    if (!p.parts) {
+      matchOne(p, p);
+    } else if (p.parts.every((x) => x.amountOre !== null)) {
+      // Deducted credits first: the invoice they reduce is then settled by the part that pays it.
+      const parts = [...p.parts].sort((a, b) => Number(a.amountOre! >= 0) - Number(b.amountOre! >= 0));
+      for (const x of parts) matchOne(p, { ...x, amountOre: x.amountOre! });
+    } else {
+      // No amount per reference: the payment covers every named invoice's open amount, or it is left whole for finance.
+      const invs = p.parts.map((x) => (usable(x) ? byOcr.get(x.ocr!) : undefined));
+      const open = invs.reduce((sum, inv) => sum + (inv && inv.due > 0 ? inv.due : 0), 0);
+      if (invs.every((inv) => inv && inv.due > 0) && new Set(invs).size === invs.length && open === p.amountOre) {
+        p.parts.forEach((x, i) => apply(p, x.reference, invs[i]!.due, x.ocr, invs[i]!));
+      } else {
+        const named = p.parts.map((x) => x.ocr ?? '(no OCR)').join(', ');
+        unmatched(p, p.reference, p.amountOre, null, `names ${p.parts.length} references (${named}) without an amount for each, and is not exactly what their invoices have open together: assign it by hand`);
+      }
+    }
+  }
+  return rows;
+}
+
+/** Stores a batch's rows (a duplicate-free batch: matchBatch left out what is stored). */
+async function insertRows(trx: Db, importId: unknown, rows: Row[]): Promise<void> {
+  if (rows.length === 0) return;
+  // One column as one bind parameter: pg sends it as a PostgreSQL array (nulls included, which
+  // knex's types do not admit).
+  const col = (k: keyof Row) => rows.map((row) => row[k]) as unknown as Knex.Value;
+  await trx.raw(
+    `INSERT INTO payments (import_id, reference, amount_ore, booking_date, payer, ocr, invoice_id, customer_id, unmatched_reason)
+     SELECT ?, * FROM unnest(?::text[], ?::bigint[], ?::date[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[])`,
+    [importId as Knex.Value, col('reference'), col('amount_ore'), col('booking_date'), col('payer'), col('ocr'), col('invoice_id'), col('customer_id'), col('unmatched_reason')],
+  );
 }
 
 /** What was paid per invoice (matched or assigned payments), for the ledger. */

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { stockholmDate } from '../../billing';
-import { BatchNotFound, booksSettings, exportBooks, listBatches, rewriteBatch } from '../../books/export';
+import { BatchNotFound, booksSettings, exportBooks, listBatches, rewriteBatch, seriesText } from '../../books/export';
 import { writableOutPath, writeOut } from '../out-file';
 import { output, table, UsageError, withServices } from '../runtime';
 
@@ -29,10 +29,10 @@ export function registerBooksCommands(program: Command): void {
                   throw err instanceof BatchNotFound ? new UsageError(err.message) : err;
                 });
           if (result.content) writeOut(out, result.content);
-          const json = { batch: result.batch, file: result.content ? out : null, vouchers: result.vouchers, first_number: result.first_number, last_number: result.last_number };
+          const json = { batch: result.batch, file: result.content ? out : null, vouchers: result.vouchers, first_number: result.first_number, last_number: result.last_number, series: result.series };
           output(!!opts.json, json, () =>
             result.content
-              ? `${batchId === null ? 'Exporterade' : 'Skrev om'} batch ${result.batch}: ${result.vouchers} verifikationer (nr ${result.first_number}–${result.last_number}) till ${out} (SIE 4I, sha256 ${result.sha256})`
+              ? `${batchId === null ? 'Exporterade' : 'Skrev om'} batch ${result.batch}: ${result.vouchers} verifikationer (${seriesText(result.series)}) till ${out} (SIE 4I, sha256 ${result.sha256})`
               : 'Inga nya verifikationer att exportera; ingen fil skrevs.',
           );
         };

@@ -1,10 +1,10 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { formatSek, stockholmDate } from '../../billing';
 import { STATUS_TEXT } from '../../billing/receivable';
 import { shown } from '../../infra/shown';
 import { PaymentFileError } from '../../payments/errors';
+import { readBankFile } from '../../payments/read-file';
 import { AssignRefused, assignPayment, importPaymentFile, type PaymentImportJson } from '../../store/payments';
 import { DisputeRefused, disputeInvoice, resolveDispute } from '../../store/disputes';
 import { listReceivables, type ReceivablesJson } from '../../store/receivables';
@@ -27,7 +27,7 @@ export function registerPaymentCommands(program: Command): void {
         const resolved = path.resolve(file);
         let bytes: Buffer;
         try {
-          bytes = fs.readFileSync(resolved);
+          bytes = readBankFile(resolved);
         } catch (err) {
           throw new UsageError(`cannot read ${shown(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
         }

@@ -45,7 +45,7 @@ describe('books export (SIE 4I)', () => {
     expect(first.code, first.stderr).toBe(0);
     const result = JSON.parse(first.stdout);
     const documents = await h.db('invoices').orderBy('id').select('*');
-    expect(result).toEqual({ batch: expect.any(Number), file: out, vouchers: documents.length, first_number: 1, last_number: documents.length });
+    expect(result).toEqual({ batch: expect.any(Number), file: out, vouchers: documents.length, first_number: 1, last_number: documents.length, series: { B: { first: 1, last: documents.length, vouchers: documents.length } } });
     const bytes = fs.readFileSync(out);
     const sie = parseSie(bytes);
 

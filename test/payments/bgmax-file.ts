@@ -22,7 +22,12 @@ export interface BgPayment {
   bgcNumber: string;
   name?: string;
   deduction?: boolean;
+  /** One extra reference record 22 without an amount. */
   extraReference?: string;
+  /** The payment record's reference field as written (e.g. a listing with code 3); default the ocr. */
+  reference?: string;
+  /** Extra reference records: 22, or 23 when `negative`; Bankgirot's serial number is the payment's unless given. */
+  extras?: { ocr: string; amountOre?: number; negative?: boolean; code?: string; bgcNumber?: string }[];
 }
 
 export interface BgDeposit {
@@ -44,12 +49,13 @@ export function bgmaxFile(deposits: BgDeposit[], opts: { endSays?: Partial<Recor
     for (const p of d.payments) {
       const code = p.code ?? (p.ocr ? '2' : '0');
       const tk = p.deduction ? '21' : '20';
-      recs.push(bgRecord(tk, [[3, 12, 9912346], [13, 37, p.ocr ?? ''], [38, 55, p.amountOre], [56, 56, code], [57, 57, '1'], [58, 69, p.bgcNumber], [70, 70, '0'], ...(p.deduction ? ([[71, 71, '1']] as Field[]) : [])]));
+      recs.push(bgRecord(tk, [[3, 12, 9912346], [13, 37, p.reference ?? p.ocr ?? ''], [38, 55, p.amountOre], [56, 56, code], [57, 57, '1'], [58, 69, p.bgcNumber], [70, 70, '0'], ...(p.deduction ? ([[71, 71, '1']] as Field[]) : [])]));
       if (p.deduction) counts.deduction++;
       else counts.payment++;
       total += p.deduction ? -p.amountOre : p.amountOre;
-      if (p.extraReference) {
-        recs.push(bgRecord('22', [[3, 12, 9912346], [13, 37, p.extraReference], [38, 55, 0], [56, 56, '2'], [57, 57, '1'], [58, 69, p.bgcNumber]]));
+      const extras = [...(p.extraReference ? [{ ocr: p.extraReference }] : []), ...(p.extras ?? [])];
+      for (const e of extras) {
+        recs.push(bgRecord(e.negative ? '23' : '22', [[3, 12, 9912346], [13, 37, e.ocr], [38, 55, e.amountOre ?? 0], [56, 56, e.code ?? '2'], [57, 57, '1'], [58, 69, e.bgcNumber ?? p.bgcNumber], [70, 70, '0']]));
         counts.extra++;
       }
       if (p.name) recs.push(bgRecord('26', [[3, 37, p.name]]));

@@ -145,7 +145,13 @@ describe('BgMax (Bankgirot, legacy)', () => {
       { reference: 'BGC000000000101', amountOre: 358_800, bookingDate: '2026-12-03', payer: 'Åkesson & Öberg AB', ocr: '1000173', noOcrReason: null },
       { reference: 'BGC000000000102', amountOre: 5_000, bookingDate: '2026-12-03', payer: 'Utan OCR AB', ocr: null, noOcrReason: 'no OCR (BgMax reference code 0)' },
       { reference: 'BGC000000000103', amountOre: 7_000, bookingDate: '2026-12-03', payer: 'bankgiro 9912346', ocr: null, noOcrReason: 'no OCR (BgMax reference code 5, reference "12345")' },
-      { reference: 'BGC000000000105', amountOre: 125_000, bookingDate: '2026-12-04', payer: 'bankgiro 9912346', ocr: '1000272', noOcrReason: 'the payment names several references (extra reference records 22/23): assign it by hand' },
+      {
+        reference: 'BGC000000000105', amountOre: 125_000, bookingDate: '2026-12-04', payer: 'bankgiro 9912346', ocr: null, noOcrReason: null,
+        parts: [
+          { reference: 'BGC000000000105', amountOre: null, ocr: '1000272', noOcrReason: null },
+          { reference: 'BGC000000000105-2', amountOre: null, ocr: '1000371', noOcrReason: null },
+        ],
+      },
     ]);
     expect(parsed.ignored).toEqual([{ reference: 'BGC000000000104', amountOre: -2_000, reason: `a deduction (avdragspost, code 1) on reference ${ocr(10004)}: book it by hand` }]);
   });

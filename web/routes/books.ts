@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { stockholmDate } from '../../billing';
-import { booksSettings, exportBooks, listBatches, rewriteBatch, voucherSources } from '../../books/export';
+import { booksSettings, exportBooks, listBatches, rewriteBatch, seriesText, voucherSources } from '../../books/export';
 import { requireArea } from '../auth';
 import { render, setFlash } from '../render';
 import type { RouteDeps } from '../server';
@@ -25,7 +25,7 @@ export function registerBooksRoutes(app: FastifyInstance, deps: RouteDeps): void
       reply,
       result.batch === null
         ? { kind: 'ok', text: 'Inga nya verifikationer att exportera.' }
-        : { kind: 'ok', text: `Batch ${result.batch}: ${result.vouchers} verifikationer (nr ${result.first_number}–${result.last_number}) exporterade.` },
+        : { kind: 'ok', text: `Batch ${result.batch}: ${result.vouchers} verifikationer (${seriesText(result.series)}) exporterade.` },
     );
     return reply.redirect('/finance/books', 303);
   });
