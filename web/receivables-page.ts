@@ -2,7 +2,7 @@ import type { Db } from '../infra/db';
 import { STATUS_TEXT } from '../billing/receivable';
 import { disputedInvoiceNumbers } from '../store/disputes';
 import { listReceivables, type ReceivableJson, type ReceivablesJson } from '../store/receivables';
-import { unmatchedReasonSv } from './payments-sv';
+import { unmatchedReasonSv } from '../payments/reasons-sv';
 
 // Finance's "Kundfordringar": the open invoices, the ageing buckets and the unmatched payments,
 // read through listReceivables, the function `receivables list` prints. So the page's totals are

@@ -10,6 +10,7 @@ import { DisputeRefused, disputeInvoice, resolveDispute } from '../../store/disp
 import { listReceivables, type ReceivablesJson } from '../../store/receivables';
 import { signalSettled } from '../../client/payment-reminders';
 import { byOption, output, table, UsageError, withServices } from '../runtime';
+import { ignoredReasonSv, unmatchedReasonSv } from '../../payments/reasons-sv';
 
 // Payments from the bank and what customers owe (issue #22). Finance reads the text: Swedish,
 // sv-SE amounts; codes stay in --json.
@@ -131,11 +132,11 @@ function importText(r: PaymentImportJson): string {
   ];
   if (r.unmatched.length) {
     lines.push('', 'Omatchade (bokför med `payments assign REFERENS --invoice NUMMER --by NAMN`):');
-    lines.push(table(['referens', 'belopp', 'betalare', 'orsak'], r.unmatched.map((u) => [u.reference, formatSek(u.amount_ore), u.payer ?? '–', u.reason]), [1]));
+    lines.push(table(['referens', 'belopp', 'betalare', 'orsak'], r.unmatched.map((u) => [u.reference, formatSek(u.amount_ore), u.payer ?? '–', unmatchedReasonSv(u.reason)]), [1]));
   }
   if (r.ignored.length) {
     lines.push('', 'Ignorerade:');
-    lines.push(table(['referens', 'belopp', 'orsak'], r.ignored.map((i) => [i.reference, i.amount_ore === null ? '–' : formatSek(i.amount_ore), i.reason]), [1]));
+    lines.push(table(['referens', 'belopp', 'orsak'], r.ignored.map((i) => [i.reference, i.amount_ore === null ? '–' : formatSek(i.amount_ore), ignoredReasonSv(i.reason)]), [1]));
   }
   return lines.join('\n');
 }
@@ -154,7 +155,7 @@ function receivablesText(r: ReceivablesJson): string {
   lines.push(`Kundfordringar totalt (konto 1510): ${formatSek(r.total_ore)}`);
   if (r.unmatched.length) {
     lines.push('', `Omatchade inbetalningar (${r.unmatched.length}):`);
-    lines.push(table(['referens', 'belopp', 'betalare', 'orsak'], r.unmatched.map((u) => [u.reference, formatSek(u.amount_ore), u.payer ?? '–', u.reason]), [1]));
+    lines.push(table(['referens', 'belopp', 'betalare', 'orsak'], r.unmatched.map((u) => [u.reference, formatSek(u.amount_ore), u.payer ?? '–', unmatchedReasonSv(u.reason)]), [1]));
   }
   return lines.join('\n');
 }

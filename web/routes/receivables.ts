@@ -8,7 +8,7 @@ import { DisputeRefused, disputeInvoice, resolveDispute, type DisputeRefusal } f
 import { invoicePaymentRows } from '../../store/receivables';
 import { requireArea } from '../auth';
 import { RECEIVABLES_PAGE_SIZE, receivablesPage } from '../receivables-page';
-import { unmatchedReasonSv } from '../payments-sv';
+import { unmatchedReasonSv } from '../../payments/reasons-sv';
 import { render, setFlash } from '../render';
 import type { RouteDeps } from '../server';
 
