@@ -1,5 +1,6 @@
 import { buildLedger, ledgerTotals, type InvoicePayments, type LedgerDocument, type LedgerEntry, type LedgerTotals } from '../billing/ledger';
 import { stockholmDate } from '../billing/period';
+import type { Knex } from 'knex';
 import type { Db } from '../infra/db';
 import { paidByInvoice } from './payments';
 
@@ -13,6 +14,8 @@ export interface LedgerFilter {
   customerId?: string;
   /** Customers visible to a partner: only these. */
   customerIds?: string[];
+  /** Exactly these customers' periods (a page of a list): each holds both ends of its links. */
+  customerPeriods?: { customerId: string; period: string }[];
 }
 
 /** Extra input the payments module (issue #22) passes: paid per invoice id, and today. */
@@ -40,12 +43,14 @@ interface LedgerRow {
 }
 
 export async function loadLedgerDocuments(db: Db, filter: LedgerFilter): Promise<LedgerDocument[]> {
-  if (!filter.period && !filter.customerId && !filter.customerIds) throw new Error('the ledger is read per period or per customer');
+  if (!filter.period && !filter.customerId && !filter.customerIds && !filter.customerPeriods) throw new Error('the ledger is read per period or per customer');
+  if (filter.customerPeriods?.length === 0) return [];
   const rows = await db('invoices')
     .modify((q) => {
       if (filter.period) q.where('period', filter.period);
       if (filter.customerId) q.where('customer_id', filter.customerId);
       if (filter.customerIds) q.whereIn('customer_id', filter.customerIds);
+      if (filter.customerPeriods) q.whereIn(['customer_id', 'period'], filter.customerPeriods.map((cp) => [cp.customerId, cp.period]));
     })
     .orderBy('id')
     .select(
@@ -106,6 +111,20 @@ export async function periodArticleTotals(db: Db, period: string): Promise<Map<s
     .groupBy('l.article')
     .select('l.article', db.raw('sum(l.quantity)::bigint as quantity'), db.raw('sum(l.amount_ore)::bigint as amount'));
   return new Map(rows.map((r: { article: string; quantity: number; amount: number }) => [r.article, { quantity: r.quantity, amountOre: r.amount }]));
+}
+
+/**
+ * Each customer's newest period with an invoice (among invoices `scope` lets through), with
+ * that period's ledger: a partner's overview shows the last invoice net of its credit notes.
+ */
+export async function lastInvoicedPeriods(db: Db, customerIds: string[], scope: (q: Knex.QueryBuilder) => Knex.QueryBuilder = (q) => q): Promise<LedgerEntry[]> {
+  if (customerIds.length === 0) return [];
+  const latest: { customer_id: string; period: string }[] = await scope(db('invoices as i'))
+    .whereIn('i.customer_id', customerIds)
+    .where('i.kind', 'invoice')
+    .groupBy('i.customer_id')
+    .select('i.customer_id', db.raw('max(i.period) as period'));
+  return loadLedger(db, { customerPeriods: latest.map((l) => ({ customerId: l.customer_id, period: l.period })) });
 }
 
 /**
