@@ -117,5 +117,10 @@ describe('money from the ledger on every console page', () => {
     expect(cells(overview, 'data-customer', a.customerId, 'last-net')).toEqual([kr(reported(a.customerId).total_ore!)]);
     expect(cells(overview, 'data-customer', c.customerId, 'last-net')).toEqual([kr(reported(c.customerId).total_ore!)]);
     expect(plain(new RegExp(`<tr data-customer="${c.customerId}">([\\s\\S]*?)</tr>`).exec(overview)![1])).toContain(`${reissued} (${PERIOD})`);
+    // Its month so far is what the one-customer preview (the rating path) gives.
+    for (const customer of [a, c]) {
+      const preview = JSON.parse(await get(partner, `/api/customers/${customer.customerId}/preview`)) as { total_ore: number };
+      expect(cells(overview, 'data-customer', customer.customerId, 'so-far'), customer.customerId).toEqual([kr(preview.total_ore)]);
+    }
   }, 400_000);
 });

@@ -3,7 +3,7 @@ import { periodContaining } from '../../billing';
 import type { Db } from '../../infra/db';
 import { linksSv, type InvoiceStatus } from '../../billing/ledger';
 import { lastInvoicedPeriods, liveInvoices, loadLedger } from '../../store/ledger';
-import { foldBilledUsage, rateCustomer } from '../../store/rating';
+import { foldBilledUsage, previewCustomers, rateCustomer } from '../../store/rating';
 import { customerAccess, scopeCustomers, scopeInvoices } from '../access';
 import { billedUsers } from '../../store/billed-users';
 import { requireArea } from '../auth';
@@ -50,20 +50,19 @@ async function partnerOverview(db: Db, role: ConsoleRole, customerIds: string[],
   const period = periodContaining(nowMs);
   // Only the invoices that name the partner (web/access.ts), as on the customer's own page.
   const live = liveInvoices(await lastInvoicedPeriods(db, customerIds, (q) => scopeInvoices(q, role)));
+  // One pass over the page's customers (store/rating.ts previewCustomers): the same fold and
+  // rating as `month-close preview`, without a round of queries per customer.
+  const previews = await previewCustomers(db, customerIds, period);
   const rows: Record<string, { total_ore: number | null; users: number; nothing: string | null; last: { number: string; period: string; status: InvoiceStatus; total_ore: number } | null }> = {};
   for (const id of customerIds) {
-    const usage = await foldBilledUsage(db, id, period);
-    let total: number | null = null;
-    let nothing: string | null = null;
-    try {
-      const { outcome } = await rateCustomer(db, id, period, usage.snapshot);
-      if (outcome.kind === 'invoice') total = outcome.invoice.totalOre;
-      else nothing = outcome.reason;
-    } catch (err) {
-      nothing = (err as Error).message;
-    }
+    const { usage, outcome, problem } = previews.get(id)!;
     const last = live.get(id);
-    rows[id] = { total_ore: total, users: usage.snapshot.users.length, nothing, last: last ? { number: last.number, period: last.period, status: last.status, total_ore: last.netTotalOre } : null };
+    rows[id] = {
+      total_ore: outcome?.kind === 'invoice' ? outcome.invoice.totalOre : null,
+      users: usage.snapshot.users.length,
+      nothing: outcome?.kind === 'nothing_to_bill' ? outcome.reason : problem,
+      last: last ? { number: last.number, period: last.period, status: last.status, total_ore: last.netTotalOre } : null,
+    };
   }
   const sum = Object.values(rows).reduce((s, r) => s + (r.total_ore ?? 0), 0);
   return { period: period.id, asOfMs: nowMs, rows, sum };
