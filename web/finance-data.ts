@@ -1,4 +1,6 @@
 import { ARTICLE_INFO } from '../billing/articles';
+import { reasonSv } from '../billing/review-sv';
+import { failureTextSv, nothingToBillSv } from './close-reasons-sv';
 import { previousPeriodId } from './periods';
 import type { Article } from '../billing/types';
 import type { ApprovalPolicy, ExplainedLine, Fact } from '../billing';
@@ -215,6 +217,7 @@ export interface DraftReview {
   customer: { customer_id: string; name: string; partner_id: string };
   period: string;
   state: string;
+  /** Why the close stands where it does, in Swedish (a failure, nothing to bill, the waiting reason). */
   reason: string | null;
   draft: { id: number; version: number; status: string; total_ore: number; net_ore: number; vat_ore: number; rounding_ore: number; pdf_sha256: string | null; created_at: Date } | null;
   /** The live invoice (not replaced, not credited in full); null while a re-issue's draft waits. */
@@ -281,7 +284,7 @@ export async function draftReview(db: Db, period: string, customerId: string, po
     customer,
     period,
     state: run?.state ?? 'not_started',
-    reason: run?.reason ?? null,
+    reason: !run?.reason ? null : run.state === 'failed' ? failureTextSv(run.failure_type, run.reason) : run.state === 'nothing_to_bill' ? nothingToBillSv(run.reason) : reasonSv(run.reason),
     draft: draft
       ? { id: draft.id, version: draft.version, status: draft.status, total_ore: draft.total_ore, net_ore: draft.net_ore, vat_ore: draft.vat_ore, rounding_ore: draft.rounding_ore, pdf_sha256: draft.pdf_sha256, created_at: draft.created_at }
       : null,
