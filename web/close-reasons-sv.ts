@@ -1,4 +1,5 @@
 import { FAILURE_SV, isFailureType, type FailureType } from '../contracts/failures';
+import { formatSek } from '../billing';
 import { ARTICLE_INFO } from '../billing/articles';
 import type { Article } from '../billing/types';
 
@@ -15,6 +16,8 @@ export interface FailureSv {
   detail: string | null;
   nextStep: string;
 }
+
+const articleName = (article: string) => `”${ARTICLE_INFO[article as Article]?.description ?? article}”`;
 
 const MASTER_DATA_PROBLEMS: [RegExp, (m: RegExpExecArray) => string][] = [
   [/no VAT number \(momsregistreringsnummer\)/, () => 'momsregistreringsnummer saknas'],
@@ -34,7 +37,7 @@ const DETAILS: Partial<Record<FailureType, (reason: string) => string | null>> =
   },
   MissingPrice: (reason) => {
     const m = /no price for (\w+) \(.*\) in force for (\d{4}-\d{2})/.exec(reason);
-    return m ? `inget pris för ”${ARTICLE_INFO[m[1] as Article]?.description ?? m[1]}” gäller för ${m[2]}, och kunden använder artikeln` : null;
+    return m ? `inget pris för ${articleName(m[1]!)} gäller för ${m[2]}, och kunden använder artikeln` : null;
   },
   UnknownCustomer: (reason) => {
     const m = /unknown customer "?([^"]+)"?/.exec(reason);
@@ -55,6 +58,16 @@ const DETAILS: Partial<Record<FailureType, (reason: string) => string | null>> =
   SnapshotOutdated: (reason) => {
     const m = /was counted from (\S+), but billing starts (\S+):/.exec(reason);
     return m ? `användningen räknades från ${m[1]}, men faktureringen börjar ${m[2]}` : null;
+  },
+  CreditRefused: (reason) => {
+    let m = /(\S+) is already fully credited/.exec(reason);
+    if (m) return `${m[1]} är redan helt krediterad`;
+    m = /(\w+): crediting (\d+) would credit more than (\S+) invoiced \((\d+), of which (\d+) already credited/.exec(reason);
+    if (m) return `att kreditera ${m[2]} ${articleName(m[1]!)} vore mer än ${m[3]} fakturerade (${m[4]}, varav ${m[5]} redan krediterade)`;
+    m = /--reissue needs (\S+) credited in full; this credit leaves (-?\d+) öre/.exec(reason);
+    if (m) return `en ny faktura kräver att ${m[1]} krediteras helt; den här krediteringen lämnar ${formatSek(Number(m[2]))} kvar`;
+    m = /no invoice (\S+): only a final invoice/.exec(reason);
+    return m ? `det finns ingen slutlig faktura ${m[1]}` : null;
   },
   // The lock's refusal is written in Swedish by the store (store/period-locks.ts).
   PeriodLocked: (reason) => (/ är låst /.test(reason) ? reason : null),

@@ -36,6 +36,10 @@ describe('failure reasons in Swedish', () => {
     expect(failureSv('MissingPrice', "no price for superuser ('OneStop Reporting - Superanvändare') in force for 2024-11; customer C1 uses it").detail).toBe(
       'inget pris för ”OneStop Reporting - Superanvändare” gäller för 2024-11, och kunden använder artikeln',
     );
+    expect(failureSv('CreditRefused', 'F10001 is already fully credited by K1: nothing left to credit').detail).toBe('F10001 är redan helt krediterad');
+    expect(failureSv('CreditRefused', 'portal_user: crediting 3 would credit more than F10001 invoiced (2, of which 0 already credited)').detail).toBe(
+      'att kreditera 3 ”OneStop Reporting - Portalanvändare” vore mer än F10001 fakturerade (2, varav 0 redan krediterade)',
+    );
     for (const [type, reason] of [['BadMasterData', master], ['PeriodNotEnded', notEnded]] as const) expect(failureTextSv(type, reason)).not.toMatch(ENGLISH_WORDS);
   });
 
