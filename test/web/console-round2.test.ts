@@ -256,7 +256,7 @@ const ENGLISH = [
   'portal_user', 'superuser', 'archive_user', 'approve_all', 'awaiting_approval', 'nothing_to_bill', 'needs_second', 'draft_ready', 'invoice_final',
   'flagged:', 'user added', 'is outside', ' vs ', 'approved (', 'refused (', 'auto-approval',
   // The stored English reasons of a failed close and of nothing to bill.
-  'cannot be invoiced', 'VAT number', 'prepaid through', 'quarterly billing', 'Teknisk orsak',
+  'cannot be invoiced', 'VAT number', 'prepaid through', 'quarterly billing', 'Teknisk orsak', 'within ±',
 ];
 /** English function words that do not occur in Swedish: one on a page means an English sentence slipped through. */
 const ENGLISH_WORDS = /\b(the|is|are|was|has|have|cannot|with|of|and|not|been|will|this|that|which|only|then|from|before|after|no)\b/;
@@ -333,7 +333,7 @@ describe('failure reasons in Swedish', () => {
 describe('a 390 px phone', () => {
   it('keeps "Logga ut" in the header and never scrolls the queue or draft page sideways', async () => {
     const page = await logIn('anna@ekonomi.test', { width: 390, height: 844 });
-    for (const path of [`/finance/periods/${PERIOD}/queue`, `/finance/periods/${PERIOD}/drafts/${c.first}`, `/finance/periods/${PERIOD}`]) {
+    for (const path of [`/finance/periods/${PERIOD}/queue`, `/finance/periods/${PERIOD}/drafts/${c.first}`, `/finance/periods/${PERIOD}`, `/finance/periods/${PERIOD}/report`, `/customers/${c.steady1}`]) {
       await page.goto(`${served.url}${path}`);
       if (path.endsWith('/queue')) await screenshot(page, 'console-queue-phone.png');
       const widths = await page.evaluate(() => { const d = (globalThis as any).document; return { scroll: d.documentElement.scrollWidth as number, client: d.documentElement.clientWidth as number }; });
