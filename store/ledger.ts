@@ -50,14 +50,20 @@ export async function loadLedgerDocuments(db: Db, filter: LedgerFilter): Promise
       if (filter.period) q.where('period', filter.period);
       if (filter.customerId) q.where('customer_id', filter.customerId);
       if (filter.customerIds) q.whereIn('customer_id', filter.customerIds);
-      if (filter.customerPeriods) q.whereIn(['customer_id', 'period'], filter.customerPeriods.map((cp) => [cp.customerId, cp.period]));
+      // Both lists as arrays (hashed by PostgreSQL); the exact pairs are kept below. A row-valued
+      // IN of 200 pairs is an OR PostgreSQL tests row by row.
+      if (filter.customerPeriods) {
+        q.whereRaw('customer_id = ANY(?::text[])', [[...new Set(filter.customerPeriods.map((cp) => cp.customerId))]]);
+        q.whereRaw('period = ANY(?::text[])', [[...new Set(filter.customerPeriods.map((cp) => cp.period))]]);
+      }
     })
     .orderBy('id')
     .select(
       'id', 'kind', 'series', 'number', 'customer_id', 'period', 'issue_date', 'due_date', 'net_ore', 'vat_ore', 'rounding_ore', 'total_ore', 'credit_of', 'reissue_of',
       db.raw("buyer->>'name' as customer_name"),
     );
-  return (rows as LedgerRow[]).map(
+  const pairs = filter.customerPeriods ? new Set(filter.customerPeriods.map((cp) => `${cp.customerId}\u0000${cp.period}`)) : null;
+  return (rows as LedgerRow[]).filter((r) => !pairs || pairs.has(`${r.customer_id}\u0000${r.period}`)).map(
     (r): LedgerDocument => ({
       id: r.id,
       kind: r.kind,
@@ -120,7 +126,7 @@ export async function periodArticleTotals(db: Db, period: string): Promise<Map<s
 export async function lastInvoicedPeriods(db: Db, customerIds: string[], scope: (q: Knex.QueryBuilder) => Knex.QueryBuilder = (q) => q): Promise<LedgerEntry[]> {
   if (customerIds.length === 0) return [];
   const latest: { customer_id: string; period: string }[] = await scope(db('invoices as i'))
-    .whereIn('i.customer_id', customerIds)
+    .whereRaw('i.customer_id = ANY(?::text[])', [customerIds])
     .where('i.kind', 'invoice')
     .groupBy('i.customer_id')
     .select('i.customer_id', db.raw('max(i.period) as period'));
