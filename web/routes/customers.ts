@@ -48,11 +48,14 @@ function previewJson(p: Awaited<ReturnType<typeof preview>>, customerId: string)
  */
 async function partnerOverview(db: Db, role: ConsoleRole, customerIds: string[], nowMs: number) {
   const period = periodContaining(nowMs);
-  // Only the invoices that name the partner (web/access.ts), as on the customer's own page.
-  const live = liveInvoices(await lastInvoicedPeriods(db, customerIds, (q) => scopeInvoices(q, role)));
-  // One pass over the page's customers (store/rating.ts previewCustomers): the same fold and
-  // rating as `month-close preview`, without a round of queries per customer.
-  const previews = await previewCustomers(db, customerIds, period);
+  const [ledger, previews] = await Promise.all([
+    // Only the invoices that name the partner (web/access.ts), as on the customer's own page.
+    lastInvoicedPeriods(db, customerIds, (q) => scopeInvoices(q, role)),
+    // One pass over the page's customers (store/rating.ts previewCustomers): the same fold and
+    // rating as `month-close preview`, without a round of queries per customer.
+    previewCustomers(db, customerIds, period),
+  ]);
+  const live = liveInvoices(ledger);
   const rows: Record<string, { total_ore: number | null; users: number; nothing: string | null; last: { number: string; period: string; status: InvoiceStatus; total_ore: number } | null }> = {};
   for (const id of customerIds) {
     const { usage, outcome, problem } = previews.get(id)!;
