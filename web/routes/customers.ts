@@ -86,14 +86,18 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: RouteDeps): v
       const like = `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
       query.where((w) => w.whereILike('c.customer_id', like).orWhereILike('c.name', like).orWhereILike('c.city', like).orWhereILike('c.org_number', like));
     }
-    const [{ count }] = await query.clone().clearSelect().count<{ count: string }[]>('* as count');
-    const customers = (await query.clone().orderBy('c.customer_id').limit(200).offset(page * 200).select('c.customer_id', 'c.name', 'c.partner_id', 'c.city', 'p.name as partner_name')).map(
+    const [[{ count }], listed, partner] = await Promise.all([
+      query.clone().clearSelect().count<{ count: string }[]>('* as count'),
+      query.clone().orderBy('c.customer_id').limit(200).offset(page * 200).select('c.customer_id', 'c.name', 'c.partner_id', 'c.city', 'p.name as partner_name'),
+      role.kind === 'partner' ? db('partners').where({ partner_id: role.partnerId }).first('name') : null,
+    ]);
+    const customers = listed.map(
       // A partner's earlier customer: which partner has it now is not that partner's business.
       (c: { partner_id: string }) => (role.kind === 'partner' && c.partner_id !== role.partnerId ? { ...c, partner_id: '–', partner_name: '–' } : c),
     );
     // A partner's start page: each customer's month so far beside its last invoice.
     const overview = role.kind === 'partner' ? await partnerOverview(db, role, customers.map((c: { customer_id: string }) => c.customer_id), deps.now()) : null;
-    const partnerName = role.kind === 'partner' ? ((await db('partners').where({ partner_id: role.partnerId }).first('name'))?.name ?? role.partnerId) : null;
+    const partnerName = role.kind === 'partner' ? (partner?.name ?? role.partnerId) : null;
     return render(reply, 'customers', { title: partnerName ? `Kunder hos ${partnerName}` : 'Kunder', customers, total: Number(count), page, q, overview, partnerName });
   });
 
