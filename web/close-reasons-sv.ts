@@ -69,6 +69,11 @@ const DETAILS: Partial<Record<FailureType, (reason: string) => string | null>> =
     m = /no invoice (\S+): only a final invoice/.exec(reason);
     return m ? `det finns ingen slutlig faktura ${m[1]}` : null;
   },
+  // client/status.ts: a close whose workflow is gone while its row says it runs.
+  CloseFailed: (reason) => {
+    const m = /its workflow (\S+) stopped without an outcome/.exec(reason);
+    return m ? `arbetsflödet ${m[1]} stannade utan resultat (avbrutet eller tidsgränsen nådd)` : null;
+  },
   // The lock's refusal is written in Swedish by the store (store/period-locks.ts).
   PeriodLocked: (reason) => (/ är låst /.test(reason) ? reason : null),
 };

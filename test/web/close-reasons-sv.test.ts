@@ -40,6 +40,10 @@ describe('failure reasons in Swedish', () => {
     expect(failureSv('CreditRefused', 'portal_user: crediting 3 would credit more than F10001 invoiced (2, of which 0 already credited)').detail).toBe(
       'att kreditera 3 ”OneStop Reporting - Portalanvändare” vore mer än F10001 fakturerade (2, varav 0 redan krediterade)',
     );
+    expect(failureSv(null, 'its workflow close-2024-11-C1 stopped without an outcome (terminated or timed out)')).toMatchObject({
+      code: 'CloseFailed',
+      detail: 'arbetsflödet close-2024-11-C1 stannade utan resultat (avbrutet eller tidsgränsen nådd)',
+    });
     for (const [type, reason] of [['BadMasterData', master], ['PeriodNotEnded', notEnded]] as const) expect(failureTextSv(type, reason)).not.toMatch(ENGLISH_WORDS);
   });
 
