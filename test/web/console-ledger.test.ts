@@ -101,6 +101,9 @@ describe('money from the ledger on every console page', () => {
     const netCells = [...list.matchAll(/class="num net">([\s\S]*?)<\/td>/g)].map((m) => plain(m[1])).filter((t) => t !== '–');
     expect(netCells.reduce((s, t) => s + ore(t), 0)).toBe(report.totals.total_ore);
 
+    // Asking for another credit of a partly credited invoice names what is left after credits.
+    expect(plain(await get(finance, `/finance/invoices/${a.number}/credit`))).toContain(`: ${kr(netOf(a.number))} efter kreditering.`);
+
     // The period page.
     const periodPage = await get(finance, `/finance/periods/${PERIOD}`);
     expect(plain(/id="ledger-total">([\s\S]*?)<\/th>/.exec(periodPage)?.[1] ?? '')).toBe(kr(report.totals.total_ore));
