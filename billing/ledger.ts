@@ -164,9 +164,9 @@ export function ledgerTotals(docs: Pick<LedgerDocument, 'kind' | 'netOre' | 'vat
   return t;
 }
 
-/** Swedish words for a status, as the console and the texts show it. */
+/** Swedish words for a status, as the console, the CLI and the texts show it (one word each everywhere). */
 export const STATUS_SV: Record<InvoiceStatus, string> = {
-  final: 'Slutlig',
+  final: 'Obetald', // issued, nothing paid, not yet due
   partly_credited: 'Delvis krediterad',
   credited: 'Krediterad',
   replaced_by: 'Ersatt',

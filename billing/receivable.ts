@@ -1,4 +1,5 @@
 import { daysBetween } from './period';
+import { STATUS_SV } from './ledger';
 
 // Where an invoice stands with its customer once payments are counted (pure; the ledger, the
 // receivables list and the reminders all ask this). Credit notes carry negative totals, so
@@ -53,13 +54,5 @@ export function paymentOutcome(amountOre: number, remainingBefore: number): 'pai
   return amountOre === remainingBefore ? 'paid' : amountOre < remainingBefore ? 'partly_paid' : 'overpaid';
 }
 
-/** Swedish words for a status, as finance and customers read it. */
-export const STATUS_TEXT: Record<PaymentStatus, string> = {
-  final: 'Obetald',
-  partly_credited: 'Delvis krediterad',
-  credited: 'Krediterad',
-  partly_paid: 'Delbetald',
-  paid: 'Betald',
-  overpaid: 'Överbetald',
-  overdue: 'Förfallen',
-};
+/** Swedish words for a status, as finance and customers read it: the ledger's words. */
+export const STATUS_TEXT: Record<PaymentStatus, string> = STATUS_SV;
