@@ -239,6 +239,13 @@ const OUTCOME_WORD: Record<string, string> = {
   started: 'startad',
   already_running: 'körs redan',
   refused: 'avvisat',
+  // A credit request's status (credit_requests.status), as the decision log shows it.
+  awaiting_approval: 'väntar på godkännande',
+  final: 'utfärdad',
+  drafting: 'räknas fram',
+  running: 'pågår',
+  signalled: 'skickat',
+  skipped: 'hoppades över',
 };
 
 export const REQUEST_SV: Record<string, string> = {
@@ -248,6 +255,8 @@ export const REQUEST_SV: Record<string, string> = {
   decision: 'Beslut',
   rerun: 'Kör om',
   credit_request: 'Kreditering begärd',
+  credit_approve: 'Godkänn kreditering',
+  credit_reject: 'Avslå kreditering',
 };
 
 export function requestSv(request: string): string {

@@ -13,7 +13,8 @@ export interface Flash {
   text: string;
 }
 
-const STATE_LABELS: Record<CloseState | 'finalising', string> = {
+const STATE_LABELS: Record<CloseState | 'finalising' | 'not_started', string> = {
+  not_started: 'Inte startat',
   running: 'Pågår',
   awaiting_approval: 'Väntar på godkännande',
   rejected: 'Avvisad',

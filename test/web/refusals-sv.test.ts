@@ -23,7 +23,7 @@ let h: CloseHarness;
 let app: FastifyInstance;
 const ids = { partner: uid('P'), a: '', big: '', first: '' };
 const invoices = { a: '', big: '', first: '' };
-const sessions: Record<'anna' | 'bertil' | 'nils', Session> = {} as never;
+const sessions: Record<'anna' | 'bertil' | 'nils' | 'partner' | 'admin', Session> = {} as never;
 
 beforeAll(async () => {
   h = await createCloseHarness();
@@ -55,6 +55,10 @@ beforeAll(async () => {
   sessions.anna = await login(app, 'anna@ekonomi.test');
   sessions.bertil = await login(app, 'bertil@ekonomi.test');
   sessions.nils = await login(app, 'nils@ekonomi.test');
+  await seedUser(h.db, 'pia@partner.test', `partner:${ids.partner}`);
+  await seedUser(h.db, 'ada@alfa.test', `customer_admin:${ids.a}`);
+  sessions.partner = await login(app, 'pia@partner.test');
+  sessions.admin = await login(app, 'ada@alfa.test');
 }, 240_000);
 
 afterAll(async () => {
@@ -189,4 +193,57 @@ describe('draft decisions refused are said in Swedish', () => {
     // Första's close is final and has ended: nothing runs to recompute.
     expectSwedishRefusal(await flashAfter('anna', `${draft(ids.first)}/recompute`), 'Omräkningen avvisades', 'inget avslut körs');
   });
+});
+
+/** What a person reads of a page: text outside tags, <code>, <script> and <style>, entities decoded. */
+function readable(html: string): string {
+  return nb(
+    html
+      .replace(/<(script|style|code)\b[^>]*>[\s\S]*?<\/\1>/gi, ' ')
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/&#39;/g, "'")
+      .replace(/&quot;/g, '"')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&'),
+  );
+}
+
+describe('the pages each role reads after these refusals', () => {
+  /** Walks the pages reachable by links from `start` (within `area`) and lists any English word or code a person would read. */
+  async function sweep(who: keyof typeof sessions, start: string[], area: RegExp): Promise<{ seen: Set<string>; problems: string[] }> {
+    const s = sessions[who];
+    const queue = [...start];
+    const seen = new Set<string>();
+    const problems: string[] = [];
+    while (queue.length && seen.size < 80) {
+      const path = queue.shift()!;
+      if (seen.has(path)) continue;
+      seen.add(path);
+      const res = await app.inject({ method: 'GET', url: path, headers: { cookie: s.cookie } });
+      if (res.statusCode !== 200 || !String(res.headers['content-type']).startsWith('text/html')) continue;
+      const text = readable(res.body);
+      for (const m of text.matchAll(new RegExp(ENGLISH.source, 'gi'))) problems.push(`${path}: "${m[0]}" in "…${text.slice(Math.max(0, m.index - 60), m.index + 60).replace(/\s+/g, ' ')}…"`);
+      for (const [, href] of res.body.matchAll(/href="(\/[^"]*)"/g)) {
+        const url = href!.replace(/&amp;/g, '&');
+        if (url.startsWith('/documents/') || url.includes('format=csv') || url.startsWith('/finance/books')) continue;
+        if (area.test(url) && !seen.has(url)) queue.push(url);
+      }
+    }
+    return { seen, problems };
+  }
+
+  it('finance: every page reached by links shows no English word and no code outside <code>', async () => {
+    const { seen, problems } = await sweep('anna', [`/finance/periods/${PERIOD}`, `/finance/periods/${PERIOD}/audit`, '/finance/credits', '/finance/periods/2024-10/invoices'], /^\/finance/);
+    expect(seen.size).toBeGreaterThan(10);
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('a partner and a customer admin: the same', async () => {
+    for (const who of ['partner', 'admin'] as const) {
+      const { seen, problems } = await sweep(who, ['/customers', `/customers/${ids.a}`], /^\/customers/);
+      expect(seen.size, who).toBeGreaterThan(1);
+      expect(problems, who).toEqual([]);
+    }
+  }, 120_000);
 });
