@@ -107,6 +107,8 @@ export function refusalSv(r: Refusal): string {
       return 'det finns ingen sådan kreditering';
     case 'credit_refused_before':
       return `kreditfakturan stoppades: ${refusalTextSv(r.reason)}`;
+    case 'credit_not_issued':
+      return `godkänd, men kreditfakturan utfärdades inte: ${refusalTextSv(r.reason)}`;
     case 'not_an_approver':
       return `${r.by} är inte en av de godkännare som ekonomi har konfigurerat`;
     case 'reject_needs_reason':

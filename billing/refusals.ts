@@ -37,6 +37,7 @@ export type Refusal =
   | { code: 'credit_not_running'; workflowId: string; status: string }
   | { code: 'credit_unknown_request'; workflowId: string }
   | { code: 'credit_refused_before'; reason: string }
+  | { code: 'credit_not_issued'; reason: string }
   // The approval rules (workflows/draft-review.ts) and the clients around them.
   | { code: 'not_an_approver'; by: string }
   | { code: 'reject_needs_reason' }
@@ -103,6 +104,8 @@ export function refusalCli(r: Refusal): string {
       return `no credit request ${r.workflowId} (see the id 'invoices credit' printed)`;
     case 'credit_refused_before':
       return `the credit note was refused: ${r.reason}`;
+    case 'credit_not_issued':
+      return `approved, but the credit note was not issued: ${r.reason}`;
     case 'not_an_approver':
       return `${r.by} is not a configured finance approver`;
     case 'reject_needs_reason':
@@ -143,7 +146,9 @@ const TEMPLATES: [RegExp, (m: string[]) => Refusal][] = [
   ],
   [/^(\S+) is already fully credited(?: by (.*))?: nothing left to credit$/, (m) => ({ code: 'credit_nothing_left', invoice: m[1]!, by: list(m[2]) })],
   [/^--reissue needs (\S+) credited in full/, (m) => ({ code: 'reissue_needs_full_credit', invoice: m[1]! })],
-  [/^no invoice (\S+): see /, (m) => ({ code: 'credit_unknown_invoice', invoice: m[1]! })],
+  // The client's "no invoice X: see …" and the credit activity's "no invoice X: only a final invoice can be credited".
+  [/^no invoice (\S+): /, (m) => ({ code: 'credit_unknown_invoice', invoice: m[1]! })],
+  [/^approved, but the credit note was not issued: (.*)$/s, (m) => ({ code: 'credit_not_issued', reason: m[1]! })],
   [/^(\S+) is already decided: credit note (\S+) was issued$/, (m) => ({ code: 'credit_already_issued', workflowId: m[1]!, creditNote: m[2]! })],
   [/^the credit note was refused: (.*)$/s, (m) => ({ code: 'credit_refused_before', reason: m[1]! })],
   [/^(\S+) was refused: (.*)$/s, (m) => ({ code: 'credit_was_refused', workflowId: m[1]!, reason: m[2]! })],

@@ -34,6 +34,7 @@ const EVERY: Refusal[] = [
   { code: 'credit_not_running', workflowId: 'credit-F10001-abc', status: 'awaiting_approval' },
   { code: 'credit_unknown_request', workflowId: 'credit-F10001-abc' },
   { code: 'credit_refused_before', reason: 'portal_user: crediting 3 would credit more than F10001 invoiced (2, of which 0 already credited)' },
+  { code: 'credit_not_issued', reason: '--reissue needs F10001 credited in full; this credit leaves 24400 öre of it live' },
   { code: 'not_an_approver', by: 'Nils Okänd' },
   { code: 'reject_needs_reason' },
   { code: 'nothing_awaits_decision', state: 'finalising' },
@@ -48,6 +49,9 @@ const EVERY: Refusal[] = [
   { code: 'unrecognised', text: 'something nobody wrote a template for' },
 ];
 
+/** The one refusal of EVERY with this code. */
+const of = (code: Refusal['code']): Refusal => EVERY.find((r) => r.code === code)!;
+
 describe('refusals in Swedish, from their facts', () => {
   it('every refusal reads as Swedish: no English word, no snake_case code', () => {
     for (const r of EVERY) {
@@ -58,18 +62,18 @@ describe('refusals in Swedish, from their facts', () => {
   });
 
   it('the known hole: more than invoiced names the article as the invoice line does, the counts and what is left', () => {
-    expect(nb(refusalSv(EVERY[3]!))).toBe(
+    expect(nb(refusalSv(of('credit_more_than_invoiced')))).toBe(
       'att kreditera 3 ”OneStop Reporting - Portalanvändare” är mer än faktura F10001 har kvar: 2 fakturerade, varav 1 redan krediterade med K10001, så högst 1 kan krediteras',
     );
-    expect(refusalSv(EVERY[4]!)).toBe('faktura F10001 är redan helt krediterad med K10001 och K10002; det finns inget kvar att kreditera');
-    expect(nb(refusalSv(EVERY[10]!))).toContain('den kräver 2 godkännanden (fyra ögon, över 1 000,00 kr) av någon annan än den som begär, men bara Bertil Berg finns som annan godkännare.');
-    expect(refusalSv(EVERY[23]!)).toBe('utkast 2 är flaggat (stor förändring, fyra ögon): godkänn det på utkastets sida');
-    expect(refusalSv(EVERY[26]!)).toMatch(/^perioden 2026-11 är låst av Anna Ek 2026-12-03 \(bokslut\): godkännandet görs inte\. Rätta med en kreditfaktura/);
+    expect(refusalSv(of('credit_nothing_left'))).toBe('faktura F10001 är redan helt krediterad med K10001 och K10002; det finns inget kvar att kreditera');
+    expect(nb(refusalSv(of('credit_never_approvable')))).toContain('den kräver 2 godkännanden (fyra ögon, över 1 000,00 kr) av någon annan än den som begär, men bara Bertil Berg finns som annan godkännare.');
+    expect(refusalSv(of('flagged_in_bulk'))).toBe('utkast 2 är flaggat (stor förändring, fyra ögon): godkänn det på utkastets sida');
+    expect(refusalSv(of('period_locked'))).toMatch(/^perioden 2026-11 är låst av Anna Ek 2026-12-03 \(bokslut\): godkännandet görs inte\. Rätta med en kreditfaktura/);
   });
 
   it("a credit's refusal inside an ended credit is said in Swedish too", () => {
-    expect(refusalSv(EVERY[12]!)).toBe('krediteringen stoppades: faktura F10001 är redan helt krediterad med K10001; det finns inget kvar att kreditera');
-    expect(refusalSv(EVERY[16]!)).toMatch(/^kreditfakturan stoppades: att kreditera 3 ”OneStop Reporting - Portalanvändare”/);
+    expect(refusalSv(of('credit_was_refused'))).toBe('krediteringen stoppades: faktura F10001 är redan helt krediterad med K10001; det finns inget kvar att kreditera');
+    expect(refusalSv(of('credit_refused_before'))).toMatch(/^kreditfakturan stoppades: att kreditera 3 ”OneStop Reporting - Portalanvändare”/);
   });
 
   it("the rules' refusals keep the CLI's words (message) and carry their facts", () => {
@@ -103,6 +107,11 @@ describe('refusals in Swedish, from their facts', () => {
     // workflows/draft-review.ts's own texts, as its validator throws them.
     expect(parseRefusal('Nils Okänd is not a configured finance approver')).toEqual({ code: 'not_an_approver', by: 'Nils Okänd' });
     expect(parseRefusal('Anna Ek asked for this and may not approve it (segregation of duties): an approver other than Anna Ek must')).toEqual({ code: 'own_request', by: 'Anna Ek', requester: 'Anna Ek', approvalsNeeded: 1 });
+    // The credit activity's own texts.
+    expect(parseRefusal('no invoice F1: only a final invoice can be credited')).toEqual({ code: 'credit_unknown_invoice', invoice: 'F1' });
+    expect(refusalTextSv('approved, but the credit note was not issued: --reissue needs F1 credited in full; this credit leaves 24400 öre of it live')).toBe(
+      'godkänd, men kreditfakturan utfärdades inte: en rättad faktura kan bara utfärdas när hela faktura F1 krediteras: välj hela fakturan, eller kreditera alla rader som är kvar',
+    );
     // The store's PeriodLockedError, as an activity refuses with it.
     expect(parseRefusal('2026-11 är låst (av Anna Ek 2026-12-03: bokslut); fakturan utfärdas görs inte')).toEqual({ code: 'period_locked', lock, action: 'fakturan utfärdas' });
   });

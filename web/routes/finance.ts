@@ -66,6 +66,8 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
     if (!period) return badPeriod(reply, request.params.period);
     let temporalProblem: string | null = null;
     const client = await deps.client().catch((err: Error) => {
+      // The driver's text is for the log; the page says in Swedish that Temporal does not answer.
+      logger.warn({ err: err.message, period }, 'console period page: Temporal is not answering');
       temporalProblem = err.message;
       return null;
     });
