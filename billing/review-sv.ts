@@ -205,7 +205,8 @@ export function policySv(policy: ApprovalPolicy): string {
   return `±${formatPercent(policy.autoApprove.maxChangePct)} och ±${formatSek(policy.autoApprove.maxChangeOre)}`;
 }
 
-const VIA_SV: Record<string, string> = { signal: 'signal', update: 'konsol/CLI', approve_all: 'godkänn alla', policy: 'policyn', console: 'konsolen', cli: 'CLI' };
+// How a decision arrived, as the decision log says it ('update' is the console or the command line alike).
+const VIA_SV: Record<string, string> = { signal: 'signal', update: 'konsolen eller kommandoraden', approve_all: 'godkänn alla', policy: 'policyn', console: 'konsolen', cli: 'kommandoraden' };
 
 /**
  * A recorded refusal's text (approval_requests, console_actions) in Swedish, by its facts
