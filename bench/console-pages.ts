@@ -1,7 +1,8 @@
 // Page timings of the web console for a period of N customers (default 10,000): the review
 // queue (first and a middle page, filtered by flag, partner and search), draft pages, the period
 // page, the customer list and search, the invoice search and the decision log; every draft has a
-// stored review (one in ten flagged).
+// stored review (one in ten flagged), and every customer a portal history (module, companies,
+// users) for the month so far a partner's overview rates.
 // Data is written straight into PostgreSQL (drafts awaiting approval for 2024-11, final
 // invoices for 2024-10), as a finished close would leave it; pages are rendered in-process
 // through fastify.inject with a logged-in finance session.
@@ -19,6 +20,8 @@ import { addUser } from '../web/users';
 import { freshDatabase, machineLine, median, printTable, progress } from './support';
 
 const customers = Number(process.argv[2] ?? 10_000);
+/** The price list in force (öre), so the month so far rates to an invoice. */
+const BENCH_PRICES: Record<keyof typeof ARTICLE_INFO, number> = { smart: 149_500, komplett: 299_500, extra_company: 29_500, superuser: 39_500, portal_user: 19_500, archive_user: 9_500 };
 const RUNS = 20;
 
 async function main(): Promise<void> {
@@ -32,6 +35,8 @@ async function main(): Promise<void> {
       `jsonb_build_object('article', '${article}', 'description', '${ARTICLE_INFO[article].description}', 'legacyDescription', '${ARTICLE_INFO[article].legacyDescription}', 'quantity', ${qty}, 'unitPriceOre', ${price}, 'amountOre', ${price} * ${qty}, 'vatPercent', 25, 'proRata', null)`;
     await db.raw(`
       INSERT INTO partners (partner_id, name) VALUES ('P1', 'Bench Partner AB');
+      INSERT INTO price_items (article, description, legacy_description, unit_price_ore, vat_percent, included_quantity, valid_from) VALUES
+        ${(Object.keys(ARTICLE_INFO) as (keyof typeof ARTICLE_INFO)[]).map((a) => `('${a}', '${ARTICLE_INFO[a].description}', '${ARTICLE_INFO[a].legacyDescription}', ${BENCH_PRICES[a]}, 25, ${a === 'extra_company' ? 1 : 0}, '2024-01-01')`).join(',\n        ')};
       INSERT INTO customers (customer_id, name, org_number, vat_number, billing_email, street, postal_code, city, country, partner_id, monthly_billing_from)
         SELECT 'C' || lpad(i::text, 6, '0'), 'Kund ' || i || ' AB', '556123-4567', 'SE556123456701', 'k' || i || '@example.se', 'Storgatan 1', '411 38', 'Göteborg', 'SE', 'P1', '2024-01-01'
           FROM generate_series(1, ${customers}) i;
@@ -42,6 +47,18 @@ async function main(): Promise<void> {
                jsonb_build_object('lines', jsonb_build_array(${line('smart', 149_500, '1')}, ${line('extra_company', 29_500, '2')}, ${line('portal_user', 19_500, '(2 + s.id % 7)')})),
                '{}'::jsonb, 149500 + 59000 + 19500 * (2 + s.id % 7), 0, 0, (149500 + 59000 + 19500 * (2 + s.id % 7)) * 5 / 4, '${pdf}', 'bench-' || s.id
           FROM usage_snapshots s;
+      -- The portal history behind the month so far (a partner's overview folds and rates it):
+      -- the module, two extra companies and 2-8 portal users per customer.
+      INSERT INTO usage_events (event_id, customer_id, occurred_at, subject_type, subject_id, action, role)
+        SELECT c.customer_id || '-' || e.kind || '-' || e.n, c.customer_id, timestamptz '2024-01-01 00:00+01' + (e.n || ' days')::interval, e.kind, e.kind || e.n, 'activated',
+               CASE WHEN e.kind = 'user' THEN 'portal_user' END
+          FROM customers c
+          CROSS JOIN LATERAL (
+            SELECT 'module' AS kind, 1 AS n, 'smart' AS id
+            UNION ALL SELECT 'company', g, NULL FROM generate_series(1, 2) g
+            UNION ALL SELECT 'user', g, NULL FROM generate_series(1, 2 + substr(c.customer_id, 2)::int % 7) g
+          ) e;
+      UPDATE usage_events SET subject_id = 'smart' WHERE subject_type = 'module';
       INSERT INTO close_runs (customer_id, period, workflow_id, state) SELECT customer_id, '2024-11', 'close-2024-11-' || customer_id, 'awaiting_approval' FROM customers;
       INSERT INTO invoices (kind, series, number, customer_id, period, issue_date, due_date, payment_terms_days, ocr, vat_treatment, buyer, seller, vat_breakdown, net_ore, vat_ore, rounding_ore, total_ore, finalised_by, finalised_at)
         SELECT 'invoice', 'F', 10000 + i, 'C' || lpad(i::text, 6, '0'), '2024-10', '2024-11-02', '2024-12-02', 30, (10000 + i)::text || '5', 'domestic', jsonb_build_object('customerId', 'C' || lpad(i::text, 6, '0'), 'partnerId', 'P1'), '{}', '[]',
@@ -111,6 +128,8 @@ async function main(): Promise<void> {
         const res = await app.inject({ method: 'GET', url, headers: { cookie } });
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
         if (res.statusCode !== 200) throw new Error(`${url} answered ${res.statusCode}`);
+        // The overview must have rated the month so far, not fallen back to "nothing to bill".
+        if (cookie === partner && url === '/customers' && res.body.includes('Inget att fakturera')) throw new Error('the partner overview rated nothing');
         bytes = res.body.length;
         if (run >= 3) times.push(ms); // three warm-up requests
       }

@@ -61,6 +61,62 @@ export const FAILURES: Record<FailureType, { remedy: (ctx: FailureContext) => st
   CloseFailed: { remedy: (c) => `Run it again once the cause is fixed: ${rerunCommand(c)}` },
 };
 
+/**
+ * Per type, what a person (an operator, finance) reads in the console, in Swedish: what went wrong
+ * and the next step. The type (the code) and the original English reason stay in close_runs,
+ * JSON and logs; these never travel in a workflow's payloads.
+ */
+export const FAILURE_SV: Record<FailureType, { title: string; nextStep: string }> = {
+  BadMasterData: {
+    title: 'Kunduppgifterna räcker inte för en faktura',
+    nextStep: 'Rätta kunduppgifterna: importera kundfilen igen med month-close customers import <fil>; kör sedan om kunden här (Kör om).',
+  },
+  MissingPrice: {
+    title: 'Ett pris saknas eller är felaktigt i prislistan',
+    nextStep: 'Lägg till eller rätta priset: importera prislistan med month-close prices import <fil>; kör sedan om kunden här (Kör om).',
+  },
+  SnapshotOutdated: {
+    title: 'Kundens faktureringsdatum ändrades medan avslutet körde',
+    nextStep: 'Kör om kunden: användningen räknas då om från de nya datumen.',
+  },
+  UnknownCustomer: {
+    title: 'Kunden finns inte i kundregistret',
+    nextStep: 'Importera kunden med month-close customers import <fil>; kör sedan om kunden här (Kör om).',
+  },
+  PeriodNotEnded: {
+    title: 'Månaden har inte slutat än',
+    nextStep: 'Vänta tills månaden har slutat (svensk tid) och kör sedan om kunden.',
+  },
+  MasterDataChanged: {
+    title: 'Kunduppgifterna ändrades efter att utkastet gjordes',
+    nextStep: 'Gör ett nytt utkast av dagens uppgifter (kör om kunden här) och låt ekonomi godkänna det.',
+  },
+  NotApproved: {
+    title: 'Utkastet är inte godkänt',
+    nextStep: 'Ekonomi behöver godkänna utkastet först.',
+  },
+  AlreadyInvoiced: {
+    title: 'Kunden har redan en faktura för perioden',
+    nextStep: 'Rätta den utställda fakturan med en kreditfaktura (Krediteringar).',
+  },
+  DeliveryRefused: {
+    title: 'Mottagaren tog inte emot utskicket',
+    nextStep: 'Rätta mottagarens adress; utskicket står kvar som misslyckat och avslutet fortsätter.',
+  },
+  CreditRefused: {
+    title: 'Krediteringen gick inte att göra',
+    nextStep: 'Se vad fakturan och dess kreditfakturor lämnar att kreditera och begär igen.',
+  },
+  PeriodLocked: {
+    title: 'Perioden är låst i bokföringen',
+    nextStep: 'Rätta med en kreditfaktura, eller lås upp perioden först (month-close period unlock).',
+  },
+  CloseFailed: {
+    title: 'Avslutet misslyckades',
+    nextStep: 'Åtgärda orsaken och kör om kunden.',
+  },
+};
+
 /** What a failure says, as it travels in an ApplicationFailure's details. */
 export interface FailureInfo {
   type: FailureType;

@@ -10,6 +10,7 @@ import * as closeFailureType from './008_close_failure_type';
 import * as consoleSecurity from './012_console_security';
 import * as books from './009_books';
 import * as payments from './010_payments';
+import * as invoicesByCustomer from './013_invoices_by_customer';
 
 // Migrations are listed in code, not discovered on disk, so they load the same way under
 // tsx, vitest and a compiled build.
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '012_console_security': consoleSecurity,
   '009_books': books,
   '010_payments': payments,
+  '013_invoices_by_customer': invoicesByCustomer,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

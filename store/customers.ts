@@ -27,7 +27,20 @@ export async function loadCustomer(db: Db, customerId: string): Promise<Customer
     .join('partners', 'partners.partner_id', 'customers.partner_id')
     .where('customers.customer_id', customerId)
     .first('customers.*', 'partners.name as partner_name');
-  if (!row) return null;
+  return row ? customerRecord(row) : null;
+}
+
+/** Many customers in one query (a page of a list), by id; unknown ids are absent. */
+export async function loadCustomers(db: Db, customerIds: string[]): Promise<Map<string, CustomerRecord>> {
+  if (customerIds.length === 0) return new Map();
+  const rows = await db('customers')
+    .join('partners', 'partners.partner_id', 'customers.partner_id')
+    .whereIn('customers.customer_id', customerIds)
+    .select('customers.*', 'partners.name as partner_name');
+  return new Map(rows.map((row: Record<string, any>) => [row.customer_id as string, customerRecord(row)]));
+}
+
+function customerRecord(row: Record<string, any>): CustomerRecord {
   return {
     customerId: row.customer_id,
     name: row.name,

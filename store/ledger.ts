@@ -1,5 +1,6 @@
 import { buildLedger, ledgerTotals, type InvoicePayments, type LedgerDocument, type LedgerEntry, type LedgerTotals } from '../billing/ledger';
 import { stockholmDate } from '../billing/period';
+import type { Knex } from 'knex';
 import type { Db } from '../infra/db';
 import { paidByInvoice } from './payments';
 
@@ -13,6 +14,8 @@ export interface LedgerFilter {
   customerId?: string;
   /** Customers visible to a partner: only these. */
   customerIds?: string[];
+  /** Exactly these customers' periods (a page of a list): each holds both ends of its links. */
+  customerPeriods?: { customerId: string; period: string }[];
 }
 
 /** Extra input the payments module (issue #22) passes: paid per invoice id, and today. */
@@ -40,19 +43,27 @@ interface LedgerRow {
 }
 
 export async function loadLedgerDocuments(db: Db, filter: LedgerFilter): Promise<LedgerDocument[]> {
-  if (!filter.period && !filter.customerId && !filter.customerIds) throw new Error('the ledger is read per period or per customer');
+  if (!filter.period && !filter.customerId && !filter.customerIds && !filter.customerPeriods) throw new Error('the ledger is read per period or per customer');
+  if (filter.customerPeriods?.length === 0) return [];
   const rows = await db('invoices')
     .modify((q) => {
       if (filter.period) q.where('period', filter.period);
       if (filter.customerId) q.where('customer_id', filter.customerId);
       if (filter.customerIds) q.whereIn('customer_id', filter.customerIds);
+      // Both lists as arrays (hashed by PostgreSQL); the exact pairs are kept below. A row-valued
+      // IN of 200 pairs is an OR PostgreSQL tests row by row.
+      if (filter.customerPeriods) {
+        q.whereRaw('customer_id = ANY(?::text[])', [[...new Set(filter.customerPeriods.map((cp) => cp.customerId))]]);
+        q.whereRaw('period = ANY(?::text[])', [[...new Set(filter.customerPeriods.map((cp) => cp.period))]]);
+      }
     })
     .orderBy('id')
     .select(
       'id', 'kind', 'series', 'number', 'customer_id', 'period', 'issue_date', 'due_date', 'net_ore', 'vat_ore', 'rounding_ore', 'total_ore', 'credit_of', 'reissue_of',
       db.raw("buyer->>'name' as customer_name"),
     );
-  return (rows as LedgerRow[]).map(
+  const pairs = filter.customerPeriods ? new Set(filter.customerPeriods.map((cp) => `${cp.customerId}\u0000${cp.period}`)) : null;
+  return (rows as LedgerRow[]).filter((r) => !pairs || pairs.has(`${r.customer_id}\u0000${r.period}`)).map(
     (r): LedgerDocument => ({
       id: r.id,
       kind: r.kind,
@@ -106,6 +117,20 @@ export async function periodArticleTotals(db: Db, period: string): Promise<Map<s
     .groupBy('l.article')
     .select('l.article', db.raw('sum(l.quantity)::bigint as quantity'), db.raw('sum(l.amount_ore)::bigint as amount'));
   return new Map(rows.map((r: { article: string; quantity: number; amount: number }) => [r.article, { quantity: r.quantity, amountOre: r.amount }]));
+}
+
+/**
+ * Each customer's newest period with an invoice (among invoices `scope` lets through), with
+ * that period's ledger: a partner's overview shows the last invoice net of its credit notes.
+ */
+export async function lastInvoicedPeriods(db: Db, customerIds: string[], scope: (q: Knex.QueryBuilder) => Knex.QueryBuilder = (q) => q): Promise<LedgerEntry[]> {
+  if (customerIds.length === 0) return [];
+  const latest: { customer_id: string; period: string }[] = await scope(db('invoices as i'))
+    .whereRaw('i.customer_id = ANY(?::text[])', [customerIds])
+    .where('i.kind', 'invoice')
+    .groupBy('i.customer_id')
+    .select('i.customer_id', db.raw('max(i.period) as period'));
+  return loadLedger(db, { customerPeriods: latest.map((l) => ({ customerId: l.customer_id, period: l.period })) });
 }
 
 /**

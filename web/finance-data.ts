@@ -1,4 +1,6 @@
 import { ARTICLE_INFO } from '../billing/articles';
+import { reasonSv } from '../billing/review-sv';
+import { failureTextSv, nothingToBillSv } from './close-reasons-sv';
 import { previousPeriodId } from './periods';
 import type { Article } from '../billing/types';
 import type { ApprovalPolicy, ExplainedLine, Fact } from '../billing';
@@ -215,12 +217,13 @@ export interface DraftReview {
   customer: { customer_id: string; name: string; partner_id: string };
   period: string;
   state: string;
+  /** Why the close stands where it does, in Swedish (a failure, nothing to bill, the waiting reason). */
   reason: string | null;
   draft: { id: number; version: number; status: string; total_ore: number; net_ore: number; vat_ore: number; rounding_ore: number; pdf_sha256: string | null; created_at: Date } | null;
   /** The live invoice (not replaced, not credited in full); null while a re-issue's draft waits. */
-  invoice: { number: string; total_ore: number; pdf_sha256: string | null; status: InvoiceStatus; links: string } | null;
+  invoice: { number: string; total_ore: number; net_total_ore: number; pdf_sha256: string | null; status: InvoiceStatus; links: string } | null;
   /** Every invoice and credit note of the customer's period, with status and links both ways (the ledger). */
-  documents: { number: string; kind: 'invoice' | 'credit_note'; status: InvoiceStatus; links: string; total_ore: number; pdf_sha256: string | null }[];
+  documents: { number: string; kind: 'invoice' | 'credit_note'; status: InvoiceStatus; links: string; total_ore: number; net_total_ore: number | null; pdf_sha256: string | null }[];
   previous: { number: string; period: string; total_ore: number } | null;
   lines: DraftLine[];
   flags: { code: string; detail: string }[];
@@ -281,12 +284,12 @@ export async function draftReview(db: Db, period: string, customerId: string, po
     customer,
     period,
     state: run?.state ?? 'not_started',
-    reason: run?.reason ?? null,
+    reason: !run?.reason ? null : run.state === 'failed' ? failureTextSv(run.failure_type, run.reason) : run.state === 'nothing_to_bill' ? nothingToBillSv(run.reason) : reasonSv(run.reason),
     draft: draft
       ? { id: draft.id, version: draft.version, status: draft.status, total_ore: draft.total_ore, net_ore: draft.net_ore, vat_ore: draft.vat_ore, rounding_ore: draft.rounding_ore, pdf_sha256: draft.pdf_sha256, created_at: draft.created_at }
       : null,
-    invoice: issued ? { number: issued.number, total_ore: issued.totalOre, pdf_sha256: pdfs.get(issued.id) ?? null, status: issued.status, links: linksSv(issued) } : null,
-    documents: ledger.map((e) => ({ number: e.number, kind: e.kind, status: e.status, links: linksSv(e), total_ore: e.totalOre, pdf_sha256: pdfs.get(e.id) ?? null })),
+    invoice: issued ? { number: issued.number, total_ore: issued.totalOre, net_total_ore: issued.netTotalOre, pdf_sha256: pdfs.get(issued.id) ?? null, status: issued.status, links: linksSv(issued) } : null,
+    documents: ledger.map((e) => ({ number: e.number, kind: e.kind, status: e.status, links: linksSv(e), total_ore: e.totalOre, net_total_ore: e.kind === 'invoice' ? e.netTotalOre : null, pdf_sha256: pdfs.get(e.id) ?? null })),
     previous: explanation?.previous ?? null,
     lines: explanation?.lines ?? [],
     flags: stored ? stored.flag_details : (explanation?.flags ?? []).map((code) => ({ code, detail: '' })),

@@ -1,8 +1,11 @@
+import { linksSv, type InvoiceStatus, type LedgerTotals } from '../billing/ledger';
 import type { Db } from '../infra/db';
 import { parseInvoiceNumber } from '../store/invoices';
+import { loadLedger, periodTotals } from '../store/ledger';
 
 // Finance's invoice list: a period's invoices and credit notes, or a search across all periods
-// by invoice number (F10042, 10042, K5) or customer (number or name).
+// by invoice number (F10042, 10042, K5) or customer (number or name). Statuses, links and the
+// money after credit notes come from the ledger (store/ledger.ts), as in `invoices list --json`.
 
 export const INVOICE_PAGE_SIZE = 200;
 
@@ -15,18 +18,19 @@ export interface InvoiceListRow {
   period: string;
   issue_date: string;
   due_date: string | null;
+  /** As on the document (a credit note's is negative). */
   total_ore: number;
+  /** Invoices: after their credit notes (the ledger's netTotalOre); credit notes: null (counted on their invoice). */
+  net_total_ore: number | null;
+  status: InvoiceStatus;
+  /** "krediterad av K1 · ersatt av F10400" (billing/ledger.ts linksSv). */
+  links: string;
   pdf_sha256: string | null;
-  credits: string | null;
-  replaces: string | null;
-  credited_by: string | null;
 }
 
-export async function invoiceList(db: Db, period: string | null, q: string, page: number): Promise<{ rows: InvoiceListRow[]; total: number }> {
-  const base = db('invoices as i')
-    .join('customers as c', 'c.customer_id', 'i.customer_id')
-    .leftJoin('invoices as o', 'o.id', 'i.credit_of')
-    .leftJoin('invoices as r', 'r.id', 'i.reissue_of');
+/** A page of the list; `totals` are the period's money net of credit notes (not for a search). */
+export async function invoiceList(db: Db, period: string | null, q: string, page: number): Promise<{ rows: InvoiceListRow[]; total: number; totals: LedgerTotals | null }> {
+  const base = db('invoices as i').join('customers as c', 'c.customer_id', 'i.customer_id');
   if (period) base.where('i.period', period);
   if (q) {
     const n = parseInvoiceNumber(q);
@@ -36,18 +40,40 @@ export async function invoiceList(db: Db, period: string | null, q: string, page
       w.orWhereILike('i.customer_id', like).orWhereILike('c.name', like);
     });
   }
-  const [{ n }] = await base.clone().count<{ n: string }[]>('* as n');
-  const rows = await base
-    .clone()
-    .leftJoin('invoice_documents as d', 'd.invoice_id', 'i.id')
-    .orderBy([{ column: 'i.issue_date', order: 'desc' }, { column: 'i.id', order: 'desc' }])
-    .limit(INVOICE_PAGE_SIZE)
-    .offset(page * INVOICE_PAGE_SIZE)
-    .select(
-      'i.id', 'i.kind', db.raw('i.series || i.number as number'), 'i.customer_id', 'c.name as customer_name', 'i.period', 'i.issue_date', 'i.due_date', 'i.total_ore', 'd.pdf_sha256',
-      db.raw('o.series || o.number as credits'),
-      db.raw('r.series || r.number as replaces'),
-      db.raw("(SELECT string_agg(k.series || k.number, ', ' ORDER BY k.number) FROM invoices k WHERE k.credit_of = i.id) as credited_by"),
-    );
-  return { rows: rows.map((r: InvoiceListRow) => ({ ...r, total_ore: Number(r.total_ore) })), total: Number(n) };
+  const [[{ n }], rows, totals] = await Promise.all([
+    base.clone().count<{ n: string }[]>('* as n'),
+    base
+      .clone()
+      .leftJoin('invoice_documents as d', 'd.invoice_id', 'i.id')
+      .orderBy([{ column: 'i.issue_date', order: 'desc' }, { column: 'i.id', order: 'desc' }])
+      .limit(INVOICE_PAGE_SIZE)
+      .offset(page * INVOICE_PAGE_SIZE)
+      .select('i.id', 'i.customer_id', 'c.name as customer_name', 'i.period', 'd.pdf_sha256'),
+    period && !q ? periodTotals(db, period) : null,
+  ]);
+  // The ledger of the page's customers' periods: each holds both ends of every link.
+  const pairs = [...new Map(rows.map((r: { customer_id: string; period: string }) => [`${r.customer_id}\u0000${r.period}`, { customerId: r.customer_id, period: r.period }])).values()];
+  const ledger = new Map((await loadLedger(db, { customerPeriods: pairs })).map((e) => [e.id, e]));
+  return {
+    rows: rows.map((r: { id: number; customer_name: string; pdf_sha256: string | null }): InvoiceListRow => {
+      const e = ledger.get(r.id)!;
+      return {
+        id: e.id,
+        kind: e.kind,
+        number: e.number,
+        customer_id: e.customerId,
+        customer_name: r.customer_name,
+        period: e.period,
+        issue_date: e.issueDate,
+        due_date: e.dueDate,
+        total_ore: e.totalOre,
+        net_total_ore: e.kind === 'invoice' ? e.netTotalOre : null,
+        status: e.status,
+        links: linksSv(e),
+        pdf_sha256: r.pdf_sha256,
+      };
+    }),
+    total: Number(n),
+    totals,
+  };
 }

@@ -186,7 +186,10 @@ describe('what the pages show', () => {
   it('the operator sees the failed customer with its reason and Temporal UI link, and re-runs it', async () => {
     const page = await get('operator', `/operator/periods/${PERIOD}`);
     expect(page.body).toContain(ids.failing);
-    expect(page.body).toContain('no VAT number');
+    // Its reason in Swedish with the type as a code; the English original stays in close_runs and the logs.
+    expect(page.body).toContain('Kunduppgifterna räcker inte för en faktura: momsregistreringsnummer saknas');
+    expect(page.body).toContain('<code>BadMasterData</code>');
+    expect(page.body).not.toContain('no VAT number');
     expect(page.body).toContain(`http://ui.test/namespaces/default/workflows/close-${PERIOD}-${ids.failing}`);
     expect(page.body).toMatch(/Nästa körning|Inget schema finns/);
     const res = await post('operator', `/operator/periods/${PERIOD}/rerun`, { customer: ids.failing });

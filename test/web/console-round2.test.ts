@@ -23,7 +23,7 @@ let served: { url: string; close(): Promise<void> };
 let browser: { context: BrowserContext; close(): Promise<void> };
 const partnerA = uid('PA');
 const partnerB = uid('PB');
-const c = { steady1: '', steady2: '', first: '', other: '' };
+const c = { steady1: '', steady2: '', first: '', other: '', failed: '', prepaid: '' };
 let oldInvoice = '';
 
 function usage(extra: number): EventSpec[] {
@@ -52,6 +52,16 @@ beforeAll(async () => {
     const { handle } = await startCustomerClose(h.client, h.settings, id, PERIOD);
     await waitFor(async () => (await handle.query(statusQuery)).state === 'awaiting_approval', 60_000, `${id} awaiting approval`);
   }
+  // A close that fails (no VAT number: BadMasterData) and one with nothing to bill (a prepaid
+  // quarter): their stored reasons are English, and no page may show them so.
+  c.failed = await seedCustomer(h.db, { partner_id: partnerB, customer_id: uid('C2102'), name: 'Momslös Handel AB', vat_number: null });
+  c.prepaid = await seedCustomer(h.db, { partner_id: partnerB, customer_id: uid('C2103'), name: 'Förbetald Konsult AB', prepaid_through: '2024-12-31' });
+  for (const [id, state] of [[c.failed, 'failed'], [c.prepaid, 'nothing_to_bill']] as const) {
+    await seedEvents(h.db, id, usage(0));
+    const { handle } = await startCustomerClose(h.client, h.settings, id, PERIOD);
+    await waitFor(async () => (await h.db('close_runs').where({ customer_id: id, period: PERIOD }).first('state'))?.state === state, 60_000, `${id} ${state}`);
+  }
+  expect(await h.db('close_runs').where({ customer_id: c.failed, period: PERIOD }).first('failure_type', 'reason')).toMatchObject({ failure_type: 'BadMasterData', reason: expect.stringContaining('no VAT number') });
   await seedUser(h.db, 'anna@ekonomi.test', 'finance', 'Anna Ekonom');
   await seedUser(h.db, 'bertil@ekonomi.test', 'finance', 'Bertil Controller');
   // A third finance person, so that a credit requested by one is approved by two others.
@@ -245,15 +255,20 @@ const ENGLISH = [
   ...Object.keys(FACT_KIND_SV).filter((k) => k !== 'contradiction'),
   'portal_user', 'superuser', 'archive_user', 'approve_all', 'awaiting_approval', 'nothing_to_bill', 'needs_second', 'draft_ready', 'invoice_final',
   'flagged:', 'user added', 'is outside', ' vs ', 'approved (', 'refused (', 'auto-approval',
+  // The stored English reasons of a failed close and of nothing to bill.
+  'cannot be invoiced', 'VAT number', 'prepaid through', 'quarterly billing', 'Teknisk orsak', 'within ±',
 ];
+/** English function words that do not occur in Swedish: one on a page means an English sentence slipped through. */
+const ENGLISH_WORDS = /\b(the|is|are|was|has|have|cannot|with|of|and|not|been|will|this|that|which|only|then|from|before|after|no)\b/;
 
-async function walk(email: string): Promise<{ pages: string[]; problems: string[] }> {
+async function walk(email: string, also: string[] = []): Promise<{ pages: string[]; problems: string[] }> {
   const page = await logIn(email);
   const start = new URL(page.url());
-  const queue = [start.pathname + start.search];
+  // The start page is the last ended month (today's); the seeded period is reached from `also`.
+  const queue = [start.pathname + start.search, ...also];
   const seen = new Set<string>();
   const problems: string[] = [];
-  while (queue.length && seen.size < 60) {
+  while (queue.length && seen.size < 80) {
     const path = queue.shift()!;
     if (seen.has(path)) continue;
     seen.add(path);
@@ -264,6 +279,11 @@ async function walk(email: string): Promise<{ pages: string[]; problems: string[
     }
     const body = await page.innerText('body');
     for (const code of ENGLISH) if (body.includes(code)) problems.push(`${path}: "${code}"`);
+    // Per line, so a problem names the sentence; the failure's code is shown as a code.
+    for (const line of body.split('\n')) {
+      const word = ENGLISH_WORDS.exec(line.replace(/\S+@\S+/g, ''));
+      if (word) problems.push(`${path}: English "${word[1]}" in "${line.trim().slice(0, 120)}"`);
+    }
     if (/\d\.\d\s?%/.test(body)) problems.push(`${path}: a percentage with a decimal point`);
     for (const href of await page.locator('a[href^="/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')!))) {
       // /finance/books (the books helper's SIE page) reads every invoice as a voucher, and the
@@ -278,18 +298,42 @@ async function walk(email: string): Promise<{ pages: string[]; problems: string[
 
 describe('Swedish everywhere a person reads', () => {
   it('every page of every role, reached by its links, shows no English code', async () => {
+    const also: Record<string, string[]> = {
+      'anna@ekonomi.test': [`/finance/periods/${PERIOD}`, `/finance/periods/${PERIOD}/report`, `/finance/periods/${PERIOD}/drafts/${c.failed}`, `/finance/periods/${PERIOD}/drafts/${c.prepaid}`, `/customers/${c.prepaid}`],
+      'olle@drift.test': [`/operator/periods/${PERIOD}`],
+    };
     for (const email of ['anna@ekonomi.test', 'olle@drift.test', 'pia@partner-a.test', 'kim@kund.test']) {
-      const { pages, problems } = await walk(email);
+      const { pages, problems } = await walk(email, also[email]);
+      if (also[email]) for (const p of also[email]) expect(pages, email).toContain(p);
       expect(pages.length, `${email} walked ${pages.join(', ')}`).toBeGreaterThan(email.startsWith('anna') ? 10 : 1);
       expect(problems, email).toEqual([]);
     }
   }, 240_000);
 });
 
+describe('failure reasons in Swedish', () => {
+  it('the operator reads what went wrong and the next step in Swedish, the type only as a code; finance the same on the report and draft page', async () => {
+    const olle = await logIn('olle@drift.test');
+    await olle.goto(`${served.url}/operator/periods/${PERIOD}`);
+    const row = await text(olle, `table.failed tr:has-text("${c.failed}")`);
+    expect(row).toContain('Kunduppgifterna räcker inte för en faktura: momsregistreringsnummer saknas (kod BadMasterData)');
+    expect(row).toContain('Rätta kunduppgifterna: importera kundfilen igen');
+    expect(row).not.toContain('VAT');
+    await logOut(olle);
+    const anna = await logIn('anna@ekonomi.test');
+    await anna.goto(`${served.url}/finance/periods/${PERIOD}/report`);
+    await expect(text(anna, `tr:has-text("${c.failed}")`)).resolves.toContain('Kunduppgifterna räcker inte för en faktura: momsregistreringsnummer saknas.');
+    await expect(text(anna, `tr:has-text("${c.prepaid}")`)).resolves.toContain('2024-11 är förbetald till och med 2024-12-31 (kvartalsfakturering)');
+    await anna.goto(`${served.url}/finance/periods/${PERIOD}/drafts/${c.failed}`);
+    await expect(text(anna, '#reason-text')).resolves.toContain('Orsak: Kunduppgifterna räcker inte för en faktura: momsregistreringsnummer saknas.');
+    await logOut(anna);
+  });
+});
+
 describe('a 390 px phone', () => {
   it('keeps "Logga ut" in the header and never scrolls the queue or draft page sideways', async () => {
     const page = await logIn('anna@ekonomi.test', { width: 390, height: 844 });
-    for (const path of [`/finance/periods/${PERIOD}/queue`, `/finance/periods/${PERIOD}/drafts/${c.first}`, `/finance/periods/${PERIOD}`]) {
+    for (const path of [`/finance/periods/${PERIOD}/queue`, `/finance/periods/${PERIOD}/drafts/${c.first}`, `/finance/periods/${PERIOD}`, `/finance/periods/${PERIOD}/report`, `/customers/${c.steady1}`]) {
       await page.goto(`${served.url}${path}`);
       if (path.endsWith('/queue')) await screenshot(page, 'console-queue-phone.png');
       const widths = await page.evaluate(() => { const d = (globalThis as any).document; return { scroll: d.documentElement.scrollWidth as number, client: d.documentElement.clientWidth as number }; });

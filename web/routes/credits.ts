@@ -1,4 +1,5 @@
 import { creditRequestReads } from '../../store/credits';
+import { failureTextSv } from '../close-reasons-sv';
 import type { FastifyInstance } from 'fastify';
 import { ARTICLES, type Article } from '../../billing/types';
 import type { CreditSelection } from '../../billing/credit';
@@ -110,6 +111,8 @@ export function registerCreditRoutes(app: FastifyInstance, deps: RouteDeps): voi
       .select('a.draft_version', 'u.display_name');
     const credits = rows.map((r: Record<string, any>) => ({
       ...r,
+      // A refusal's reason is the workflow's English one (kept in credit_requests and the logs).
+      decision_reason: r.status === 'refused' && r.decision_reason ? failureTextSv('CreditRefused', r.decision_reason) : r.decision_reason,
       total_ore: Number(r.rated?.totalOre ?? 0),
       approved_by: [...new Set([...firsts.filter((f: { workflow_id: string }) => f.workflow_id === r.workflow_id).map((f: { requested_by: string }) => f.requested_by), ...fromConsole.filter((a: { draft_version: number }) => a.draft_version === Number(r.id)).map((a: { display_name: string }) => a.display_name)])],
     }));

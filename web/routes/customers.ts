@@ -1,15 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { periodContaining } from '../../billing';
 import type { Db } from '../../infra/db';
-import { linksSv } from '../../billing/ledger';
-import { loadLedger } from '../../store/ledger';
-import { formatInvoiceNumber } from '../../store/invoices';
-import { foldBilledUsage, rateCustomer } from '../../store/rating';
+import { linksSv, type InvoiceStatus } from '../../billing/ledger';
+import { lastInvoicedPeriods, liveInvoices, loadLedger } from '../../store/ledger';
+import { foldBilledUsage, previewCustomers, rateCustomer } from '../../store/rating';
 import { customerAccess, scopeCustomers, scopeInvoices } from '../access';
 import { billedUsers } from '../../store/billed-users';
 import { requireArea } from '../auth';
 import { render } from '../render';
 import type { RouteDeps } from '../server';
+import type { ConsoleRole } from '../users';
 import { apiError } from '../errors';
 
 // Partners, customer admins (and finance): what will be billed this month so far, through the
@@ -42,29 +42,30 @@ function previewJson(p: Awaited<ReturnType<typeof preview>>, customerId: string)
   };
 }
 
-/** Per customer: what the month so far bills, against its last invoice (a partner's overview). */
-async function partnerOverview(db: Db, customerIds: string[], nowMs: number) {
+/**
+ * Per customer: what the month so far bills, against its last invoice as the ledger counts it
+ * (net of its credit notes; a replaced invoice gives way to its re-issue). A partner's overview.
+ */
+async function partnerOverview(db: Db, role: ConsoleRole, customerIds: string[], nowMs: number) {
   const period = periodContaining(nowMs);
-  const last = await db('invoices')
-    .whereIn('customer_id', customerIds)
-    .where({ kind: 'invoice' })
-    .distinctOn('customer_id')
-    .orderBy([{ column: 'customer_id' }, { column: 'period', order: 'desc' }, { column: 'id', order: 'desc' }])
-    .select('customer_id', 'series', 'number', 'period', 'total_ore');
-  const lastBy = new Map(last.map((l) => [l.customer_id, { number: formatInvoiceNumber(l.series, l.number), period: l.period, total_ore: Number(l.total_ore) }]));
-  const rows: Record<string, { total_ore: number | null; users: number; nothing: string | null; last: { number: string; period: string; total_ore: number } | null }> = {};
+  const [ledger, previews] = await Promise.all([
+    // Only the invoices that name the partner (web/access.ts), as on the customer's own page.
+    lastInvoicedPeriods(db, customerIds, (q) => scopeInvoices(q, role)),
+    // One pass over the page's customers (store/rating.ts previewCustomers): the same fold and
+    // rating as `month-close preview`, without a round of queries per customer.
+    previewCustomers(db, customerIds, period),
+  ]);
+  const live = liveInvoices(ledger);
+  const rows: Record<string, { total_ore: number | null; users: number; nothing: string | null; last: { number: string; period: string; status: InvoiceStatus; total_ore: number } | null }> = {};
   for (const id of customerIds) {
-    const usage = await foldBilledUsage(db, id, period);
-    let total: number | null = null;
-    let nothing: string | null = null;
-    try {
-      const { outcome } = await rateCustomer(db, id, period, usage.snapshot);
-      if (outcome.kind === 'invoice') total = outcome.invoice.totalOre;
-      else nothing = outcome.reason;
-    } catch (err) {
-      nothing = (err as Error).message;
-    }
-    rows[id] = { total_ore: total, users: usage.snapshot.users.length, nothing, last: lastBy.get(id) ?? null };
+    const { usage, outcome, problem } = previews.get(id)!;
+    const last = live.get(id);
+    rows[id] = {
+      total_ore: outcome?.kind === 'invoice' ? outcome.invoice.totalOre : null,
+      users: usage.snapshot.users.length,
+      nothing: outcome?.kind === 'nothing_to_bill' ? outcome.reason : problem,
+      last: last ? { number: last.number, period: last.period, status: last.status, total_ore: last.netTotalOre } : null,
+    };
   }
   const sum = Object.values(rows).reduce((s, r) => s + (r.total_ore ?? 0), 0);
   return { period: period.id, asOfMs: nowMs, rows, sum };
@@ -85,14 +86,18 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: RouteDeps): v
       const like = `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
       query.where((w) => w.whereILike('c.customer_id', like).orWhereILike('c.name', like).orWhereILike('c.city', like).orWhereILike('c.org_number', like));
     }
-    const [{ count }] = await query.clone().clearSelect().count<{ count: string }[]>('* as count');
-    const customers = (await query.clone().orderBy('c.customer_id').limit(200).offset(page * 200).select('c.customer_id', 'c.name', 'c.partner_id', 'c.city', 'p.name as partner_name')).map(
+    const [[{ count }], listed, partner] = await Promise.all([
+      query.clone().clearSelect().count<{ count: string }[]>('* as count'),
+      query.clone().orderBy('c.customer_id').limit(200).offset(page * 200).select('c.customer_id', 'c.name', 'c.partner_id', 'c.city', 'p.name as partner_name'),
+      role.kind === 'partner' ? db('partners').where({ partner_id: role.partnerId }).first('name') : null,
+    ]);
+    const customers = listed.map(
       // A partner's earlier customer: which partner has it now is not that partner's business.
       (c: { partner_id: string }) => (role.kind === 'partner' && c.partner_id !== role.partnerId ? { ...c, partner_id: '–', partner_name: '–' } : c),
     );
     // A partner's start page: each customer's month so far beside its last invoice.
-    const overview = role.kind === 'partner' ? await partnerOverview(db, customers.map((c: { customer_id: string }) => c.customer_id), deps.now()) : null;
-    const partnerName = role.kind === 'partner' ? ((await db('partners').where({ partner_id: role.partnerId }).first('name'))?.name ?? role.partnerId) : null;
+    const overview = role.kind === 'partner' ? await partnerOverview(db, role, customers.map((c: { customer_id: string }) => c.customer_id), deps.now()) : null;
+    const partnerName = role.kind === 'partner' ? (partner?.name ?? role.partnerId) : null;
     return render(reply, 'customers', { title: partnerName ? `Kunder hos ${partnerName}` : 'Kunder', customers, total: Number(count), page, q, overview, partnerName });
   });
 
@@ -119,6 +124,7 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: RouteDeps): v
       issue_date: e.issueDate,
       due_date: e.dueDate,
       total_ore: e.totalOre,
+      net_total_ore: e.kind === 'invoice' ? e.netTotalOre : null,
       status: e.status,
       links: linksSv(e),
       pdf_sha256: pdfs.get(e.id) ?? null,

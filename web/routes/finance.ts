@@ -15,6 +15,7 @@ import { decide, decideMany } from '../decisions';
 import { articleTotals, draftReview, QUEUE_PAGE_SIZE, reviewQueue, type QueueFilter } from '../finance-data';
 import { AUDIT_PAGE_SIZE, auditCsv, auditLog } from '../audit';
 import { INVOICE_PAGE_SIZE, invoiceList } from '../invoice-list';
+import { failureTextSv, nothingToBillSv } from '../close-reasons-sv';
 import { lastEndedPeriod, periodNav, periodParam, previousPeriodId } from '../periods';
 import { FLAG_CODES } from '../../billing';
 import { formatSek } from '../../billing/format';
@@ -264,7 +265,14 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
     if (!period) return badPeriod(reply, request.params.period);
     const report = await periodReport(db, period);
     const bucket = BUCKETS.find((b) => b === request.query.bucket) ?? null;
-    const shown = bucket ? report.customers.filter((c) => c.bucket === bucket) : report.customers;
+    // The report's reasons are English for the CLI and --json; a person reads them in Swedish.
+    const failures = new Map<string, { reason: string | null; failure_type: string | null }>(
+      (await db('close_runs').where({ period, state: 'failed' }).select('customer_id', 'reason', 'failure_type')).map((r: { customer_id: string; reason: string | null; failure_type: string | null }) => [r.customer_id, r]),
+    );
+    const shown = (bucket ? report.customers.filter((c) => c.bucket === bucket) : report.customers).map((c) => {
+      const failed = c.bucket === 'failed' ? failures.get(c.customer_id) : undefined;
+      return { ...c, reason: failed ? failureTextSv(failed.failure_type, failed.reason) : nothingToBillSv(c.reason) };
+    });
     return render(reply, 'finance-report', { title: `Periodrapport ${period}`, report, bucket, shown, buckets: BUCKETS, bucketNames: BUCKET_SV });
   });
 

@@ -7,7 +7,8 @@ import { describeSchedule, type ScheduleSummary } from '../../client/schedule';
 import { closeWorkflowId } from '../../contracts/workflow-ids';
 import { lockedPeriodRefusal } from '../../store/period-locks';
 import { countByState, periodStatus } from '../../client/status';
-import { CHANNEL_SV, deliveryStatusSv, eventSv, nextStepSv, SUBSCRIBER_ROLE_SV } from '../operator-sv';
+import { CHANNEL_SV, deliveryStatusSv, eventSv, SUBSCRIBER_ROLE_SV } from '../operator-sv';
+import { failureSv } from '../close-reasons-sv';
 import { requireArea } from '../auth';
 import { lastEndedPeriod, periodNav, periodParam } from '../periods';
 import { render, setFlash } from '../render';
@@ -40,7 +41,7 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: RouteDeps): v
     );
     const failed = status.customers
       .filter((c) => c.state === 'failed')
-      .map((c) => ({ ...c, attempt: runs.get(c.customer_id)?.attempt ?? 1, updated_at: runs.get(c.customer_id)?.updated_at ?? null, next_step_sv: nextStepSv(runs.get(c.customer_id)?.failure_type ?? null), url: workflowUrl(closeWorkflowId(period, c.customer_id)) }));
+      .map((c) => ({ ...c, attempt: runs.get(c.customer_id)?.attempt ?? 1, updated_at: runs.get(c.customer_id)?.updated_at ?? null, failure: failureSv(runs.get(c.customer_id)?.failure_type, c.reason), url: workflowUrl(closeWorkflowId(period, c.customer_id)) }));
     // Customers an operator re-ran here: what became of each (still failed, running again, or now
     // waiting for finance), so a re-run never looks like nothing happened.
     const rerunRows = await db('console_actions as a')
