@@ -80,7 +80,10 @@ export function refusalSv(r: Refusal): string {
     case 'credit_unknown_article':
       return `artikeln ${articleNameSv(r.article)} finns inte`;
     case 'reissue_needs_full_credit':
-      return `en rättad faktura kan bara utfärdas när hela faktura ${r.invoice} krediteras: välj hela fakturan, eller kreditera alla rader som är kvar`;
+      return (
+        `en rättad faktura kan bara utfärdas när hela faktura ${r.invoice} krediteras` +
+        `${r.leftOre === undefined ? '' : ` (den här krediteringen lämnar ${formatSek(r.leftOre)} kvar)`}: välj hela fakturan, eller kreditera alla rader som är kvar`
+      );
     case 'reissue_period_locked':
       return `${lockSv(r.lock)}, så ingen rättad faktura kan utfärdas i stället för ${r.invoice}; begär krediteringen utan ”Utfärda en rättad faktura”, så krediteras fakturan ändå`;
     case 'credit_unknown_invoice':
@@ -136,6 +139,12 @@ export function refusalSv(r: Refusal): string {
     case 'unrecognised':
       return 'av ett skäl som saknar svensk text; den tekniska orsaken finns i loggen';
   }
+}
+
+/** A refusal's text in Swedish when a template knows it; null otherwise (the caller says it its own way). */
+export function knownRefusalTextSv(text: string): string | null {
+  const refusal = parseRefusal(text);
+  return refusal.code === 'unrecognised' ? null : refusalSv(refusal);
 }
 
 /** A refusal's text (a workflow's, or the CLI's) in Swedish, by its facts. */

@@ -25,7 +25,8 @@ export type Refusal =
   | { code: 'credit_nothing_left'; invoice: string; by: string[] }
   | { code: 'credit_lines_syntax'; arg: string }
   | { code: 'credit_unknown_article'; article: string; known: readonly string[] }
-  | { code: 'reissue_needs_full_credit'; invoice: string }
+  /** `leftOre`: what the credit would leave of the invoice (the credit activity says it; the client does not). */
+  | { code: 'reissue_needs_full_credit'; invoice: string; leftOre?: number }
   | { code: 'reissue_period_locked'; invoice: string; lock: LockFacts }
   | { code: 'credit_unknown_invoice'; invoice: string }
   | { code: 'credit_text'; field: 'requested_by' | 'reason'; problem: TextProblem; cli: string }
@@ -83,7 +84,9 @@ export function refusalCli(r: Refusal): string {
     case 'credit_unknown_article':
       return `--lines ${r.article}: unknown article (one of ${r.known.join(', ')})`;
     case 'reissue_needs_full_credit':
-      return `--reissue needs ${r.invoice} credited in full: leave out --lines, or credit every line that is left`;
+      return r.leftOre === undefined
+        ? `--reissue needs ${r.invoice} credited in full: leave out --lines, or credit every line that is left`
+        : `--reissue needs ${r.invoice} credited in full; this credit leaves ${r.leftOre} öre of it live`;
     case 'reissue_period_locked':
       return `${lockedCli(r.lock, `--reissue av ${r.invoice}`)}; utan --reissue krediteras fakturan ändå`;
     case 'credit_unknown_invoice':
@@ -145,7 +148,10 @@ const TEMPLATES: [RegExp, (m: string[]) => Refusal][] = [
     (m) => ({ code: 'credit_more_than_invoiced', article: m[1]!, wanted: Number(m[2]), invoice: m[3]!, invoiced: Number(m[4]), alreadyCredited: Number(m[5]), by: list(m[6]) }),
   ],
   [/^(\S+) is already fully credited(?: by (.*))?: nothing left to credit$/, (m) => ({ code: 'credit_nothing_left', invoice: m[1]!, by: list(m[2]) })],
-  [/^--reissue needs (\S+) credited in full/, (m) => ({ code: 'reissue_needs_full_credit', invoice: m[1]! })],
+  [
+    /^--reissue needs (\S+) credited in full(?:; this credit leaves (-?\d+) öre of it live)?/,
+    (m) => (m[2] === undefined ? { code: 'reissue_needs_full_credit', invoice: m[1]! } : { code: 'reissue_needs_full_credit', invoice: m[1]!, leftOre: Number(m[2]) }),
+  ],
   // The client's "no invoice X: see …" and the credit activity's "no invoice X: only a final invoice can be credited".
   [/^no invoice (\S+): /, (m) => ({ code: 'credit_unknown_invoice', invoice: m[1]! })],
   [/^approved, but the credit note was not issued: (.*)$/s, (m) => ({ code: 'credit_not_issued', reason: m[1]! })],

@@ -109,9 +109,11 @@ describe('refusals in Swedish, from their facts', () => {
     expect(parseRefusal('Anna Ek asked for this and may not approve it (segregation of duties): an approver other than Anna Ek must')).toEqual({ code: 'own_request', by: 'Anna Ek', requester: 'Anna Ek', approvalsNeeded: 1 });
     // The credit activity's own texts.
     expect(parseRefusal('no invoice F1: only a final invoice can be credited')).toEqual({ code: 'credit_unknown_invoice', invoice: 'F1' });
-    expect(refusalTextSv('approved, but the credit note was not issued: --reissue needs F1 credited in full; this credit leaves 24400 öre of it live')).toBe(
-      'godkänd, men kreditfakturan utfärdades inte: en rättad faktura kan bara utfärdas när hela faktura F1 krediteras: välj hela fakturan, eller kreditera alla rader som är kvar',
+    expect(nb(refusalTextSv('approved, but the credit note was not issued: --reissue needs F1 credited in full; this credit leaves 24400 öre of it live'))).toBe(
+      'godkänd, men kreditfakturan utfärdades inte: en rättad faktura kan bara utfärdas när hela faktura F1 krediteras (den här krediteringen lämnar 244,00 kr kvar): välj hela fakturan, eller kreditera alla rader som är kvar',
     );
+    expect(parseRefusal('--reissue needs F1 credited in full; this credit leaves 24400 öre of it live')).toEqual({ code: 'reissue_needs_full_credit', invoice: 'F1', leftOre: 24400 });
+    expect(refusalCli({ code: 'reissue_needs_full_credit', invoice: 'F1', leftOre: 24400 })).toBe('--reissue needs F1 credited in full; this credit leaves 24400 öre of it live');
     // The store's PeriodLockedError, as an activity refuses with it.
     expect(parseRefusal('2026-11 är låst (av Anna Ek 2026-12-03: bokslut); fakturan utfärdas görs inte')).toEqual({ code: 'period_locked', lock, action: 'fakturan utfärdas' });
   });
