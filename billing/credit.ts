@@ -9,10 +9,12 @@
 
 import type { Article, InvoiceLine, RatedInvoice, VatBreakdownRow } from './types';
 import { roundHalfUpDiv, roundToKronor, sumOre, vatOf } from './money';
+import { refusalCli, type Refusal } from './refusals';
 
+/** A credit the rules refuse: the facts (for the console's Swedish) and the CLI's text as its message. */
 export class CreditError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(readonly refusal: Refusal) {
+    super(refusalCli(refusal));
     this.name = 'CreditError';
   }
 }
@@ -28,11 +30,11 @@ export interface PriorCredit {
 export function rateCredit(invoiceNumber: string, invoice: RatedInvoice, prior: PriorCredit[], selection: CreditSelection): RatedInvoice {
   const byArticle = new Map<string, InvoiceLine>();
   for (const l of invoice.lines) {
-    if (byArticle.has(l.article)) throw new CreditError(`${invoiceNumber} has article ${l.article} on two lines: credit it as a whole`);
+    if (byArticle.has(l.article)) throw new CreditError({ code: 'credit_article_twice', invoice: invoiceNumber, article: l.article });
     byArticle.set(l.article, l);
   }
-  const creditedQty = (article: Article) => -sumOre(prior.flatMap((p) => p.credit.lines.filter((l) => l.article === article).map((l) => l.quantity)));
-  const priorNames = prior.map((p) => p.number).join(', ');
+  const creditedQty = (article: Article) => 0 - sumOre(prior.flatMap((p) => p.credit.lines.filter((l) => l.article === article).map((l) => l.quantity)));
+  const priorNames = prior.map((p) => p.number);
 
   const wanted = new Map<string, number>();
   if (selection === null) {
@@ -40,8 +42,8 @@ export function rateCredit(invoiceNumber: string, invoice: RatedInvoice, prior: 
   } else {
     for (const { article, quantity } of selection) {
       const line = byArticle.get(article);
-      if (!line) throw new CreditError(`--lines ${article}=${quantity}: ${invoiceNumber} has no line ${article} (it has ${[...byArticle.keys()].join(', ')})`);
-      if (!Number.isSafeInteger(quantity) || quantity <= 0) throw new CreditError(`--lines ${article}=${quantity}: the quantity must be a whole number above 0`);
+      if (!line) throw new CreditError({ code: 'credit_no_such_line', invoice: invoiceNumber, article, quantity, lines: [...byArticle.keys()] });
+      if (!Number.isSafeInteger(quantity) || quantity <= 0) throw new CreditError({ code: 'credit_quantity_not_positive', article, quantity });
       wanted.set(article, (wanted.get(article) ?? 0) + quantity);
     }
   }
@@ -52,16 +54,14 @@ export function rateCredit(invoiceNumber: string, invoice: RatedInvoice, prior: 
     if (q === 0) continue;
     const done = creditedQty(line.article);
     if (done + q > line.quantity) {
-      throw new CreditError(
-        `${line.article}: crediting ${q} would credit more than ${invoiceNumber} invoiced (${line.quantity}, of which ${done} already credited${priorNames ? ` by ${priorNames}` : ''})`,
-      );
+      throw new CreditError({ code: 'credit_more_than_invoiced', invoice: invoiceNumber, article: line.article, wanted: q, invoiced: line.quantity, alreadyCredited: done, by: priorNames });
     }
     const before = line.quantity === 0 ? 0 : roundHalfUpDiv(BigInt(line.amountOre) * BigInt(done), line.quantity);
     const after = line.quantity === 0 ? 0 : roundHalfUpDiv(BigInt(line.amountOre) * BigInt(done + q), line.quantity);
     lines.push({ ...line, quantity: -q, amountOre: -(after - before) });
   }
   if (lines.length === 0) {
-    throw new CreditError(`${invoiceNumber} is already fully credited${priorNames ? ` by ${priorNames}` : ''}: nothing left to credit`);
+    throw new CreditError({ code: 'credit_nothing_left', invoice: invoiceNumber, by: priorNames });
   }
 
   const completes = invoice.lines.every((l) => creditedQty(l.article) + (wanted.get(l.article) ?? 0) === l.quantity);
@@ -98,8 +98,8 @@ export function rateCredit(invoiceNumber: string, invoice: RatedInvoice, prior: 
 export function parseCreditLines(args: string[], articles: readonly string[]): { article: Article; quantity: number }[] {
   return args.map((arg) => {
     const m = /^([a-z_]+)=(\d{1,9})$/.exec(arg.trim());
-    if (!m) throw new CreditError(`--lines ${JSON.stringify(arg.slice(0, 60))}: write ARTICLE=QTY, e.g. portal_user=2`);
-    if (!articles.includes(m[1])) throw new CreditError(`--lines ${m[1]}: unknown article (one of ${articles.join(', ')})`);
+    if (!m) throw new CreditError({ code: 'credit_lines_syntax', arg });
+    if (!articles.includes(m[1])) throw new CreditError({ code: 'credit_unknown_article', article: m[1], known: articles });
     return { article: m[1] as Article, quantity: Number(m[2]) };
   });
 }

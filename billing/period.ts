@@ -2,6 +2,8 @@
 // Pure: calendar arithmetic is done on integers (no Date quirks for small years);
 // Intl is used only to read the Stockholm wall clock of an instant.
 
+import type { Refusal } from './refusals';
+
 export const BILLING_TIME_ZONE = 'Europe/Stockholm';
 
 const MS_PER_DAY = 86_400_000;
@@ -242,13 +244,19 @@ export function periodHasEnded(p: Period | string, nowMs: number): boolean {
 
 /** Why the period cannot be closed yet at `nowMs`, or null when it has ended. One text for every path. */
 export function periodNotEndedReason(p: Period | string, nowMs: number): string | null {
+  return periodNotEnded(p, nowMs)?.cli ?? null;
+}
+
+/** The same with its facts, for the console's Swedish (billing/refusal-sv.ts). */
+export function periodNotEnded(p: Period | string, nowMs: number): Extract<Refusal, { code: 'period_not_ended' }> | null {
   const period = toPeriod(p);
   if (periodHasEnded(period, nowMs)) return null;
-  const when = nowMs < period.startMs ? 'is in the future' : 'is still in progress';
-  return (
-    `period ${period.id} ${when}: only a month that has ended (in ${BILLING_TIME_ZONE}) can be closed or invoiced; ` +
-    `${period.id} can be closed from ${addDays(period.lastDay, 1)} 00:00. Use 'month-close preview --customer ID --period ${period.id}' to see it so far`
-  );
+  const future = nowMs < period.startMs;
+  const closableFrom = addDays(period.lastDay, 1);
+  const cli =
+    `period ${period.id} ${future ? 'is in the future' : 'is still in progress'}: only a month that has ended (in ${BILLING_TIME_ZONE}) can be closed or invoiced; ` +
+    `${period.id} can be closed from ${closableFrom} 00:00. Use 'month-close preview --customer ID --period ${period.id}' to see it so far`;
+  return { code: 'period_not_ended', period: period.id, future, closableFrom, cli };
 }
 
 /** Throws PeriodError unless the period has ended at `nowMs`. */

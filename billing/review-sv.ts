@@ -6,6 +6,8 @@
 
 import type { ApprovalPolicy } from './guardrails';
 import { formatPercent, formatSek } from './format';
+import { parseRefusal } from './refusals';
+import { refusalSv as refusalOfSv } from './refusal-sv';
 
 const MINUS = '\u2212';
 
@@ -203,28 +205,16 @@ export function policySv(policy: ApprovalPolicy): string {
   return `±${formatPercent(policy.autoApprove.maxChangePct)} och ±${formatSek(policy.autoApprove.maxChangeOre)}`;
 }
 
-const VIA_SV: Record<string, string> = { signal: 'signal', update: 'konsol/CLI', approve_all: 'godkänn alla', policy: 'policyn', console: 'konsolen', cli: 'CLI' };
+// How a decision arrived, as the decision log says it ('update' is the console or the command line alike).
+const VIA_SV: Record<string, string> = { signal: 'signal', update: 'konsolen eller kommandoraden', approve_all: 'godkänn alla', policy: 'policyn', console: 'konsolen', cli: 'kommandoraden' };
 
-/** The refusals the approval workflow and the clients give (workflows/draft-review.ts, client/drafts.ts). */
+/**
+ * A recorded refusal's text (approval_requests, console_actions) in Swedish, by its facts
+ * (billing/refusal-sv.ts). A text no template knows is the record itself, so it is kept.
+ */
 export function refusalSv(text: string): string {
-  const rules: [RegExp, (m: RegExpExecArray) => string][] = [
-    [/^(.*) is not a configured finance approver$/, (m) => `${m[1]} är inte en av de godkännare som ekonomi har konfigurerat`],
-    [/^a rejection needs a reason$/, () => 'ett avvisande behöver en motivering'],
-    [/^no draft awaits a decision \(state: (.*)\)$/, (m) => `inget utkast väntar på beslut (tillstånd: ${m[1]})`],
-    [/^draft version (\d+) is not the current one \((\d+)\): look at the new draft first$/, (m) => `utkast ${m[1]} är inte det senaste (${m[2]}): granska det nya utkastet först`],
-    [
-      /^(.*) has already approved draft version (\d+); four eyes: a second, different approver must approve it$/,
-      (m) => `${m[1]} har redan godkänt utkast ${m[2]}; fyra ögon: en annan person måste göra det andra godkännandet`,
-    ],
-    [/^draft version (\d+) is flagged \((.*)\): approve it on its own or with --include-flagged$/, (m) => `utkast ${m[1]} är flaggat (${m[2]!.split(',').map((c) => flagSv(c.trim()).toLowerCase()).join(', ')}): godkänn det på utkastets sida`],
-    [/^no close of this customer and period is running/, () => 'inget avslut körs för kunden och perioden: det kan redan vara slutfört eller aldrig startat'],
-    [/^nothing to recompute \(state: (.*)\)$/, (m) => `inget att räkna om (tillstånd: ${m[1]})`],
-  ];
-  for (const [re, sv] of rules) {
-    const m = re.exec(text);
-    if (m) return sv(m);
-  }
-  return text;
+  const refusal = parseRefusal(text);
+  return refusal.code === 'unrecognised' ? text : refusalOfSv(refusal);
 }
 
 /** A decision log's outcome ('approved (approve_all)', 'approved 1 of 2 (update)', 'refused (console): …'). */
@@ -250,6 +240,13 @@ const OUTCOME_WORD: Record<string, string> = {
   started: 'startad',
   already_running: 'körs redan',
   refused: 'avvisat',
+  // A credit request's status (credit_requests.status), as the decision log shows it.
+  awaiting_approval: 'väntar på godkännande',
+  final: 'utfärdad',
+  drafting: 'räknas fram',
+  running: 'pågår',
+  signalled: 'skickat',
+  skipped: 'hoppades över',
 };
 
 export const REQUEST_SV: Record<string, string> = {
@@ -259,6 +256,8 @@ export const REQUEST_SV: Record<string, string> = {
   decision: 'Beslut',
   rerun: 'Kör om',
   credit_request: 'Kreditering begärd',
+  credit_approve: 'Godkänn kreditering',
+  credit_reject: 'Avslå kreditering',
 };
 
 export function requestSv(request: string): string {

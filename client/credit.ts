@@ -9,12 +9,24 @@ import type { CreditNoteInput } from '../contracts/credit-messages';
 import { approveUpdate, rejectUpdate, type DecisionResult } from '../contracts/close-messages';
 import { creditWorkflowId } from '../contracts/workflow-ids';
 import type { Db } from '../infra/db';
-import { creditTextProblem } from '../infra/free-text';
+import { creditTextRefusal } from '../infra/free-text';
+import { parseRefusal, refusalCli, type LockFacts, type Refusal } from '../billing/refusals';
+import { refusalSv } from '../billing/refusal-sv';
 import type { creditNote } from '../workflows';
 import type { CloseSettings } from './close';
 
-/** A request refused before anything started: over-crediting, unknown invoice, partial --reissue. */
-export class CreditRequestRefused extends Error {}
+/**
+ * A request or decision refused: over-crediting, unknown invoice, partial --reissue, a refused
+ * approval. `refusal` holds the facts (the console's Swedish); the message is the CLI's text.
+ */
+export class CreditRequestRefused extends Error {
+  constructor(
+    readonly refusal: Refusal,
+    message = refusalCli(refusal),
+  ) {
+    super(message);
+  }
+}
 
 /**
  * A credit the configured finance approvers could never approve (the requester never approves
@@ -35,15 +47,11 @@ export class CreditNeverApprovable extends CreditRequestRefused {
     const amount = formatSek(Math.abs(totalOre));
     const why = approvalsNeeded > 1 ? ` (four eyes: above ${formatSek(fourEyesAboveOre)})` : '';
     const who = others.length === 0 ? 'no other finance approver is configured' : `only ${others.join(', ')} ${others.length === 1 ? 'is' : 'are'} configured besides`;
-    super(
+    const cli =
       `the credit of ${invoiceNumber} for ${amount} needs ${approvalsNeeded} approver${approvalsNeeded > 1 ? 's' : ''} other than ${requester}${why}, but ${who}: ` +
-        'it could never be approved, so nothing was started',
-    );
-    const behov = approvalsNeeded > 1 ? `${approvalsNeeded} godkännanden (fyra ögon, över ${formatSek(fourEyesAboveOre)})` : 'ett godkännande';
-    const andra = others.length === 0 ? 'ingen annan godkännare finns' : `bara ${others.join(' och ')} finns som ${others.length === 1 ? 'annan godkännare' : 'andra godkännare'}`;
-    this.sv =
-      `Krediteringen av ${invoiceNumber} (${amount}) kan inte begäras av ${requester}: den kräver ${behov} av någon annan än den som begär, men ${andra}. ` +
-      'Den skulle aldrig kunna godkännas, så inget startades. Be en annan person begära krediteringen, eller be driften lägga till en godkännare i financeApprovers.';
+      'it could never be approved, so nothing was started';
+    super({ code: 'credit_never_approvable', invoice: invoiceNumber, totalOre, fourEyesAboveOre, requester, approvalsNeeded, others, cli });
+    this.sv = `Krediteringen av ${invoiceNumber} (${amount}) kan inte begäras av ${requester}: ${refusalSv(this.refusal)}.`;
   }
 }
 
@@ -77,8 +85,8 @@ export interface CreditRequestReads {
   findInvoice(numberText: string): Promise<{ id: number; number: string } | null>;
   previousRequest(requestKey: string): Promise<{ status: string; totalOre: number; creditNote: string | null } | null>;
   creditBasis(invoiceId: number): Promise<{ number: string; period: string; invoice: RatedInvoice; prior: PriorCredit[] }>;
-  /** Why the period may not change any more (locked), or null. */
-  lockedRefusal(period: string, action: string): Promise<string | null>;
+  /** The period's lock (it may not change any more), or null when open. */
+  periodLock(period: string): Promise<LockFacts | null>;
 }
 
 /**
@@ -86,25 +94,25 @@ export interface CreditRequestReads {
  * more than invoiced; the issuing transaction checks again on locked rows.
  */
 export async function requestCredit(reads: CreditRequestReads, client: Client, settings: CloseSettings, r: CreditRequest): Promise<CreditStart> {
-  const textProblem = creditTextProblem(r);
-  if (textProblem) throw new CreditRequestRefused(textProblem);
+  const textProblem = creditTextRefusal(r);
+  if (textProblem) throw new CreditRequestRefused({ code: 'credit_text', ...textProblem });
   const found = await reads.findInvoice(r.invoiceNumber);
-  if (!found) throw new CreditRequestRefused(`no invoice ${r.invoiceNumber}: see 'month-close invoices list --period YYYY-MM' (credit notes cannot be credited)`);
+  if (!found) throw new CreditRequestRefused({ code: 'credit_unknown_invoice', invoice: r.invoiceNumber });
   const requestKey = creditRequestKey({ ...r, invoiceNumber: found.number });
   const workflowId = creditWorkflowId(found.number, requestKey);
   const previous = await reads.previousRequest(requestKey);
   if (previous) return { outcome: 'duplicate', workflowId, requestKey, ...previous };
   const basis = await reads.creditBasis(found.id);
   // A locked period takes credit notes (booked when issued), never a re-issue.
-  const locked = r.reissue ? await reads.lockedRefusal(basis.period, `--reissue av ${basis.number}`) : null;
-  if (locked) throw new CreditRequestRefused(`${locked}; utan --reissue krediteras fakturan ändå`);
+  const lock = r.reissue ? await reads.periodLock(basis.period) : null;
+  if (lock) throw new CreditRequestRefused({ code: 'reissue_period_locked', invoice: basis.number, lock });
   let totalOre: number;
   try {
     const credit = rateCredit(basis.number, basis.invoice, basis.prior, r.lines);
-    if (r.reissue && !fullyCredited(basis, [credit])) throw new CreditError(`--reissue needs ${basis.number} credited in full: leave out --lines, or credit every line that is left`);
+    if (r.reissue && !fullyCredited(basis, [credit])) throw new CreditError({ code: 'reissue_needs_full_credit', invoice: basis.number });
     totalOre = credit.totalOre;
   } catch (err) {
-    if (err instanceof CreditError) throw new CreditRequestRefused(err.message);
+    if (err instanceof CreditError) throw new CreditRequestRefused(err.refusal);
     throw err;
   }
   // The same verdict the credit's activity will store; the requester never counts as an approver.
@@ -144,18 +152,21 @@ export async function decideCredit(
       ? await handle.executeUpdate(approveUpdate, { args: [{ by: decision.by, via: 'update' }] })
       : await handle.executeUpdate(rejectUpdate, { args: [{ by: decision.by, reason: decision.reason }] });
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new CreditRequestRefused(err.cause?.message ?? err.message);
-    if ((err as Error).name === 'WorkflowNotFoundError') throw new CreditRequestRefused((db && (await endedCredit(db, workflowId))) ?? `no credit request ${workflowId} (see the id 'invoices credit' printed)`);
+    if (err instanceof WorkflowUpdateFailedError) {
+      const text = err.cause?.message ?? err.message;
+      throw new CreditRequestRefused(parseRefusal(text), text);
+    }
+    if ((err as Error).name === 'WorkflowNotFoundError') throw new CreditRequestRefused((db && (await endedCredit(db, workflowId))) ?? { code: 'credit_unknown_request', workflowId });
     throw err;
   }
 }
 
 /** Where a credit whose workflow has ended stands, as a refusal says it; null when there is no record. */
-async function endedCredit(db: Db, workflowId: string): Promise<string | null> {
+async function endedCredit(db: Db, workflowId: string): Promise<Refusal | null> {
   const row = await db('credit_requests as c').leftJoin('invoices as i', 'i.id', 'c.credit_note_id').where('c.workflow_id', workflowId).first('c.status', 'c.decision_reason', 'c.decided_by', 'i.series', 'i.number');
   if (!row) return null;
-  if (row.status === 'final') return `${workflowId} is already decided: credit note ${row.series}${row.number} was issued`;
-  if (row.status === 'refused') return `${workflowId} was refused: ${row.decision_reason}`;
-  if (row.status === 'rejected') return `${workflowId} was rejected by ${row.decided_by}: ${row.decision_reason}`;
-  return `${workflowId} is no longer running (${row.status})`;
+  if (row.status === 'final') return { code: 'credit_already_issued', workflowId, creditNote: `${row.series}${row.number}` };
+  if (row.status === 'refused') return { code: 'credit_was_refused', workflowId, reason: row.decision_reason };
+  if (row.status === 'rejected') return { code: 'credit_was_rejected', workflowId, by: row.decided_by, reason: row.decision_reason };
+  return { code: 'credit_not_running', workflowId, status: row.status };
 }

@@ -1,19 +1,31 @@
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Db } from '../infra/db';
-import { approveSignal, approveUpdate, recomputeSignal, rejectUpdate, statusQuery, type DecisionResult } from '../contracts/close-messages';
+import { parseRefusal, refusalCli, type Refusal } from '../billing/refusals';
+import { approveSignal, approveUpdate, recomputeSignal, rejectUpdate, statusQuery, type CloseStatus, type DecisionResult } from '../contracts/close-messages';
 import { closeWorkflowId } from '../contracts/workflow-ids';
 
-/** A refused decision: the workflow's validator said why (unknown approver, stale draft …). */
-export class DecisionRefused extends Error {}
+/**
+ * A refused decision: the workflow's validator said why (unknown approver, stale draft …).
+ * `refusal` holds the facts (the console's Swedish); the message is the text as given.
+ */
+export class DecisionRefused extends Error {
+  constructor(
+    readonly refusal: Refusal,
+    message = refusalCli(refusal),
+  ) {
+    super(message);
+  }
+}
 
 async function unwrap(call: Promise<DecisionResult>): Promise<DecisionResult> {
   try {
     return await call;
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new DecisionRefused(err.cause?.message ?? err.message);
-    if ((err as Error).name === 'WorkflowNotFoundError') {
-      throw new DecisionRefused('no close of this customer and period is running: it may be final already or never started (see `close status`)');
+    if (err instanceof WorkflowUpdateFailedError) {
+      const text = err.cause?.message ?? err.message;
+      throw new DecisionRefused(parseRefusal(text), text);
     }
+    if ((err as Error).name === 'WorkflowNotFoundError') throw new DecisionRefused({ code: 'no_close_running' });
     throw err;
   }
 }
@@ -51,13 +63,16 @@ const STATUS_QUERY_MS = 2_000;
  * `awaiting_approval`, wait (briefly, by query) until it shows `rejected`, then send. The
  * workflow's commands stay as they were (docs/versioning.md). A close that does not answer the
  * query in time gets the signal anyway, refused or not as before. Throws WorkflowNotFoundError
- * when no close of the customer and period runs.
+ * when no close of the customer and period runs. Answers the refusal the close will record when
+ * its last status already shows it cannot recompute (it is sent all the same, so the close's
+ * request log has it); null when accepted or unknown.
  */
-export async function requestRecompute(client: Client, period: string, customerId: string, by: string): Promise<void> {
+export async function requestRecompute(client: Client, period: string, customerId: string, by: string): Promise<Refusal | null> {
   const handle = client.workflow.getHandle(closeWorkflowId(period, customerId));
   const giveUpAt = Date.now() + REJECTION_SHOWN_WITHIN_MS;
+  let status: CloseStatus | null = null;
   while (Date.now() < giveUpAt) {
-    const status = await client.withDeadline(Date.now() + STATUS_QUERY_MS, () => handle.query(statusQuery)).catch((err: Error) => {
+    status = await client.withDeadline(Date.now() + STATUS_QUERY_MS, () => handle.query(statusQuery)).catch((err: Error) => {
       if (err.name === 'WorkflowNotFoundError') throw err;
       return null;
     });
@@ -65,6 +80,9 @@ export async function requestRecompute(client: Client, period: string, customerI
     await new Promise((r) => setTimeout(r, 100));
   }
   await handle.signal(recomputeSignal, { by });
+  // As DraftReview.recompute decides: while rejected, or while the draft waits undecided.
+  const refused = status !== null && status.state !== 'rejected' && !(status.state === 'awaiting_approval' && !status.decision);
+  return refused ? { code: 'nothing_to_recompute', state: status!.state } : null;
 }
 
 export interface WaitingDraft {
@@ -176,7 +194,7 @@ export async function approveAllWaiting(db: Db, client: Client, period: string, 
       } catch (err) {
         if ((err as Error).name !== 'WorkflowNotFoundError') throw err;
         // Never reached a workflow, so no close records it: we do (it closed meanwhile).
-        const reason = 'no close of this customer and period is running: it may be final already or never started (see `close status`)';
+        const reason = refusalCli({ code: 'no_close_running' });
         await recordRefusal(db, { customerId: draft.customerId, period, request: 'approve', by, draftVersion: draft.version, reason });
         results.push({ customerId: draft.customerId, draftVersion: draft.version, outcome: 'refused', detail: reason });
       }

@@ -75,9 +75,14 @@ export const MAX_PERSON_NAME = 200;
  * and by the activity that stores the request (for any other client).
  */
 export function creditTextProblem(r: { requestedBy: string; reason: string }): string | null {
-  for (const [field, value, max] of [['--by', r.requestedBy, MAX_PERSON_NAME], ['--reason', r.reason, MAX_CREDIT_REASON]] as const) {
-    const p = freeTextProblem(value.trim(), max);
-    if (p) return describeFreeTextProblem(field, p);
+  return creditTextRefusal(r)?.cli ?? null;
+}
+
+/** The same, with its facts: which field, and what is wrong (the console says it in Swedish). */
+export function creditTextRefusal(r: { requestedBy: string; reason: string }): { field: 'requested_by' | 'reason'; problem: FreeTextProblem; cli: string } | null {
+  for (const [field, cliField, value, max] of [['requested_by', '--by', r.requestedBy, MAX_PERSON_NAME], ['reason', '--reason', r.reason, MAX_CREDIT_REASON]] as const) {
+    const problem = freeTextProblem(value.trim(), max);
+    if (problem) return { field, problem, cli: describeFreeTextProblem(cliField, problem) };
   }
   return null;
 }

@@ -1,4 +1,4 @@
-import { lockedPeriodRefusal } from './period-locks';
+import { periodLockFacts } from './period-locks';
 import { fullyCredited, type PriorCredit } from '../billing/credit';
 import type { RatedInvoice } from '../billing/types';
 import type { Db } from '../infra/db';
@@ -79,7 +79,7 @@ export function creditRequestReads(db: Db) {
   return {
     findInvoice: (numberText: string) => findInvoiceByNumber(db, numberText),
     creditBasis: (invoiceId: number) => loadCreditBasis(db, invoiceId),
-    lockedRefusal: (period: string, action: string) => lockedPeriodRefusal(db, period, action),
+    periodLock: (period: string) => periodLockFacts(db, period),
     async previousRequest(requestKey: string): Promise<{ status: string; totalOre: number; creditNote: string | null } | null> {
       const row = await db('credit_requests as c').leftJoin('invoices as i', 'i.id', 'c.credit_note_id').where('c.request_key', requestKey).first('c.status', 'c.rated', 'i.series', 'i.number');
       return row ? { status: row.status, totalOre: row.rated.totalOre, creditNote: row.number ? formatInvoiceNumber(row.series, row.number) : null } : null;

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../infra/db';
+import { refusalCli, type LockFacts, type Refusal } from '../billing/refusals';
 
 // The period lock (issue #21): once finance has reported a month complete and locked it, nothing
 // creates, approves or issues anything for it. Every writer of a period's closes takes the
@@ -64,12 +65,20 @@ export async function periodLockHistory(db: Db, period: string): Promise<PeriodL
   return db('period_lock_events').where({ period }).orderBy('id').select('action', 'by', 'reason', 'at');
 }
 
-/** Why a person's action on a locked period is refused, with what to do instead; null when open. */
-export async function lockedPeriodRefusal(db: Db, period: string, action: string): Promise<string | null> {
+/** The period's lock as a refusal names it (billing/refusals.ts), or null when open. */
+export async function periodLockFacts(db: Db, period: string): Promise<LockFacts | null> {
   const lock = await findPeriodLock(db, period);
-  if (!lock) return null;
-  return (
-    `${period} är låst av ${lock.lockedBy} ${lock.lockedAt.toISOString().slice(0, 10)}${lock.reason ? ` (${lock.reason})` : ''}: ${action} görs inte. ` +
-    `Rätta med en kreditfaktura ('month-close invoices credit NUMMER --by NAMN --reason TEXT'), eller lås upp perioden ('month-close period unlock --period ${period} --by NAMN --reason TEXT')`
-  );
+  return lock ? { period, lockedBy: lock.lockedBy, lockedOn: lock.lockedAt.toISOString().slice(0, 10), lockReason: lock.reason } : null;
+}
+
+/** Why a person's action on a locked period is refused, as facts; null when open. */
+export async function lockedPeriodRefusalOf(db: Db, period: string, action: string): Promise<Refusal | null> {
+  const lock = await periodLockFacts(db, period);
+  return lock ? { code: 'period_locked', lock, action } : null;
+}
+
+/** Why a person's action on a locked period is refused, with what to do instead (the CLI's text); null when open. */
+export async function lockedPeriodRefusal(db: Db, period: string, action: string): Promise<string | null> {
+  const refusal = await lockedPeriodRefusalOf(db, period, action);
+  return refusal ? refusalCli(refusal) : null;
 }

@@ -35,11 +35,14 @@ function draftRequests(db: Db, period: string): Knex.QueryBuilder {
     .select('r.received_at as at', 'r.customer_id', db.raw("'draft' as subject"), db.raw('r.draft_version::text as ref'), 'r.request', 'r.requested_by as by', 'r.outcome', db.raw('null::text as reason'));
 }
 
+/** The approval policy decides as 'policy' (workflows/draft-review.ts); a person reads it as "policyn". */
+const POLICY_AS_BY = "CASE WHEN a.via = 'policy' THEN 'policyn' ELSE a.decided_by END as by";
+
 function draftDecisions(db: Db, period: string): Knex.QueryBuilder {
   return db('approvals as a')
     .join('drafts as d', 'd.id', 'a.draft_id')
     .where('a.period', period)
-    .select('a.decided_at as at', 'a.customer_id', db.raw("'draft' as subject"), db.raw('d.version::text as ref'), db.raw("'decision' as request"), 'a.decided_by as by', db.raw("a.decision || ' (' || a.via || ')' as outcome"), 'a.reason');
+    .select('a.decided_at as at', 'a.customer_id', db.raw("'draft' as subject"), db.raw('d.version::text as ref'), db.raw("'decision' as request"), db.raw(POLICY_AS_BY), db.raw("a.decision || ' (' || a.via || ')' as outcome"), 'a.reason');
 }
 
 function creditRequests(db: Db, period: string): Knex.QueryBuilder {
@@ -58,7 +61,7 @@ function creditDecisions(db: Db, period: string): Knex.QueryBuilder {
     .join('credit_requests as c', 'c.id', 'a.credit_request_id')
     .join('invoices as i', 'i.id', 'c.invoice_id')
     .where('i.period', period)
-    .select('a.decided_at as at', 'i.customer_id', db.raw("'credit' as subject"), db.raw('i.series || i.number as ref'), db.raw("'decision' as request"), 'a.decided_by as by', db.raw("a.decision || ' (' || a.via || ')' as outcome"), 'a.reason');
+    .select('a.decided_at as at', 'i.customer_id', db.raw("'credit' as subject"), db.raw('i.series || i.number as ref'), db.raw("'decision' as request"), db.raw(POLICY_AS_BY), db.raw("a.decision || ' (' || a.via || ')' as outcome"), 'a.reason');
 }
 
 function creditAsked(db: Db, period: string): Knex.QueryBuilder {

@@ -1,6 +1,6 @@
 import { FAILURE_SV, isFailureType, type FailureType } from '../contracts/failures';
-import { formatSek } from '../billing';
 import { ARTICLE_INFO } from '../billing/articles';
+import { knownRefusalTextSv } from '../billing/refusal-sv';
 import type { Article } from '../billing/types';
 
 // Why a close did not end in an invoice, as a person reads it in the console: a failure's
@@ -59,16 +59,8 @@ const DETAILS: Partial<Record<FailureType, (reason: string) => string | null>> =
     const m = /was counted from (\S+), but billing starts (\S+):/.exec(reason);
     return m ? `användningen räknades från ${m[1]}, men faktureringen börjar ${m[2]}` : null;
   },
-  CreditRefused: (reason) => {
-    let m = /(\S+) is already fully credited/.exec(reason);
-    if (m) return `${m[1]} är redan helt krediterad`;
-    m = /(\w+): crediting (\d+) would credit more than (\S+) invoiced \((\d+), of which (\d+) already credited/.exec(reason);
-    if (m) return `att kreditera ${m[2]} ${articleName(m[1]!)} vore mer än ${m[3]} fakturerade (${m[4]}, varav ${m[5]} redan krediterade)`;
-    m = /--reissue needs (\S+) credited in full; this credit leaves (-?\d+) öre/.exec(reason);
-    if (m) return `en ny faktura kräver att ${m[1]} krediteras helt; den här krediteringen lämnar ${formatSek(Number(m[2]))} kvar`;
-    m = /no invoice (\S+): only a final invoice/.exec(reason);
-    return m ? `det finns ingen slutlig faktura ${m[1]}` : null;
-  },
+  // The credit rules' and the credit activity's refusals, said from their facts (billing/refusal-sv.ts).
+  CreditRefused: knownRefusalTextSv,
   // client/status.ts: a close whose workflow is gone while its row says it runs.
   CloseFailed: (reason) => {
     const m = /its workflow (\S+) stopped without an outcome/.exec(reason);

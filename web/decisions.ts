@@ -1,5 +1,6 @@
 import type { DecisionOutcome } from '../contracts/close-messages';
-import { lockedPeriodRefusal } from '../store/period-locks';
+import { lockedPeriodRefusalOf } from '../store/period-locks';
+import { refusalCli, type Refusal } from '../billing/refusals';
 import type { Client } from '@temporalio/client';
 import { approveDraft, DecisionRefused, rejectDraft } from '../client/drafts';
 import type { Db } from '../infra/db';
@@ -13,7 +14,9 @@ export interface ConsoleDecision {
   customerId: string;
   draftVersion: number;
   outcome: DecisionOutcome | 'refused';
+  /** The refusal's text as recorded (the CLI's words), and its facts for the person. */
   detail: string | null;
+  refusal: Refusal | null;
 }
 
 async function record(db: Db, user: ConsoleUser, d: ConsoleDecision, period: string, action: 'approve' | 'reject'): Promise<void> {
@@ -45,9 +48,9 @@ export async function decide(
   req: { period: string; customerId: string; draftVersion: number; action: 'approve' | 'reject'; reason?: string; bulk?: boolean },
 ): Promise<ConsoleDecision> {
   let result: ConsoleDecision;
-  const locked = await lockedPeriodRefusal(db, req.period, req.action === 'approve' ? 'godkännandet' : 'avvisningen');
+  const locked = await lockedPeriodRefusalOf(db, req.period, req.action === 'approve' ? 'godkännandet' : 'avvisningen');
   if (locked) {
-    result = { customerId: req.customerId, draftVersion: req.draftVersion, outcome: 'refused', detail: locked };
+    result = { customerId: req.customerId, draftVersion: req.draftVersion, outcome: 'refused', detail: refusalCli(locked), refusal: locked };
     await record(db, user, result, req.period, req.action);
     return result;
   }
@@ -56,10 +59,10 @@ export async function decide(
       req.action === 'approve'
         ? await approveDraft(client, req.period, req.customerId, user.displayName, req.draftVersion, req.bulk ? { via: 'approve_all', includeFlagged: false } : undefined)
         : await rejectDraft(client, req.period, req.customerId, user.displayName, req.reason ?? '', req.draftVersion);
-    result = { customerId: req.customerId, draftVersion: req.draftVersion, outcome: r.outcome, detail: null };
+    result = { customerId: req.customerId, draftVersion: req.draftVersion, outcome: r.outcome, detail: null, refusal: null };
   } catch (err) {
     if (!(err instanceof DecisionRefused)) throw err;
-    result = { customerId: req.customerId, draftVersion: req.draftVersion, outcome: 'refused', detail: err.message };
+    result = { customerId: req.customerId, draftVersion: req.draftVersion, outcome: 'refused', detail: err.message, refusal: err.refusal };
   }
   await record(db, user, result, req.period, req.action);
   return result;

@@ -300,6 +300,9 @@ export async function draftReview(db: Db, period: string, customerId: string, po
   };
 }
 
+/** The approval policy decides as 'policy' (workflows/draft-review.ts); a person reads it as "policyn". */
+const POLICY_AS_BY = "CASE WHEN a.via = 'policy' THEN 'policyn' ELSE a.decided_by END as by";
+
 /** Every decision and decision request (also refused ones) of a period, newest first. */
 export async function decisions(db: Db, period: string, customerId: string | null, limit: number): Promise<DecisionRow[]> {
   // A decision the workflow recorded is also in its request log: shown once, as the decision.
@@ -317,6 +320,6 @@ export async function decisions(db: Db, period: string, customerId: string | nul
     .join('drafts as d', 'd.id', 'a.draft_id')
     .where({ 'a.period': period })
     .modify((q) => (customerId ? q.where({ 'a.customer_id': customerId }) : q))
-    .select('a.customer_id', 'a.decided_at as at', db.raw("'decision' as request"), 'a.decided_by as by', 'd.version as draft_version', db.raw("a.decision || ' (' || a.via || ')' as outcome"), 'a.reason');
+    .select('a.customer_id', 'a.decided_at as at', db.raw("'decision' as request"), db.raw(POLICY_AS_BY), 'd.version as draft_version', db.raw("a.decision || ' (' || a.via || ')' as outcome"), 'a.reason');
   return db.unionAll([requests, decided], true).orderBy('at', 'desc').limit(limit);
 }

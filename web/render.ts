@@ -14,7 +14,8 @@ export interface Flash {
   text: string;
 }
 
-const STATE_LABELS: Record<CloseState | 'finalising', string> = {
+const STATE_LABELS: Record<CloseState | 'finalising' | 'not_started', string> = {
+  not_started: 'Inte startat',
   running: 'Pågår',
   awaiting_approval: 'Väntar på godkännande',
   rejected: 'Avvisad',
@@ -22,6 +23,15 @@ const STATE_LABELS: Record<CloseState | 'finalising', string> = {
   finalising: 'Godkänd, slutförs',
   nothing_to_bill: 'Inget att fakturera',
   failed: 'Misslyckad',
+};
+
+const CREDIT_STATUS_LABELS: Record<string, string> = {
+  awaiting_approval: 'Väntar på godkännande',
+  approved: 'Godkänd, utfärdas',
+  rejected: 'Avslagen',
+  final: 'Utfärdad',
+  refused: 'Vägrad',
+  running: 'Pågår',
 };
 
 const dateTime = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm', dateStyle: 'short', timeStyle: 'short' });
@@ -32,6 +42,8 @@ export const helpers = {
   qty: (n: number | null | undefined) => (n === null || n === undefined ? '–' : formatQuantity(Number(n))),
   pct: (p: number | null | undefined) => (p === null || p === undefined ? '–' : formatPercent(Math.round(p * 10) / 10)),
   state: (s: string) => STATE_LABELS[s as CloseState] ?? s,
+  /** A credit request's status (credit_requests.status) in Swedish. */
+  creditStatus: (s: string | null | undefined) => (s ? (CREDIT_STATUS_LABELS[s] ?? 'Okänd status') : 'Pågår'),
   /** An issued invoice's status from the ledger (billing/ledger.ts), in Swedish. */
   invoiceStatus: (s: string) => STATUS_SV[s as InvoiceStatus] ?? s,
   at: (d: Date | string | number | null | undefined) => (d === null || d === undefined ? '–' : dateTime.format(new Date(d))),

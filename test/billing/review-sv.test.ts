@@ -48,7 +48,8 @@ describe('review texts in Swedish', () => {
     );
     expect(reasonSv('flagged: first_invoice, four_eyes')).toBe('flaggat: första fakturan, fyra ögon');
     expect(outcomeSv('approved (approve_all)')).toBe('godkänt (godkänn alla)');
-    expect(outcomeSv('approved 1 of 2 (update)')).toBe('godkänt 1 av 2 (konsol/CLI)');
+    expect(outcomeSv('approved 1 of 2 (update)')).toBe('godkänt 1 av 2 (konsolen eller kommandoraden)');
+    expect(outcomeSv('refused (cli): a rejection needs a reason')).toBe('avvisat (kommandoraden): ett avvisande behöver en motivering');
     expect(outcomeSv('refused (console): Bo has already approved draft version 1; four eyes: a second, different approver must approve it')).toBe(
       'avvisat (konsolen): Bo har redan godkänt utkast 1; fyra ögon: en annan person måste göra det andra godkännandet',
     );

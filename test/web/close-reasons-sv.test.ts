@@ -36,10 +36,15 @@ describe('failure reasons in Swedish', () => {
     expect(failureSv('MissingPrice', "no price for superuser ('OneStop Reporting - Superanvändare') in force for 2024-11; customer C1 uses it").detail).toBe(
       'inget pris för ”OneStop Reporting - Superanvändare” gäller för 2024-11, och kunden använder artikeln',
     );
-    expect(failureSv('CreditRefused', 'F10001 is already fully credited by K1: nothing left to credit').detail).toBe('F10001 är redan helt krediterad');
+    // Said from the refusal's facts (billing/refusal-sv.ts), as the console's flashes say them.
+    expect(failureSv('CreditRefused', 'F10001 is already fully credited by K1: nothing left to credit').detail).toBe('faktura F10001 är redan helt krediterad med K1; det finns inget kvar att kreditera');
     expect(failureSv('CreditRefused', 'portal_user: crediting 3 would credit more than F10001 invoiced (2, of which 0 already credited)').detail).toBe(
-      'att kreditera 3 ”OneStop Reporting - Portalanvändare” vore mer än F10001 fakturerade (2, varav 0 redan krediterade)',
+      'att kreditera 3 ”OneStop Reporting - Portalanvändare” är mer än faktura F10001 har kvar: 2 fakturerade, varav 0 redan krediterade, så högst 2 kan krediteras',
     );
+    expect(failureSv('CreditRefused', '--reissue needs F10001 credited in full; this credit leaves 24400 öre of it live').detail?.replace(/\u00a0/g, ' ')).toBe(
+      'en rättad faktura kan bara utfärdas när hela faktura F10001 krediteras (den här krediteringen lämnar 244,00 kr kvar): välj hela fakturan, eller kreditera alla rader som är kvar',
+    );
+    expect(failureSv('CreditRefused', 'no invoice F1: only a final invoice can be credited').detail).toBe('det finns ingen faktura F1 att kreditera (en kreditfaktura kan inte krediteras)');
     expect(failureSv(null, 'its workflow close-2024-11-C1 stopped without an outcome (terminated or timed out)')).toMatchObject({
       code: 'CloseFailed',
       detail: 'arbetsflödet close-2024-11-C1 stannade utan resultat (avbrutet eller tidsgränsen nådd)',

@@ -7,9 +7,11 @@ import { formatSek } from '../../billing/format';
 import { closeSettings } from '../../client/close';
 import { CreditNeverApprovable, CreditRequestRefused, decideCredit, requestCredit } from '../../client/credit';
 import { findInvoiceByNumber, loadCreditBasis } from '../../store/credits';
-import { refusalSv } from '../../billing/review-sv';
+import { articleNameSv } from '../../billing/refusal-sv';
+import { beskrivFritextProblem, freeTextProblem, MAX_CREDIT_REASON } from '../../infra/free-text';
+import { decisionLead, refusalFlashText } from '../refusal-text';
 import { requireArea } from '../auth';
-import { render, setFlash } from '../render';
+import { helpers, render, setFlash } from '../render';
 import type { RouteDeps } from '../server';
 
 // Credit notes in the console: finance asks for one from the invoice list (all of an invoice or
@@ -41,8 +43,10 @@ export function registerCreditRoutes(app: FastifyInstance, deps: RouteDeps): voi
     const back = `/finance/invoices/${encodeURIComponent(found.number)}/credit`;
     const body = request.body ?? {};
     const reason = (body.reason ?? '').trim();
-    if (!reason || reason.length > 2000) {
-      setFlash(reply, { kind: 'error', text: reason ? `Orsaken har ${reason.length} tecken; högst 2000.` : 'Skriv varför fakturan krediteras.' });
+    // The credit note's own limits (infra/free-text.ts), said here in Swedish before the client says them in English.
+    const reasonProblem = reason ? freeTextProblem(reason, MAX_CREDIT_REASON) : null;
+    if (!reason || reasonProblem) {
+      setFlash(reply, { kind: 'error', text: reasonProblem ? beskrivFritextProblem('Orsaken', reasonProblem) : 'Skriv varför fakturan krediteras.' });
       return reply.redirect(back, 303);
     }
     let lines: CreditSelection = null;
@@ -53,7 +57,7 @@ export function registerCreditRoutes(app: FastifyInstance, deps: RouteDeps): voi
         if (!raw) continue;
         const quantity = Number(raw);
         if (!Number.isSafeInteger(quantity) || quantity <= 0) {
-          setFlash(reply, { kind: 'error', text: `Antal för ${article}: ”${raw.slice(0, 20)}” är inte ett positivt heltal.` });
+          setFlash(reply, { kind: 'error', text: `Antal för ${articleNameSv(article)}: ”${raw.slice(0, 20)}” är inte ett positivt heltal.` });
           return reply.redirect(back, 303);
         }
         picked.push({ article, quantity });
@@ -78,12 +82,12 @@ export function registerCreditRoutes(app: FastifyInstance, deps: RouteDeps): voi
         kind: 'ok',
         text: started.outcome === 'started'
           ? `Kreditering av ${found.number} begärd (${formatSek(Math.abs(started.totalOre))} att återfå); den väntar på godkännande.`
-          : `Samma kreditering är redan begärd (${started.status ?? 'pågår'}); inget nytt startades.`,
+          : `Samma kreditering är redan begärd (${helpers.creditStatus(started.status).toLowerCase()}); inget nytt startades.`,
       });
       return reply.redirect('/finance/credits', 303);
     } catch (err) {
       if (!(err instanceof CreditRequestRefused)) throw err;
-      setFlash(reply, { kind: 'error', text: err instanceof CreditNeverApprovable ? err.sv : `Krediteringen kan inte begäras: ${err.message}` });
+      setFlash(reply, { kind: 'error', text: err instanceof CreditNeverApprovable ? err.sv : refusalFlashText('Krediteringen kan inte begäras', err.refusal) });
       return reply.redirect(back, 303);
     }
   });
@@ -126,7 +130,7 @@ export function registerCreditRoutes(app: FastifyInstance, deps: RouteDeps): voi
     }
     let outcome: string;
     try {
-      const r = await decideCredit(await deps.client(), request.params.workflowId, kind === 'approve' ? { kind, by } : { kind, by, reason });
+      const r = await decideCredit(await deps.client(), request.params.workflowId, kind === 'approve' ? { kind, by } : { kind, by, reason }, db);
       outcome = r.outcome;
       const text = { approved: 'Krediteringen är godkänd; kreditfakturan utfärdas.', needs_second: 'Godkänd av dig; en annan person måste göra det andra godkännandet (fyra ögon).', rejected: 'Krediteringen är avslagen.', duplicate: 'Beslutet var redan fattat; inget ändrades.' }[r.outcome as string] ?? r.outcome;
       setFlash(reply, { kind: 'ok', text });
@@ -134,7 +138,7 @@ export function registerCreditRoutes(app: FastifyInstance, deps: RouteDeps): voi
       if (!(err instanceof CreditRequestRefused)) throw err;
       outcome = `refused: ${err.message}`;
       await db('credit_approval_requests').insert({ workflow_id: request.params.workflowId, request: kind, requested_by: by, outcome: `refused (console): ${err.message}`, received_at: new Date() });
-      setFlash(reply, { kind: 'error', text: `Beslutet avvisades av arbetsflödet: ${refusalSv(err.message)}` });
+      setFlash(reply, { kind: 'error', text: refusalFlashText(decisionLead(err.refusal), err.refusal) });
     }
     await db('console_actions').insert({ user_id: request.user!.id, action: `credit_${kind}`, customer_id: req.customer_id, period: req.period, draft_version: req.id, outcome });
     return reply.redirect('/finance/credits', 303);

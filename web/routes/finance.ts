@@ -1,6 +1,6 @@
 import { beskrivFritextProblem, freeTextProblem, MAX_REJECT_REASON } from '../../infra/free-text';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { periodNotEndedReason } from '../../billing';
+import { periodNotEnded } from '../../billing/period';
 import { requestRecompute, waitingDrafts } from '../../client/drafts';
 import { countByState, periodStatus } from '../../client/status';
 import { closeRunsOf } from '../../store/close-runs';
@@ -19,7 +19,10 @@ import { failureTextSv, nothingToBillSv } from '../close-reasons-sv';
 import { lastEndedPeriod, periodNav, periodParam, previousPeriodId } from '../periods';
 import { FLAG_CODES } from '../../billing';
 import { formatSek } from '../../billing/format';
-import { flagSv, refusalSv } from '../../billing/review-sv';
+import { flagSv } from '../../billing/review-sv';
+import { refusalSv } from '../../billing/refusal-sv';
+import { refusalCli } from '../../billing/refusals';
+import { decisionLead, refusalFlashText } from '../refusal-text';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { registerCreditRoutes } from './credits';
 import { render, setFlash } from '../render';
@@ -64,6 +67,8 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
     if (!period) return badPeriod(reply, request.params.period);
     let temporalProblem: string | null = null;
     const client = await deps.client().catch((err: Error) => {
+      // The driver's text is for the log; the page says in Swedish that Temporal does not answer.
+      logger.warn({ err: err.message, period }, 'console period page: Temporal is not answering');
       temporalProblem = err.message;
       return null;
     });
@@ -124,9 +129,9 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
       setFlash(reply, { kind: 'error', text: 'Välj minst ett utkast att godkänna.' });
       return reply.redirect(back, 303);
     }
-    const notEnded = periodNotEndedReason(period, deps.now());
+    const notEnded = periodNotEnded(period, deps.now());
     if (notEnded) {
-      setFlash(reply, { kind: 'error', text: `Perioden kan inte godkännas än: ${notEnded}` });
+      setFlash(reply, { kind: 'error', text: refusalFlashText('Perioden kan inte godkännas än', notEnded) });
       return reply.redirect(back, 303);
     }
     // As `drafts approve --all`: flagged drafts are left for a person to approve one by one.
@@ -156,7 +161,7 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
     const flaggedLeft = [...waiting.values()].filter((w) => w.flags.length > 0);
     const text =
       `${approved.length} av ${results.length} ej flaggade utkast godkända (${formatSek(kronor)}).` +
-      (refused.length ? ` Avvisade: ${refused.slice(0, 5).map((r) => `${r.customerId} (${refusalSv(r.detail ?? '')})`).join('; ')}${refused.length > 5 ? ` och ${refused.length - 5} till` : ''}.` : '') +
+      (refused.length ? ` Avvisade: ${refused.slice(0, 5).map((r) => `${r.customerId} (${r.refusal ? refusalSv(r.refusal) : '–'})`).join('; ')}${refused.length > 5 ? ` och ${refused.length - 5} till` : ''}.` : '') +
       (flaggedLeft.length ? ` ${flaggedLeft.length} flaggade utkast lämnades (${flagCounts(flaggedLeft)}): de godkänns ett och ett på utkastets sida.` : '');
     setFlash(reply, { kind: refused.length ? 'error' : 'ok', text });
     logger.info({ user: request.user!.email, period, approved: approved.length, refused: refused.length, flaggedLeft: flaggedLeft.length }, 'console bulk approval');
@@ -189,12 +194,17 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
     const back = `/finance/periods/${period}/drafts/${encodeURIComponent(customerId)}`;
     try {
       // The workflow records the request (and a refusal) in its own request log.
-      await requestRecompute(await deps.client(), period, customerId, request.user!.displayName);
-      await db('console_actions').insert({ user_id: request.user!.id, action: 'recompute', customer_id: customerId, period, outcome: 'recompute_started' });
-      setFlash(reply, { kind: 'ok', text: 'Omräkning begärd: ett nytt utkast räknas fram från de rättade uppgifterna.' });
+      const refused = await requestRecompute(await deps.client(), period, customerId, request.user!.displayName);
+      await db('console_actions').insert({ user_id: request.user!.id, action: 'recompute', customer_id: customerId, period, outcome: refused ? `refused: ${refusalCli(refused)}` : 'recompute_started' });
+      setFlash(
+        reply,
+        refused
+          ? { kind: 'error', text: refusalFlashText('Omräkningen avvisades', refused) }
+          : { kind: 'ok', text: 'Omräkning begärd: ett nytt utkast räknas fram från de rättade uppgifterna.' },
+      );
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
-      setFlash(reply, { kind: 'error', text: 'Inget avslut körs för kunden och perioden, så det finns inget utkast att räkna om.' });
+      setFlash(reply, { kind: 'error', text: refusalFlashText('Omräkningen avvisades', { code: 'no_close_running' }) });
     }
     return reply.redirect(back, 303);
   });
@@ -227,20 +237,23 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
     const draftVersion = Number.parseInt(request.body?.draft_version ?? '', 10);
     const reason = (typeof request.body?.reason === 'string' ? request.body.reason : '').trim();
     const reasonProblem = action === 'reject' && reason !== '' ? freeTextProblem(reason, MAX_REJECT_REASON) : null;
+    const notEnded = periodNotEnded(period, deps.now());
     const problem = !Number.isSafeInteger(draftVersion)
       ? 'Utkastets version saknas i formuläret; ladda om sidan.'
       : action === 'reject' && reason === ''
         ? 'Skriv varför utkastet avvisas.'
         : reasonProblem
           ? beskrivFritextProblem('Motiveringen', reasonProblem)
-          : action === 'approve' && periodNotEndedReason(period, deps.now());
+          : action === 'approve' && notEnded
+            ? refusalFlashText('Utkastet kan inte godkännas än', notEnded)
+            : null;
     if (problem) {
       setFlash(reply, { kind: 'error', text: problem });
       return reply.redirect(back, 303);
     }
     const r = await decide(db, await deps.client(), request.user!, { period, customerId, draftVersion, action, reason });
     const done = { approved: `Utkast ${draftVersion} godkänt av ${request.user!.displayName}; fakturan slutförs.`, rejected: `Utkast ${draftVersion} avvisat.`, duplicate: 'Beslutet var redan fattat; inget ändrades.', recompute_started: 'Omräkning startad.', needs_second: `Utkast ${draftVersion} godkänt av ${request.user!.displayName}; det kräver ett andra godkännande av en annan person (fyra ögon).` };
-    setFlash(reply, r.outcome === 'refused' ? { kind: 'error', text: `Beslutet avvisades av arbetsflödet: ${refusalSv(r.detail ?? '')}` } : { kind: 'ok', text: done[r.outcome] });
+    setFlash(reply, r.outcome === 'refused' && r.refusal ? { kind: 'error', text: refusalFlashText(decisionLead(r.refusal), r.refusal) } : { kind: 'ok', text: done[r.outcome as keyof typeof done] });
     return reply.redirect(back, 303);
   };
   type DecisionRoute = DraftParams & { Body: { draft_version?: string; reason?: string } };
