@@ -57,7 +57,7 @@ async function partnerOverview(db: Db, role: ConsoleRole, customerIds: string[],
     previewCustomers(db, customerIds, period),
   ]);
   const live = liveInvoices(ledger);
-  const rows: Record<string, { total_ore: number | null; users: number; nothing: string | null; last: { number: string; period: string; status: InvoiceStatus; total_ore: number } | null }> = {};
+  const rows: Record<string, { total_ore: number | null; users: number; nothing: string | null; unrated: boolean; last: { number: string; period: string; status: InvoiceStatus; total_ore: number } | null }> = {};
   for (const id of customerIds) {
     const { usage, outcome, problem } = previews.get(id)!;
     const last = live.get(id);
@@ -65,6 +65,7 @@ async function partnerOverview(db: Db, role: ConsoleRole, customerIds: string[],
       total_ore: outcome?.kind === 'invoice' ? outcome.invoice.totalOre : null,
       users: usage.snapshot.users.length,
       nothing: outcome?.kind === 'nothing_to_bill' ? outcome.reason : problem,
+      unrated: problem !== null, // master data or prices the rating refuses: said, never shown as 'nothing to bill'
       last: last ? { number: last.number, period: last.period, status: last.status, total_ore: last.netTotalOre } : null,
     };
   }

@@ -13,6 +13,9 @@ import { requireArea } from '../auth';
 import { lastEndedPeriod, periodNav, periodParam } from '../periods';
 import { render, setFlash } from '../render';
 import type { RouteDeps } from '../server';
+import { parseRefusal } from '../../billing/refusals';
+import { logger } from '../../infra/logger';
+import { refusalFlashText } from '../refusal-text';
 
 // Operators: failed customers with their reasons and a re-run button, each close in the
 // Temporal UI, the Schedule's next run, and deliveries that wait or failed.
@@ -32,6 +35,7 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: RouteDeps): v
     if (!period) return render(reply.code(400), 'message', { title: 'Fel period', text: 'Skriv perioden som ÅÅÅÅ-MM, t.ex. 2024-11.' });
     let temporalProblem: string | null = null;
     const client = await deps.client().catch((err: Error) => {
+      logger.warn({ err: err.message, period }, 'operator page: Temporal is not answering');
       temporalProblem = err.message;
       return null;
     });
@@ -56,7 +60,13 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: RouteDeps): v
     const counts = countByState(status);
     let schedule: ScheduleSummary | null = null;
     let scheduleProblem: string | null = null;
-    if (client) schedule = await describeSchedule(client).catch((err: Error) => ((scheduleProblem = err.message), null));
+    if (client) {
+      schedule = await describeSchedule(client).catch((err: Error) => {
+        logger.warn({ err: err.message }, 'operator page: the Schedule could not be read');
+        scheduleProblem = err.message;
+        return null;
+      });
+    }
     const deliveries = await db('notification_deliveries as d')
       .join('subscribers as s', 's.id', 'd.subscriber_id')
       .whereIn('d.status', ['pending', 'failed'])
@@ -98,7 +108,7 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: RouteDeps): v
       setFlash(reply, { kind: 'ok', text: `Omkörning startad kl. ${at} för ${results.filter((r) => r.outcome === 'started').length} av ${results.length} kunder. Sidan uppdateras tills de har kommit till vila; utfallet står under Omkörda kunder.` });
     } catch (err) {
       if (!(err instanceof PeriodError)) throw err;
-      setFlash(reply, { kind: 'error', text: `Kan inte köra om: ${err.message}` });
+      setFlash(reply, { kind: 'error', text: refusalFlashText('Kan inte köra om', parseRefusal(err.message)) });
     }
     return reply.redirect(back, 303);
   });
