@@ -128,7 +128,7 @@ describe('the console in a browser', () => {
     // The page reloads itself (meta refresh) while the invoice is being finalised; wait for it.
     await waitFor(async () => {
       await page.reload();
-      return (await page.textContent('#state')) === 'Slutlig';
+      return (await page.textContent('#state')) === 'Obetald';
     }, 30_000, 'the invoice to be final');
     await expect(page.textContent('main p')).resolves.toMatch(/faktura F\d+/);
     const approval = await h.db('approvals').where({ customer_id: c.approve }).first();
@@ -156,7 +156,7 @@ describe('the console in a browser', () => {
     await expect(bertil.textContent('.flash.ok')).resolves.toContain('Utkast 1 godkänt av Bertil Controller; fakturan slutförs.');
     await waitFor(async () => {
       await bertil.reload();
-      return (await bertil.textContent('#state')) === 'Slutlig';
+      return (await bertil.textContent('#state')) === 'Obetald';
     }, 30_000, 'the four-eyes invoice to be final');
     const approvals = await h.db('approvals').where({ customer_id: c.fourEyes }).orderBy('decided_at');
     expect(approvals.map((a) => [a.decided_by, a.via])).toEqual([['Anna Ekonom', 'update'], ['Bertil Controller', 'update']]);
