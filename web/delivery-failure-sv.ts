@@ -1,4 +1,3 @@
-
 // Why an e-mail or webhook did not arrive, as an operator reads it: one Swedish sentence from
 // the failed attempt's class and facts (stored as JSON by the delivery activity, see
 // notify/errors.ts DeliveryFailure), with the next step. The technical text (SMTP reply, HTTP

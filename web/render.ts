@@ -14,7 +14,8 @@ export interface Flash {
   text: string;
 }
 
-const STATE_LABELS: Record<CloseState | 'finalising', string> = {
+/** A close's state in Swedish (the console, the CLI's period report). */
+export const STATE_LABELS: Record<CloseState | 'finalising', string> = {
   running: 'Pågår',
   awaiting_approval: 'Väntar på godkännande',
   rejected: 'Avvisad',
