@@ -3,11 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notificationActivities } from '../../activities/notifications';
 import type { ActivityDeps } from '../../activities/deps';
 import { loadConfig } from '../../infra/config';
-import { buildConsole } from '../../web/server';
+import { buildConsole, startConsole } from '../../web/server';
 import { createTestDatabase } from '../support/database';
 import { seedCustomer, seedSubscriber, uid } from '../support/seed';
 import { startWebhookPeer, type WebhookPeer } from '../notify/test-peers';
-import { login, seedFinalInvoice, seedUser } from './support';
+import { launchBrowser } from './browser';
+import { login, PASSWORD, seedFinalInvoice, seedUser } from './support';
 
 // A webhook the receiver refuses (410) through the real delivery activity, then the operator's
 // page: the failure said in Swedish with its next step, the English text only as a detail.
@@ -67,5 +68,28 @@ describe("the operator's failed deliveries", () => {
     const details = /<details>[\s\S]*?<\/details>/.exec(cell)?.[0] ?? '';
     expect(details).toContain(escaped.slice(0, 40));
     expect(res.body.replace(details, '')).not.toMatch(/answered 410|do not retry/i);
+  });
+
+  it('in a browser: what the operator reads has no English sentence; the details open to the technical text', async () => {
+    const browser = await launchBrowser();
+    const served = await startConsole({ db: test.db, client: () => Promise.reject(new Error('no Temporal in this test')), config: loadConfig(), port: 0 });
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(`${served.url}/login`);
+      await page.fill('#email', 'olle@drift.test');
+      await page.fill('#password', PASSWORD);
+      await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
+      await page.goto(`${served.url}/operator/periods/${PERIOD}`);
+      const cell = page.locator('td.delivery-failure');
+      const shown = (await cell.innerText()).trim();
+      expect(shown).toContain('svarade 410 (adressen finns inte längre)');
+      expect(shown).toMatch(/Teknisk text \(kod http_status\)$/);
+      expect(shown).not.toMatch(/\b(the|is|are|was|has|not|do|retry|answered|refused|fix|Gone|endpoint)\b/);
+      await cell.locator('summary').click();
+      expect(await cell.innerText()).toContain(rawError);
+    } finally {
+      await browser.close(); // first: its keep-alive connections would hold up the server's close
+      await served.close();
+    }
   });
 });
