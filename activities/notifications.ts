@@ -131,7 +131,7 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
       try {
         const content = await notificationContent(delivery.subject_key, delivery.event);
         if (delivery.channel === 'email') {
-          if (!smtp) throw new DeliveryError('no SMTP server configured: set SMTP_HOST, SMTP_PORT and SMTP_FROM for the worker', { permanent: false, channel: 'email' });
+          if (!smtp) throw new DeliveryError('no SMTP server configured: set SMTP_HOST, SMTP_PORT and SMTP_FROM for the worker', { permanent: false, channel: 'email', failure: { kind: 'smtp_not_configured', recipient: delivery.address } });
           await sendEmail(smtp, {
             to: delivery.address,
             subject: content.email.subject,
@@ -148,10 +148,12 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
       } catch (err) {
         const permanent = err instanceof DeliveryError && err.permanent;
         const detail = err instanceof Error ? err.message : String(err);
+        // The class and facts the console words in Swedish; the English text stays beside them.
+        const facts = JSON.stringify(err instanceof DeliveryError ? err.failure : { kind: 'unknown', channel: delivery.channel, permanent: false, recipient: delivery.address });
         await db.transaction(async (trx) => {
-          await trx('notification_attempts').insert({ delivery_id: delivery.id, attempt, outcome: permanent ? 'permanent_error' : 'retryable_error', detail });
+          await trx('notification_attempts').insert({ delivery_id: delivery.id, attempt, outcome: permanent ? 'permanent_error' : 'retryable_error', detail, facts });
           // Only while pending: an attempt that ends late must not undo another one's success.
-          await trx('notification_deliveries').where({ id: delivery.id, status: 'pending' }).update({ last_error: detail, status: permanent ? 'failed' : 'pending' });
+          await trx('notification_deliveries').where({ id: delivery.id, status: 'pending' }).update({ last_error: detail, last_error_facts: facts, status: permanent ? 'failed' : 'pending' });
         });
         if (permanent) throw businessFailure(Failure.DeliveryRefused, `delivery ${delivery.id} to ${delivery.address} refused: ${detail}`);
         throw err;
@@ -159,7 +161,7 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
       // The attempt and the delivered state together, in one statement (one round trip, atomic).
       await db.raw(
         `with attempt as (insert into notification_attempts (delivery_id, attempt, outcome) values (?, ?, 'delivered'))
-         update notification_deliveries set status = 'delivered', delivered_at = now(), last_error = null where id = ?`,
+         update notification_deliveries set status = 'delivered', delivered_at = now(), last_error = null, last_error_facts = null where id = ?`,
         [delivery.id, attempt, delivery.id],
       );
       return 'delivered';

@@ -26,6 +26,8 @@ export interface ReportCustomer {
   reason: string | null;
   /** The close's state as recorded (close_runs), or null when no close has run. */
   close_state: string | null;
+  /** Failed: the failure's type and the close's own reason, for a Swedish text; not in the JSON. */
+  failure: { type: string | null; reason: string | null } | null;
 }
 
 export interface PeriodReport {
@@ -44,7 +46,7 @@ export interface PeriodReport {
 export const BUCKET_SV: Record<Bucket, string> = {
   invoiced: 'Fakturerad',
   nothing_to_bill: 'Inget att fakturera',
-  not_due: 'Inte aktuell',
+  not_due: 'Ej aktuell',
   failed: 'Misslyckad',
   open: 'Öppen',
 };
@@ -84,7 +86,7 @@ export async function periodReport(db: Db, periodText: string): Promise<PeriodRe
   const live = liveInvoices(ledger);
 
   const report: ReportCustomer[] = customers.map((c) => {
-    const base = { customer_id: c.customer_id, name: c.name, invoice_number: null, total_ore: null, close_state: runOf.get(c.customer_id)?.state ?? null };
+    const base = { customer_id: c.customer_id, name: c.name, invoice_number: null, total_ore: null, close_state: runOf.get(c.customer_id)?.state ?? null, failure: null };
     const run = runOf.get(c.customer_id);
     if (run && (run.state === 'running' || run.state === 'awaiting_approval' || run.state === 'rejected')) {
       const reason = run.state === 'running' ? 'avslutet pågår' : run.state === 'awaiting_approval' ? 'utkastet väntar på godkännande' : `utkastet är avvisat${run.reason ? ` (${run.reason})` : ''}; räkna om det eller avvisa igen`;
@@ -92,7 +94,7 @@ export async function periodReport(db: Db, periodText: string): Promise<PeriodRe
     }
     if (run?.state === 'failed') {
       const remedy = isFailureType(run.failure_type) ? FAILURES[run.failure_type].remedy({ period: period.id, customerId: c.customer_id }) : null;
-      return { ...base, bucket: 'failed', reason: withRemedy(run.reason ?? 'ingen orsak sparad', remedy) };
+      return { ...base, bucket: 'failed', reason: withRemedy(run.reason ?? 'ingen orsak sparad', remedy), failure: { type: run.failure_type, reason: run.reason } };
     }
     const invoice = live.get(c.customer_id);
     if (invoice) {

@@ -11,6 +11,7 @@ import * as consoleSecurity from './012_console_security';
 import * as books from './009_books';
 import * as payments from './010_payments';
 import * as invoicesByCustomer from './013_invoices_by_customer';
+import * as deliveryFailureFacts from './014_delivery_failure_facts';
 
 // Migrations are listed in code, not discovered on disk, so they load the same way under
 // tsx, vitest and a compiled build.
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '009_books': books,
   '010_payments': payments,
   '013_invoices_by_customer': invoicesByCustomer,
+  '014_delivery_failure_facts': deliveryFailureFacts,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
-import { DeliveryError, type DeliveryErrorDetail } from './errors';
+import { DeliveryError, networkFailureKind, type DeliveryErrorDetail, type DeliveryFailureKind } from './errors';
 
 export interface SmtpSettings {
   host: string;
@@ -129,7 +129,12 @@ export async function sendEmail(settings: SmtpSettings, message: EmailMessage): 
         `SMTP server ${settings.host}:${settings.port} accepted the message for ${info.accepted.join(', ')} ` +
           `but refused ${info.rejected.join(', ')}. Do not retry (the accepted recipients would get it twice); ` +
           'fix the refused addresses.',
-        { permanent: true, channel: 'email', detail: { response: info.response, rejected: info.rejected.map(String) } },
+        {
+          permanent: true,
+          channel: 'email',
+          detail: { response: info.response, rejected: info.rejected.map(String) },
+          failure: { kind: 'smtp_partial', host: `${settings.host}:${settings.port}`, recipient: info.rejected.map(String).join(', ') },
+        },
       );
     }
     return { messageId: info.messageId || messageId, response: info.response };
@@ -241,29 +246,32 @@ function smtpFailure(err: unknown, settings: SmtpSettings, to: string, timeoutMs
   if (e.response !== undefined) detail.response = e.response;
   if (e.command !== undefined) detail.command = e.command;
   if (Array.isArray(e.rejected) && e.rejected.length > 0) detail.rejected = e.rejected.map(String);
-  const fail = (permanent: boolean, message: string) =>
-    new DeliveryError(message, { permanent, channel: 'email', detail, cause: err });
+  const facts = { host: `${settings.host}:${settings.port}`, recipient: to, ...(detail.code ? { code: detail.code } : {}) };
+  const fail = (permanent: boolean, kind: DeliveryFailureKind, message: string, more: { status?: number; timeoutMs?: number } = {}) =>
+    new DeliveryError(message, { permanent, channel: 'email', detail, cause: err, failure: { kind, ...facts, ...more } });
 
   const rc = e.responseCode;
   if (e.code === 'EAUTH' || e.code === 'ENOAUTH' || (rc !== undefined && AUTH_REPLY_CODES.has(rc))) {
-    return fail(false, `${server} refused our login: ${reply}. Check SMTP_USER and SMTP_PASSWORD; the send can be retried once they are fixed.`);
+    return fail(false, 'smtp_auth', `${server} refused our login: ${reply}. Check SMTP_USER and SMTP_PASSWORD; the send can be retried once they are fixed.`, rc === undefined ? {} : { status: rc });
   }
   if (rc !== undefined) {
     // RFC 5321: 5yz is a permanent refusal, except 503 (bad command sequence) which a new
     // session can get past. 4yz, and any unexpected 2yz/3yz, are worth another try.
     if (rc >= 500 && rc < 600 && rc !== 503) {
-      return fail(true, `${server} refused the message to ${to} for good: ${reply}. Do not retry; correct the subscriber's address (or the message) instead.`);
+      return fail(true, 'smtp_refused', `${server} refused the message to ${to} for good: ${reply}. Do not retry; correct the subscriber's address (or the message) instead.`, { status: rc });
     }
-    return fail(false, `${server} deferred the message to ${to}: ${reply}. Retry later with the same idempotency key.`);
+    return fail(false, 'smtp_deferred', `${server} deferred the message to ${to}: ${reply}. Retry later with the same idempotency key.`, { status: rc });
   }
   if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') {
     // Refused before anything was sent, e.g. a malformed address: the same input fails again.
-    return fail(true, `The message to ${to} could not be sent as built: ${e.message}. Do not retry; correct the address or the message.`);
+    return fail(true, 'bad_address', `The message to ${to} could not be sent as built: ${e.message}. Do not retry; correct the address or the message.`);
   }
   if (e.code === 'ETIMEDOUT') {
-    return fail(false, `${server} did not answer within ${timeoutMs} ms. Retry later with the same idempotency key.`);
+    return fail(false, 'smtp_timeout', `${server} did not answer within ${timeoutMs} ms. Retry later with the same idempotency key.`, { timeoutMs });
   }
   // Refused connection, DNS, TLS, dropped socket and anything unexpected: retry. A duplicate
   // is less harmful than a lost invoice, and the stable Message-ID makes it recognisable.
-  return fail(false, `Could not deliver through ${server}: ${e.message ?? reply}. Check that the server is up and reachable (SMTP_HOST, SMTP_PORT, SMTP_SECURE), then retry.`);
+  const network = networkFailureKind(detail.code) ?? networkFailureKind(e.code);
+  const kind: DeliveryFailureKind = network === 'connection_refused' || network === 'host_not_found' ? 'smtp_unreachable' : (network ?? 'unknown');
+  return fail(false, kind, `Could not deliver through ${server}: ${e.message ?? reply}. Check that the server is up and reachable (SMTP_HOST, SMTP_PORT, SMTP_SECURE), then retry.`);
 }

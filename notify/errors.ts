@@ -26,20 +26,78 @@ export interface DeliveryErrorDetail {
   location?: string;
 }
 
+/**
+ * How an attempt failed, as a class a person's text can be chosen by (the console says it in
+ * Swedish from this) with the facts that text names. Stored with the attempt as JSON; the
+ * English message stays beside it for logs and `--json`.
+ */
+export type DeliveryFailureKind =
+  | 'smtp_refused' // 5yz: the receiving server refused the recipient or the message for good
+  | 'smtp_deferred' // 4yz: try again later
+  | 'smtp_auth' // our login was refused (SMTP_USER/SMTP_PASSWORD)
+  | 'smtp_partial' // some recipients took it, some were refused
+  | 'smtp_not_configured' // the worker has no SMTP_HOST
+  | 'smtp_unreachable' // no SMTP session: refused connection, unknown host
+  | 'smtp_timeout'
+  | 'bad_address' // refused before sending: the address or message cannot be sent as built
+  | 'http_status' // the webhook answered 4xx/5xx
+  | 'http_redirect' // 3xx: not followed
+  | 'http_timeout'
+  | 'bad_url'
+  | 'connection_refused'
+  | 'host_not_found'
+  | 'connection_lost' // the connection broke before the answer
+  | 'tls'
+  | 'unknown';
+
+export interface DeliveryFailure {
+  kind: DeliveryFailureKind;
+  channel: DeliveryChannel;
+  /** true: the same delivery fails the same way again (it is not retried). */
+  permanent: boolean;
+  /** SMTP server or webhook origin's host[:port]. */
+  host?: string;
+  /** The address the attempt was for: an e-mail address or the webhook URL. */
+  recipient?: string;
+  /** SMTP reply code or HTTP status. */
+  status?: number;
+  /** Error code of the failing layer (ECONNREFUSED, ETIMEDOUT, CERT_HAS_EXPIRED, …). */
+  code?: string;
+  /** Where a redirect pointed. */
+  location?: string;
+  /** The time allowed, for a timeout. */
+  timeoutMs?: number;
+}
+
+const TLS_CODE = /^(ETLS|EPROTO|ERR_SSL_|ERR_TLS_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT|UNABLE_TO_(VERIFY|GET)_|HOSTNAME_MISMATCH)/;
+
+/** The network-level class of an error code shared by both channels, or null when it is not one. */
+export function networkFailureKind(code: string | undefined): DeliveryFailureKind | null {
+  if (!code) return null;
+  if (TLS_CODE.test(code)) return 'tls';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EDNS') return 'host_not_found';
+  if (code === 'ECONNREFUSED') return 'connection_refused';
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED' || code === 'ECONNECTION') return 'connection_lost';
+  return null;
+}
+
 export class DeliveryError extends Error {
   override readonly name = 'DeliveryError';
   /** true: retrying the same delivery will fail the same way; false: retry later. */
   readonly permanent: boolean;
   readonly channel: DeliveryChannel;
   readonly detail: DeliveryErrorDetail;
+  /** The class and facts a person's text is made from. */
+  readonly failure: DeliveryFailure;
 
   constructor(
     message: string,
-    init: { permanent: boolean; channel: DeliveryChannel; detail?: DeliveryErrorDetail; cause?: unknown },
+    init: { permanent: boolean; channel: DeliveryChannel; detail?: DeliveryErrorDetail; cause?: unknown; failure?: Omit<DeliveryFailure, 'channel' | 'permanent'> },
   ) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
     this.permanent = init.permanent;
     this.channel = init.channel;
     this.detail = init.detail ?? {};
+    this.failure = { kind: 'unknown', ...init.failure, channel: init.channel, permanent: init.permanent };
   }
 }

@@ -2,7 +2,7 @@
 // caller's job; this module only reports precisely how the attempt ended.
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { DeliveryError, type DeliveryErrorDetail } from './errors';
+import { DeliveryError, networkFailureKind, type DeliveryErrorDetail, type DeliveryFailure } from './errors';
 
 export interface WebhookTarget {
   url: string;
@@ -55,18 +55,19 @@ export async function postWebhook(
   opts: WebhookOptions = {},
 ): Promise<{ status: number }> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const fail = (permanent: boolean, message: string, detail: DeliveryErrorDetail = {}, cause?: unknown) =>
-    new DeliveryError(message, { permanent, channel: 'webhook', detail, cause });
+  type Facts = Omit<DeliveryFailure, 'channel' | 'permanent' | 'recipient'>;
+  const fail = (permanent: boolean, failure: Facts, message: string, detail: DeliveryErrorDetail = {}, cause?: unknown) =>
+    new DeliveryError(message, { permanent, channel: 'webhook', detail, cause, failure: { ...failure, recipient: target.url } });
 
   // A malformed URL belongs to this subscriber and won't fix itself: permanent.
   let url: URL;
   try {
     url = new URL(target.url);
   } catch (err) {
-    throw fail(true, `Webhook URL ${JSON.stringify(target.url)} is not a valid URL. Correct the subscriber's address.`, {}, err);
+    throw fail(true, { kind: 'bad_url' }, `Webhook URL ${JSON.stringify(target.url)} is not a valid URL. Correct the subscriber's address.`, {}, err);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw fail(true, `Webhook URL ${url.href} must be http(s). Correct the subscriber's address.`);
+    throw fail(true, { kind: 'bad_url', host: url.host }, `Webhook URL ${url.href} must be http(s). Correct the subscriber's address.`);
   }
 
   const now = (opts.now ?? (() => new Date()))();
@@ -98,10 +99,12 @@ export async function postWebhook(
   } catch (err) {
     const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
     if (e.name === 'TimeoutError' || e.name === 'AbortError') {
-      throw fail(false, `Webhook ${url.origin} did not answer within ${timeoutMs} ms. Retry later with the same Idempotency-Key.`, { code: 'TimeoutError' }, err);
+      throw fail(false, { kind: 'http_timeout', host: url.host, timeoutMs }, `Webhook ${url.origin} did not answer within ${timeoutMs} ms. Retry later with the same Idempotency-Key.`, { code: 'TimeoutError' }, err);
     }
     const reason = e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
-    throw fail(false, `Could not reach webhook ${url.origin}: ${reason}. Retry later with the same Idempotency-Key.`, e.cause?.code ? { code: e.cause.code } : {}, err);
+    const code = e.cause?.code;
+    const facts: Facts = { kind: networkFailureKind(code) ?? 'unknown', host: url.host, ...(code ? { code } : {}) };
+    throw fail(false, facts, `Could not reach webhook ${url.origin}: ${reason}. Retry later with the same Idempotency-Key.`, e.cause?.code ? { code: e.cause.code } : {}, err);
   }
 
   const status = response.status;
@@ -120,12 +123,12 @@ export async function postWebhook(
 
   if (status === 408 || status === 429 || status >= 500) {
     const when = retryAfter ? `after ${retryAfter}${/^\d+$/.test(retryAfter) ? ' s' : ''}` : 'later';
-    throw fail(false, `Webhook ${said}. Retry ${when} with the same Idempotency-Key.`, detail);
+    throw fail(false, { kind: 'http_status', host: url.host, status }, `Webhook ${said}. Retry ${when} with the same Idempotency-Key.`, detail);
   }
   if (status >= 300 && status < 400) {
-    throw fail(true, `Webhook ${said}. Redirects are not followed: update the subscriber's URL${location ? ` to ${location}` : ''}.`, detail);
+    throw fail(true, { kind: 'http_redirect', host: url.host, status, ...(location ? { location } : {}) }, `Webhook ${said}. Redirects are not followed: update the subscriber's URL${location ? ` to ${location}` : ''}.`, detail);
   }
-  throw fail(true, `Webhook ${said}. The receiver refused the event; do not retry, fix the subscriber's endpoint or the payload.`, detail);
+  throw fail(true, { kind: 'http_status', host: url.host, status }, `Webhook ${said}. The receiver refused the event; do not retry, fix the subscriber's endpoint or the payload.`, detail);
 }
 
 /** First characters of a response body, on one line; '' when it can't be read in time. */

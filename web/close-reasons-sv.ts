@@ -97,3 +97,17 @@ export function nothingToBillSv(reason: string | null | undefined): string {
   if (m) return `${m[1]} är förbetald till och med ${m[2]} (kvartalsfakturering)`;
   return reason;
 }
+
+/**
+ * A period report row's reason in Swedish (books/period-report.ts keeps it English in `--json`):
+ * a failure by its type, why nothing is billed, and a close state named by its code.
+ */
+export function reportReasonSv(
+  c: { reason: string | null; failure?: { type: string | null; reason: string | null } | null },
+  stateSv: (state: string) => string,
+): string {
+  if (c.failure) return failureTextSv(c.failure.type, c.failure.reason);
+  const m = /^avslutet står som (\w+) utan faktura$/.exec(c.reason ?? '');
+  if (m) return `avslutet står som ${stateSv(m[1]!).toLowerCase()} utan faktura`;
+  return nothingToBillSv(c.reason);
+}

@@ -1,5 +1,6 @@
 // What an operator reads about deliveries, in Swedish: notification events, subscriber roles and
-// channels. A failed close's text is in web/close-reasons-sv.ts.
+// channels. A failed close's text is in web/close-reasons-sv.ts, a failed delivery's in
+// web/delivery-failure-sv.ts.
 
 export const EVENT_SV: Record<string, string> = {
   draft_ready: 'Utkast klart',
@@ -22,7 +23,7 @@ export const SUBSCRIBER_ROLE_SV: Record<string, string> = {
 
 export const CHANNEL_SV: Record<string, string> = { email: 'e-post', webhook: 'webhook' };
 
-/** A delivery error as stored is technical (SMTP/HTTP); it is shown under a Swedish heading, as is. */
+/** A delivery's status in Swedish. */
 export function deliveryStatusSv(status: string): string {
   return status === 'failed' ? 'Misslyckad' : status === 'pending' ? 'Väntar' : status === 'delivered' ? 'Levererad' : status;
 }

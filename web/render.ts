@@ -14,7 +14,8 @@ export interface Flash {
   text: string;
 }
 
-const STATE_LABELS: Record<CloseState | 'finalising' | 'not_started', string> = {
+/** A close's state in Swedish (the console, the CLI's period report). */
+export const STATE_LABELS: Record<CloseState | 'finalising' | 'not_started', string> = {
   not_started: 'Inte startat',
   running: 'Pågår',
   awaiting_approval: 'Väntar på godkännande',

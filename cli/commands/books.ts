@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { stockholmDate } from '../../billing';
+import { formatQuantity, stockholmDate } from '../../billing';
 import { BatchNotFound, booksSettings, exportBooks, listBatches, rewriteBatch, seriesText } from '../../books/export';
 import { writableOutPath, writeOut } from '../out-file';
 import { output, table, UsageError, withServices } from '../runtime';
@@ -32,7 +32,7 @@ export function registerBooksCommands(program: Command): void {
           const json = { batch: result.batch, file: result.content ? out : null, vouchers: result.vouchers, first_number: result.first_number, last_number: result.last_number, series: result.series };
           output(!!opts.json, json, () =>
             result.content
-              ? `${batchId === null ? 'Exporterade' : 'Skrev om'} batch ${result.batch}: ${result.vouchers} verifikationer (${seriesText(result.series)}) till ${out} (SIE 4I, sha256 ${result.sha256})`
+              ? `${batchId === null ? 'Exporterade' : 'Skrev om'} batch ${result.batch}: ${formatQuantity(result.vouchers)} verifikationer (${seriesText(result.series)}) till ${out} (SIE 4I, sha256 ${result.sha256})`
               : 'Inga nya verifikationer att exportera; ingen fil skrevs.',
           );
         };
@@ -47,7 +47,7 @@ export function registerBooksCommands(program: Command): void {
       withServices((opts: { json?: boolean }) => async (services) => {
         const rows = await listBatches(services.db);
         output(!!opts.json, rows, () =>
-          table(['batch', 'genererad', 'serie', 'från', 'till', 'verifikationer', 'av'], rows.map((r) => [r.id, r.generated_on, r.series, r.first_number, r.last_number, r.vouchers, r.created_by ?? ''])),
+          table(['batch', 'genererad', 'serie', 'från', 'till', 'verifikationer', 'av'], rows.map((r) => [r.id, r.generated_on, r.series, r.first_number, r.last_number, formatQuantity(r.vouchers), r.created_by ?? ''])),
         );
       }),
     );

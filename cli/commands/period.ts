@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import { formatSek } from '../../billing';
+import { formatQuantity, formatSek, stockholmDate } from '../../billing';
 import { lockPeriod, PeriodLockRefused, unlockPeriod } from '../../books/period-lock';
 import { BUCKET_SV, BUCKETS, periodReport, periodReportJson, type PeriodReport } from '../../books/period-report';
 import { periodLockHistory } from '../../store/period-locks';
+import { reportReasonSv } from '../../web/close-reasons-sv';
+import { STATE_LABELS } from '../../web/render';
 import { byOption, output, periodOption, table, UsageError, withServices } from '../runtime';
 
 // The close report and the period lock (issue #21).
@@ -90,18 +92,20 @@ function formatTotals(r: PeriodReport): string {
     `  varav exkl. moms        ${formatSek(t.net_ore)}`,
     `  varav moms              ${formatSek(t.vat_ore)}`,
     `  varav öresavrundning    ${formatSek(t.rounding_ore)}`,
-    `Bokfört (SIE-exporterat)  ${formatSek(e.total_ore)} netto inkl. moms, ${e.documents} verifikationer; ${e.not_exported} ännu inte exporterade`,
+    `Bokfört (SIE-exporterat)  ${formatSek(e.total_ore)} netto inkl. moms, ${formatQuantity(e.documents)} verifikationer; ${formatQuantity(e.not_exported)} ännu inte exporterade`,
   ].join('\n');
 }
 
+/** The report as finance reads it: Swedish buckets, reasons and sv-SE numbers (`--json` keeps the codes and English reasons). */
 export function formatReport(r: PeriodReport): string {
-  const rows = r.customers.map((c) => [c.customer_id, BUCKET_SV[c.bucket], c.invoice_number ?? '', c.total_ore === null ? '' : formatSek(c.total_ore), c.reason ?? '']);
+  const stateSv = (state: string) => STATE_LABELS[state as keyof typeof STATE_LABELS] ?? state;
+  const rows = r.customers.map((c) => [c.customer_id, BUCKET_SV[c.bucket], c.invoice_number ?? '', c.total_ore === null ? '' : formatSek(c.total_ore), reportReasonSv(c, stateSv)]);
   const status = r.complete ? 'komplett' : 'INTE komplett';
-  const lock = r.lock ? `låst av ${r.lock.by} ${r.lock.at.slice(0, 10)}${r.lock.reason ? ` (${r.lock.reason})` : ''}` : 'inte låst';
+  const lock = r.lock ? `låst av ${r.lock.by} ${stockholmDate(Date.parse(r.lock.at))}${r.lock.reason ? ` (${r.lock.reason})` : ''}` : 'inte låst';
   return [
     table(['kund', 'utfall', 'faktura', 'belopp', 'orsak'], rows, [3]),
     '',
-    `Period ${r.period}: ${r.customers.length} kunder; ${BUCKETS.map((b) => `${BUCKET_SV[b].toLowerCase()} ${r.counts[b]}`).join(', ')}`,
+    `Period ${r.period}: ${formatQuantity(r.customers.length)} kunder; ${BUCKETS.map((b) => `${BUCKET_SV[b].toLowerCase()} ${formatQuantity(r.counts[b])}`).join(', ')}`,
     formatTotals(r),
     '',
     `${r.period} är ${status} och ${lock}.`,

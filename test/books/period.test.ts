@@ -92,6 +92,10 @@ describe('period report', () => {
     // The text says the same in Swedish; the lock is refused, naming what is open.
     const text = await run('period', 'report', '--period', P);
     expect(text.stdout).toMatch(/2024-11 är INTE komplett och inte låst\./);
+    for (const label of ['Fakturerad', 'Inget att fakturera', 'Ej aktuell', 'Misslyckad', 'Öppen']) expect(text.stdout).toContain(label);
+    expect(text.stdout).toContain('momsregistreringsnummer saknas');
+    expect(text.stdout).toContain('förbetald till och med 2024-12-31');
+    expect(text.stdout).not.toMatch(/\b(invoiced|nothing_to_bill|not_due|failed|open)\b|no VAT number|no active modules|prepaid through|customers import FILE/);
     const refused = await run('period', 'lock', '--period', P, '--by', FINANCE);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`2024-11 är inte komplett och låses inte: 1 misslyckade (${failed}), 2 öppna (`);

@@ -9,6 +9,7 @@ import { lockedPeriodRefusal } from '../../store/period-locks';
 import { countByState, periodStatus } from '../../client/status';
 import { CHANNEL_SV, deliveryStatusSv, eventSv, SUBSCRIBER_ROLE_SV } from '../operator-sv';
 import { failureSv } from '../close-reasons-sv';
+import { deliveryFailureSv } from '../delivery-failure-sv';
 import { requireArea } from '../auth';
 import { lastEndedPeriod, periodNav, periodParam } from '../periods';
 import { render, setFlash } from '../render';
@@ -67,12 +68,17 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: RouteDeps): v
         return null;
       });
     }
-    const deliveries = await db('notification_deliveries as d')
+    const deliveryRows = await db('notification_deliveries as d')
       .join('subscribers as s', 's.id', 'd.subscriber_id')
       .whereIn('d.status', ['pending', 'failed'])
       .orderBy('d.created_at', 'desc')
       .limit(200)
-      .select('d.id', 'd.customer_id', 'd.period', 'd.event', 'd.status', 'd.attempts', 'd.last_error', 'd.created_at', 's.role', 's.channel', 's.address');
+      .select('d.id', 'd.customer_id', 'd.period', 'd.event', 'd.status', 'd.attempts', 'd.last_error', 'd.last_error_facts', 'd.created_at', 's.role', 's.channel', 's.address');
+    // The technical text stays as details; the operator reads the Swedish sentence.
+    const deliveries = deliveryRows.map((d: { last_error: string | null; last_error_facts: object | null; channel: string }) => ({
+      ...d,
+      failure: d.last_error ? deliveryFailureSv(d.last_error_facts, d.channel) : null,
+    }));
     const settling = reruns.some((r: { state: string }) => r.state === 'running');
     return render(reply, 'operator', {
       title: `Drift ${period}`, period, failed, reruns, counts, schedule, scheduleProblem, temporalProblem, deliveries, total: status.customers.length,
