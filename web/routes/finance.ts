@@ -15,7 +15,7 @@ import { decide, decideMany } from '../decisions';
 import { articleTotals, draftReview, QUEUE_PAGE_SIZE, reviewQueue, type QueueFilter } from '../finance-data';
 import { AUDIT_PAGE_SIZE, auditCsv, auditLog } from '../audit';
 import { INVOICE_PAGE_SIZE, invoiceList } from '../invoice-list';
-import { failureTextSv, nothingToBillSv } from '../close-reasons-sv';
+import { reportReasonSv } from '../close-reasons-sv';
 import { lastEndedPeriod, periodNav, periodParam, previousPeriodId } from '../periods';
 import { FLAG_CODES } from '../../billing';
 import { formatSek } from '../../billing/format';
@@ -25,7 +25,7 @@ import { refusalCli } from '../../billing/refusals';
 import { decisionLead, refusalFlashText } from '../refusal-text';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { registerCreditRoutes } from './credits';
-import { render, setFlash } from '../render';
+import { helpers, render, setFlash } from '../render';
 import type { RouteDeps } from '../server';
 
 // Finance: the period, the review queue, one draft, decisions and their audit trail.
@@ -265,14 +265,8 @@ export function registerFinanceRoutes(app: FastifyInstance, deps: RouteDeps): vo
     if (!period) return badPeriod(reply, request.params.period);
     const report = await periodReport(db, period);
     const bucket = BUCKETS.find((b) => b === request.query.bucket) ?? null;
-    // The report's reasons are English for the CLI and --json; a person reads them in Swedish.
-    const failures = new Map<string, { reason: string | null; failure_type: string | null }>(
-      (await db('close_runs').where({ period, state: 'failed' }).select('customer_id', 'reason', 'failure_type')).map((r: { customer_id: string; reason: string | null; failure_type: string | null }) => [r.customer_id, r]),
-    );
-    const shown = (bucket ? report.customers.filter((c) => c.bucket === bucket) : report.customers).map((c) => {
-      const failed = c.bucket === 'failed' ? failures.get(c.customer_id) : undefined;
-      return { ...c, reason: failed ? failureTextSv(failed.failure_type, failed.reason) : nothingToBillSv(c.reason) };
-    });
+    // The report's reasons are English for the CLI and --json; a person reads them in Swedish (as the CLI's text does).
+    const shown = (bucket ? report.customers.filter((c) => c.bucket === bucket) : report.customers).map((c) => ({ ...c, reason: reportReasonSv(c, helpers.state) }));
     return render(reply, 'finance-report', { title: `Periodrapport ${period}`, report, bucket, shown, buckets: BUCKETS, bucketNames: BUCKET_SV });
   });
 
