@@ -4,7 +4,7 @@ import { sendEmail } from '../notify/email';
 import { DeliveryError } from '../notify/errors';
 import { creditReadyEmail, draftReadyEmail, invoiceFinalEmail, WEBHOOK_EVENT_TYPES, type DraftReviewText } from '../notify/messages';
 import { formatChangePct, formatSek, type Explanation, type Flag } from '../billing';
-import { SUBJECT_SV, comparisonBaseSv, factSv, flagDetailSv, flagSv, pctSv, reasonSv } from '../billing/review-sv';
+import { SUBJECT_SV, comparisonDocumentsSv, factSv, flagDetailSv, flagSv, pctSv, reasonSv } from '../billing/review-sv';
 import { postWebhook } from '../notify/webhook';
 import { getDocument } from '../store/documents';
 import { loadEInvoice } from '../store/einvoices';
@@ -307,20 +307,13 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
   }
 }
 
-/** Which credit notes or re-issue the base came from, as its own sentence; '' for a plain invoice. */
-function creditedBase(previous: NonNullable<Explanation['previous']>): string {
-  if (!previous.fully_credited && !previous.credit_notes?.length && !previous.replaces) return '';
-  const text = comparisonBaseSv(previous);
-  return `. ${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
-}
-
 /** The stored review of a draft as the e-mail's lines, in Swedish (the codes stay in the webhook's JSON). */
 function reviewText(row: { explanation: Explanation; flag_details: Flag[]; waits_because: string | null }): DraftReviewText {
   const e = row.explanation;
   const signed = (ore: number) => formatSek(ore, { signDisplay: 'exceptZero' });
   return {
     comparison: e.previous
-      ? `Jämfört med ${e.previous.number} (${e.previous.period}, ${formatSek(e.previous.total_ore)}): ${signed(e.change_ore ?? 0)} (${pctSv(formatChangePct(e.change_bp))})${creditedBase(e.previous)}`
+      ? `Jämfört med ${e.previous.number} (${e.previous.period}, ${formatSek(e.previous.total_ore)}${comparisonDocumentsSv(e.previous) ? `, ${comparisonDocumentsSv(e.previous)}` : ''}): ${signed(e.change_ore ?? 0)} (${pctSv(formatChangePct(e.change_bp))})`
       : 'Första månadsfakturan: ingen tidigare slutlig faktura att jämföra med.',
     lines: e.lines.filter((l) => l.change_ore !== 0 || l.quantity !== l.previous_quantity).map((l) => `${l.description}: ${l.previous_quantity} → ${l.quantity} (${signed(l.change_ore)})`),
     facts: e.facts.filter((f) => f.kind !== 'first_invoice').map((f) => `${SUBJECT_SV[f.subject_type] ?? f.subject_type} ${f.subject_id}: ${factSv(f)}`),

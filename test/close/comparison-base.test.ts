@@ -58,14 +58,15 @@ async function octoberInvoiced(users: number): Promise<{ customerId: string; num
   return { customerId, number: (await handle.result()).invoiceNumber! };
 }
 
-async function explainJson(customerId: string): Promise<Explanation & { flags: string[] }> {
+async function explain(customerId: string, json: boolean): Promise<string> {
   const configFile = path.join(dir, 'config.json');
   fs.writeFileSync(configFile, JSON.stringify(h.config));
   const env = { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('namespace'), DATABASE_URL: h.databaseUrl, MONTH_CLOSE_CONFIG: configFile, LOG_LEVEL: 'warn' };
-  const res = await runCli(['drafts', 'explain', '--period', '2024-11', '--customer', customerId, '--json'], env);
+  const res = await runCli(['drafts', 'explain', '--period', '2024-11', '--customer', customerId, ...(json ? ['--json'] : [])], env);
   expect(res.code, res.stderr).toBe(0);
-  return JSON.parse(res.stdout);
+  return res.stdout;
 }
+const explainJson = async (customerId: string): Promise<Explanation & { flags: string[] }> => JSON.parse(await explain(customerId, true));
 
 async function draftPage(customerId: string): Promise<string> {
   const res = await app.inject({ method: 'GET', url: `/finance/periods/2024-11/drafts/${customerId}`, headers: { cookie: finance.cookie } });
@@ -135,6 +136,12 @@ describe('the review compares with the previous invoice net of its credit notes'
     const total = '<tr id="compare-total">';
     expect([cell(page, total, 'prev-amount'), cell(page, total, 'amount'), cell(page, total, 'change')]).toEqual([kr(explained.previous!.total_ore), kr(explained.total_ore), kr(explained.change_ore!, true)]);
     expect(plain(await draftPage(reissued.customerId))).toContain(`jämfört med ${reissue} (2024-10, ersätter ${reissued.number})`);
+
+    // The text of `drafts explain` and finance's draft e-mail name the credit note too.
+    expect(plain(await explain(partly.customerId, false))).toContain(`jämfört med ${partly.number} (2024-10) efter kreditering ${creditNote}: ${kr(netOre)}`);
+    const mailed = (m: { text: string }) => m.text.includes(`Jämfört med ${partly.number} (2024-10,`);
+    await waitFor(() => h.smtp.messages.some(mailed), 30_000, 'draft e-mail with the review');
+    expect(plain(h.smtp.messages.find(mailed)!.text)).toContain(`Jämfört med ${partly.number} (2024-10, ${kr(netOre)}, efter kreditering ${creditNote}): ${kr(explained.change_ore!, true)}`);
 
     const queued = (await reviewQueue(h.db, '2024-11', 0)).items.find((i) => i.customer_id === partly.customerId)!;
     expect([queued.previous_total_ore, queued.change_ore, queued.change_pct]).toEqual([explained.previous!.total_ore, explained.change_ore, explained.change_bp! / 100]);
