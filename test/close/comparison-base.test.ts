@@ -149,4 +149,17 @@ describe('the review compares with the previous invoice net of its credit notes'
     await approveDraft(h.client, '2024-11', partly.customerId, FINANCE);
     expect((await waiting.result()).state).toBe('final');
   }, 600_000);
+
+  it('an invoice credited in full without a re-issue compares as nothing billed, and says so', async () => {
+    const gone = await octoberInvoiced(30);
+    const creditNote = await credit(h, gone.number, null);
+    await closeTo(gone.customerId, '2024-11', 'awaiting_approval');
+    const [review] = await reviewsOf(h.db, gone.customerId, '2024-11');
+    expect([Number(review.previous_total_ore), Number(review.change_ore)]).toEqual([0, Number(review.total_ore)]);
+    expect(review.flags).toContain('change_above_threshold');
+    expect((await explainJson(gone.customerId)).previous).toMatchObject({ number: gone.number, total_ore: 0, credit_notes: [creditNote], fully_credited: true });
+    expect(plain(/<p id="comparison-base">([\s\S]*?)<\/p>/.exec(await draftPage(gone.customerId))?.[1] ?? '')).toBe(
+      `Föregående faktura ${gone.number} (2024-10) krediterades helt (${creditNote}): jämfört med ${kr(0)} fakturerat`,
+    );
+  }, 300_000);
 });
