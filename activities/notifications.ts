@@ -4,7 +4,7 @@ import { sendEmail } from '../notify/email';
 import { DeliveryError } from '../notify/errors';
 import { creditReadyEmail, draftReadyEmail, invoiceFinalEmail, WEBHOOK_EVENT_TYPES, type DraftReviewText } from '../notify/messages';
 import { formatChangePct, formatSek, type Explanation, type Flag } from '../billing';
-import { SUBJECT_SV, factSv, flagDetailSv, flagSv, pctSv, reasonSv } from '../billing/review-sv';
+import { SUBJECT_SV, comparisonDocumentsSv, factSv, flagDetailSv, flagSv, pctSv, reasonSv } from '../billing/review-sv';
 import { postWebhook } from '../notify/webhook';
 import { getDocument } from '../store/documents';
 import { loadEInvoice } from '../store/einvoices';
@@ -315,7 +315,7 @@ function reviewText(row: { explanation: Explanation; flag_details: Flag[]; waits
   const signed = (ore: number) => formatSek(ore, { signDisplay: 'exceptZero' });
   return {
     comparison: e.previous
-      ? `Jämfört med ${e.previous.number} (${e.previous.period}, ${formatSek(e.previous.total_ore)}): ${signed(e.change_ore ?? 0)} (${pctSv(formatChangePct(e.change_bp))})`
+      ? `Jämfört med ${e.previous.number} (${e.previous.period}, ${formatSek(e.previous.total_ore)}${comparisonDocumentsSv(e.previous) ? `, ${comparisonDocumentsSv(e.previous)}` : ''}): ${signed(e.change_ore ?? 0)} (${pctSv(formatChangePct(e.change_bp))})`
       : 'Första månadsfakturan: ingen tidigare slutlig faktura att jämföra med.',
     lines: e.lines.filter((l) => l.change_ore !== 0 || l.quantity !== l.previous_quantity).map((l) => `${l.description}: ${l.previous_quantity} → ${l.quantity} (${signed(l.change_ore)})`),
     facts: e.facts.filter((f) => f.kind !== 'first_invoice').map((f) => `${SUBJECT_SV[f.subject_type] ?? f.subject_type} ${f.subject_id}: ${factSv(f)}`),

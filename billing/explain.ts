@@ -12,8 +12,9 @@ export interface ComparedLine {
 }
 
 /**
- * The customer's previous final invoice, as finance sees it now. `totalOre` is the invoice's
- * total plus any credit notes against it (negative), so a credit reduces what we compare with.
+ * The customer's previous final invoice, as finance sees it now (billing/comparison-base.ts):
+ * the live invoice of the previous period with its credit notes netted in, so a credit reduces
+ * what we compare with and a re-issue stands for the invoice it replaces.
  */
 export interface PreviousInvoice {
   number: string;
@@ -22,6 +23,12 @@ export interface PreviousInvoice {
   lines: ComparedLine[];
   /** The usage the previous invoice billed; null when it cannot be found. */
   snapshot: UsageSnapshot | null;
+  /** The credit notes netted into `totalOre` and `lines`, by number. */
+  creditNotes?: string[];
+  /** When the invoice is a re-issue: the credited invoice it replaces. */
+  replaces?: string | null;
+  /** Credited in full and not re-issued: compared as nothing billed. */
+  fullyCredited?: boolean;
 }
 
 export interface LateEvent {
@@ -77,7 +84,11 @@ export interface ExplainedLine {
 export interface Explanation {
   customer_id: string;
   period: string;
-  previous: { number: string; period: string; total_ore: number } | null;
+  /**
+   * What the draft is compared with; `credit_notes`, `replaces` and `fully_credited` name the
+   * documents the base came from (absent in explanations stored before they were added).
+   */
+  previous: { number: string; period: string; total_ore: number; credit_notes?: string[]; replaces?: string | null; fully_credited?: boolean } | null;
   total_ore: number;
   change_ore: number | null;
   /** Change against the previous total in basis points (1 % = 100); null without a previous total above zero. */
@@ -173,7 +184,16 @@ export function explainDraft(input: ExplainInput): Explanation {
   return {
     customer_id: input.customerId,
     period: input.period,
-    previous: input.previous ? { number: input.previous.number, period: input.previous.period, total_ore: input.previous.totalOre } : null,
+    previous: input.previous
+      ? {
+          number: input.previous.number,
+          period: input.previous.period,
+          total_ore: input.previous.totalOre,
+          credit_notes: input.previous.creditNotes ?? [],
+          replaces: input.previous.replaces ?? null,
+          fully_credited: input.previous.fullyCredited ?? false,
+        }
+      : null,
     total_ore: input.totalOre,
     change_ore: changeOre,
     change_bp: input.previous && changeOre !== null ? changeBasisPoints(input.previous.totalOre, changeOre) : null,

@@ -10,5 +10,6 @@ export * from './ocr';
 export * from './format';
 export { sha256Hex, utf8Bytes } from './hash';
 export * from './explain';
+export * from './comparison-base';
 export * from './guardrails';
 export * from './receivable';

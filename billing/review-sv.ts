@@ -263,3 +263,25 @@ export const REQUEST_SV: Record<string, string> = {
 export function requestSv(request: string): string {
   return REQUEST_SV[request] ?? request;
 }
+
+type ComparedPrevious = { number: string; period: string; total_ore: number; credit_notes?: string[]; replaces?: string | null; fully_credited?: boolean };
+
+/** The documents besides the invoice that made the base: "ersätter F10001, efter kreditering K10003"; '' for none. */
+export function comparisonDocumentsSv(previous: ComparedPrevious): string {
+  const notes = previous.credit_notes ?? [];
+  if (previous.fully_credited) return `krediterades helt (${notes.join(', ')})`;
+  return [previous.replaces ? `ersätter ${previous.replaces}` : '', notes.length ? `efter kreditering ${notes.join(', ')}` : ''].filter(Boolean).join(', ');
+}
+
+/**
+ * Which documents a draft is compared with (billing/comparison-base.ts), in Swedish: "jämfört
+ * med F10002 (2024-11, ersätter F10001) efter kreditering K10003", or that the previous invoice
+ * was credited in full and the draft is compared with nothing billed.
+ */
+export function comparisonBaseSv(previous: ComparedPrevious | null): string {
+  if (!previous) return 'ingen tidigare faktura: den första månadsfakturan';
+  if (previous.fully_credited) return `Föregående faktura ${previous.number} (${previous.period}) ${comparisonDocumentsSv(previous)}: jämfört med ${formatSek(0)} fakturerat`;
+  const notes = previous.credit_notes ?? [];
+  const what = `${previous.number} (${previous.period}${previous.replaces ? `, ersätter ${previous.replaces}` : ''})`;
+  return `jämfört med ${what}${notes.length ? ` efter kreditering ${notes.join(', ')}` : ''}: ${formatSek(previous.total_ore)}`;
+}

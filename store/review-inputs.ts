@@ -1,4 +1,4 @@
-import { stockholmDate, type Period } from '../billing';
+import { comparisonBase, stockholmDate, type BaseDocument, type Period } from '../billing';
 import type { ComparedLine, ExplainInput, LateEvent, PreviousInvoice } from '../billing/explain';
 import type { RatedInvoice, UsageSnapshot } from '../billing/types';
 import type { Db } from '../infra/db';
@@ -10,37 +10,43 @@ import { formatInvoiceNumber } from './invoices';
 const LATE_EVENTS_LISTED = 200;
 
 /**
- * The customer's newest final invoice of an earlier period, with credit notes against it netted
- * in (their amounts are negative), and the usage snapshot it billed.
+ * What a draft of `period` is compared with (billing/comparison-base.ts): the newest earlier
+ * period the customer was invoiced for, its live invoice net of its credit notes (a credit note
+ * and a re-issue carry their invoice's period), and the usage snapshot that invoice billed.
  */
 export async function loadPreviousInvoice(db: Db, customerId: string, period: string): Promise<(PreviousInvoice & { id: number; maxSeq: number | null }) | null> {
-  const row = await db('invoices')
-    .where({ customer_id: customerId, kind: 'invoice' })
-    .where('period', '<', period)
-    .orderBy('period', 'desc')
-    .first('id', 'series', 'number', 'period', 'total_ore', 'draft_id');
-  if (!row) return null;
-  const credits = await db('invoices').where({ credit_of: row.id, kind: 'credit_note' }).select('id', 'total_ore');
-  const lineRows = await db('invoice_lines')
-    .whereIn('invoice_id', [row.id, ...credits.map((c: { id: number }) => c.id)])
+  const latest = await db('invoices').where({ customer_id: customerId, kind: 'invoice' }).where('period', '<', period).max('period as period').first();
+  if (!latest?.period) return null;
+  const rows: { id: number; kind: BaseDocument['kind']; series: string; number: number; period: string; total_ore: number; credit_of: number | null; reissue_of: number | null; draft_id: number | null }[] =
+    await db('invoices')
+      .where({ customer_id: customerId, period: latest.period })
+      .orderBy('id')
+      .select('id', 'kind', 'series', 'number', 'period', 'total_ore', 'credit_of', 'reissue_of', 'draft_id');
+  const lineRows: { invoice_id: number; article: ComparedLine['article']; description: string; quantity: number; amount_ore: number }[] = await db('invoice_lines')
+    .whereIn('invoice_id', rows.map((r) => r.id))
     .orderBy([{ column: 'invoice_id' }, { column: 'position' }])
-    .select('article', 'description', 'quantity', 'amount_ore');
-  const lines: ComparedLine[] = lineRows.map((l: { article: ComparedLine['article']; description: string; quantity: number; amount_ore: number }) => ({
-    article: l.article,
-    description: l.description,
-    // A credited line takes its quantity back, whichever sign the credit note prints it with.
-    quantity: l.amount_ore < 0 ? -Math.abs(l.quantity) : l.quantity,
-    amountOre: l.amount_ore,
-  }));
-  const snap = row.draft_id
-    ? await db('drafts as d').join('usage_snapshots as s', 's.id', 'd.snapshot_id').where('d.id', row.draft_id).first('s.snapshot', 's.max_seq')
+    .select('invoice_id', 'article', 'description', 'quantity', 'amount_ore');
+  const base = comparisonBase(
+    rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      number: formatInvoiceNumber(r.series, r.number),
+      period: r.period,
+      totalOre: Number(r.total_ore),
+      creditOf: r.credit_of,
+      reissueOf: r.reissue_of,
+      lines: lineRows.filter((l) => l.invoice_id === r.id).map((l) => ({ article: l.article, description: l.description, quantity: Number(l.quantity), amountOre: Number(l.amount_ore) })),
+    })),
+  );
+  if (!base) return null;
+  const draftId = rows.find((r) => r.id === base.invoiceId)?.draft_id;
+  const snap = draftId
+    ? await db('drafts as d').join('usage_snapshots as s', 's.id', 'd.snapshot_id').where('d.id', draftId).first('s.snapshot', 's.max_seq')
     : null;
+  const { invoiceId, ...previous } = base;
   return {
-    id: row.id,
-    number: formatInvoiceNumber(row.series, row.number),
-    period: row.period,
-    totalOre: Number(row.total_ore) + credits.reduce((s: number, c: { total_ore: number }) => s + Number(c.total_ore), 0),
-    lines,
+    ...previous,
+    id: invoiceId,
     snapshot: (snap?.snapshot as UsageSnapshot | undefined) ?? null,
     maxSeq: snap ? Number(snap.max_seq) : null,
   };

@@ -3,7 +3,7 @@ import { reasonSv } from '../billing/review-sv';
 import { failureTextSv, nothingToBillSv } from './close-reasons-sv';
 import { previousPeriodId } from './periods';
 import type { Article } from '../billing/types';
-import type { ApprovalPolicy, ExplainedLine, Fact } from '../billing';
+import type { ApprovalPolicy, ExplainedLine, Explanation, Fact } from '../billing';
 import type { Db } from '../infra/db';
 import { formatInvoiceNumber } from '../store/invoices';
 import { explainLatestDraft } from '../store/reviews';
@@ -224,7 +224,7 @@ export interface DraftReview {
   invoice: { number: string; total_ore: number; net_total_ore: number; pdf_sha256: string | null; status: InvoiceStatus; links: string } | null;
   /** Every invoice and credit note of the customer's period, with status and links both ways (the ledger). */
   documents: { number: string; kind: 'invoice' | 'credit_note'; status: InvoiceStatus; links: string; total_ore: number; net_total_ore: number | null; pdf_sha256: string | null }[];
-  previous: { number: string; period: string; total_ore: number } | null;
+  previous: Explanation['previous'];
   lines: DraftLine[];
   flags: { code: string; detail: string }[];
   facts: Fact[];

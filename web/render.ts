@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import { formatPercent, formatQuantity, formatSek } from '../billing/format';
 import type { CloseState } from '../contracts/close-messages';
 import { nothingToBillSv } from './close-reasons-sv';
-import { articleSv, factArticle, factSv, FACT_KIND_SV, flagDetailSv, flagSv, outcomeSv, reasonSv, refusalSv, requestSv, signedPct, SUBJECT_SV } from '../billing/review-sv';
+import { articleSv, comparisonBaseSv, factArticle, factSv, FACT_KIND_SV, flagDetailSv, flagSv, outcomeSv, reasonSv, refusalSv, requestSv, signedPct, SUBJECT_SV } from '../billing/review-sv';
 import { STATUS_SV, type InvoiceStatus } from '../billing/ledger';
 import type { ConsoleRole } from './users';
 
@@ -61,6 +61,8 @@ export const helpers = {
   factKind: (k: string) => FACT_KIND_SV[k] ?? k,
   subject: (t: string) => SUBJECT_SV[t] ?? t,
   reason: reasonSv,
+  /** Which documents the draft is compared with (the previous invoice net of its credit notes). */
+  comparisonBase: comparisonBaseSv,
   nothingToBill: nothingToBillSv,
   outcome: outcomeSv,
   refusal: refusalSv,

@@ -42,7 +42,7 @@ describe('explainDraft', () => {
       ['portal_user', 2, 0, 39_000, 0, -39_000],
     ]);
     expect(e.change_ore).toBe(136_250);
-    expect(e.previous).toEqual({ number: 'F10123', period: '2024-10', total_ore: 100_000 });
+    expect(e.previous).toEqual({ number: 'F10123', period: '2024-10', total_ore: 100_000, credit_notes: [], replaces: null, fully_credited: false });
   });
 
   it('names the users added and left per role, role changes, modules and companies', () => {

@@ -14,10 +14,10 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.drop());
 
-async function insertInvoice(customerId: string, o: { kind: 'invoice' | 'credit_note'; number: number; period: string; totalOre: number; creditOf?: number; lines: [string, number, number][] }): Promise<number> {
+async function insertInvoice(customerId: string, o: { kind: 'invoice' | 'credit_note'; number: number; period: string; totalOre: number; creditOf?: number; reissueOf?: number; lines: [string, number, number][] }): Promise<number> {
   const [row] = await t.db('invoices')
     .insert({
-      kind: o.kind, series: 'F', number: o.number, customer_id: customerId, period: o.period, credit_of: o.creditOf ?? null,
+      kind: o.kind, series: 'F', number: o.number, customer_id: customerId, period: o.period, credit_of: o.creditOf ?? null, reissue_of: o.reissueOf ?? null,
       issue_date: '2024-11-02', due_date: '2024-12-02', payment_terms_days: 30, ocr: `${o.number}0`, currency: 'SEK', vat_treatment: 'domestic',
       buyer: '{}', seller: '{}', vat_breakdown: '[]', net_ore: o.totalOre, vat_ore: 0, rounding_ore: 0, total_ore: o.totalOre,
       finalised_by: 'Anna Ekonom', finalised_at: new Date('2024-11-02T08:00:00Z'),
@@ -54,5 +54,15 @@ describe('the previous final invoice', () => {
     expect(e.change_ore).toBe(24_375);
     // +8.8 %: outside the ±5 % tolerance only because of the credit.
     expect(policyVerdict(e, DEFAULT_APPROVAL_POLICY).autoApprove).toBeNull();
+  });
+
+  it('takes the re-issue of a credited invoice, however the rows are ordered', async () => {
+    const customerId = await seedCustomer(t.db);
+    const original = await insertInvoice(customerId, { kind: 'invoice', number: 40001, period: '2024-10', totalOre: 300_000, lines: [['smart', 1, 240_000]] });
+    await insertInvoice(customerId, { kind: 'credit_note', number: 40002, period: '2024-10', totalOre: -300_000, creditOf: original, lines: [['smart', -1, -240_000]] });
+    // Fully credited, not (yet) re-issued: compared as nothing billed.
+    expect(await loadPreviousInvoice(t.db, customerId, '2024-11')).toMatchObject({ number: 'F40001', totalOre: 0, lines: [], creditNotes: ['F40002'], fullyCredited: true });
+    await insertInvoice(customerId, { kind: 'invoice', number: 40003, period: '2024-10', totalOre: 250_000, reissueOf: original, lines: [['smart', 1, 200_000]] });
+    expect(await loadPreviousInvoice(t.db, customerId, '2024-11')).toMatchObject({ number: 'F40003', totalOre: 250_000, replaces: 'F40001', creditNotes: [], fullyCredited: false });
   });
 });

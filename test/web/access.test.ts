@@ -180,7 +180,7 @@ describe('what the pages show', () => {
     const explanation = (await h.db('draft_reviews').where({ customer_id: ids.a1 }).first()).explanation;
     expect(a1.body).toContain(explanation.previous.number);
     // One more portal user than the previous final invoice: +195,00 kr on that line.
-    expect(a1.body).toMatch(/Portal[^<]*<\/td>(<td class="num">[^<]*<\/td>){4}<td class="num up">\+195,00\u00a0kr/);
+    expect(a1.body).toMatch(/Portal[^<]*<\/td>(<td class="num [a-z-]+">[^<]*<\/td>){4}<td class="num change up">\+195,00\u00a0kr/);
   });
 
   it('the operator sees the failed customer with its reason and Temporal UI link, and re-runs it', async () => {
