@@ -1,3 +1,4 @@
+import type { DeliveryResender } from '../store/notification-deliveries';
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import path from 'node:path';
@@ -50,6 +51,8 @@ export interface ConsoleDeps {
    */
   trustProxy?: string[];
   now?: () => number;
+  /** Sends failed deliveries again (the operator's "Skicka om"); wired where the SMTP settings are (worker/delivery-resend.ts). Absent: the button says it is not set up. */
+  resendDeliveries?: DeliveryResender | null;
 }
 
 export interface RouteDeps {
@@ -59,6 +62,7 @@ export interface RouteDeps {
   uiUrl: string | null;
   namespace: string;
   now: () => number;
+  resendDeliveries: DeliveryResender | null;
 }
 
 /** `--trust-proxy` / CONSOLE_TRUST_PROXY: comma-separated IPs or CIDR ranges, each checked. */
@@ -99,6 +103,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     uiUrl: deps.uiUrl ?? null,
     namespace: deps.namespace ?? 'default',
     now,
+    resendDeliveries: deps.resendDeliveries ?? null,
   };
   const https = deps.https ?? false;
   // request.ip is the peer's address, or the client a configured proxy names; a forged

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { shown } from '../../infra/shown';
 import { closeSmtpPools } from '../../notify/email';
 import { listDeliveries, ResendRefused, type DeliveryListRow, type ResendOutcome } from '../../store/notification-deliveries';
-import { deliveryFailureSv } from '../../web/delivery-failure-sv';
+import { resendOutcomeSv } from '../../web/resend-sv';
 import { openDeliveryResender } from '../../worker/delivery-resend';
 import { byOption, output, periodOption, table, UsageError, withServices } from '../runtime';
 
@@ -85,18 +85,9 @@ function formatList(rows: DeliveryListRow[]): string {
   );
 }
 
-/** One Swedish line per delivery: where it went, whether the recipient changed, and what happened. */
-export function outcomeSv(o: ResendOutcome): string {
-  const head = `Utskick ${o.id} (${o.document}, ${CHANNEL_SV[o.channel] ?? o.channel})`;
-  if (o.outcome === 'no_longer_failed') return `${head}: är inte längre misslyckat (skickat eller omskickat under tiden); inget skickades.`;
-  const changed = o.previous_recipient ? ` Mottagaren är ändrad i kundregistret sedan förra försöket (var ${o.previous_recipient}).` : '';
-  if (o.outcome === 'delivered') return `${head}: skickat till ${o.recipient}, försök ${o.attempt}, av ${o.by}.${changed}`;
-  return `${head}: misslyckades igen till ${o.recipient}, försök ${o.attempt}. ${deliveryFailureSv(o.error?.facts, o.channel).text}${changed}`;
-}
-
 function formatOutcomes(outcomes: ResendOutcome[], period: string | undefined): string {
   if (outcomes.length === 0) return `Inga misslyckade utskick${period ? ` för ${period}` : ''}; inget skickades.`;
   const delivered = outcomes.filter((o) => o.outcome === 'delivered').length;
   const failed = outcomes.filter((o) => o.outcome === 'failed').length;
-  return [...outcomes.map(outcomeSv), '', `${delivered} skickade, ${failed} misslyckade av ${outcomes.length}.`].join('\n');
+  return [...outcomes.map(resendOutcomeSv), '', `${delivered} skickade, ${failed} misslyckade av ${outcomes.length}.`].join('\n');
 }
