@@ -12,7 +12,7 @@ export function resendOutcomeSv(o: ResendOutcome): string {
   if (o.outcome === 'no_longer_failed') return `${head}: är inte längre misslyckat (skickat eller omskickat under tiden); inget skickades.`;
   const changed = o.previous_recipient ? ` Mottagaren är ändrad i kundregistret sedan förra försöket (var ${o.previous_recipient}).` : '';
   if (o.outcome === 'delivered') return `${head}: skickat till ${o.recipient}, försök ${o.attempt}, av ${o.by}.${changed}`;
-  return `${head}: misslyckades igen till ${o.recipient}, försök ${o.attempt}. ${deliveryFailureSv(o.error?.facts, o.channel).text}${changed}`;
+  return `${head}: misslyckades igen till ${o.recipient}, försök ${o.attempt}. ${deliveryFailureSv(o.error?.facts, o.channel, o.id).text}${changed}`;
 }
 
 /** Why a delivery was not sent again. */

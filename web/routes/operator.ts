@@ -77,9 +77,9 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: RouteDeps): v
       .limit(200)
       .select('d.id', 'd.customer_id', 'd.period', 'd.event', 'd.status', 'd.attempts', 'd.last_error', 'd.last_error_facts', 'd.created_at', 's.role', 's.channel', 's.address');
     // The technical text stays as details; the operator reads the Swedish sentence.
-    const deliveries = deliveryRows.map((d: { last_error: string | null; last_error_facts: object | null; channel: string }) => ({
+    const deliveries = deliveryRows.map((d: { id: number | string; last_error: string | null; last_error_facts: object | null; channel: string }) => ({
       ...d,
-      failure: d.last_error ? deliveryFailureSv(d.last_error_facts, d.channel) : null,
+      failure: d.last_error ? deliveryFailureSv(d.last_error_facts, d.channel, Number(d.id)) : null,
     }));
     const settling = reruns.some((r: { state: string }) => r.state === 'running');
     return render(reply, 'operator', {
