@@ -1,4 +1,3 @@
-import type { DeliveryResender } from '../store/notification-deliveries';
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import path from 'node:path';
@@ -25,6 +24,7 @@ import { registerOperatorRoutes } from './routes/operator';
 import { registerCustomerRoutes } from './routes/customers';
 import { registerDocumentRoutes } from './routes/documents';
 import { registerHomeRoutes } from './routes/home';
+import type { DeliveryResender } from '../store/notification-deliveries';
 
 // Assembles the console: plugins for sessions, CSRF, headers, rate limits and templates, then
 // the login and each audience's routes. Everything a route needs comes in ConsoleDeps.
