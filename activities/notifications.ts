@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RatedInvoice } from '../billing/types';
-import { sendEmail } from '../notify/email';
+import { sendEmail, type SmtpSettings } from '../notify/email';
 import { DeliveryError } from '../notify/errors';
 import { creditReadyEmail, draftReadyEmail, invoiceFinalEmail, WEBHOOK_EVENT_TYPES, type DraftReviewText } from '../notify/messages';
 import { formatChangePct, formatSek, type Explanation, type Flag } from '../billing';
@@ -37,10 +37,8 @@ function idempotencyKey(subjectKey: string, subscriberId: number, event: string)
   return createHash('sha256').update(`${subjectKey}|${subscriberId}|${event}`).digest('hex').slice(0, 32);
 }
 
-/** A pending delivery and where it goes, as deliverNotification reads them. */
-interface PendingDelivery {
-  id: number;
-  attempts: number;
+/** Where one delivery goes and under which key: the close and an operator's resend send the same. */
+export interface DeliveryTarget {
   subject_key: string;
   event: string;
   idempotency_key: string;
@@ -49,7 +47,13 @@ interface PendingDelivery {
   secret: string | null;
 }
 
-interface NotificationContent {
+/** A pending delivery and where it goes, as deliverNotification reads them. */
+interface PendingDelivery extends DeliveryTarget {
+  id: number;
+  attempts: number;
+}
+
+export interface NotificationContent {
   email: { subject: string; text: string };
   pdf: { content: Buffer; fileName: string } | null;
   xml: { content: Buffer; fileName: string } | null;
@@ -57,8 +61,40 @@ interface NotificationContent {
   payload: Record<string, unknown>;
 }
 
+/**
+ * One attempt through notify/'s senders. The idempotency key (hence the e-mail's Message-ID and
+ * the webhook's Idempotency-Key) is the delivery's own, so a receiver that got it before can
+ * drop a repeat. Throws what the sender threw.
+ */
+export async function sendDelivery(smtp: SmtpSettings | null, target: DeliveryTarget, content: NotificationContent): Promise<void> {
+  if (target.channel === 'email') {
+    if (!smtp) throw new DeliveryError('no SMTP server configured: set SMTP_HOST, SMTP_PORT and SMTP_FROM for the worker', { permanent: false, channel: 'email', failure: { kind: 'smtp_not_configured', recipient: target.address } });
+    await sendEmail(smtp, {
+      to: target.address,
+      subject: content.email.subject,
+      text: content.email.text,
+      attachments: [
+        ...(content.pdf ? [{ filename: content.pdf.fileName, content: content.pdf.content, contentType: 'application/pdf' }] : []),
+        ...(content.xml ? [{ filename: content.xml.fileName, content: content.xml.content, contentType: 'application/xml' }] : []),
+      ],
+      idempotencyKey: target.idempotency_key,
+    });
+  } else {
+    await postWebhook({ url: target.address, secret: target.secret ?? '' }, { idempotencyKey: target.idempotency_key, type: content.webhookType, payload: content.payload });
+  }
+}
+
+/** A failed attempt as it is stored: permanent or not, the English text, and the class and facts (JSON) the console words in Swedish. */
+export function failureRecord(err: unknown, target: Pick<DeliveryTarget, 'channel' | 'address'>): { permanent: boolean; detail: string; facts: string } {
+  return {
+    permanent: err instanceof DeliveryError && err.permanent,
+    detail: err instanceof Error ? err.message : String(err),
+    facts: JSON.stringify(err instanceof DeliveryError ? err.failure : { kind: 'unknown', channel: target.channel, permanent: false, recipient: target.address }),
+  };
+}
+
 export function notificationActivities({ db, smtp }: ActivityDeps) {
-  const issuedContent = new RecentlyRead<NotificationContent>(64);
+  const notificationContent = notificationContentReader(db);
   return {
     /**
      * Decide who is told, once: one delivery row per (subject, subscriber, event), made before
@@ -129,27 +165,9 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
       const attempt = delivery.attempts;
 
       try {
-        const content = await notificationContent(delivery.subject_key, delivery.event);
-        if (delivery.channel === 'email') {
-          if (!smtp) throw new DeliveryError('no SMTP server configured: set SMTP_HOST, SMTP_PORT and SMTP_FROM for the worker', { permanent: false, channel: 'email', failure: { kind: 'smtp_not_configured', recipient: delivery.address } });
-          await sendEmail(smtp, {
-            to: delivery.address,
-            subject: content.email.subject,
-            text: content.email.text,
-            attachments: [
-              ...(content.pdf ? [{ filename: content.pdf.fileName, content: content.pdf.content, contentType: 'application/pdf' }] : []),
-              ...(content.xml ? [{ filename: content.xml.fileName, content: content.xml.content, contentType: 'application/xml' }] : []),
-            ],
-            idempotencyKey: delivery.idempotency_key,
-          });
-        } else {
-          await postWebhook({ url: delivery.address, secret: delivery.secret ?? '' }, { idempotencyKey: delivery.idempotency_key, type: content.webhookType, payload: content.payload });
-        }
+        await sendDelivery(smtp, delivery, await notificationContent(delivery.subject_key, delivery.event));
       } catch (err) {
-        const permanent = err instanceof DeliveryError && err.permanent;
-        const detail = err instanceof Error ? err.message : String(err);
-        // The class and facts the console words in Swedish; the English text stays beside them.
-        const facts = JSON.stringify(err instanceof DeliveryError ? err.failure : { kind: 'unknown', channel: delivery.channel, permanent: false, recipient: delivery.address });
+        const { permanent, detail, facts } = failureRecord(err, delivery);
         await db.transaction(async (trx) => {
           await trx('notification_attempts').insert({ delivery_id: delivery.id, attempt, outcome: permanent ? 'permanent_error' : 'retryable_error', detail, facts });
           // Only while pending: an attempt that ends late must not undo another one's success.
@@ -188,6 +206,15 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
     }
     return null;
   }
+}
+
+/**
+ * What each notification says and carries, read from the database. An issued invoice never
+ * changes (a correction is a credit note), so its content is read once for all its deliveries.
+ */
+export function notificationContentReader(db: ActivityDeps['db']): (subjectKey: string, event: string) => Promise<NotificationContent> {
+  const issuedContent = new RecentlyRead<NotificationContent>(64);
+  return notificationContent;
 
   /**
    * What a notification says and carries. An issued invoice never changes (a correction is a

@@ -12,6 +12,7 @@ import * as books from './009_books';
 import * as payments from './010_payments';
 import * as invoicesByCustomer from './013_invoices_by_customer';
 import * as deliveryFailureFacts from './014_delivery_failure_facts';
+import * as deliveryResend from './015_delivery_resend';
 
 // Migrations are listed in code, not discovered on disk, so they load the same way under
 // tsx, vitest and a compiled build.
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '010_payments': payments,
   '013_invoices_by_customer': invoicesByCustomer,
   '014_delivery_failure_facts': deliveryFailureFacts,
+  '015_delivery_resend': deliveryResend,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -5,6 +5,7 @@ import type { Db } from '../infra/db';
 import type { Endpoints } from '../infra/endpoints';
 import { connectClient } from '../client/connect';
 import { startConsole } from './server';
+import type { DeliveryResender } from '../store/notification-deliveries';
 import { addUser, type ConsoleRole } from './users';
 
 // The console as `dev` and `demo --keep` serve it: on port 8080 when it is free (a bookmark
@@ -12,13 +13,13 @@ import { addUser, type ConsoleRole } from './users';
 
 export const LOCAL_CONSOLE_PORT = 8080;
 
-export async function serveLocalConsole(opts: { db: Db; endpoints: Endpoints; config: AppConfig }): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveLocalConsole(opts: { db: Db; endpoints: Endpoints; config: AppConfig; resendDeliveries?: DeliveryResender | null }): Promise<{ url: string; close(): Promise<void> }> {
   let connected: Awaited<ReturnType<typeof connectClient>> | null = null;
   const client = async (): Promise<Client> => {
     connected ??= await connectClient(opts.endpoints);
     return connected.client;
   };
-  const deps = { db: opts.db, client, config: opts.config, uiUrl: opts.endpoints.uiUrl, namespace: opts.endpoints.namespace };
+  const deps = { db: opts.db, client, config: opts.config, uiUrl: opts.endpoints.uiUrl, namespace: opts.endpoints.namespace, resendDeliveries: opts.resendDeliveries ?? null };
   const served = await startConsole({ ...deps, port: LOCAL_CONSOLE_PORT }).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EADDRINUSE') throw err;
     return startConsole({ ...deps, port: 0 });

@@ -24,6 +24,7 @@ import { registerOperatorRoutes } from './routes/operator';
 import { registerCustomerRoutes } from './routes/customers';
 import { registerDocumentRoutes } from './routes/documents';
 import { registerHomeRoutes } from './routes/home';
+import type { DeliveryResender } from '../store/notification-deliveries';
 
 // Assembles the console: plugins for sessions, CSRF, headers, rate limits and templates, then
 // the login and each audience's routes. Everything a route needs comes in ConsoleDeps.
@@ -50,6 +51,8 @@ export interface ConsoleDeps {
    */
   trustProxy?: string[];
   now?: () => number;
+  /** Sends failed deliveries again (the operator's "Skicka om"); wired where the SMTP settings are (worker/delivery-resend.ts). Absent: the button says it is not set up. */
+  resendDeliveries?: DeliveryResender | null;
 }
 
 export interface RouteDeps {
@@ -59,6 +62,7 @@ export interface RouteDeps {
   uiUrl: string | null;
   namespace: string;
   now: () => number;
+  resendDeliveries: DeliveryResender | null;
 }
 
 /** `--trust-proxy` / CONSOLE_TRUST_PROXY: comma-separated IPs or CIDR ranges, each checked. */
@@ -99,6 +103,7 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     uiUrl: deps.uiUrl ?? null,
     namespace: deps.namespace ?? 'default',
     now,
+    resendDeliveries: deps.resendDeliveries ?? null,
   };
   const https = deps.https ?? false;
   // request.ip is the peer's address, or the client a configured proxy names; a forged

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseTrustedProxies, startConsole } from '../../web/server';
 import { UsageError, withServices } from '../runtime';
+import { openDeliveryResender } from '../../worker/delivery-resend';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -28,6 +29,7 @@ export function registerServeCommand(program: Command): void {
             config: services.config,
             uiUrl: services.endpoints.uiUrl,
             namespace: services.endpoints.namespace,
+            resendDeliveries: openDeliveryResender(services.db),
             // CONSOLE_SECURE_COOKIES is the older name of the same setting.
             https: opts.https === true || process.env.CONSOLE_HTTPS === '1' || process.env.CONSOLE_SECURE_COOKIES === '1',
             trustProxy,

@@ -12,6 +12,7 @@ import { stopOrphans } from '../../devenv/orphans';
 import { isStopping, onShutdown, runShutdownSteps, stopSignalEndsNormally } from '../../infra/shutdown';
 import { ServiceStartError } from '../../devenv/start-errors';
 import { smtpSettingsFromEnv } from '../../notify/email';
+import { openDeliveryResender } from '../../worker/delivery-resend';
 import { startWorker } from '../../worker/worker';
 import { consoleLoginHint, serveLocalConsole } from '../../web/local-console';
 import type { Engine } from '../../devenv/embedded-services';
@@ -97,7 +98,7 @@ export function registerServiceCommands(program: Command): void {
           const sandbox = await startSandbox({ dataDir: DATA_DIR, withUi: true, engine, shards, smtp: realSmtp, catchers: realSmtp ? undefined : { mailDir } }).catch(explainStartFailure);
           const { endpoints, config, db, smtp } = sandbox;
           const worker = await sandbox.startWorker();
-          const consoleServed = await serveLocalConsole({ db, endpoints, config });
+          const consoleServed = await serveLocalConsole({ db, endpoints, config, resendDeliveries: openDeliveryResender(db, smtp) });
           sandbox.onStop('console', consoleServed.close);
           writeDevState({ ...endpoints, source: 'dev' });
           stopSignalEndsNormally();

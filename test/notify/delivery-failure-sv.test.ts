@@ -50,7 +50,7 @@ describe('a failed e-mail in Swedish', () => {
     cleanup.push(() => smtp.close());
     const err = await failure(sendEmail(smtpAt(smtp.port), message));
     expect(err.failure).toMatchObject({ kind: 'smtp_refused', channel: 'email', permanent: true, status: 550, recipient: 'ekonomi@kund.example', host: `127.0.0.1:${smtp.port}` });
-    expect(swedish(err)).toBe('Mottagarens server svarade 550: adressen finns inte (ekonomi@kund.example). Rätta e-postadressen i kundregistret och skicka om.');
+    expect(swedish(err)).toBe('Mottagarens server svarade 550: adressen finns inte (ekonomi@kund.example). Rätta e-postadressen i kundregistret och skicka om med knappen Skicka om eller month-close deliveries resend ID.');
   });
 
   it('451: smtp_deferred, retried by itself', async () => {
@@ -104,7 +104,7 @@ describe('a failed e-mail in Swedish', () => {
     cleanup.push(() => smtp.close());
     const err = await failure(sendEmail(smtpAt(smtp.port), { ...message, to: 'inte en adress' }));
     expect(err.failure).toMatchObject({ kind: 'bad_address', permanent: true, code: 'EENVELOPE', recipient: 'inte en adress' });
-    expect(swedish(err)).toBe('E-postadressen inte en adress går inte att skicka till. Rätta e-postadressen i kundregistret och skicka om.');
+    expect(swedish(err)).toBe('E-postadressen inte en adress går inte att skicka till. Rätta e-postadressen i kundregistret och skicka om med knappen Skicka om eller month-close deliveries resend ID.');
   });
 });
 
@@ -115,7 +115,7 @@ describe('a failed webhook in Swedish', () => {
     hook.failNext(1, 410, 'endpoint removed');
     const err = await failure(postWebhook({ url: hook.url, secret: 's' }, event));
     expect(err.failure).toMatchObject({ kind: 'http_status', channel: 'webhook', permanent: true, status: 410, recipient: hook.url });
-    expect(swedish(err)).toBe(`Mottagarens webhook ${new URL(hook.url).host} svarade 410 (adressen finns inte längre) och tog inte emot händelsen. Rätta webhookadressen hos mottagaren i kundregistret och skicka om.`);
+    expect(swedish(err)).toBe(`Mottagarens webhook ${new URL(hook.url).host} svarade 410 (adressen finns inte längre) och tog inte emot händelsen. Rätta webhookadressen hos mottagaren i kundregistret och skicka om med knappen Skicka om eller month-close deliveries resend ID.`);
   });
 
   it('503: http_status, retried by itself', async () => {
@@ -178,5 +178,19 @@ describe('a delivery error stored without facts (before they were kept)', () => 
     const sv = deliveryFailureSv(null, 'webhook');
     expect(sv.code).toBe('unknown');
     expect(sv.text).not.toMatch(ENGLISH);
+  });
+});
+
+describe('the next step names the real action', () => {
+  it('a delivery refused for good: the button and the command with its id', () => {
+    const sv = deliveryFailureSv({ kind: 'http_status', channel: 'webhook', permanent: true, status: 410, host: 'kund.example' }, 'webhook', 42);
+    expect(sv.text).toBe('Mottagarens webhook kund.example svarade 410 (adressen finns inte längre) och tog inte emot händelsen. Rätta webhookadressen hos mottagaren i kundregistret och skicka om med knappen Skicka om eller month-close deliveries resend 42.');
+    expect(deliveryFailureSv({ kind: 'unknown', permanent: true }, 'email', 7).text).toContain('rätta mottagaren och skicka om med knappen Skicka om eller month-close deliveries resend 7.');
+  });
+
+  it('one still retried: no resend (it is refused while pending), the next attempt goes to the corrected address', () => {
+    const sv = deliveryFailureSv({ kind: 'host_not_found', channel: 'webhook', permanent: false, host: 'borta.example' }, 'webhook', 42);
+    expect(sv.text).toBe('Värddatorn borta.example finns inte (namnet går inte att slå upp). Rätta webhookadressen hos mottagaren i kundregistret; nästa automatiska försök går dit.');
+    expect(sv.text).not.toMatch(/skicka om|resend/i);
   });
 });

@@ -59,7 +59,7 @@ describe("the operator's failed deliveries", () => {
     const res = await app.inject({ method: 'GET', url: `/operator/periods/${PERIOD}`, headers: { cookie: session.cookie } });
     expect(res.statusCode).toBe(200);
     const cell = /<td class="delivery-failure">([\s\S]*?)<\/td>/.exec(res.body)?.[1] ?? '';
-    expect(cell).toContain(`Mottagarens webhook ${new URL(hook.url).host} svarade 410 (adressen finns inte längre) och tog inte emot händelsen. Rätta webhookadressen hos mottagaren i kundregistret och skicka om.`);
+    expect(cell).toContain(`Mottagarens webhook ${new URL(hook.url).host} svarade 410 (adressen finns inte längre) och tog inte emot händelsen. Rätta webhookadressen hos mottagaren i kundregistret och skicka om med knappen Skicka om eller month-close deliveries resend ${deliveryId}.`);
     expect(cell).toContain('<code>http_status</code>');
     const sentence = cell.replace(/<details>[\s\S]*<\/details>/, '');
     expect(sentence).not.toMatch(/answered|refused|do not retry|Gone|endpoint/i);

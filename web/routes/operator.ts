@@ -17,6 +17,8 @@ import type { RouteDeps } from '../server';
 import { parseRefusal } from '../../billing/refusals';
 import { logger } from '../../infra/logger';
 import { refusalFlashText } from '../refusal-text';
+import { ResendRefused } from '../../store/notification-deliveries';
+import { resendOutcomeSv, resendRefusalSv } from '../resend-sv';
 
 // Operators: failed customers with their reasons and a re-run button, each close in the
 // Temporal UI, the Schedule's next run, and deliveries that wait or failed.
@@ -75,9 +77,9 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: RouteDeps): v
       .limit(200)
       .select('d.id', 'd.customer_id', 'd.period', 'd.event', 'd.status', 'd.attempts', 'd.last_error', 'd.last_error_facts', 'd.created_at', 's.role', 's.channel', 's.address');
     // The technical text stays as details; the operator reads the Swedish sentence.
-    const deliveries = deliveryRows.map((d: { last_error: string | null; last_error_facts: object | null; channel: string }) => ({
+    const deliveries = deliveryRows.map((d: { id: number | string; last_error: string | null; last_error_facts: object | null; channel: string }) => ({
       ...d,
-      failure: d.last_error ? deliveryFailureSv(d.last_error_facts, d.channel) : null,
+      failure: d.last_error ? deliveryFailureSv(d.last_error_facts, d.channel, Number(d.id)) : null,
     }));
     const settling = reruns.some((r: { state: string }) => r.state === 'running');
     return render(reply, 'operator', {
@@ -115,6 +117,31 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: RouteDeps): v
     } catch (err) {
       if (!(err instanceof PeriodError)) throw err;
       setFlash(reply, { kind: 'error', text: refusalFlashText('Kan inte köra om', parseRefusal(err.message)) });
+    }
+    return reply.redirect(back, 303);
+  });
+
+  // "Skicka om": one failed delivery sent again at its corrected recipient, recorded with the
+  // operator's name as `deliveries resend --by` records it (docs/delivery-errors.md).
+  app.post<PeriodParams & { Params: { id: string } }>('/operator/periods/:period/deliveries/:id/resend', guard, async (request, reply) => {
+    const period = periodParam(request.params.period);
+    if (!period) return render(reply.code(400), 'message', { title: 'Fel period', text: 'Skriv perioden som ÅÅÅÅ-MM, t.ex. 2024-11.' });
+    const back = `/operator/periods/${period}`;
+    const id = /^[1-9]\d{0,15}$/.test(request.params.id) ? Number(request.params.id) : null;
+    if (id === null) {
+      setFlash(reply, { kind: 'error', text: 'Okänt utskick: numret är inte ett tal.' });
+      return reply.redirect(back, 303);
+    }
+    if (!deps.resendDeliveries) {
+      setFlash(reply, { kind: 'error', text: 'Omskickning är inte inställd i den här konsolen; använd month-close deliveries resend.' });
+      return reply.redirect(back, 303);
+    }
+    try {
+      const [outcome] = await deps.resendDeliveries([id], request.user!.displayName);
+      setFlash(reply, { kind: outcome.outcome === 'failed' ? 'error' : 'ok', text: resendOutcomeSv(outcome) });
+    } catch (err) {
+      if (!(err instanceof ResendRefused)) throw err;
+      setFlash(reply, { kind: 'error', text: err.refusals.map(resendRefusalSv).join(' ') });
     }
     return reply.redirect(back, 303);
   });
