@@ -9,6 +9,7 @@ import { postWebhook } from '../notify/webhook';
 import { getDocument } from '../store/documents';
 import { loadEInvoice } from '../store/einvoices';
 import { loadIssuedInvoice } from '../store/invoices';
+import { followBillingEmail } from '../store/notification-deliveries';
 import type { ActivityDeps } from './deps';
 import { businessFailure, Failure } from '../contracts/failures';
 import { RecentlyRead } from './recently-read';
@@ -110,6 +111,8 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
           .insert({ customer_id: plan.customerId, partner_id: null, role: 'customer_admin', channel: 'email', address: customer.billing_email, events: ['invoice_final'] })
           .onConflict()
           .ignore();
+        // A corrected billing e-mail replaces the old one (store/notification-deliveries.ts).
+        await followBillingEmail(db, plan.customerId, customer.billing_email);
       }
       const subscribers = await db('subscribers')
         .where({ active: true })

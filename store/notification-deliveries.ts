@@ -123,6 +123,30 @@ export async function currentRecipient(db: Db, subscriberId: number): Promise<{ 
   return { channel: s.channel, address: s.address, secret: s.secret ?? null };
 }
 
+/**
+ * The customer's admin e-mail subscriber follows its billing e-mail: the one made from an earlier
+ * billing e-mail (any customer version had it) is made inactive once the import changed it, so
+ * invoices, credit notes and payment reminders stop going to the old address; the current one is
+ * active. Deliveries already planned keep their subscriber (a resend reads currentRecipient).
+ * Returns the addresses retired now.
+ */
+export async function followBillingEmail(db: Db, customerId: string, billingEmail: string): Promise<string[]> {
+  const admins = () => db('subscribers').where({ customer_id: customerId, role: 'customer_admin', channel: 'email' }).whereNull('partner_id');
+  await admins().where({ address: billingEmail, active: false }).update({ active: true });
+  const retired = await admins()
+    .where({ active: true })
+    .whereNot({ address: billingEmail })
+    .whereExists(
+      db('customer_versions as v')
+        .where('v.customer_id', customerId)
+        .whereRaw(`v.data->>'billing_email' = subscribers.address`)
+        .select(db.raw('1')),
+    )
+    .update({ active: false })
+    .returning('address');
+  return retired.map((r: { address: string }) => r.address);
+}
+
 /** The address a delivery's last attempt went to (a resend records it; the close's failures name it in their facts), or null. */
 export async function lastAttemptRecipient(db: Db, deliveryId: number): Promise<string | null> {
   const last = await db('notification_attempts').where({ delivery_id: deliveryId }).orderBy('attempt', 'desc').orderBy('id', 'desc').first('address', db.raw(`facts->>'recipient' as recipient`));
