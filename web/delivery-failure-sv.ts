@@ -1,20 +1,12 @@
 // Why an e-mail or webhook did not arrive, as an operator reads it: one Swedish sentence from
 // the failed attempt's class and facts (stored as JSON by the delivery activity, see
-// notify/errors.ts DeliveryFailure), with the next step. The technical text (SMTP reply, HTTP
+// contracts/delivery-failure.ts), with the next step. The technical text (SMTP reply, HTTP
 // status line) stays in the database, the logs and JSON; the console shows it only as details.
 
-/** A stored attempt's facts as read back from the database: untrusted shape, every field optional. */
-export interface StoredDeliveryFailure {
-  kind?: string;
-  channel?: string;
-  permanent?: boolean;
-  host?: string;
-  recipient?: string;
-  status?: number;
-  code?: string;
-  location?: string;
-  timeoutMs?: number;
-}
+import type { DeliveryFailure } from '../contracts/delivery-failure';
+
+/** A stored attempt's facts as read back from the database: untrusted shape, every field optional, a class maybe unknown to this version. */
+export type StoredDeliveryFailure = Partial<Omit<DeliveryFailure, 'kind' | 'channel'>> & { kind?: string; channel?: string };
 
 export interface DeliveryFailureSv {
   /** The class, shown as a small code ("smtp_refused"). */

@@ -12,7 +12,7 @@ const ROOMS: Rooms = {
   contracts: { imports: [], why: 'the messages, ids, failure types and step names every layer shares depend on nothing of ours' },
   billing: { imports: [], types: ['contracts'], why: 'the pure rules, run inside workflows: they may name a shared contract, never call code with I/O' },
   migrations: { imports: [], why: 'a schema change stands alone' },
-  notify: { imports: [], why: 'one delivery attempt knows nothing of closes' },
+  notify: { imports: [], types: ['contracts'], why: 'one delivery attempt knows nothing of closes; it names the failure shape the console reads' },
   payments: { imports: ['billing'], types: ['books'], why: 'bank files read and written, reminder texts and what a payment books: pure, no database' },
   pdf: { imports: ['billing', 'payments'], why: 'renders a document value' },
   peppol: { imports: ['billing', 'pdf'], why: 'writes the same document value as UBL, without storing it' },
