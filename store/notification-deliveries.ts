@@ -128,23 +128,17 @@ export async function currentRecipient(db: Db, subscriberId: number): Promise<{ 
  * billing e-mail (any customer version had it) is made inactive once the import changed it, so
  * invoices, credit notes and payment reminders stop going to the old address; the current one is
  * active. Deliveries already planned keep their subscriber (a resend reads currentRecipient).
- * Returns the addresses retired now.
  */
-export async function followBillingEmail(db: Db, customerId: string, billingEmail: string): Promise<string[]> {
-  const admins = () => db('subscribers').where({ customer_id: customerId, role: 'customer_admin', channel: 'email' }).whereNull('partner_id');
-  await admins().where({ address: billingEmail, active: false }).update({ active: true });
-  const retired = await admins()
-    .where({ active: true })
-    .whereNot({ address: billingEmail })
-    .whereExists(
-      db('customer_versions as v')
-        .where('v.customer_id', customerId)
-        .whereRaw(`v.data->>'billing_email' = subscribers.address`)
-        .select(db.raw('1')),
-    )
-    .update({ active: false })
-    .returning('address');
-  return retired.map((r: { address: string }) => r.address);
+export async function followBillingEmail(db: Db, customerId: string, billingEmail: string): Promise<void> {
+  // One statement on the close's path: only rows whose active flag is wrong are touched.
+  await db.raw(
+    `update subscribers s set active = (s.address = :email)
+      where s.customer_id = :customer and s.role = 'customer_admin' and s.channel = 'email' and s.partner_id is null
+        and s.active <> (s.address = :email)
+        and (s.address = :email
+             or exists (select 1 from customer_versions v where v.customer_id = s.customer_id and v.data->>'billing_email' = s.address))`,
+    { email: billingEmail, customer: customerId },
+  );
 }
 
 /** The address a delivery's last attempt went to (a resend records it; the close's failures name it in their facts), or null. */
