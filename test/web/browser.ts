@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 // Debian's chromium, headless, with a fresh profile. No browser is a failure, not a skip:
 // CI installs it (.ci/run), and a console nobody drove in a browser is not tested.
@@ -32,4 +32,25 @@ export async function launchBrowser(opts: { args?: string[] } = {}): Promise<{ c
       fs.rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** A new page of `context`, logged in at `baseUrl` (optionally at a phone's `viewport`). */
+export async function logInPage(context: BrowserContext, baseUrl: string, email: string, password: string, viewport?: { width: number; height: number }): Promise<Page> {
+  const page = await context.newPage();
+  if (viewport) await page.setViewportSize(viewport);
+  await page.goto(`${baseUrl}/login`);
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
+  return page;
+}
+
+/**
+ * Logs out and closes the page. The session lives in the cookie: the page closes only once the
+ * logout's answer (which clears it) has loaded, or the next login in a shared browser context
+ * would still be logged in.
+ */
+export async function logOut(page: Page): Promise<void> {
+  await Promise.all([page.waitForURL((url) => url.pathname === '/login'), page.click('header button[type=submit]')]);
+  await page.close();
 }

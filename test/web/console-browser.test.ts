@@ -7,7 +7,7 @@ import { startConsole } from '../../web/server';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { seedCustomer, seedEvents, seedPrices, uid, workedExampleEvents, type EventSpec } from '../support/seed';
 import { waitFor } from '../support/wait';
-import { launchBrowser } from './browser';
+import { launchBrowser, logInPage, logOut } from './browser';
 import { PASSWORD, seedFinalInvoice, seedUser } from './support';
 
 // The console in a real browser (Debian's chromium, JavaScript off): finance approves and
@@ -73,21 +73,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function logIn(email: string, password = PASSWORD): Promise<Page> {
-  const page = await browser.context.newPage();
-  await page.goto(`${served.url}/login`);
-  await page.fill('#email', email);
-  await page.fill('#password', password);
-  await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
-  return page;
-}
-
-async function logOut(page: Page): Promise<void> {
-  // The session lives in the cookie: close the page only once the logout's answer (which clears
-  // it) has loaded, or the next login in this shared browser context would still be logged in.
-  await Promise.all([page.waitForURL((url) => url.pathname === '/login'), page.click('header button[type=submit]')]);
-  await page.close();
-}
+const logIn = (email: string, password = PASSWORD) => logInPage(browser.context, served.url, email, password);
 
 /** The visible part of the page (headless chromium has no PDF viewer, so the draft's PDF frame would be blank). */
 async function screenshot(page: Page, name: string): Promise<void> {

@@ -9,7 +9,7 @@ import { startConsole } from '../../web/server';
 import { createCloseHarness, type CloseHarness } from '../support/close-harness';
 import { seedCustomer, seedEvents, seedPrices, uid, workedExampleEvents, type EventSpec } from '../support/seed';
 import { waitFor } from '../support/wait';
-import { launchBrowser } from './browser';
+import { launchBrowser, logInPage, logOut } from './browser';
 import { PASSWORD, seedFinalInvoice, seedUser } from './support';
 
 // Round 2 of the console in a real browser (Debian's chromium, JavaScript off): the customer
@@ -78,20 +78,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function logIn(email: string, viewport?: { width: number; height: number }): Promise<Page> {
-  const page = await browser.context.newPage();
-  if (viewport) await page.setViewportSize(viewport);
-  await page.goto(`${served.url}/login`);
-  await page.fill('#email', email);
-  await page.fill('#password', PASSWORD);
-  await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
-  return page;
-}
-
-async function logOut(page: Page): Promise<void> {
-  await Promise.all([page.waitForURL((url) => url.pathname === '/login'), page.click('header button[type=submit]')]);
-  await page.close();
-}
+const logIn = (email: string, viewport?: { width: number; height: number }) => logInPage(browser.context, served.url, email, PASSWORD, viewport);
 
 /** With SCREENSHOTS=1 the pages shown in docs/ are refreshed from this run. */
 async function screenshot(page: Page, name: string): Promise<void> {

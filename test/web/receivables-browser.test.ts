@@ -14,7 +14,7 @@ import { createCloseHarness, type CloseHarness } from '../support/close-harness'
 import { runCli } from '../support/cli-runner';
 import { seedCustomer, uid } from '../support/seed';
 import { seedInvoice } from '../payments/seed-invoices';
-import { launchBrowser } from './browser';
+import { launchBrowser, logInPage, logOut } from './browser';
 import { PASSWORD, seedUser } from './support';
 
 // Receivables in the console (issue #22), in Debian's chromium with JavaScript off: finance's
@@ -78,20 +78,7 @@ afterAll(async () => {
   if (cliDir) fs.rmSync(cliDir, { recursive: true, force: true });
 });
 
-async function logIn(email: string, viewport?: { width: number; height: number }): Promise<Page> {
-  const page = await browser.context.newPage();
-  if (viewport) await page.setViewportSize(viewport);
-  await page.goto(`${served.url}/login`);
-  await page.fill('#email', email);
-  await page.fill('#password', PASSWORD);
-  await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
-  return page;
-}
-
-async function logOut(page: Page): Promise<void> {
-  await Promise.all([page.waitForURL((url) => url.pathname === '/login'), page.click('header button[type=submit]')]);
-  await page.close();
-}
+const logIn = (email: string, viewport?: { width: number; height: number }) => logInPage(browser.context, served.url, email, PASSWORD, viewport);
 
 const plain = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ').replace('−', '-');
 const text = async (page: Page, selector = 'body') => plain(await page.innerText(selector));
