@@ -7,6 +7,7 @@ import { importPaymentFile } from '../../store/payments';
 import { createTestDatabase } from '../support/database';
 import { bgmaxFile, type BgPayment } from './bgmax-file';
 import { seedInvoice } from './seed-invoices';
+import { refusal } from './refusal';
 
 // BgMax extra reference records (Bankgirot's layout): a payment record 20 may be followed by
 // records 22 (extra reference) and 23 (extra reference, negative: a credit the payer deducted),
@@ -18,15 +19,6 @@ const BG = '5402-9681';
 const config = loadConfig();
 const ocr = (n: number) => ocrFromBase(String(n), { lengthDigit: true });
 const deposit = (payments: BgPayment[], over: object = {}) => bgmaxFile([{ bankgiro: '54029681', date: '20261203', payments, ...over }]);
-const refusal = (fn: () => unknown): PaymentFileError => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof PaymentFileError) return err;
-    throw err;
-  }
-  throw new Error('the file was not refused');
-};
 
 describe('BgMax extra references, as read', () => {
   it('the deposit adds up the payment records only; the parts add up to the payment', () => {

@@ -12,6 +12,7 @@ import type { BankPayment, IgnoredEntry } from '../../payments/types';
 import { importPaymentFile } from '../../store/payments';
 import { createTestDatabase } from '../support/database';
 import { seedInvoice } from './seed-invoices';
+import { refusal } from './refusal';
 
 // A bank file is read in pieces and stored batch by batch (store/payments.ts: 5,000 payments per
 // batch; payments/read-file.ts: pieces of 1 MiB). What a piece boundary cuts (a tag, an entity, a
@@ -36,15 +37,6 @@ function readInPieces(xml: string, size: number): { payments: BankPayment[]; ign
   return { payments, ignored, messageId: reader.end() };
 }
 
-const refusal = (fn: () => unknown): PaymentFileError => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof PaymentFileError) return err;
-    throw err;
-  }
-  throw new Error('the file was not refused');
-};
 
 describe('a camt.054 read in pieces', () => {
   const names = ['Åkesson & Öberg AB', 'PROV <SÖNER> "AB"', 'Ünal Ærø Handel', 'Kund med ett mycket långt namn som fortsätter AB'];

@@ -8,21 +8,13 @@ import { camt054Xml, type CamtFileSpec } from '../../payments/camt054-writer';
 import { PaymentFileError } from '../../payments/errors';
 import { assertSchemaValid, readPaymentFile } from '../../payments/read-file';
 import { bgmaxFile } from './bgmax-file';
+import { refusal } from './refusal';
 
 const ISO_DIR = path.resolve(PROJECT_ROOT, '..', 'shared', 'iso20022');
 const BG = '5402-9681';
 const ocr = (n: number) => ocrFromBase(String(n), { lengthDigit: true });
 
 const read = (text: string, file = 'bank.xml') => readPaymentFile(Buffer.from(text, text.startsWith('01BGMAX') ? 'latin1' : 'utf8'), file, BG);
-const refusal = (fn: () => unknown): PaymentFileError => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof PaymentFileError) return err;
-    throw err;
-  }
-  throw new Error('the file was not refused');
-};
 
 function deposit(version: '02' | '08', over: Partial<CamtFileSpec> = {}): CamtFileSpec {
   return {
