@@ -1,5 +1,5 @@
 import { SnapshotBuilder, type Period } from '../billing';
-import type { EventContradiction, UsageEvent, UsageSnapshot } from '../billing/types';
+import type { EventContradiction, UsageSnapshot } from '../billing/types';
 import type { Db } from '../infra/db';
 
 export interface FoldedUsage {
@@ -15,50 +15,20 @@ export interface FoldedUsage {
  * number of entities, not events. The draft and the preview both come through here.
  */
 export async function foldUsage(db: Db, customerId: string, period: Period, countedFrom: string | null = null): Promise<FoldedUsage> {
-  const builder = new SnapshotBuilder(customerId, period, countedFrom);
-  let eventCount = 0;
-  let maxSeq = 0;
-  // A server-side cursor in a transaction of its own, fetched 5,000 rows at a time. Not knex's
-  // .stream(): knex 3.3 releases a streaming connection twice, so another caller can be handed a
-  // connection still in use (it broke invoice numbering under load in the benchmark).
-  await db.transaction(async (trx) => {
-    await trx.raw(
-      `DECLARE usage_fold NO SCROLL CURSOR FOR
-         SELECT seq, event_id, occurred_at, subject_type, subject_id, action, role
-           FROM usage_events WHERE customer_id = ? AND occurred_at < ? ORDER BY occurred_at, seq`,
-      [customerId, new Date(period.endMs)],
-    );
-    for (;;) {
-      const { rows } = await trx.raw('FETCH 5000 FROM usage_fold');
-      if (rows.length === 0) break;
-      for (const row of rows) {
-        const event: UsageEvent = {
-          eventId: row.event_id,
-          customerId,
-          occurredAtMs: (row.occurred_at as Date).getTime(),
-          subjectType: row.subject_type,
-          subjectId: row.subject_id,
-          action: row.action,
-          role: row.role,
-          arrivalSeq: row.seq,
-        };
-        builder.add(event);
-        eventCount += 1;
-        if (row.seq > maxSeq) maxSeq = row.seq;
-      }
-    }
-  });
-  return { ...builder.result(), eventCount, maxSeq };
+  return (await foldUsageMany(db, period, new Map([[customerId, countedFrom]]))).get(customerId)!;
 }
 
 /**
- * The same fold for many customers of one period in one pass (a page of a partner's overview):
- * one cursor over their events in customer, occurred_at, seq order, each into its own builder,
- * so every customer's result equals foldUsage's. `countedFrom` per customer as foldUsage takes it.
+ * The fold for one or many customers of one period in one pass (a page of a partner's overview):
+ * one cursor over their events in customer, occurred_at, seq order, each into its own builder.
+ * `countedFrom` per customer as foldUsage takes it.
  */
 export async function foldUsageMany(db: Db, period: Period, countedFrom: Map<string, string | null>): Promise<Map<string, FoldedUsage>> {
   const builders = new Map([...countedFrom].map(([customerId, from]) => [customerId, { builder: new SnapshotBuilder(customerId, period, from), eventCount: 0, maxSeq: 0 }]));
   if (builders.size > 0) {
+    // A server-side cursor in a transaction of its own, fetched 5,000 rows at a time. Not knex's
+    // .stream(): knex 3.3 releases a streaming connection twice, so another caller can be handed a
+    // connection still in use (it broke invoice numbering under load in the benchmark).
     await db.transaction(async (trx) => {
       await trx.raw(
         `DECLARE usage_fold_many NO SCROLL CURSOR FOR
