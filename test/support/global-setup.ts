@@ -51,6 +51,11 @@ export async function setup(project: TestProject): Promise<void> {
   const template = createDb(databaseUrl.replace(/\/[^/]+$/, `/${TEMPLATE_DATABASE}`), { min: 0, max: 1 });
   await migrate(template);
   await template.destroy();
+  // A template nobody may connect to: autovacuum then never sits on it while a test file copies
+  // it (CREATE DATABASE … TEMPLATE refuses a source with other sessions).
+  const lock = createDb(databaseUrl.replace(/\/[^/]+$/, '/postgres'), { min: 0, max: 1 });
+  await lock.raw(`ALTER DATABASE ${TEMPLATE_DATABASE} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
+  await lock.destroy();
 
   // Bundle the workflow code once; every test worker loads the same bundle.
   const workflowBundlePath = await bundleWorkflows(path.join(dataDir, 'workflow-bundle.js'));
