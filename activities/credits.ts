@@ -14,6 +14,7 @@ import type { ActivityDeps } from './deps';
 import { tellReminderIfSettled } from './payment-reminders';
 import { assertPeriodOpen, refuseIfLocked } from '../store/period-locks';
 import { refusingLockedPeriod } from './period-lock-guard';
+import { lockComparisonBase, refreshWaitingReviews } from '../store/review-refresh';
 
 export interface CreditDraft {
   creditRequestId: number;
@@ -166,6 +167,8 @@ export function creditActivities(deps: ActivityDeps) {
           return { invoiceId: done.id, number: formatInvoiceNumber(done.series, done.number), totalOre: done.total_ore };
         }
         if (req.status !== 'approved') throw businessFailure(Failure.NotApproved, `credit request ${req.workflow_id} is ${req.status}, not approved`);
+        const credited = await trx('invoices').where({ id: req.invoice_id }).first('customer_id');
+        await lockComparisonBase(trx, credited.customer_id);
         await trx('invoices').where({ id: req.invoice_id }).forUpdate().first('id');
         const basis = await loadCreditBasis(trx, req.invoice_id);
         if (req.reissue) await refusingLockedPeriod({ period: basis.period, customerId: basis.customerId }, () => refuseIfLocked(trx, basis.period, `--reissue av ${basis.number}`));
@@ -197,6 +200,9 @@ export function creditActivities(deps: ActivityDeps) {
           }),
         });
         await trx('credit_requests').where({ id: req.id }).update({ status: 'final', credit_note_id: note.id, rated: JSON.stringify(credit) });
+        // A draft of a later period waiting for finance compared with this invoice: its review
+        // is refreshed with the credit note, or not at all (keyed by draft and credit note).
+        await refreshWaitingReviews(trx, { id: note.id, customerId: basis.customerId, period: basis.period }, config.approvalPolicy, now());
         return { invoiceId: note.id, number: formatInvoiceNumber(series, note.number), totalOre: credit.totalOre };
       });
   }

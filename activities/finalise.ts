@@ -9,6 +9,7 @@ import type { ActivityDeps } from './deps';
 import { businessFailure, Failure } from '../contracts/failures';
 import { startPaymentReminder } from './payment-reminders';
 import { PeriodLockedError, refuseIfLocked } from '../store/period-locks';
+import { lockComparisonBase, refreshWaitingReviews } from '../store/review-refresh';
 
 export interface IssuedRef {
   invoiceId: number;
@@ -38,6 +39,7 @@ export function finaliseActivities(deps: ActivityDeps) {
         if (already) return { invoiceId: already.id, number: formatInvoiceNumber(already.series, already.number), totalOre: already.total_ore };
 
         const draft = await trx('drafts').where({ id: input.draftId }).forUpdate().first();
+        await lockComparisonBase(trx, draft.customer_id);
         const close = { period: draft.period, customerId: draft.customer_id };
         try {
           await refuseIfLocked(trx, draft.period, `${draft.customer_id}: fakturan utfärdas`);
@@ -95,6 +97,9 @@ export function finaliseActivities(deps: ActivityDeps) {
             finalised_at: now(),
           }),
         });
+        // A re-issue (or a late invoice of an earlier period) changes what a waiting draft of a
+        // later period is compared with: refreshed with the invoice (keyed by draft and invoice).
+        await refreshWaitingReviews(trx, { id: invoice.id, customerId: draft.customer_id, period: draft.period }, config.approvalPolicy, now());
         return { invoiceId: invoice.id, number: formatInvoiceNumber(series, invoice.number), totalOre: rated.totalOre };
       });
   }

@@ -76,6 +76,12 @@ export function flagDraft(e: Explanation, policy: ApprovalPolicy): Flag[] {
   return flags;
 }
 
+/**
+ * Why a draft whose review was refreshed still waits when the policy would now approve it
+ * (store/review-refresh.ts): the workflow's verdict stands, this prefixes the policy's reason.
+ */
+export const STILL_WAITS_PREFIX = 'held before the comparison was updated; now ';
+
 /** What the policy decides for an explained draft. */
 export function policyVerdict(e: Explanation, policy: ApprovalPolicy): PolicyVerdict {
   const flags = flagDraft(e, policy);

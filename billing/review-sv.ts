@@ -4,7 +4,8 @@
 // the data inside the details (every template below is one the code base writes).
 // Pure: the console and the e-mails share it.
 
-import type { ApprovalPolicy } from './guardrails';
+import { STILL_WAITS_PREFIX, type ApprovalPolicy } from './guardrails';
+import { stockholmOffsetMinutes } from './period';
 import { formatPercent, formatSek } from './format';
 import { parseRefusal } from './refusals';
 import { refusalSv as refusalOfSv } from './refusal-sv';
@@ -195,6 +196,7 @@ export function reasonSv(reason: string | null | undefined): string {
     if (amountOver && !pctOver) return `förändringen ${amount} ${vs} är större än ±${limitAmount} (${pctSv(pct!)} ligger inom ${limitPctText})`;
     return `förändringen ${pctSv(pct!)} (${amount}) ${vs} är större än både ${limitPctText} och ±${limitAmount}`;
   }
+  if (reason.startsWith(STILL_WAITS_PREFIX)) return `väntade redan när jämförelsen uppdaterades; nu ${reasonSv(reason.slice(STILL_WAITS_PREFIX.length))}, men en person beslutar`;
   m = /^(\S+ %|n\/a) \((.*)\) vs (\S+), within (.*) \(policy (.*)\)$/.exec(reason);
   if (m) return `${pctSv(m[1]!)} (${m[2]}) mot ${m[3]}, inom ${pctSv(m[4]!.replace(' and ', ' och '))} (policy ${m[5]})`;
   return reason;
@@ -284,4 +286,39 @@ export function comparisonBaseSv(previous: ComparedPrevious | null): string {
   const notes = previous.credit_notes ?? [];
   const what = `${previous.number} (${previous.period}${previous.replaces ? `, ersätter ${previous.replaces}` : ''})`;
   return `jämfört med ${what}${notes.length ? ` efter kreditering ${notes.join(', ')}` : ''}: ${formatSek(previous.total_ore)}`;
+}
+
+/** A refresh of a draft's stored review (store/reviews.ts `comparison_updates`). */
+export interface ComparisonUpdate {
+  /** The review version the refresh made (2 for the first). */
+  version: number;
+  /** When, ISO 8601. */
+  at: string;
+  /** The issued document that changed the base: a credit note, or an invoice (a re-issue names the one it replaces). */
+  after: { number: string; kind: 'credit_note' | 'invoice'; replaces: string | null };
+  /** The version it replaced: what the draft was compared with then. */
+  before: { previous: ComparedPrevious | null; change_ore: number | null; flags: string[] };
+}
+
+/** '2024-12-02 08:00', Stockholm time: when a person reads it. */
+function stockholmMinute(iso: string): string {
+  const ms = Date.parse(iso);
+  const local = new Date(ms + stockholmOffsetMinutes(ms) * 60_000).toISOString();
+  return `${local.slice(0, 10)} ${local.slice(11, 16)}`;
+}
+
+/** The document a refresh came after, as finance says it: "kreditfaktura K10002", "faktura F10005 (ersätter F10001)". */
+export function issuedDocumentSv(after: ComparisonUpdate['after']): string {
+  if (after.kind === 'credit_note') return `kreditfaktura ${after.number}`;
+  return `faktura ${after.number}${after.replaces ? ` (ersätter ${after.replaces})` : ''}`;
+}
+
+/**
+ * That a waiting draft's comparison was updated, after which document, and what it was compared
+ * with before: "Jämförelsen uppdaterades 2024-12-02 08:00 efter kreditfaktura K10002; tidigare
+ * jämfört med F10001 (2024-10): 7 320,00 kr".
+ */
+export function comparisonUpdatedSv(u: ComparisonUpdate): string {
+  const before = comparisonBaseSv(u.before.previous);
+  return `Jämförelsen uppdaterades ${stockholmMinute(u.at)} efter ${issuedDocumentSv(u.after)}; tidigare ${before.charAt(0).toLowerCase()}${before.slice(1)}`;
 }

@@ -99,19 +99,24 @@ export async function waitingDraftsPage(db: Db, period: string, afterCustomerId:
       this.on('c.customer_id', 'd.customer_id').andOn('c.period', 'd.period');
     })
     .leftJoin('draft_reviews as r', 'r.draft_id', 'd.id')
+    // The workflow refuses a bulk approval by the flags of its verdict: the review's first version
+    // when a credit note refreshed it since (store/review-refresh.ts).
+    .leftJoin('draft_review_versions as v', function () {
+      this.on('v.draft_id', 'd.id').andOnVal('v.version', 1);
+    })
     .where({ 'd.period': period, 'd.status': 'awaiting_approval', 'c.state': 'awaiting_approval' })
     .modify((q) => {
       if (afterCustomerId !== null) q.where('d.customer_id', '>', afterCustomerId);
     })
     .orderBy('d.customer_id')
     .limit(limit)
-    .select('d.customer_id', 'd.version', 'd.total_ore', 'r.flags');
-  return rows.map((r: { customer_id: string; version: number; total_ore: number; flags: string[] | null }) => ({
+    .select('d.customer_id', 'd.version', 'd.total_ore', 'r.flags', db.raw(`v.review -> 'flags' AS verdict_flags`));
+  return rows.map((r: { customer_id: string; version: number; total_ore: number; flags: string[] | null; verdict_flags: string[] | null }) => ({
     customerId: r.customer_id,
     version: r.version,
     totalOre: r.total_ore,
     // Drafts of closes started before the finance review have no flags.
-    flags: r.flags ?? [],
+    flags: [...new Set([...(r.verdict_flags ?? []), ...(r.flags ?? [])])],
   }));
 }
 

@@ -21,6 +21,8 @@ import { importDemoData, seedDemoSubscribers } from './demo-tenant';
 import { demoCreditNote, writeEInvoices } from './corrections-demo';
 import { closeTheBooks, type BooksDemoResult } from './books-demo';
 import { demoPayments } from './payments-demo';
+import { correctBillingEmail, mistypeBillingEmail, type Misaddressed } from './delivery-demo';
+import { openDeliveryResender } from '../worker/delivery-resend';
 import { closeMonthBefore, reviewAsFinance, reviewSummaryLines, splitUsageAtPeriod, type ReviewResult } from './demo-review';
 
 export interface DemoOptions {
@@ -38,6 +40,8 @@ export interface DemoResult {
   invoicedTotalOre: number;
   review: ReviewResult;
   books: BooksDemoResult;
+  /** The failed deliveries of the customer whose e-mail bounced, left for an operator to send again. */
+  bouncedDeliveries: number[];
 }
 
 const FINANCE_APPROVER = 'Anna Ekonom';
@@ -84,6 +88,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     say(`Closing ${monthBefore} first, so that ${period} has previous final invoices to compare with …`);
     await closeMonthBefore(db, client, settings, monthBefore, FINANCE_APPROVER, say);
     say(`Import usage (arrived after that close): ${formatReport(await importUsage(db, usage.after)).split('\n').slice(0, 4).join('\n  ')}`);
+    const inputDir = path.dirname(files.customersCsv);
+    const misaddressed = await mistypeBillingEmail(db, { customersCsv: files.customersCsv, invoicedIn: monthBefore, dir: inputDir });
+    if (misaddressed) say(`Import customers: ${misaddressed.customerId}'s billing e-mail mistyped as ${misaddressed.wrong} (its invoice e-mail will bounce) …`);
 
     const { handle, outcome } = await startMonthlyClose(client, settings, period);
     say(`Monthly close ${handle.workflowId}: ${outcome}`);
@@ -98,6 +105,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     say(`Finance (${FINANCE_APPROVER}) reviews the drafts the policy left …`);
     const review = await reviewAsFinance(db, client, period, FINANCE_APPROVER, config.approvalPolicy.version, say);
     await demoCreditNote(db, client, settings, period, FINANCE_APPROVER, say);
+    const bounced = misaddressed ? await correctBillingEmail(db, misaddressed, { period, dir: inputDir }) : [];
+    if (misaddressed) say(`Import customers: ${misaddressed.customerId}'s billing e-mail corrected to ${misaddressed.right}; its bounced deliveries (${bounced.join(', ') || 'none'}) wait for an operator to send them again.`);
     // What failed is kept for the summary before finance corrects it.
     const failedInClose = (await periodStatus(await closeRunsOf(db, period), client, period)).customers.filter((c) => c.state === 'failed');
     // The bank pays before the books are closed, so the export carries the payments (series C).
@@ -110,11 +119,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const totals = await totalsByArticle(db, period);
     // The ledger's total (store/ledger.ts): invoices net of their credit notes, as the console shows it.
     const invoicedTotalOre = (await periodTotals(db, period)).total_ore;
-    say(summary(period, status, totals, Number(invoicedTotalOre), pdfs, mail.count(), hooks.count(), endpoints.uiUrl, opts.keep, failedInClose, books));
+    say(summary(period, status, totals, Number(invoicedTotalOre), pdfs, mail.count(), hooks.count(), endpoints.uiUrl, opts.keep, failedInClose, books, misaddressed, bounced));
     say(reviewSummaryLines(review).join('\n') + '\n');
 
     if (opts.keep) {
-      const served = await serveLocalConsole({ db, endpoints, config });
+      // "Skicka om" as `serve` and `dev` wire it: the catcher's SMTP server, the real senders.
+      const served = await serveLocalConsole({ db, endpoints, config, resendDeliveries: openDeliveryResender(db, sandbox.smtp) });
       sandbox.onStop('console', served.close);
       say(`Console    ${served.url}`);
       for (const u of await addDemoUsers(db, config)) say(`  log in as ${u.email} (${u.role}), password ${u.password}`);
@@ -123,7 +133,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       stopSignalEndsNormally();
       await new Promise<void>((resolve) => sandbox.onStop('demo --keep', resolve));
     }
-    return { period, status, pdfs, totalsByArticle: totals, invoicedTotalOre: Number(invoicedTotalOre), review, books };
+    return { period, status, pdfs, totalsByArticle: totals, invoicedTotalOre: Number(invoicedTotalOre), review, books, bouncedDeliveries: bounced };
   } finally {
     if (!isStopping()) await sandbox.stop();
   }
@@ -156,6 +166,8 @@ function summary(
   keep: boolean,
   failedInClose: PeriodStatus['customers'],
   books: BooksDemoResult,
+  misaddressed: Misaddressed | null,
+  bounced: number[],
 ): string {
   const counts = countByState(status);
   const articleRows = ARTICLES.map((a) => `  ${ARTICLE_INFO[a].description.padEnd(38)} ${String(totals[a].quantity).padStart(6)}  ${formatSek(totals[a].amountOre).padStart(16)}`);
@@ -178,6 +190,13 @@ function summary(
     failed.length ? 'Failed in the close (each with its next step):' : 'Failed: none',
     ...failed.map((f) => `  ${f.customer_id}: ${withRemedy(f.reason ?? 'no reason recorded', f.next_step)}`),
     ...failed.filter((f) => corrected.has(f.customer_id)).map((f) => `  ${f.customer_id}: corrected by finance and re-run: invoice ${corrected.get(f.customer_id)!.invoiceNumber ?? 'none'}`),
+    '',
+    bounced.length ? `Bounced e-mail (550, ${misaddressed!.wrong}), address since corrected to ${misaddressed!.right}:` : 'Bounced e-mail: none',
+    ...bounced.map((id) =>
+      keep
+        ? `  delivery ${id}: the operator's period page in the console, "Skicka om" (or: month-close deliveries resend ${id} --by NAME)`
+        : `  delivery ${id}: month-close deliveries resend ${id} --by NAME (or "Skicka om" in the console of demo --keep)`,
+    ),
     '',
     `The books (${period}):`,
     `  Period report  ${r.complete ? 'complete' : 'NOT complete'}: ${Object.entries(r.counts).map(([b, n]) => `${b} ${n}`).join(', ')}`,

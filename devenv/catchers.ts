@@ -47,7 +47,12 @@ export class NumberedFiles {
   }
 }
 
-/** An SMTP server on 127.0.0.1 that stores each message as an .eml file in `dir`. */
+/**
+ * An SMTP server on 127.0.0.1 that stores each message as an .eml file in `dir`. A recipient in
+ * the reserved top-level domain .invalid (RFC 2606: no such address can exist) is refused with
+ * 550, as a real server refuses an unknown mailbox: the demo's bounced e-mail an operator then
+ * sends again (docs/delivery-errors.md).
+ */
 export async function startMailCatcher(dir: string): Promise<Catcher> {
   const files = new NumberedFiles(dir);
   const log = logger.child({ component: 'mail-catcher' });
@@ -59,6 +64,12 @@ export async function startMailCatcher(dir: string): Promise<Catcher> {
     disableReverseLookup: true,
     closeTimeout: 1000, // a lingering client must not hold up close()
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (/\.invalid$/i.test(address.address)) {
+        return callback(Object.assign(new Error(`5.1.1 <${address.address}>: no such mailbox (.invalid is a reserved domain)`), { responseCode: 550 }));
+      }
+      callback();
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));

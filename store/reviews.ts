@@ -1,6 +1,8 @@
 import { explainDraft, flagDraft, parsePeriod, type ApprovalPolicy, type Explanation } from '../billing';
 import type { Db } from '../infra/db';
 import { loadExplainInput } from './review-inputs';
+import { formatInvoiceNumber } from './invoices';
+import type { ComparisonUpdate } from '../billing/review-sv';
 
 // What finance reads about the drafts of a period (`drafts list`, `drafts explain`), in the JSON
 // of interfaces.md "Finance review".
@@ -81,16 +83,60 @@ export async function listDrafts(db: Db, period: string, opts: { flagged?: boole
   return { period, drafts };
 }
 
+/** The newest draft's explanation with the versions of its stored review (docs/review.md). */
+export type ExplainedDraft = Explanation & {
+  flags: string[];
+  /** 1 unless a credit note or re-issue refreshed the review while the draft waited. */
+  review_version: number;
+  /** Each refresh, oldest first, with what the draft was compared with before it. */
+  comparison_updates: ComparisonUpdate[];
+};
+
 /**
  * The newest draft of a customer explained, as stored with it; a draft made before the finance
  * review is explained now, under the policy in force. Null when the customer has no draft.
  */
-export async function explainLatestDraft(db: Db, period: string, customerId: string, policy: ApprovalPolicy): Promise<(Explanation & { flags: string[] }) | null> {
+export async function explainLatestDraft(db: Db, period: string, customerId: string, policy: ApprovalPolicy): Promise<ExplainedDraft | null> {
   const draft = await db('drafts').where({ period, customer_id: customerId }).orderBy('version', 'desc').first('id');
   if (!draft) return null;
-  const stored = await db('draft_reviews').where({ draft_id: draft.id }).first('explanation');
-  if (stored) return stored.explanation as Explanation & { flags: string[] };
+  const stored = await db('draft_reviews').where({ draft_id: draft.id }).first('explanation', 'version');
+  if (stored) {
+    return { ...(stored.explanation as Explanation & { flags: string[] }), review_version: stored.version, comparison_updates: await comparisonUpdates(db, draft.id) };
+  }
   const { input } = await loadExplainInput(db, draft.id, parsePeriod(period));
   const explanation = explainDraft(input);
-  return { ...explanation, flags: flagDraft(explanation, policy).map((f) => f.code) };
+  return { ...explanation, flags: flagDraft(explanation, policy).map((f) => f.code), review_version: 1, comparison_updates: [] };
+}
+
+/** The refreshes of a draft's review, oldest first (store/review-refresh.ts). */
+export async function comparisonUpdates(db: Db, draftId: number): Promise<ComparisonUpdate[]> {
+  const rows = await reviewVersions(db, draftId);
+  return rows.map((r) => ({
+    version: r.version + 1,
+    at: r.replaced_at.toISOString(),
+    after: r.replaced_after,
+    before: { previous: r.review.explanation.previous, change_ore: r.review.change_ore === null ? null : Number(r.review.change_ore), flags: r.review.flags },
+  }));
+}
+
+/** Every earlier version of a draft's stored review, whole, oldest first: nothing a refresh replaced is lost. */
+export async function reviewVersions(db: Db, draftId: number): Promise<
+  { version: number; replaced_at: Date; replaced_after: ComparisonUpdate['after']; review: { explanation: Explanation & { flags: string[] }; change_ore: number | null; flags: string[]; [column: string]: unknown } }[]
+> {
+  const rows = await db('draft_review_versions as v')
+    .join('invoices as i', 'i.id', 'v.replaced_after_id')
+    .leftJoin('invoices as o', 'o.id', 'i.reissue_of')
+    .where('v.draft_id', draftId)
+    .orderBy('v.version')
+    .select('v.version', 'v.review', 'v.replaced_at', 'i.kind', 'i.series', 'i.number', 'o.series as replaces_series', 'o.number as replaces_number');
+  return rows.map((r: { version: number; review: never; replaced_at: Date; kind: 'credit_note' | 'invoice'; series: string; number: number; replaces_series: string | null; replaces_number: number | null }) => ({
+    version: r.version,
+    replaced_at: r.replaced_at,
+    replaced_after: {
+      number: formatInvoiceNumber(r.series, r.number),
+      kind: r.kind,
+      replaces: r.replaces_series === null || r.replaces_number === null ? null : formatInvoiceNumber(r.replaces_series, r.replaces_number),
+    },
+    review: r.review,
+  }));
 }

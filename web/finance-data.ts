@@ -1,5 +1,5 @@
 import { ARTICLE_INFO } from '../billing/articles';
-import { reasonSv } from '../billing/review-sv';
+import { reasonSv, type ComparisonUpdate } from '../billing/review-sv';
 import { failureTextSv, nothingToBillSv } from './close-reasons-sv';
 import { previousPeriodId } from './periods';
 import type { Article } from '../billing/types';
@@ -225,6 +225,8 @@ export interface DraftReview {
   /** Every invoice and credit note of the customer's period, with status and links both ways (the ledger). */
   documents: { number: string; kind: 'invoice' | 'credit_note'; status: InvoiceStatus; links: string; total_ore: number; net_total_ore: number | null; pdf_sha256: string | null }[];
   previous: Explanation['previous'];
+  /** Refreshes of the stored review after a credit note or re-issue changed the base, oldest first. */
+  comparison_updates: ComparisonUpdate[];
   lines: DraftLine[];
   flags: { code: string; detail: string }[];
   facts: Fact[];
@@ -291,6 +293,7 @@ export async function draftReview(db: Db, period: string, customerId: string, po
     invoice: issued ? { number: issued.number, total_ore: issued.totalOre, net_total_ore: issued.netTotalOre, pdf_sha256: pdfs.get(issued.id) ?? null, status: issued.status, links: linksSv(issued) } : null,
     documents: ledger.map((e) => ({ number: e.number, kind: e.kind, status: e.status, links: linksSv(e), total_ore: e.totalOre, net_total_ore: e.kind === 'invoice' ? e.netTotalOre : null, pdf_sha256: pdfs.get(e.id) ?? null })),
     previous: explanation?.previous ?? null,
+    comparison_updates: explanation?.comparison_updates ?? [],
     lines: explanation?.lines ?? [],
     flags: stored ? stored.flag_details : (explanation?.flags ?? []).map((code) => ({ code, detail: '' })),
     facts: explanation?.facts ?? [],

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatChangePct, formatSek } from '../../billing';
-import { comparisonBaseSv } from '../../billing/review-sv';
+import { comparisonBaseSv, comparisonUpdatedSv } from '../../billing/review-sv';
 import { requireCustomers } from '../../client/customers';
 import { explainLatestDraft, listDrafts } from '../../store/reviews';
 import { output, periodOption, table, withServices } from '../runtime';
@@ -69,6 +69,7 @@ export function registerDraftReviewCommands(drafts: Command): void {
                 ? `previous: ${e.previous.number} (${e.previous.period}) ${kr(e.previous.total_ore)}; change ${change(e.change_ore)} (${formatChangePct(e.change_bp)})`
                 : 'previous: none — the first monthly invoice',
               comparisonBaseSv(e.previous),
+              ...e.comparison_updates.map(comparisonUpdatedSv),
               '',
               table(
                 ['article', 'qty then', 'qty now', 'then', 'now', 'change'],

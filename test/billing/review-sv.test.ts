@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { explainDraft, formatChangePct, policyVerdict, type ApprovalPolicy } from '../../billing';
-import { factSv, flagDetailSv, flagSv, outcomeSv, reasonSv, refusalSv, signedPct } from '../../billing/review-sv';
+import { explainDraft, formatChangePct, policyVerdict, STILL_WAITS_PREFIX, type ApprovalPolicy } from '../../billing';
+import { comparisonUpdatedSv, factSv, flagDetailSv, flagSv, outcomeSv, reasonSv, refusalSv, signedPct } from '../../billing/review-sv';
 
 const nb = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
 const POLICY: ApprovalPolicy = {
@@ -60,5 +60,22 @@ describe('review texts in Swedish', () => {
     expect(nb(signedPct(77.1))).toBe('+77,1 %');
     expect(nb(signedPct(-3.46))).toBe('−3,5 %');
     expect(signedPct(null)).toBe('–');
+  });
+
+  it('a refreshed review says after which document, when (Stockholm time) and what it was compared with before', () => {
+    const before = { previous: { number: 'F10001', period: '2024-10', total_ore: 260_000, credit_notes: [], replaces: null, fully_credited: false }, change_ore: 24_400, flags: [] };
+    expect(nb(comparisonUpdatedSv({ version: 2, at: '2024-12-02T07:00:00.000Z', after: { number: 'K10002', kind: 'credit_note', replaces: null }, before }))).toBe(
+      'Jämförelsen uppdaterades 2024-12-02 08:00 efter kreditfaktura K10002; tidigare jämfört med F10001 (2024-10): 2 600,00 kr',
+    );
+    // Summer time, and a re-issue after a full credit.
+    const credited = { ...before, previous: { ...before.previous, total_ore: 0, credit_notes: ['K10002'], fully_credited: true } };
+    expect(nb(comparisonUpdatedSv({ version: 3, at: '2025-06-30T22:30:00.000Z', after: { number: 'F10005', kind: 'invoice', replaces: 'F10001' }, before: credited }))).toBe(
+      'Jämförelsen uppdaterades 2025-07-01 00:30 efter faktura F10005 (ersätter F10001); tidigare föregående faktura F10001 (2024-10) krediterades helt (K10002): jämfört med 0,00 kr fakturerat',
+    );
+  });
+
+  it('a refreshed draft the policy would now approve still waits for a person, and says so', () => {
+    const now = verdictFor(1_000_000, 1_010_000).autoApprove!;
+    expect(nb(reasonSv(`${STILL_WAITS_PREFIX}${now}`))).toBe('väntade redan när jämförelsen uppdaterades; nu +1,0 % (+100,00 kr) mot F10001, inom ±5 % och ±2 000,00 kr (policy test-1), men en person beslutar');
   });
 });

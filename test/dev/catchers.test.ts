@@ -5,6 +5,8 @@ import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailCatcher, startWebhookCatcher, type Catcher } from '../../devenv/catchers';
+import { sendEmail } from '../../notify/email';
+import { DeliveryError } from '../../notify/errors';
 import { waitFor } from '../support/wait';
 
 // The local catchers run inside `month-close dev` next to Temporal and PostgreSQL: a client
@@ -75,6 +77,18 @@ describe('mail catcher', () => {
     const files = fs.readdirSync(path.join(dir, 'mail')).sort();
     expect(files).toHaveLength(2);
     expect(fs.readFileSync(path.join(dir, 'mail', files[1]), 'utf8')).toContain('Subject: after');
+  });
+
+  it('refuses a recipient in the reserved domain .invalid with 550, for good, as a real server refuses an unknown mailbox', async () => {
+    const before = mail.count();
+    const settings = { host: '127.0.0.1', port: mail.port, secure: false, from: 'faktura@example.se' };
+    const err = await sendEmail(settings, { to: 'faktura@kund.invalid', subject: 'studsar', text: 'hej', attachments: [], idempotencyKey: 'catcher-invalid' }).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(DeliveryError);
+    expect((err as DeliveryError).permanent).toBe(true);
+    expect((err as DeliveryError).message).toContain('550');
+    expect(mail.count()).toBe(before);
+    await sendGood('still accepted');
+    expect(mail.count()).toBe(before + 1);
   });
 });
 

@@ -1,0 +1,169 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { formatSek } from '../../billing';
+import { startCustomerClose } from '../../client/close';
+import { approveDraft } from '../../client/drafts';
+import { statusQuery } from '../../contracts/close-messages';
+import type { ExplainedDraft } from '../../store/reviews';
+import { buildConsole } from '../../web/server';
+import { approveReissue, credit, FINANCE, SETTLE_MS } from '../books/support';
+import { runCli } from '../support/cli-runner';
+import { createCloseHarness, type CloseHarness } from '../support/close-harness';
+import { seedCloseTenant, seedCustomer, seedEvents, type EventSpec } from '../support/seed';
+import { waitFor } from '../support/wait';
+import { login, seedUser, type Session } from '../web/support';
+
+// A credit note (or a re-issue) issued while a later draft of the customer waits for finance
+// refreshes that draft's stored review (docs/review.md): October invoiced, November held with
+// one user more, then October credited. November's review, `drafts explain` and the draft page
+// compare with October net of the credit note and say the comparison was updated after it; the
+// review it replaced is kept; the close still waits for finance. Another customer's credit note
+// changes nothing.
+
+const NOW = new Date('2024-12-02T08:00:00+01:00').getTime();
+let h: CloseHarness;
+let app: FastifyInstance;
+let finance: Session;
+let dir: string;
+
+const plain = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&nbsp;|\u00a0|\u202f/g, ' ').replace(/\s+/g, ' ').trim();
+const kr = (ore: number) => plain(formatSek(ore));
+
+/** Smart and `users` portal users from October; `extra` more from November. */
+const usage = (users: number, extra: number): EventSpec[] => [
+  { at: '2024-10-01T00:00:00+02:00', type: 'module', id: 'smart', action: 'activated' },
+  ...Array.from({ length: users }, (_, i): EventSpec => ({ at: '2024-10-01T00:00:00+02:00', type: 'user', id: `p${i + 1}`, action: 'activated', role: 'portal_user' })),
+  ...Array.from({ length: extra }, (_, i): EventSpec => ({ at: '2024-11-01T00:00:00+01:00', type: 'user', id: `n${i + 1}`, action: 'activated', role: 'portal_user' })),
+];
+
+/** October invoiced (a first invoice: approved by a person); November's usage already recorded. */
+async function octoberInvoiced(): Promise<{ customerId: string; number: string; totalOre: number }> {
+  const customerId = await seedCustomer(h.db);
+  await seedEvents(h.db, customerId, usage(3, 1));
+  const handle = await heldForReview(customerId, '2024-10');
+  await approveDraft(h.client, '2024-10', customerId, FINANCE);
+  const done = await handle.result();
+  return { customerId, number: done.invoiceNumber!, totalOre: Number((await h.db('invoices').where({ customer_id: customerId, period: '2024-10' }).first('total_ore')).total_ore) };
+}
+
+async function heldForReview(customerId: string, period: string) {
+  const { handle } = await startCustomerClose(h.client, h.settings, customerId, period);
+  await waitFor(async () => (await handle.query(statusQuery)).state === 'awaiting_approval', SETTLE_MS, `${customerId} ${period} held for review`);
+  return handle;
+}
+
+const novemberReview = (customerId: string) => h.db('draft_reviews').where({ customer_id: customerId, period: '2024-11' }).first();
+const versionsOf = (draftId: number) => h.db('draft_review_versions').where({ draft_id: draftId }).orderBy('version');
+
+async function explain(customerId: string, json: boolean): Promise<string> {
+  const configFile = path.join(dir, 'config.json');
+  fs.writeFileSync(configFile, JSON.stringify(h.config));
+  const env = { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('namespace'), DATABASE_URL: h.databaseUrl, MONTH_CLOSE_CONFIG: configFile, LOG_LEVEL: 'warn' };
+  const res = await runCli(['drafts', 'explain', '--period', '2024-11', '--customer', customerId, ...(json ? ['--json'] : [])], env);
+  expect(res.code, res.stderr).toBe(0);
+  return res.stdout;
+}
+const explainJson = async (customerId: string): Promise<ExplainedDraft> => JSON.parse(await explain(customerId, true));
+
+async function draftPage(customerId: string): Promise<string> {
+  const res = await app.inject({ method: 'GET', url: `/finance/periods/2024-11/drafts/${customerId}`, headers: { cookie: finance.cookie } });
+  expect(res.statusCode).toBe(200);
+  return res.body;
+}
+const updatedNotes = (page: string) => [...page.matchAll(/<p class="comparison-updated"[^>]*>([\s\S]*?)<\/p>/g)].map((m) => plain(m[1]!));
+
+beforeAll(async () => {
+  h = await createCloseHarness({ now: () => new Date(NOW) });
+  await seedCloseTenant(h.db, h.webhook.url, 'Nordic Partner AB');
+  await seedUser(h.db, 'anna@ekonomi.test', 'finance', FINANCE);
+  app = await buildConsole({ db: h.db, client: h.client, config: h.config, uiUrl: null, namespace: 'default', now: () => NOW });
+  finance = await login(app, 'anna@ekonomi.test');
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'month-close-review-refresh-'));
+}, 120_000);
+afterAll(async () => {
+  await app?.close();
+  await h?.close();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("a credit note refreshes the review of the customer's draft waiting for finance", () => {
+  it('a partial credit of October: November compares with October net of it, says so, keeps the old review and still waits', async () => {
+    const october = await octoberInvoiced();
+    const other = await octoberInvoiced();
+    const waiting = await heldForReview(october.customerId, '2024-11');
+    const before = await novemberReview(october.customerId);
+    expect([before.version, Number(before.previous_total_ore), before.explanation.previous.credit_notes]).toEqual([1, october.totalOre, []]);
+
+    // Another customer's credit note changes nothing here.
+    await credit(h, other.number, [{ article: 'portal_user', quantity: 1 }]);
+    expect(await novemberReview(october.customerId)).toEqual(before);
+    expect(await versionsOf(before.draft_id)).toEqual([]);
+
+    const creditNote = await credit(h, october.number, [{ article: 'portal_user', quantity: 1 }]);
+    const note = await h.db('invoices').where({ customer_id: october.customerId, kind: 'credit_note' }).first('id', 'total_ore');
+    const netOre = october.totalOre + Number(note.total_ore);
+    expect(netOre).toBeLessThan(october.totalOre);
+
+    // The stored review: version 2, compared with October net of the credit note, after it.
+    const after = await novemberReview(october.customerId);
+    expect([after.version, Number(after.previous_total_ore), Number(after.change_ore), Number(after.refreshed_after_id)]).toEqual([2, netOre, Number(after.total_ore) - netOre, note.id]);
+    expect(after.refreshed_at.getTime()).toBe(NOW);
+    expect(after.explanation.previous).toMatchObject({ number: october.number, total_ore: netOre, credit_notes: [creditNote] });
+    expect(after.waits_because).toMatch(/is outside ±5 %/);
+    expect(after.waits_because).not.toBe(before.waits_because);
+    // The workflow's verdict stands.
+    expect([after.approvals_needed, after.policy_version, after.auto_approve_reason]).toEqual([before.approvals_needed, before.policy_version, null]);
+
+    // The review it replaced is kept whole, with when and after which document.
+    const [kept] = await versionsOf(before.draft_id);
+    expect([kept.version, Number(kept.replaced_after_id), kept.replaced_at.getTime()]).toEqual([1, note.id, NOW]);
+    expect(kept.review).toEqual(JSON.parse(JSON.stringify(before)));
+
+    // `drafts explain --json` and its text, and the draft page.
+    const explained = await explainJson(october.customerId);
+    expect(explained.previous).toMatchObject({ number: october.number, total_ore: netOre, credit_notes: [creditNote] });
+    expect(explained.review_version).toBe(2);
+    expect(explained.comparison_updates).toEqual([
+      {
+        version: 2,
+        at: new Date(NOW).toISOString(),
+        after: { number: creditNote, kind: 'credit_note', replaces: null },
+        before: { previous: before.explanation.previous, change_ore: Number(before.change_ore), flags: before.flags },
+      },
+    ]);
+    const said = `Jämförelsen uppdaterades 2024-12-02 08:00 efter kreditfaktura ${creditNote}; tidigare jämfört med ${october.number} (2024-10): ${kr(october.totalOre)}`;
+    expect(plain(await explain(october.customerId, false))).toContain(said);
+    const page = await draftPage(october.customerId);
+    expect(plain(/<p id="comparison-base">([\s\S]*?)<\/p>/.exec(page)?.[1] ?? '')).toBe(`jämfört med ${october.number} (2024-10) efter kreditering ${creditNote}: ${kr(netOre)}`);
+    expect(updatedNotes(page)).toEqual([said]);
+
+    // Still waiting for a person; approved, it is issued as before.
+    expect((await waiting.query(statusQuery)).state).toBe('awaiting_approval');
+    await approveDraft(h.client, '2024-11', october.customerId, FINANCE);
+    expect((await waiting.result()).state).toBe('final');
+  }, 600_000);
+
+  it('a full credit with a re-issue refreshes it twice: after the credit note, then after the re-issued invoice', async () => {
+    const october = await octoberInvoiced();
+    const waiting = await heldForReview(october.customerId, '2024-11');
+    const creditNote = await credit(h, october.number, null, { reissue: true });
+    const credited = await novemberReview(october.customerId);
+    expect([credited.version, Number(credited.previous_total_ore)]).toEqual([2, 0]);
+    expect(credited.explanation.previous).toMatchObject({ number: october.number, fully_credited: true, credit_notes: [creditNote] });
+
+    const reissue = await approveReissue(h, '2024-10', october.customerId);
+    const reissued = await novemberReview(october.customerId);
+    expect(reissued.version).toBe(3);
+    expect(reissued.explanation.previous).toMatchObject({ number: reissue, replaces: october.number, credit_notes: [], fully_credited: false });
+    expect((await versionsOf(reissued.draft_id)).map((v: { version: number }) => v.version)).toEqual([1, 2]);
+
+    expect(updatedNotes(await draftPage(october.customerId))).toEqual([
+      `Jämförelsen uppdaterades 2024-12-02 08:00 efter kreditfaktura ${creditNote}; tidigare jämfört med ${october.number} (2024-10): ${kr(october.totalOre)}`,
+      `Jämförelsen uppdaterades 2024-12-02 08:00 efter faktura ${reissue} (ersätter ${october.number}); tidigare föregående faktura ${october.number} (2024-10) krediterades helt (${creditNote}): jämfört med ${kr(0)} fakturerat`,
+    ]);
+    expect((await waiting.query(statusQuery)).state).toBe('awaiting_approval');
+  }, 600_000);
+});
