@@ -5,12 +5,12 @@ import { STATUS_TEXT } from '../../billing/receivable';
 import { shown } from '../../infra/shown';
 import { PaymentFileError } from '../../payments/errors';
 import { readBankFile } from '../../payments/read-file';
-import { AssignRefused, assignPayment, importPaymentFile, type PaymentImportJson } from '../../store/payments';
+import { AssignRefused, assignPayment, importPaymentFile, paymentImportJson, withoutWhy, type PaymentImport } from '../../store/payments';
 import { DisputeRefused, disputeInvoice, resolveDispute } from '../../store/disputes';
 import { listReceivables, type ReceivablesJson } from '../../store/receivables';
 import { signalSettled } from '../../client/payment-reminders';
 import { byOption, output, table, UsageError, withServices } from '../runtime';
-import { ignoredReasonSv, unmatchedReasonSv } from '../../payments/reasons-sv';
+import { reasonSv } from '../../payments/reason-sv';
 
 // Payments from the bank and what customers owe (issue #22). Finance reads the text: Swedish,
 // sv-SE amounts; codes stay in --json.
@@ -33,7 +33,7 @@ export function registerPaymentCommands(program: Command): void {
           throw new UsageError(`cannot read ${shown(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
         }
         return async (services) => {
-          let result: PaymentImportJson;
+          let result: PaymentImport;
           try {
             result = await importPaymentFile(services.db, services.config, resolved, bytes);
           } catch (err) {
@@ -42,7 +42,7 @@ export function registerPaymentCommands(program: Command): void {
           }
           const settled = [...new Set(result.applied.filter((a) => a.outcome !== 'partly_paid').map((a) => a.invoice))];
           await signalSettled(services, settled);
-          output(!!opts.json, result, () => importText(result));
+          output(!!opts.json, paymentImportJson(result), () => importText(result));
         };
       }),
     );
@@ -83,7 +83,7 @@ export function registerPaymentCommands(program: Command): void {
           throw new UsageError(`--customer: no customer ${shown(opts.customer)}`);
         }
         const list = await listReceivables(services.db, { today: stockholmDate(Date.now()), overdue: !!opts.overdue, customerId: opts.customer });
-        output(!!opts.json, list, () => receivablesText(list));
+        output(!!opts.json, { ...list, unmatched: list.unmatched.map(withoutWhy) }, () => receivablesText(list));
       }),
     );
   registerDisputeCommands(receivables);
@@ -126,17 +126,17 @@ function usage(err: unknown): never {
   throw err instanceof DisputeRefused ? new UsageError(err.message) : err;
 }
 
-function importText(r: PaymentImportJson): string {
+function importText(r: PaymentImport): string {
   const lines = [
     `${r.file} (${r.format}): ${r.payments} inbetalningar, ${r.matched} matchade mot fakturor (${r.paid} betalda, ${r.partly_paid} delbetalda, ${r.overpaid} överbetalda), ${r.duplicates} redan inlästa, ${r.unmatched.length} omatchade, ${r.ignored.length} ignorerade`,
   ];
   if (r.unmatched.length) {
     lines.push('', 'Omatchade (bokför med `payments assign REFERENS --invoice NUMMER --by NAMN`):');
-    lines.push(table(['referens', 'belopp', 'betalare', 'orsak'], r.unmatched.map((u) => [u.reference, formatSek(u.amount_ore), u.payer ?? '–', unmatchedReasonSv(u.reason)]), [1]));
+    lines.push(table(['referens', 'belopp', 'betalare', 'orsak'], r.unmatched.map((u) => [u.reference, formatSek(u.amount_ore), u.payer ?? '–', reasonSv(u.why)]), [1]));
   }
   if (r.ignored.length) {
     lines.push('', 'Ignorerade:');
-    lines.push(table(['referens', 'belopp', 'orsak'], r.ignored.map((i) => [i.reference, i.amount_ore === null ? '–' : formatSek(i.amount_ore), ignoredReasonSv(i.reason)]), [1]));
+    lines.push(table(['referens', 'belopp', 'orsak'], r.ignored.map((i) => [i.reference, i.amount_ore === null ? '–' : formatSek(i.amount_ore), reasonSv(i.why)]), [1]));
   }
   return lines.join('\n');
 }
@@ -155,7 +155,7 @@ function receivablesText(r: ReceivablesJson): string {
   lines.push(`Kundfordringar totalt (konto 1510): ${formatSek(r.total_ore)}`);
   if (r.unmatched.length) {
     lines.push('', `Omatchade inbetalningar (${r.unmatched.length}):`);
-    lines.push(table(['referens', 'belopp', 'betalare', 'orsak'], r.unmatched.map((u) => [u.reference, formatSek(u.amount_ore), u.payer ?? '–', unmatchedReasonSv(u.reason)]), [1]));
+    lines.push(table(['referens', 'belopp', 'betalare', 'orsak'], r.unmatched.map((u) => [u.reference, formatSek(u.amount_ore), u.payer ?? '–', reasonSv(u.why)]), [1]));
   }
   return lines.join('\n');
 }

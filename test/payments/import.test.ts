@@ -38,15 +38,16 @@ describe('payments import', () => {
     const b = await seedInvoice(t.db, { number: 20002, totalOre: 200_000, dueDate: '2026-12-01' });
     const c = await seedInvoice(t.db, { number: 20003, totalOre: 50_000, dueDate: '2026-12-01' });
     const badCheck = `${a.ocr.slice(0, -1)}${(Number(a.ocr.slice(-1)) + 1) % 10}`;
+    const unknown = ocrFromBase('99999', { lengthDigit: true });
     const r = await run(camt('02', [
       pay('R-1', 100_000, a.ocr), pay('R-2', 150_000, b.ocr), pay('R-3', 60_000, c.ocr),
       pay('R-4', 7_000, ocrFromBase('99999', { lengthDigit: true }), 'Okänd AB'), pay('R-5', 8_000, badCheck, 'Fel Siffra AB'), pay('R-6', 9_000, undefined, 'Ingen Ref AB'),
     ]));
     expect(r).toMatchObject({ format: 'camt.054.001.02', payments: 6, matched: 3, paid: 1, partly_paid: 1, overpaid: 1, duplicates: 0, ignored: [] });
     expect(r.unmatched).toEqual([
-      { reference: 'R-4', amount_ore: 7_000, payer: 'Okänd AB', reason: `no invoice has OCR ${ocrFromBase('99999', { lengthDigit: true })}`, booking_date: '2026-12-03' },
-      { reference: 'R-5', amount_ore: 8_000, payer: 'Fel Siffra AB', reason: `OCR ${badCheck} fails its check digits`, booking_date: '2026-12-03' },
-      { reference: 'R-6', amount_ore: 9_000, payer: 'Ingen Ref AB', reason: 'no OCR reference', booking_date: '2026-12-03' },
+      { reference: 'R-4', amount_ore: 7_000, payer: 'Okänd AB', reason: `no invoice has OCR ${unknown}`, reason_code: 'unknown_ocr', booking_date: '2026-12-03', why: { code: 'unknown_ocr', facts: { ocr: unknown } } },
+      { reference: 'R-5', amount_ore: 8_000, payer: 'Fel Siffra AB', reason: `OCR ${badCheck} fails its check digits`, reason_code: 'ocr_check_digits', booking_date: '2026-12-03', why: { code: 'ocr_check_digits', facts: { ocr: badCheck } } },
+      { reference: 'R-6', amount_ore: 9_000, payer: 'Ingen Ref AB', reason: 'no OCR reference', reason_code: 'no_ocr', booking_date: '2026-12-03', why: { code: 'no_ocr', facts: {} } },
     ]);
     expect(r.applied).toEqual([
       { reference: 'R-1', invoice: 'F20001', amount_ore: 100_000, outcome: 'paid', remaining_ore: 0, overpaid_ore: 0 },
@@ -102,7 +103,7 @@ describe('payments import', () => {
     ] }]), 'latin1');
     const r = await run(file, 'bgmax.txt');
     expect(r).toMatchObject({ format: 'bgmax', payments: 2, matched: 1, paid: 1 });
-    expect(r.unmatched).toEqual([{ reference: 'BGC000000000302', amount_ore: 1_000, payer: 'Utan Referens AB', reason: 'no OCR (BgMax reference code 0)', booking_date: '2026-12-03' }]);
+    expect(r.unmatched).toEqual([{ reference: 'BGC000000000302', amount_ore: 1_000, payer: 'Utan Referens AB', reason: 'no OCR (BgMax reference code 0)', reason_code: 'bgmax_not_ocr', booking_date: '2026-12-03', why: { code: 'bgmax_not_ocr', facts: { referenceCode: '0', reference: null } } }]);
     expect(r.ignored.map((i) => i.reference)).toEqual(['BGC000000000303']);
     expect((await run(file, 'bgmax.txt')).duplicates).toBe(2);
   });

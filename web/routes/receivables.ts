@@ -8,7 +8,8 @@ import { DisputeRefused, disputeInvoice, resolveDispute, type DisputeRefusal } f
 import { invoicePaymentRows } from '../../store/receivables';
 import { requireArea } from '../auth';
 import { RECEIVABLES_PAGE_SIZE, receivablesPage } from '../receivables-page';
-import { unmatchedReasonSv } from '../../payments/reasons-sv';
+import { reasonSv } from '../../payments/reason-sv';
+import { storedReason } from '../../payments/reasons';
 import { render, setFlash } from '../render';
 import type { RouteDeps } from '../server';
 
@@ -68,7 +69,7 @@ export function registerReceivablesRoutes(app: FastifyInstance, deps: RouteDeps)
       return reply.redirect('/finance/receivables#unmatched', 303);
     };
     if (!invoice) return back(`Skriv fakturanumret som inbetalningen ${reference} ska bokföras mot.`);
-    const payment = await db('payments').where({ reference }).first('reference', 'amount_ore', 'payer', 'unmatched_reason', 'invoice_id', db.raw("to_char(booking_date, 'YYYY-MM-DD') as booking_date"));
+    const payment = await db('payments').where({ reference }).first('reference', 'amount_ore', 'payer', 'unmatched_code', 'unmatched_facts', 'invoice_id', db.raw("to_char(booking_date, 'YYYY-MM-DD') as booking_date"));
     if (!payment) return back(ASSIGN_REFUSAL_SV.no_payment(reference, invoice));
     if (payment.invoice_id !== null) return back(ASSIGN_REFUSAL_SV.already_booked(reference, invoice));
     const inv = await findInvoice(deps, invoice);
@@ -79,7 +80,7 @@ export function registerReceivablesRoutes(app: FastifyInstance, deps: RouteDeps)
       const standing = receivable({ totalOre: row.totalOre, creditedOre: row.creditedOre, paidOre: row.paidOre, dueDate: row.dueDate, today: today() });
       return render(reply, 'finance-receivables-assign', {
         title: 'Bekräfta inbetalning',
-        payment: { ...payment, reason_sv: unmatchedReasonSv(payment.unmatched_reason ?? '') },
+        payment: { ...payment, reason_sv: reasonSv(storedReason(payment.unmatched_code, payment.unmatched_facts, 'unmatched')) },
         invoice: { number: row.number, customer_id: row.customerId, customer_name: inv.customer_name ?? '', due_date: row.dueDate, remaining_ore: standing.remainingOre, status_sv: STATUS_TEXT[standing.status] },
       });
     }
