@@ -14,6 +14,7 @@ import * as invoicesByCustomer from './013_invoices_by_customer';
 import * as deliveryFailureFacts from './014_delivery_failure_facts';
 import * as deliveryResend from './015_delivery_resend';
 import * as paymentReasonCodes from './017_payment_reason_codes';
+import * as paymentParts from './019_payment_parts';
 
 // Migrations are listed in code, not discovered on disk, so they load the same way under
 // tsx, vitest and a compiled build.
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '014_delivery_failure_facts': deliveryFailureFacts,
   '015_delivery_resend': deliveryResend,
   '017_payment_reason_codes': paymentReasonCodes,
+  '019_payment_parts': paymentParts,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

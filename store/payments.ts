@@ -15,7 +15,8 @@ import { formatInvoiceNumber } from './invoices';
 // transaction is rolled back, whichever batch found the fault. Imports take a transaction-scoped
 // advisory lock, so two at once cannot both count the same invoice as unpaid.
 
-const IMPORT_LOCK = 22_022;
+/** Imports and assignments, one at a time: both count what an invoice has open. */
+export const IMPORT_LOCK = 22_022;
 /** Payments matched and stored per round trip: bounds what the import holds at once. */
 const BATCH = 5_000;
 
@@ -284,37 +285,4 @@ export async function paidByInvoice(db: Db, invoiceIds: number[]): Promise<Map<n
   const rows = await db.raw('SELECT invoice_id, SUM(amount_ore)::bigint AS paid FROM payments WHERE invoice_id = ANY(?::bigint[]) GROUP BY invoice_id', [invoiceIds]);
   for (const r of rows.rows) paid.set(Number(r.invoice_id), { paidOre: Number(r.paid) });
   return paid;
-}
-
-/** Why an assignment was refused, as a code the console turns into Swedish (the message stays for the CLI). */
-export type AssignRefusal = 'no_payment' | 'already_booked' | 'no_invoice';
-
-export class AssignRefused extends Error {
-  constructor(
-    message: string,
-    readonly code: AssignRefusal,
-  ) {
-    super(message);
-  }
-}
-
-/** `payments assign`: an unmatched payment booked against an invoice by a named person. */
-export async function assignPayment(db: Db, input: { reference: string; invoiceNumber: string; by: string; now: Date }): Promise<PaymentImportJson['applied'][number]> {
-  return db.transaction(async (trx) => {
-    await trx.raw('SELECT pg_advisory_xact_lock(?)', [IMPORT_LOCK]);
-    const payment = await trx('payments').where({ reference: input.reference }).forUpdate().first();
-    if (!payment) throw new AssignRefused(`no payment with reference ${input.reference}; see 'month-close receivables list' for the unmatched ones`, 'no_payment');
-    if (payment.invoice_id !== null) {
-      const inv = await trx('invoices').where({ id: payment.invoice_id }).first('series', 'number');
-      throw new AssignRefused(`payment ${input.reference} is already booked against ${formatInvoiceNumber(inv.series, inv.number)}${payment.assigned_by ? ` (assigned by ${payment.assigned_by})` : ' (by its OCR)'}`, 'already_booked');
-    }
-    const m = /^([A-Za-z]{0,10})(\d{1,16})$/.exec(input.invoiceNumber.trim());
-    const row = m ? await trx('invoices').where({ series: m[1], number: Number(m[2]), kind: 'invoice' }).first('id') : null;
-    if (!row) throw new AssignRefused(`no invoice ${input.invoiceNumber} (a payment is assigned to an invoice, not a credit note)`, 'no_invoice');
-    const inv = (await invoiceBalances(trx, { ids: [row.id] })).get(Number(row.id))!;
-    const outcome = paymentOutcome(payment.amount_ore, inv.due);
-    await trx('payments').where({ id: payment.id }).update({ invoice_id: inv.id, customer_id: inv.customerId, assigned_by: input.by, assigned_at: input.now });
-    const due = inv.due - payment.amount_ore;
-    return { reference: input.reference, invoice: inv.number, amount_ore: payment.amount_ore, outcome, remaining_ore: Math.max(0, due), overpaid_ore: Math.max(0, -due) };
-  });
 }

@@ -66,7 +66,8 @@ export async function invoicePaymentRows(db: Db, filter: { customerId?: string; 
 }
 
 export async function listUnmatched(db: Db): Promise<UnmatchedPayment[]> {
-  const rows = await db('payments').whereNull('invoice_id').orderBy('id').select('reference', 'amount_ore', 'payer', 'unmatched_code', 'unmatched_facts', db.raw("to_char(booking_date, 'YYYY-MM-DD') as booking_date"));
+  // Not yet booked: no invoice, and not assigned in parts (migration 019).
+  const rows = await db('payments').whereNull('invoice_id').whereNull('assigned_at').orderBy('id').select('reference', 'amount_ore', 'payer', 'unmatched_code', 'unmatched_facts', db.raw("to_char(booking_date, 'YYYY-MM-DD') as booking_date"));
   return rows.map(storedUnmatched);
 }
 

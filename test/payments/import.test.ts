@@ -3,7 +3,8 @@ import { ocrFromBase } from '../../billing/ocr';
 import { loadConfig } from '../../infra/config';
 import { camt054Xml, type CamtPaymentSpec } from '../../payments/camt054-writer';
 import { PaymentFileError } from '../../payments/errors';
-import { assignPayment, importPaymentFile } from '../../store/payments';
+import { importPaymentFile } from '../../store/payments';
+import { assignPayment } from '../../store/payment-assign';
 import { listInvoicesJson } from '../../store/invoices';
 import { listReceivables } from '../../store/receivables';
 import { createTestDatabase } from '../support/database';
@@ -111,11 +112,11 @@ describe('payments import', () => {
   it('an unmatched payment is assigned by hand once, recorded with who did it', async () => {
     const inv = await seedInvoice(t.db, { number: 20040, totalOre: 25_000, dueDate: '2026-12-01' });
     await run(camt('02', [pay('U-1', 25_000, undefined, 'Glömde OCR AB')]));
-    const applied = await assignPayment(t.db, { reference: 'U-1', invoiceNumber: 'F20040', by: 'Anna Ekonom', now: new Date('2026-12-04T10:00:00Z') });
-    expect(applied).toEqual({ reference: 'U-1', invoice: 'F20040', amount_ore: 25_000, outcome: 'paid', remaining_ore: 0, overpaid_ore: 0 });
+    const assigned = await assignPayment(t.db, { reference: 'U-1', shares: [{ invoice: 'F20040', amountOre: null }], by: 'Anna Ekonom', now: new Date('2026-12-04T10:00:00Z') });
+    expect(assigned).toEqual({ reference: 'U-1', amount_ore: 25_000, assigned_by: 'Anna Ekonom', parts: [{ reference: 'U-1', invoice: 'F20040', amount_ore: 25_000, outcome: 'paid', remaining_ore: 0, overpaid_ore: 0 }] });
     expect(await t.db('payments').where({ reference: 'U-1' }).first('invoice_id', 'assigned_by')).toEqual({ invoice_id: inv.id, assigned_by: 'Anna Ekonom' });
-    await expect(assignPayment(t.db, { reference: 'U-1', invoiceNumber: 'F20040', by: 'Bertil', now: new Date() })).rejects.toThrow(/already booked against F20040 \(assigned by Anna Ekonom\)/);
-    await expect(assignPayment(t.db, { reference: 'NOPE', invoiceNumber: 'F20040', by: 'Bertil', now: new Date() })).rejects.toThrow(/no payment with reference NOPE/);
+    await expect(assignPayment(t.db, { reference: 'U-1', shares: [{ invoice: 'F20040', amountOre: null }], by: 'Bertil', now: new Date() })).rejects.toThrow(/already booked against F20040 \(assigned by Anna Ekonom\)/);
+    await expect(assignPayment(t.db, { reference: 'NOPE', shares: [{ invoice: 'F20040', amountOre: null }], by: 'Bertil', now: new Date() })).rejects.toThrow(/no payment with reference NOPE/);
     // The database itself refuses to move a matched payment.
     await expect(t.db('payments').where({ reference: 'U-1' }).update({ invoice_id: null })).rejects.toThrow(/only an unmatched payment can be assigned/);
   });
