@@ -95,8 +95,8 @@ async function main(): Promise<void> {
       INSERT INTO payments (import_id, reference, amount_ore, booking_date, payer, ocr, invoice_id, customer_id)
         SELECT (SELECT max(id) FROM payment_imports), 'BENCH-' || id, CASE WHEN number % 10 < 5 THEN total_ore ELSE total_ore / 2 END, '2024-12-01', 'Betalare AB', ocr, id, customer_id
           FROM invoices WHERE number % 10 < 7;
-      INSERT INTO payments (import_id, reference, amount_ore, booking_date, payer, ocr, unmatched_reason)
-        SELECT (SELECT max(id) FROM payment_imports), 'BENCH-U' || g, 10000 + g, '2024-12-01', 'Okänd AB', '99999' || g, 'no invoice has OCR 99999' || g FROM generate_series(1, 200) g;
+      INSERT INTO payments (import_id, reference, amount_ore, booking_date, payer, ocr, unmatched_code, unmatched_facts)
+        SELECT (SELECT max(id) FROM payment_imports), 'BENCH-U' || g, 10000 + g, '2024-12-01', 'Okänd AB', '99999' || g, 'unknown_ocr', jsonb_build_object('ocr', '99999' || g) FROM generate_series(1, 200) g;
       ANALYZE;
     `);
     const config = loadConfig();

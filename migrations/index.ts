@@ -13,7 +13,9 @@ import * as payments from './010_payments';
 import * as invoicesByCustomer from './013_invoices_by_customer';
 import * as deliveryFailureFacts from './014_delivery_failure_facts';
 import * as deliveryResend from './015_delivery_resend';
+import * as paymentReasonCodes from './017_payment_reason_codes';
 import * as reviewRefresh from './018_review_refresh';
+import * as paymentParts from './019_payment_parts';
 
 // Migrations are listed in code, not discovered on disk, so they load the same way under
 // tsx, vitest and a compiled build.
@@ -32,7 +34,9 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '013_invoices_by_customer': invoicesByCustomer,
   '014_delivery_failure_facts': deliveryFailureFacts,
   '015_delivery_resend': deliveryResend,
+  '017_payment_reason_codes': paymentReasonCodes,
   '018_review_refresh': reviewRefresh,
+  '019_payment_parts': paymentParts,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

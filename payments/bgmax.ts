@@ -1,5 +1,6 @@
 import { PaymentFileError } from './errors';
 import { kept } from './kept';
+import type { UnmatchedReason } from './reasons';
 import { bankgiroDigits, type BankPayment, type IgnoredEntry, type PaymentFile, type PaymentPart, type PaymentSink } from './types';
 
 // Bankgirot's BgMax (legacy; banks move to camt.054 during 2026): 80-character records, ISO
@@ -18,7 +19,7 @@ interface ExtraReference {
   negative: boolean;
   amountOre: number;
   ocr: string | null;
-  noOcrReason: string | null;
+  noOcrReason: UnmatchedReason | null;
 }
 
 interface PendingPayment {
@@ -30,9 +31,9 @@ interface PendingPayment {
 }
 
 /** A reference as its reference code says: 2 is an OCR number Bankgirot checked; others are not. */
-function referenceOf(code: string, ref: string): { ocr: string | null; noOcrReason: string | null } {
+function referenceOf(code: string, ref: string): { ocr: string | null; noOcrReason: UnmatchedReason | null } {
   if (code === '2') return { ocr: kept(ref), noOcrReason: null };
-  return { ocr: null, noOcrReason: kept(`no OCR (BgMax reference code ${code}${ref ? `, reference ${JSON.stringify(ref)}` : ''})`) };
+  return { ocr: null, noOcrReason: { code: 'bgmax_not_ocr', facts: { referenceCode: kept(code), reference: ref ? kept(ref) : null } } };
 }
 
 /**
@@ -47,28 +48,26 @@ function referenceOf(code: string, ref: string): { ocr: string | null; noOcrReas
 function splitByReferences(pending: PendingPayment): BankPayment {
   const { payment, extras } = pending;
   if (extras.length === 0) return payment;
-  const part = (i: number, r: { ocr: string | null; noOcrReason: string | null }, amountOre: number | null): PaymentPart => ({
+  const part = (i: number, r: { ocr: string | null; noOcrReason: UnmatchedReason | null }, amountOre: number | null): PaymentPart => ({
     reference: i === 0 ? payment.reference : `${payment.reference}-${i + 1}`,
     amountOre,
     ocr: r.ocr,
     noOcrReason: r.noOcrReason,
   });
   const own = pending.listsReferences ? [] : [{ ocr: payment.ocr, noOcrReason: payment.noOcrReason }];
-  const whole = (reason: string): BankPayment => ({ ...payment, ocr: null, noOcrReason: reason });
+  const whole = (reason: UnmatchedReason): BankPayment => ({ ...payment, ocr: null, noOcrReason: reason });
   if (extras.every((e) => e.amountOre === 0)) {
-    if (extras.some((e) => e.negative)) return whole('a deducted reference (record 23) without its amount: assign it by hand');
+    if (extras.some((e) => e.negative)) return whole({ code: 'deducted_without_amount', facts: {} });
     return { ...payment, ocr: null, noOcrReason: null, parts: [...own, ...extras].map((r, i) => part(i, r, null)) };
   }
   const signed = extras.map((e) => (e.negative ? -e.amountOre : e.amountOre));
   const rest = payment.amountOre - signed.reduce((s, a) => s + a, 0);
-  if (rest < 0) return whole(`its extra references (records 22/23) add up to ${fmtOre(payment.amountOre - rest)}, more than the payment of ${fmtOre(payment.amountOre)}: assign it by hand`);
+  if (rest < 0) return whole({ code: 'references_exceed_payment', facts: { referencesOre: payment.amountOre - rest, paymentOre: payment.amountOre } });
   // What the references do not take stays with the payment record's reference (unmatched when it is a listing).
-  const first = rest > 0 ? [own[0] ?? { ocr: null, noOcrReason: 'the part of the payment no extra reference names' }] : [];
+  const first = rest > 0 ? [own[0] ?? { ocr: null, noOcrReason: { code: 'rest_unnamed', facts: {} } as UnmatchedReason }] : [];
   const amounts = [...(rest > 0 ? [rest] : []), ...signed];
   return { ...payment, ocr: null, noOcrReason: null, parts: [...first, ...extras].map((r, i) => part(i, r, amounts[i])) };
 }
-
-const fmtOre = (ore: number) => (ore / 100).toFixed(2);
 
 export function isBgMax(head: string): boolean {
   return head.startsWith('01BGMAX');
@@ -153,7 +152,7 @@ export function bgmaxReader(file: string, sellerBankgiro: string, sink: PaymentS
         if (tk === '21') {
           counts.deduction += 1;
           depositSumOre -= amountOre;
-          sink.ignored({ reference, amountOre: -amountOre, reason: `a deduction (avdragspost, code ${field(rec, 71, 71)}) on reference ${ref || '(none)'}: book it by hand` });
+          sink.ignored({ reference, amountOre: -amountOre, reason: { code: 'bgmax_deduction', facts: { deductionCode: field(rec, 71, 71), reference: ref ? kept(ref) : null } } });
           last = null;
           afterDeduction = true;
           break;
@@ -201,7 +200,7 @@ export function bgmaxReader(file: string, sellerBankgiro: string, sink: PaymentS
         if (count !== depositCount) fail(line, `the deposit says ${count} payments but holds ${depositCount}`);
         for (const pending of depositPayments) {
           const p = splitByReferences(pending);
-          sink.payment({ ...p, reference: kept(p.reference), payer: p.payer && kept(p.payer), ocr: p.ocr && kept(p.ocr), noOcrReason: p.noOcrReason && kept(p.noOcrReason), parts: p.parts?.map((x) => ({ ...x, reference: kept(x.reference) })), bookingDate });
+          sink.payment({ ...p, reference: kept(p.reference), payer: p.payer && kept(p.payer), ocr: p.ocr && kept(p.ocr), parts: p.parts?.map((x) => ({ ...x, reference: kept(x.reference) })), bookingDate });
         }
         counts.deposit += 1;
         inDeposit = false;

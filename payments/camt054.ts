@@ -1,6 +1,7 @@
 import { PaymentFileError } from './errors';
 import { bankgiroDigits, decimalToOre, type BankPayment, type IgnoredEntry, type PaymentFile, type PaymentSink } from './types';
 import { kept } from './kept';
+import type { IgnoredReason } from './reasons';
 import { XmlError, XmlReader } from './xml';
 
 // ISO 20022 camt.054 (bank-to-customer debit/credit notification), versions 02 and 08, as
@@ -115,11 +116,12 @@ export function camt054Reader(file: string, sellerBankgiro: string, sink: Paymen
     for (const { t, amount, i } of units) {
       const reference = t?.acctSvcrRef ?? (t?.endToEndId && t.endToEndId !== 'NOTPROVIDED' ? t.endToEndId : `${entryRef}/${i + 1}`);
       const cdtDbt = t?.cdtDbt ?? e.cdtDbt;
-      const why =
-        n.accountScheme !== 'BGNR' ? `account ${n.iban ?? n.account ?? '(none)'} is not the seller's bankgiro ${sellerBankgiro}`
-        : cdtDbt !== 'CRDT' ? `a ${cdtDbt === 'DBIT' ? 'debit' : `${cdtDbt}`} (only credits are payments)`
-        : e.status !== 'BOOK' ? `status ${e.status ?? '(none)'}, not booked (BOOK)`
-        : amount.currency !== 'SEK' ? `currency ${amount.currency}, not SEK`
+      const why: IgnoredReason | null =
+        n.accountScheme !== 'BGNR' ? { code: 'not_seller_account', facts: { account: n.iban ?? n.account, sellerBankgiro } }
+        : cdtDbt === 'DBIT' ? { code: 'debit', facts: {} }
+        : cdtDbt !== 'CRDT' ? { code: 'not_credit', facts: { indicator: cdtDbt && kept(cdtDbt) } }
+        : e.status !== 'BOOK' ? { code: 'not_booked', facts: { status: e.status && kept(e.status) } }
+        : amount.currency !== 'SEK' ? { code: 'not_sek', facts: { currency: kept(amount.currency) } }
         : null;
       if (why) {
         sink.ignored({ reference, amountOre: amount.ore, reason: why });

@@ -1,3 +1,5 @@
+import type { IgnoredReason, UnmatchedReason } from './reasons';
+
 // What a bank file says, whatever its format: the payments to the seller's bankgiro, and what
 // the file held that is not one (listed with the reason, never stored).
 
@@ -13,7 +15,7 @@ export interface BankPayment {
   /** The structured creditor reference (OCR) as written, or null when the payer gave none. */
   ocr: string | null;
   /** Why the payment carries no usable OCR even if `ocr` is set (e.g. BgMax reference code 5). */
-  noOcrReason: string | null;
+  noOcrReason: UnmatchedReason | null;
   /**
    * A payment naming several references (BgMax extra reference records 22/23): the parts it is
    * split into, each matched on its own; then `ocr` and `noOcrReason` are not used. Stored as
@@ -32,13 +34,13 @@ export interface PaymentPart {
    */
   amountOre: number | null;
   ocr: string | null;
-  noOcrReason: string | null;
+  noOcrReason: UnmatchedReason | null;
 }
 
 export interface IgnoredEntry {
   reference: string;
   amountOre: number | null;
-  reason: string;
+  reason: IgnoredReason;
 }
 
 /** Where a reader hands what it read, entry by entry (deposit by deposit). */

@@ -5,6 +5,7 @@ import { isValidOcr, paymentOutcome } from '../billing';
 import type { AppConfig } from '../infra/config';
 import type { Db } from '../infra/db';
 import { assertSchemaValid, openPaymentFile } from '../payments/read-file';
+import { reasonText, storedReason, type IgnoredReason, type PaymentReason, type PaymentReasonCode, type UnmatchedReason } from '../payments/reasons';
 import type { BankPayment, PaymentFileFormat } from '../payments/types';
 import { formatInvoiceNumber } from './invoices';
 
@@ -14,7 +15,8 @@ import { formatInvoiceNumber } from './invoices';
 // transaction is rolled back, whichever batch found the fault. Imports take a transaction-scoped
 // advisory lock, so two at once cannot both count the same invoice as unpaid.
 
-const IMPORT_LOCK = 22_022;
+/** Imports and assignments, one at a time: both count what an invoice has open. */
+export const IMPORT_LOCK = 22_022;
 /** Payments matched and stored per round trip: bounds what the import holds at once. */
 const BATCH = 5_000;
 
@@ -22,9 +24,47 @@ export interface UnmatchedJson {
   reference: string;
   amount_ore: number;
   payer: string | null;
+  /** In English (payments/reasons.ts reasonText); `reason_code` is the code, payments/reason-sv.ts the Swedish. */
   reason: string;
+  reason_code: PaymentReasonCode;
   /** The day the bank booked it (YYYY-MM-DD). */
   booking_date: string;
+}
+
+export interface IgnoredJson {
+  reference: string;
+  amount_ore: number | null;
+  reason: string;
+  reason_code: PaymentReasonCode;
+}
+
+/**
+ * An unmatched payment or an ignored entry as the store hands it on: its JSON, and `why`, the
+ * reason as data, for the Swedish (payments/reason-sv.ts). `why` is left out of `--json`
+ * (`withoutWhy`): the contract has the English `reason` and its `reason_code`.
+ */
+export type UnmatchedPayment = UnmatchedJson & { why: PaymentReason };
+export type IgnoredEntryOut = IgnoredJson & { why: PaymentReason };
+
+function unmatchedPayment(p: { reference: string; amount_ore: number; payer: string | null; booking_date: string }, why: PaymentReason): UnmatchedPayment {
+  return { reference: p.reference, amount_ore: p.amount_ore, payer: p.payer, reason: reasonText(why), reason_code: why.code, booking_date: p.booking_date, why };
+}
+
+/** An unmatched payment's stored row (its unmatched_code and unmatched_facts). */
+export function storedUnmatched(row: { reference: string; amount_ore: number; payer: string | null; booking_date: string; unmatched_code: string; unmatched_facts: unknown }): UnmatchedPayment {
+  return unmatchedPayment(row, storedReason(row.unmatched_code, row.unmatched_facts, 'unmatched'));
+}
+
+/** An entry as `--json` prints it. */
+export function withoutWhy<T extends { why: unknown }>({ why: _why, ...json }: T): Omit<T, 'why'> {
+  return json;
+}
+
+/** What importPaymentFile returns; `paymentImportJson` makes it the `--json` document. */
+export type PaymentImport = Omit<PaymentImportJson, 'unmatched' | 'ignored'> & { unmatched: UnmatchedPayment[]; ignored: IgnoredEntryOut[] };
+
+export function paymentImportJson(r: PaymentImport): PaymentImportJson {
+  return { ...r, unmatched: r.unmatched.map(withoutWhy), ignored: r.ignored.map(withoutWhy) };
 }
 
 export interface PaymentImportJson {
@@ -39,7 +79,7 @@ export interface PaymentImportJson {
   overpaid: number;
   duplicates: number;
   unmatched: UnmatchedJson[];
-  ignored: { reference: string; amount_ore: number | null; reason: string }[];
+  ignored: IgnoredJson[];
   /** Per matched payment: the invoice and what the payment did to it. */
   applied: { reference: string; invoice: string; amount_ore: number; outcome: 'paid' | 'partly_paid' | 'overpaid'; remaining_ore: number; overpaid_ore: number }[];
 }
@@ -75,17 +115,19 @@ interface Row {
   ocr: string | null;
   invoice_id: number | null;
   customer_id: string | null;
-  unmatched_reason: string | null;
+  unmatched_code: string | null;
+  /** JSON text of the reason's facts. */
+  unmatched_facts: string | null;
 }
 
 /**
  * Imports one bank file; throws PaymentFileError (nothing stored) when the file is refused.
  * `bytes` best comes from `readBankFile` (shared memory: the schema check reads it in place).
  */
-export async function importPaymentFile(db: Db, config: Pick<AppConfig, 'seller' | 'ocrLengthDigit'>, filePath: string, bytes: Uint8Array): Promise<PaymentImportJson> {
+export async function importPaymentFile(db: Db, config: Pick<AppConfig, 'seller' | 'ocrLengthDigit'>, filePath: string, bytes: Uint8Array): Promise<PaymentImport> {
   const name = path.basename(filePath);
   const opened = openPaymentFile(bytes, name, config.seller.bankgiro);
-  const result: PaymentImportJson = {
+  const result: PaymentImport = {
     file: name,
     format: opened.format,
     payments: 0,
@@ -121,14 +163,14 @@ export async function importPaymentFile(db: Db, config: Pick<AppConfig, 'seller'
     } finally {
       await inserting.catch(() => undefined); // a refusal found while a batch was being inserted waits for that insert
     }
-    result.ignored = opened.ignored.map((i) => ({ reference: i.reference, amount_ore: i.amountOre, reason: i.reason }));
+    result.ignored = opened.ignored.map((i) => ({ reference: i.reference, amount_ore: i.amountOre, reason: reasonText(i.reason), reason_code: i.reason.code, why: i.reason }));
     await trx('payment_imports').where({ id: imp.id }).update({
       message_id: opened.messageId(),
       payments: result.payments,
       matched: result.matched,
       unmatched: result.unmatched.length,
       duplicates: result.duplicates,
-      ignored: JSON.stringify(result.ignored),
+      ignored: JSON.stringify(opened.ignored.map((i) => storedIgnored(i.reference, i.amountOre, i.reason))),
     });
     // The schema check ran beside all of this; a file it refuses leaves nothing behind.
     await assertSchemaValid(opened, name);
@@ -140,11 +182,11 @@ export async function importPaymentFile(db: Db, config: Pick<AppConfig, 'seller'
 const referencesOf = (p: BankPayment) => (p.parts ? p.parts.map((x) => x.reference) : [p.reference]);
 
 /** Matches one batch of a file's payments against what is stored (inside the import's transaction); returns its rows. */
-async function matchBatch(trx: Db, batch: BankPayment[], result: PaymentImportJson, ocrLengthDigit: boolean): Promise<Row[]> {
+async function matchBatch(trx: Db, batch: BankPayment[], result: PaymentImport, ocrLengthDigit: boolean): Promise<Row[]> {
   const known = new Set<string>();
   const r = await trx.raw('SELECT reference FROM payments WHERE reference = ANY(?::text[])', [batch.flatMap(referencesOf)]);
   for (const row of r.rows) known.add(row.reference);
-  const usable = (x: { ocr: string | null; noOcrReason: string | null }) => x.ocr !== null && x.noOcrReason === null && isValidOcr(x.ocr, { lengthDigit: ocrLengthDigit });
+  const usable = (x: { ocr: string | null; noOcrReason: UnmatchedReason | null }) => x.ocr !== null && x.noOcrReason === null && isValidOcr(x.ocr, { lengthDigit: ocrLengthDigit });
   const fresh = batch.filter((p) => !referencesOf(p).some((ref) => known.has(ref)));
   const units = fresh.flatMap((p) => p.parts ?? [{ ...p, amountOre: p.amountOre as number | null }]);
   const invoiceOcrs = [...new Set(units.filter((u) => (u.amountOre === null || u.amountOre >= 0) && usable(u)).map((u) => u.ocr!))];
@@ -167,25 +209,25 @@ async function matchBatch(trx: Db, batch: BankPayment[], result: PaymentImportJs
   }
 
   const rows: Row[] = [];
-  const unmatched = (p: BankPayment, reference: string, amountOre: number, ocr: string | null, reason: string) => {
-    rows.push({ reference, amount_ore: amountOre, booking_date: p.bookingDate, payer: p.payer, ocr, invoice_id: null, customer_id: null, unmatched_reason: reason });
-    result.unmatched.push({ reference, amount_ore: amountOre, payer: p.payer, reason, booking_date: p.bookingDate });
+  const unmatched = (p: BankPayment, reference: string, amountOre: number, ocr: string | null, reason: UnmatchedReason) => {
+    rows.push({ reference, amount_ore: amountOre, booking_date: p.bookingDate, payer: p.payer, ocr, invoice_id: null, customer_id: null, unmatched_code: reason.code, unmatched_facts: JSON.stringify(reason.facts) });
+    result.unmatched.push(unmatchedPayment({ reference, amount_ore: amountOre, payer: p.payer, booking_date: p.bookingDate }, reason));
   };
   const apply = (p: BankPayment, reference: string, amountOre: number, ocr: string | null, inv: InvoiceBalance) => {
     const outcome = paymentOutcome(amountOre, inv.due);
     inv.due -= amountOre;
-    rows.push({ reference, amount_ore: amountOre, booking_date: p.bookingDate, payer: p.payer, ocr, invoice_id: inv.id, customer_id: inv.customerId, unmatched_reason: null });
+    rows.push({ reference, amount_ore: amountOre, booking_date: p.bookingDate, payer: p.payer, ocr, invoice_id: inv.id, customer_id: inv.customerId, unmatched_code: null, unmatched_facts: null });
     result.matched += 1;
     result[outcome] += 1;
     result.applied.push({ reference, invoice: inv.number, amount_ore: amountOre, outcome, remaining_ore: Math.max(0, inv.due), overpaid_ore: Math.max(0, -inv.due) });
   };
-  const matchOne = (p: BankPayment, u: { reference: string; amountOre: number; ocr: string | null; noOcrReason: string | null }) => {
+  const matchOne = (p: BankPayment, u: { reference: string; amountOre: number; ocr: string | null; noOcrReason: UnmatchedReason | null }) => {
     const credit = u.amountOre < 0;
     const inv = usable(u) ? (credit ? byCreditOcr : byOcr).get(u.ocr!) : undefined;
-    const reason = u.noOcrReason
-      ?? (u.ocr === null ? 'no OCR reference'
-      : !usable(u) ? `OCR ${u.ocr} fails its check digits`
-      : !inv ? (credit ? `a deducted credit (BgMax record 23) with OCR ${u.ocr}, which no credit note of ours has` : `no invoice has OCR ${u.ocr}`)
+    const reason: UnmatchedReason | null = u.noOcrReason
+      ?? (u.ocr === null ? { code: 'no_ocr', facts: {} }
+      : !usable(u) ? { code: 'ocr_check_digits', facts: { ocr: u.ocr } }
+      : !inv ? { code: credit ? 'unknown_credit_ocr' : 'unknown_ocr', facts: { ocr: u.ocr } }
       : null);
     if (reason) unmatched(p, u.reference, u.amountOre, u.ocr, reason);
     else apply(p, u.reference, u.amountOre, u.ocr, inv!);
@@ -211,12 +253,16 @@ async function matchBatch(trx: Db, batch: BankPayment[], result: PaymentImportJs
       if (invs.every((inv) => inv && inv.due > 0) && new Set(invs).size === invs.length && open === p.amountOre) {
         p.parts.forEach((x, i) => apply(p, x.reference, invs[i]!.due, x.ocr, invs[i]!));
       } else {
-        const named = p.parts.map((x) => x.ocr ?? '(no OCR)').join(', ');
-        unmatched(p, p.reference, p.amountOre, null, `names ${p.parts.length} references (${named}) without an amount for each, and is not exactly what their invoices have open together: assign it by hand`);
+        unmatched(p, p.reference, p.amountOre, null, { code: 'references_without_amounts', facts: { ocrs: p.parts.map((x) => x.ocr) } });
       }
     }
   }
   return rows;
+}
+
+/** An ignored entry as payment_imports.ignored keeps it: the reason as its code and facts. */
+function storedIgnored(reference: string, amountOre: number | null, reason: IgnoredReason) {
+  return { reference, amount_ore: amountOre, reason_code: reason.code, reason_facts: reason.facts };
 }
 
 /** Stores a batch's rows (a duplicate-free batch: matchBatch left out what is stored). */
@@ -226,9 +272,9 @@ async function insertRows(trx: Db, importId: unknown, rows: Row[]): Promise<void
   // knex's types do not admit).
   const col = (k: keyof Row) => rows.map((row) => row[k]) as unknown as Knex.Value;
   await trx.raw(
-    `INSERT INTO payments (import_id, reference, amount_ore, booking_date, payer, ocr, invoice_id, customer_id, unmatched_reason)
-     SELECT ?, * FROM unnest(?::text[], ?::bigint[], ?::date[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[])`,
-    [importId as Knex.Value, col('reference'), col('amount_ore'), col('booking_date'), col('payer'), col('ocr'), col('invoice_id'), col('customer_id'), col('unmatched_reason')],
+    `INSERT INTO payments (import_id, reference, amount_ore, booking_date, payer, ocr, invoice_id, customer_id, unmatched_code, unmatched_facts)
+     SELECT ?, * FROM unnest(?::text[], ?::bigint[], ?::date[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::jsonb[])`,
+    [importId as Knex.Value, col('reference'), col('amount_ore'), col('booking_date'), col('payer'), col('ocr'), col('invoice_id'), col('customer_id'), col('unmatched_code'), col('unmatched_facts')],
   );
 }
 
@@ -239,37 +285,4 @@ export async function paidByInvoice(db: Db, invoiceIds: number[]): Promise<Map<n
   const rows = await db.raw('SELECT invoice_id, SUM(amount_ore)::bigint AS paid FROM payments WHERE invoice_id = ANY(?::bigint[]) GROUP BY invoice_id', [invoiceIds]);
   for (const r of rows.rows) paid.set(Number(r.invoice_id), { paidOre: Number(r.paid) });
   return paid;
-}
-
-/** Why an assignment was refused, as a code the console turns into Swedish (the message stays for the CLI). */
-export type AssignRefusal = 'no_payment' | 'already_booked' | 'no_invoice';
-
-export class AssignRefused extends Error {
-  constructor(
-    message: string,
-    readonly code: AssignRefusal,
-  ) {
-    super(message);
-  }
-}
-
-/** `payments assign`: an unmatched payment booked against an invoice by a named person. */
-export async function assignPayment(db: Db, input: { reference: string; invoiceNumber: string; by: string; now: Date }): Promise<PaymentImportJson['applied'][number]> {
-  return db.transaction(async (trx) => {
-    await trx.raw('SELECT pg_advisory_xact_lock(?)', [IMPORT_LOCK]);
-    const payment = await trx('payments').where({ reference: input.reference }).forUpdate().first();
-    if (!payment) throw new AssignRefused(`no payment with reference ${input.reference}; see 'month-close receivables list' for the unmatched ones`, 'no_payment');
-    if (payment.invoice_id !== null) {
-      const inv = await trx('invoices').where({ id: payment.invoice_id }).first('series', 'number');
-      throw new AssignRefused(`payment ${input.reference} is already booked against ${formatInvoiceNumber(inv.series, inv.number)}${payment.assigned_by ? ` (assigned by ${payment.assigned_by})` : ' (by its OCR)'}`, 'already_booked');
-    }
-    const m = /^([A-Za-z]{0,10})(\d{1,16})$/.exec(input.invoiceNumber.trim());
-    const row = m ? await trx('invoices').where({ series: m[1], number: Number(m[2]), kind: 'invoice' }).first('id') : null;
-    if (!row) throw new AssignRefused(`no invoice ${input.invoiceNumber} (a payment is assigned to an invoice, not a credit note)`, 'no_invoice');
-    const inv = (await invoiceBalances(trx, { ids: [row.id] })).get(Number(row.id))!;
-    const outcome = paymentOutcome(payment.amount_ore, inv.due);
-    await trx('payments').where({ id: payment.id }).update({ invoice_id: inv.id, customer_id: inv.customerId, assigned_by: input.by, assigned_at: input.now });
-    const due = inv.due - payment.amount_ore;
-    return { reference: input.reference, invoice: inv.number, amount_ore: payment.amount_ore, outcome, remaining_ore: Math.max(0, due), overpaid_ore: Math.max(0, -due) };
-  });
 }

@@ -1,7 +1,7 @@
 import { ageingBucket, receivable, type AgeingBucket, type PaymentStatus } from '../billing/receivable';
 import type { Db } from '../infra/db';
 import { formatInvoiceNumber } from './invoices';
-import type { UnmatchedJson } from './payments';
+import { storedUnmatched, type UnmatchedPayment } from './payments';
 
 // `receivables list`: what customers owe, per invoice and per ageing bucket, from the invoices,
 // their credit notes and the payments booked against them. `total_ore` is what the books' 1510
@@ -28,7 +28,8 @@ export interface ReceivablesJson {
   credit_balances: { customer_id: string; amount_ore: number }[];
   /** The open remainders less the credit balances: the books' 1510 balance. */
   total_ore: number;
-  unmatched: UnmatchedJson[];
+  /** Printed without `why` (store/payments.ts withoutWhy). */
+  unmatched: UnmatchedPayment[];
 }
 
 export interface InvoicePaymentRow {
@@ -64,9 +65,10 @@ export async function invoicePaymentRows(db: Db, filter: { customerId?: string; 
   }));
 }
 
-export async function listUnmatched(db: Db): Promise<UnmatchedJson[]> {
-  const rows = await db('payments').whereNull('invoice_id').orderBy('id').select('reference', 'amount_ore', 'payer', 'unmatched_reason', db.raw("to_char(booking_date, 'YYYY-MM-DD') as booking_date"));
-  return rows.map((r) => ({ reference: r.reference, amount_ore: r.amount_ore, payer: r.payer, reason: r.unmatched_reason ?? 'unmatched', booking_date: r.booking_date }));
+export async function listUnmatched(db: Db): Promise<UnmatchedPayment[]> {
+  // Not yet booked: no invoice, and not assigned in parts (migration 019).
+  const rows = await db('payments').whereNull('invoice_id').whereNull('assigned_at').orderBy('id').select('reference', 'amount_ore', 'payer', 'unmatched_code', 'unmatched_facts', db.raw("to_char(booking_date, 'YYYY-MM-DD') as booking_date"));
+  return rows.map(storedUnmatched);
 }
 
 export async function listReceivables(db: Db, opts: { today: string; overdue?: boolean; customerId?: string }): Promise<ReceivablesJson> {

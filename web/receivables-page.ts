@@ -2,7 +2,7 @@ import type { Db } from '../infra/db';
 import { STATUS_TEXT } from '../billing/receivable';
 import { disputedInvoiceNumbers } from '../store/disputes';
 import { listReceivables, type ReceivableJson, type ReceivablesJson } from '../store/receivables';
-import { unmatchedReasonSv } from '../payments/reasons-sv';
+import { reasonSv } from '../payments/reason-sv';
 
 // Finance's "Kundfordringar": the open invoices, the ageing buckets and the unmatched payments,
 // read through listReceivables, the function `receivables list` prints. So the page's totals are
@@ -72,7 +72,7 @@ export async function receivablesPage(db: Db, today: string, filter: Receivables
     })),
     matching: rows.length,
     matchingRemainingOre: rows.reduce((s, r) => s + r.remaining_ore, 0),
-    unmatched: book.unmatched.slice(0, UNMATCHED_SHOWN).map((u) => ({ ...u, reason_sv: unmatchedReasonSv(u.reason) })),
+    unmatched: book.unmatched.slice(0, UNMATCHED_SHOWN).map((u) => ({ ...u, reason_sv: reasonSv(u.why) })),
     unmatchedCount: book.unmatched.length,
   };
 }

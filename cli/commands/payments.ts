@@ -5,15 +5,20 @@ import { STATUS_TEXT } from '../../billing/receivable';
 import { shown } from '../../infra/shown';
 import { PaymentFileError } from '../../payments/errors';
 import { readBankFile } from '../../payments/read-file';
-import { AssignRefused, assignPayment, importPaymentFile, type PaymentImportJson } from '../../store/payments';
+import { importPaymentFile, paymentImportJson, withoutWhy, type PaymentImport } from '../../store/payments';
+import { AssignRefused, assignPayment, type AppliedJson, type AssignmentJson } from '../../store/payment-assign';
+import { assignRefusalText, parseInvoiceShare, sharesProblem } from '../../billing/payment-split';
 import { DisputeRefused, disputeInvoice, resolveDispute } from '../../store/disputes';
 import { listReceivables, type ReceivablesJson } from '../../store/receivables';
 import { signalSettled } from '../../client/payment-reminders';
 import { byOption, output, table, UsageError, withServices } from '../runtime';
-import { ignoredReasonSv, unmatchedReasonSv } from '../../payments/reasons-sv';
+import { reasonSv } from '../../payments/reason-sv';
 
 // Payments from the bank and what customers owe (issue #22). Finance reads the text: Swedish,
 // sv-SE amounts; codes stay in --json.
+
+/** A repeatable option's values, in the order given. */
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerPaymentCommands(program: Command): void {
   const payments = program.command('payments').description('payments from the bank (camt.054, BgMax)');
@@ -33,7 +38,7 @@ export function registerPaymentCommands(program: Command): void {
           throw new UsageError(`cannot read ${shown(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
         }
         return async (services) => {
-          let result: PaymentImportJson;
+          let result: PaymentImport;
           try {
             result = await importPaymentFile(services.db, services.config, resolved, bytes);
           } catch (err) {
@@ -42,30 +47,39 @@ export function registerPaymentCommands(program: Command): void {
           }
           const settled = [...new Set(result.applied.filter((a) => a.outcome !== 'partly_paid').map((a) => a.invoice))];
           await signalSettled(services, settled);
-          output(!!opts.json, result, () => importText(result));
+          output(!!opts.json, paymentImportJson(result), () => importText(result));
         };
       }),
     );
 
   payments
     .command('assign')
-    .description('book an unmatched payment against an invoice (recorded with who did it)')
+    .description("book an unmatched payment against an invoice, or split over several of one customer's in the order given (recorded with who did it)")
     .argument('<reference>', "the payment's bank reference, as `receivables list` shows it")
-    .requiredOption('--invoice <number>', 'invoice number, e.g. F10001')
+    .requiredOption('--invoice <number[=kronor]>', 'invoice number, e.g. F10001; repeat it to split the payment (each up to what it has open, the last the rest), or name an amount: F10001=1234,50', collect, [])
     .requiredOption('--by <name>', 'who assigns it')
     .option('--json', 'print one JSON document')
     .action(
-      withServices((reference: string, opts: { invoice: string; by: string; json?: boolean }) => {
+      withServices((reference: string, opts: { invoice: string[]; by: string; json?: boolean }) => {
         const by = byOption(opts.by);
+        const shares = opts.invoice.map((arg) => {
+          const share = parseInvoiceShare(arg);
+          if ('code' in share) throw new UsageError(assignRefusalText(share));
+          return share;
+        });
+        const problem = sharesProblem(shares);
+        if (problem) throw new UsageError(assignRefusalText(problem));
         return async (services) => {
+          let assigned: AssignmentJson;
           try {
-            const applied = await assignPayment(services.db, { reference, invoiceNumber: opts.invoice, by, now: new Date() });
-            if (applied.outcome !== 'partly_paid') await signalSettled(services, [applied.invoice]);
-            output(!!opts.json, applied, () => `Inbetalning ${applied.reference} (${formatSek(applied.amount_ore)}) bokförd mot ${applied.invoice} av ${by}: ${STATUS_TEXT[applied.outcome].toLowerCase()}, kvar att betala ${formatSek(applied.remaining_ore)}${applied.overpaid_ore > 0 ? `, överbetalt ${formatSek(applied.overpaid_ore)} (kundens tillgodohavande)` : ''}`);
+            assigned = await assignPayment(services.db, { reference, shares, by, now: new Date() });
           } catch (err) {
             if (err instanceof AssignRefused) throw new UsageError(err.message);
             throw err;
           }
+          await signalSettled(services, assigned.parts.filter((p) => p.outcome !== 'partly_paid').map((p) => p.invoice));
+          // One invoice prints what it always printed; several, the payment and each part.
+          output(!!opts.json, assigned.parts.length === 1 ? assigned.parts[0] : assigned, () => assignText(assigned));
         };
       }),
     );
@@ -83,7 +97,7 @@ export function registerPaymentCommands(program: Command): void {
           throw new UsageError(`--customer: no customer ${shown(opts.customer)}`);
         }
         const list = await listReceivables(services.db, { today: stockholmDate(Date.now()), overdue: !!opts.overdue, customerId: opts.customer });
-        output(!!opts.json, list, () => receivablesText(list));
+        output(!!opts.json, { ...list, unmatched: list.unmatched.map(withoutWhy) }, () => receivablesText(list));
       }),
     );
   registerDisputeCommands(receivables);
@@ -126,17 +140,27 @@ function usage(err: unknown): never {
   throw err instanceof DisputeRefused ? new UsageError(err.message) : err;
 }
 
-function importText(r: PaymentImportJson): string {
+/** What a part did to its invoice: "delbetald, kvar att betala 750,00 kr". */
+function standingText(p: AppliedJson): string {
+  return `${STATUS_TEXT[p.outcome].toLowerCase()}, kvar att betala ${formatSek(p.remaining_ore)}${p.overpaid_ore > 0 ? `, överbetalt ${formatSek(p.overpaid_ore)} (kundens tillgodohavande)` : ''}`;
+}
+
+function assignText(a: AssignmentJson): string {
+  if (a.parts.length === 1) return `Inbetalning ${a.reference} (${formatSek(a.amount_ore)}) bokförd mot ${a.parts[0]!.invoice} av ${a.assigned_by}: ${standingText(a.parts[0]!)}`;
+  return [`Inbetalning ${a.reference} (${formatSek(a.amount_ore)}) fördelad av ${a.assigned_by} på ${a.parts.length} fakturor:`, ...a.parts.map((p) => `  ${p.invoice} ${formatSek(p.amount_ore)}: ${standingText(p)}`)].join('\n');
+}
+
+function importText(r: PaymentImport): string {
   const lines = [
     `${r.file} (${r.format}): ${r.payments} inbetalningar, ${r.matched} matchade mot fakturor (${r.paid} betalda, ${r.partly_paid} delbetalda, ${r.overpaid} överbetalda), ${r.duplicates} redan inlästa, ${r.unmatched.length} omatchade, ${r.ignored.length} ignorerade`,
   ];
   if (r.unmatched.length) {
     lines.push('', 'Omatchade (bokför med `payments assign REFERENS --invoice NUMMER --by NAMN`):');
-    lines.push(table(['referens', 'belopp', 'betalare', 'orsak'], r.unmatched.map((u) => [u.reference, formatSek(u.amount_ore), u.payer ?? '–', unmatchedReasonSv(u.reason)]), [1]));
+    lines.push(table(['referens', 'belopp', 'betalare', 'orsak'], r.unmatched.map((u) => [u.reference, formatSek(u.amount_ore), u.payer ?? '–', reasonSv(u.why)]), [1]));
   }
   if (r.ignored.length) {
     lines.push('', 'Ignorerade:');
-    lines.push(table(['referens', 'belopp', 'orsak'], r.ignored.map((i) => [i.reference, i.amount_ore === null ? '–' : formatSek(i.amount_ore), ignoredReasonSv(i.reason)]), [1]));
+    lines.push(table(['referens', 'belopp', 'orsak'], r.ignored.map((i) => [i.reference, i.amount_ore === null ? '–' : formatSek(i.amount_ore), reasonSv(i.why)]), [1]));
   }
   return lines.join('\n');
 }
@@ -155,7 +179,7 @@ function receivablesText(r: ReceivablesJson): string {
   lines.push(`Kundfordringar totalt (konto 1510): ${formatSek(r.total_ore)}`);
   if (r.unmatched.length) {
     lines.push('', `Omatchade inbetalningar (${r.unmatched.length}):`);
-    lines.push(table(['referens', 'belopp', 'betalare', 'orsak'], r.unmatched.map((u) => [u.reference, formatSek(u.amount_ore), u.payer ?? '–', unmatchedReasonSv(u.reason)]), [1]));
+    lines.push(table(['referens', 'belopp', 'betalare', 'orsak'], r.unmatched.map((u) => [u.reference, formatSek(u.amount_ore), u.payer ?? '–', reasonSv(u.why)]), [1]));
   }
   return lines.join('\n');
 }

@@ -50,7 +50,7 @@ describe('BgMax extra references, as read', () => {
   it('extra references adding up to more than the payment leave it whole for finance; an extra record of another payment refuses the file', () => {
     const [p] = parseBgMax(deposit([{ ocr: ocr(40001), amountOre: 10_000, bgcNumber: '000000000504', extras: [{ ocr: ocr(40002), amountOre: 50_000 }] }]), 'bg.txt', BG).payments;
     expect(p.parts).toBeUndefined();
-    expect(p.noOcrReason).toBe('its extra references (records 22/23) add up to 500.00, more than the payment of 100.00: assign it by hand');
+    expect(p.noOcrReason).toEqual({ code: 'references_exceed_payment', facts: { referencesOre: 50_000, paymentOre: 10_000 } });
     const other = deposit([{ ocr: ocr(40001), amountOre: 10_000, bgcNumber: '000000000505', extras: [{ ocr: ocr(40002), amountOre: 5_000, bgcNumber: '000000000999' }] }]);
     expect(refusal(() => parseBgMax(other, 'bg.txt', BG)).reason).toBe("an extra reference record (22) with Bankgirot's serial number 000000000999, not that of the payment (000000000505) it follows");
   });

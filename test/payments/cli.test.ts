@@ -42,8 +42,9 @@ describe('payments import and receivables list (CLI)', () => {
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(json).toMatchObject({ payments: 2, matched: 1, partly_paid: 1, overpaid: 0, duplicates: 0 });
-    expect(json.unmatched).toEqual([{ reference: 'P2', amount_ore: 5_000, payer: 'Okänd Betalare AB', reason: 'no OCR reference', booking_date: '2026-12-03' }]);
-    expect(json.ignored).toEqual([{ reference: 'P3', amount_ore: 100, reason: 'a debit (only credits are payments)' }]);
+    // The contract's fields as before, and the reason's code beside its English.
+    expect(json.unmatched).toEqual([{ reference: 'P2', amount_ore: 5_000, payer: 'Okänd Betalare AB', reason: 'no OCR reference', reason_code: 'no_ocr', booking_date: '2026-12-03' }]);
+    expect(json.ignored).toEqual([{ reference: 'P3', amount_ore: 100, reason: 'a debit (only credits are payments)', reason_code: 'debit' }]);
 
     const text = await run(['payments', 'import', file]);
     expect(text.code).toBe(0);
@@ -63,7 +64,7 @@ describe('payments import and receivables list (CLI)', () => {
     expect(rec.invoices[0]).toMatchObject({ customer_id: a.customerId, due_date: '2020-01-01', total_ore: 100_000, credited_ore: 0, paid_ore: 30_000 });
     expect(rec.invoices[0].days_overdue).toBeGreaterThan(90);
     expect(rec.buckets).toEqual({ not_due: 80_000, '1-30': 0, '31-60': 0, '61-90': 0, over_90: 70_000 });
-    expect(rec.unmatched).toEqual([{ reference: 'P2', amount_ore: 5_000, payer: 'Okänd Betalare AB', reason: 'no OCR reference', booking_date: '2026-12-03' }]);
+    expect(rec.unmatched).toEqual([{ reference: 'P2', amount_ore: 5_000, payer: 'Okänd Betalare AB', reason: 'no OCR reference', reason_code: 'no_ocr', booking_date: '2026-12-03' }]);
     const overdue = JSON.parse((await run(['receivables', 'list', '--overdue', '--json'])).stdout);
     expect(overdue.invoices.map((i: { number: string }) => i.number)).toEqual(['F30001']);
 

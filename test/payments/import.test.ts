@@ -3,7 +3,8 @@ import { ocrFromBase } from '../../billing/ocr';
 import { loadConfig } from '../../infra/config';
 import { camt054Xml, type CamtPaymentSpec } from '../../payments/camt054-writer';
 import { PaymentFileError } from '../../payments/errors';
-import { assignPayment, importPaymentFile } from '../../store/payments';
+import { importPaymentFile } from '../../store/payments';
+import { assignPayment } from '../../store/payment-assign';
 import { listInvoicesJson } from '../../store/invoices';
 import { listReceivables } from '../../store/receivables';
 import { createTestDatabase } from '../support/database';
@@ -38,15 +39,16 @@ describe('payments import', () => {
     const b = await seedInvoice(t.db, { number: 20002, totalOre: 200_000, dueDate: '2026-12-01' });
     const c = await seedInvoice(t.db, { number: 20003, totalOre: 50_000, dueDate: '2026-12-01' });
     const badCheck = `${a.ocr.slice(0, -1)}${(Number(a.ocr.slice(-1)) + 1) % 10}`;
+    const unknown = ocrFromBase('99999', { lengthDigit: true });
     const r = await run(camt('02', [
       pay('R-1', 100_000, a.ocr), pay('R-2', 150_000, b.ocr), pay('R-3', 60_000, c.ocr),
       pay('R-4', 7_000, ocrFromBase('99999', { lengthDigit: true }), 'Okänd AB'), pay('R-5', 8_000, badCheck, 'Fel Siffra AB'), pay('R-6', 9_000, undefined, 'Ingen Ref AB'),
     ]));
     expect(r).toMatchObject({ format: 'camt.054.001.02', payments: 6, matched: 3, paid: 1, partly_paid: 1, overpaid: 1, duplicates: 0, ignored: [] });
     expect(r.unmatched).toEqual([
-      { reference: 'R-4', amount_ore: 7_000, payer: 'Okänd AB', reason: `no invoice has OCR ${ocrFromBase('99999', { lengthDigit: true })}`, booking_date: '2026-12-03' },
-      { reference: 'R-5', amount_ore: 8_000, payer: 'Fel Siffra AB', reason: `OCR ${badCheck} fails its check digits`, booking_date: '2026-12-03' },
-      { reference: 'R-6', amount_ore: 9_000, payer: 'Ingen Ref AB', reason: 'no OCR reference', booking_date: '2026-12-03' },
+      { reference: 'R-4', amount_ore: 7_000, payer: 'Okänd AB', reason: `no invoice has OCR ${unknown}`, reason_code: 'unknown_ocr', booking_date: '2026-12-03', why: { code: 'unknown_ocr', facts: { ocr: unknown } } },
+      { reference: 'R-5', amount_ore: 8_000, payer: 'Fel Siffra AB', reason: `OCR ${badCheck} fails its check digits`, reason_code: 'ocr_check_digits', booking_date: '2026-12-03', why: { code: 'ocr_check_digits', facts: { ocr: badCheck } } },
+      { reference: 'R-6', amount_ore: 9_000, payer: 'Ingen Ref AB', reason: 'no OCR reference', reason_code: 'no_ocr', booking_date: '2026-12-03', why: { code: 'no_ocr', facts: {} } },
     ]);
     expect(r.applied).toEqual([
       { reference: 'R-1', invoice: 'F20001', amount_ore: 100_000, outcome: 'paid', remaining_ore: 0, overpaid_ore: 0 },
@@ -102,7 +104,7 @@ describe('payments import', () => {
     ] }]), 'latin1');
     const r = await run(file, 'bgmax.txt');
     expect(r).toMatchObject({ format: 'bgmax', payments: 2, matched: 1, paid: 1 });
-    expect(r.unmatched).toEqual([{ reference: 'BGC000000000302', amount_ore: 1_000, payer: 'Utan Referens AB', reason: 'no OCR (BgMax reference code 0)', booking_date: '2026-12-03' }]);
+    expect(r.unmatched).toEqual([{ reference: 'BGC000000000302', amount_ore: 1_000, payer: 'Utan Referens AB', reason: 'no OCR (BgMax reference code 0)', reason_code: 'bgmax_not_ocr', booking_date: '2026-12-03', why: { code: 'bgmax_not_ocr', facts: { referenceCode: '0', reference: null } } }]);
     expect(r.ignored.map((i) => i.reference)).toEqual(['BGC000000000303']);
     expect((await run(file, 'bgmax.txt')).duplicates).toBe(2);
   });
@@ -110,11 +112,11 @@ describe('payments import', () => {
   it('an unmatched payment is assigned by hand once, recorded with who did it', async () => {
     const inv = await seedInvoice(t.db, { number: 20040, totalOre: 25_000, dueDate: '2026-12-01' });
     await run(camt('02', [pay('U-1', 25_000, undefined, 'Glömde OCR AB')]));
-    const applied = await assignPayment(t.db, { reference: 'U-1', invoiceNumber: 'F20040', by: 'Anna Ekonom', now: new Date('2026-12-04T10:00:00Z') });
-    expect(applied).toEqual({ reference: 'U-1', invoice: 'F20040', amount_ore: 25_000, outcome: 'paid', remaining_ore: 0, overpaid_ore: 0 });
+    const assigned = await assignPayment(t.db, { reference: 'U-1', shares: [{ invoice: 'F20040', amountOre: null }], by: 'Anna Ekonom', now: new Date('2026-12-04T10:00:00Z') });
+    expect(assigned).toEqual({ reference: 'U-1', amount_ore: 25_000, assigned_by: 'Anna Ekonom', parts: [{ reference: 'U-1', invoice: 'F20040', amount_ore: 25_000, outcome: 'paid', remaining_ore: 0, overpaid_ore: 0 }] });
     expect(await t.db('payments').where({ reference: 'U-1' }).first('invoice_id', 'assigned_by')).toEqual({ invoice_id: inv.id, assigned_by: 'Anna Ekonom' });
-    await expect(assignPayment(t.db, { reference: 'U-1', invoiceNumber: 'F20040', by: 'Bertil', now: new Date() })).rejects.toThrow(/already booked against F20040 \(assigned by Anna Ekonom\)/);
-    await expect(assignPayment(t.db, { reference: 'NOPE', invoiceNumber: 'F20040', by: 'Bertil', now: new Date() })).rejects.toThrow(/no payment with reference NOPE/);
+    await expect(assignPayment(t.db, { reference: 'U-1', shares: [{ invoice: 'F20040', amountOre: null }], by: 'Bertil', now: new Date() })).rejects.toThrow(/already booked against F20040 \(assigned by Anna Ekonom\)/);
+    await expect(assignPayment(t.db, { reference: 'NOPE', shares: [{ invoice: 'F20040', amountOre: null }], by: 'Bertil', now: new Date() })).rejects.toThrow(/no payment with reference NOPE/);
     // The database itself refuses to move a matched payment.
     await expect(t.db('payments').where({ reference: 'U-1' }).update({ invoice_id: null })).rejects.toThrow(/only an unmatched payment can be assigned/);
   });

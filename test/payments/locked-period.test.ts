@@ -4,7 +4,8 @@ import { lockPeriod } from '../../books/period-lock';
 import { periodReport } from '../../books/period-report';
 import { loadConfig } from '../../infra/config';
 import { camt054Xml } from '../../payments/camt054-writer';
-import { assignPayment, importPaymentFile } from '../../store/payments';
+import { importPaymentFile } from '../../store/payments';
+import { assignPayment } from '../../store/payment-assign';
 import { parseSie } from '../books/sie-parser';
 import { createTestDatabase } from '../support/database';
 import { seedInvoice } from './seed-invoices';
@@ -40,7 +41,7 @@ describe('payments against invoices of a locked period', () => {
     const r = await importPaymentFile(t.db, config, 'locked.xml', Buffer.from(xml));
     expect(r).toMatchObject({ matched: 1, paid: 1 });
     expect(r.unmatched.map((u) => u.reference)).toEqual(['L-2']);
-    expect(await assignPayment(t.db, { reference: 'L-2', invoiceNumber: assigned.number, by: 'Anna Ekonom', now: new Date('2026-12-04T10:00:00Z') })).toMatchObject({ outcome: 'paid' });
+    expect((await assignPayment(t.db, { reference: 'L-2', shares: [{ invoice: assigned.number, amountOre: null }], by: 'Anna Ekonom', now: new Date('2026-12-04T10:00:00Z') })).parts).toMatchObject([{ outcome: 'paid' }]);
 
     // Booked: series C, dated the bank's booking date, in the next export.
     const batch = await exportBooks(t.db, booksSettings(config), { today: '2026-12-05' });

@@ -72,13 +72,13 @@ describe('camt.054 (ISO 20022)', () => {
       const { parsed } = read(xml);
       expect(parsed.payments).toHaveLength(3);
       expect(parsed.ignored).toEqual([
-        { reference: 'DBIT-1-1', amountOre: 1000, reason: 'a debit (only credits are payments)' },
-        { reference: 'PDNG-1-1', amountOre: 1000, reason: 'status PDNG, not booked (BOOK)' },
-        { reference: 'EUR-1-1', amountOre: 1000, reason: 'currency EUR, not SEK' },
+        { reference: 'DBIT-1-1', amountOre: 1000, reason: { code: 'debit', facts: {} } },
+        { reference: 'PDNG-1-1', amountOre: 1000, reason: { code: 'not_booked', facts: { status: 'PDNG' } } },
+        { reference: 'EUR-1-1', amountOre: 1000, reason: { code: 'not_sek', facts: { currency: 'EUR' } } },
       ]);
       const iban = read(camt054Xml({ ...deposit(version), iban: 'SE4550000000058398257466' })).parsed;
       expect(iban.payments).toEqual([]);
-      expect(iban.ignored[0].reason).toBe("account SE4550000000058398257466 is not the seller's bankgiro 5402-9681");
+      expect(iban.ignored[0].reason).toEqual({ code: 'not_seller_account', facts: { account: 'SE4550000000058398257466', sellerBankgiro: '5402-9681' } });
     });
 
     it(`version ${version}: a file whose own figures disagree, or for another bankgiro, is refused whole`, () => {
@@ -135,8 +135,8 @@ describe('BgMax (Bankgirot, legacy)', () => {
     expect(parsed.format).toBe('bgmax');
     expect(parsed.payments).toEqual([
       { reference: 'BGC000000000101', amountOre: 358_800, bookingDate: '2026-12-03', payer: 'Åkesson & Öberg AB', ocr: '1000173', noOcrReason: null },
-      { reference: 'BGC000000000102', amountOre: 5_000, bookingDate: '2026-12-03', payer: 'Utan OCR AB', ocr: null, noOcrReason: 'no OCR (BgMax reference code 0)' },
-      { reference: 'BGC000000000103', amountOre: 7_000, bookingDate: '2026-12-03', payer: 'bankgiro 9912346', ocr: null, noOcrReason: 'no OCR (BgMax reference code 5, reference "12345")' },
+      { reference: 'BGC000000000102', amountOre: 5_000, bookingDate: '2026-12-03', payer: 'Utan OCR AB', ocr: null, noOcrReason: { code: 'bgmax_not_ocr', facts: { referenceCode: '0', reference: null } } },
+      { reference: 'BGC000000000103', amountOre: 7_000, bookingDate: '2026-12-03', payer: 'bankgiro 9912346', ocr: null, noOcrReason: { code: 'bgmax_not_ocr', facts: { referenceCode: '5', reference: '12345' } } },
       {
         reference: 'BGC000000000105', amountOre: 125_000, bookingDate: '2026-12-04', payer: 'bankgiro 9912346', ocr: null, noOcrReason: null,
         parts: [
@@ -145,7 +145,7 @@ describe('BgMax (Bankgirot, legacy)', () => {
         ],
       },
     ]);
-    expect(parsed.ignored).toEqual([{ reference: 'BGC000000000104', amountOre: -2_000, reason: `a deduction (avdragspost, code 1) on reference ${ocr(10004)}: book it by hand` }]);
+    expect(parsed.ignored).toEqual([{ reference: 'BGC000000000104', amountOre: -2_000, reason: { code: 'bgmax_deduction', facts: { deductionCode: '1', reference: ocr(10004) } } }]);
   });
 
   it('refuses a file whose deposit or end record disagrees, for another bankgiro, or cut short', () => {

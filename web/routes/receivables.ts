@@ -1,14 +1,17 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { receivable, stockholmDate, STATUS_TEXT } from '../../billing';
-import { formatSek } from '../../billing/format';
+import { formatAmount, formatSek } from '../../billing/format';
 import { signalSettled } from '../../client/payment-reminders';
 import { freeTextProblem, beskrivFritextProblem } from '../../infra/free-text';
-import { AssignRefused, assignPayment, type AssignRefusal } from '../../store/payments';
+import { AssignRefused, assignPayment, planAssignment, type AppliedJson, type AssignmentPlan } from '../../store/payment-assign';
+import { parseInvoiceShares } from '../../billing/payment-split';
+import { assignRefusalSv } from '../../billing/payment-split-sv';
 import { DisputeRefused, disputeInvoice, resolveDispute, type DisputeRefusal } from '../../store/disputes';
 import { invoicePaymentRows } from '../../store/receivables';
 import { requireArea } from '../auth';
 import { RECEIVABLES_PAGE_SIZE, receivablesPage } from '../receivables-page';
-import { unmatchedReasonSv } from '../../payments/reasons-sv';
+import { reasonSv } from '../../payments/reason-sv';
+import { storedReason } from '../../payments/reasons';
 import { render, setFlash } from '../render';
 import type { RouteDeps } from '../server';
 
@@ -19,12 +22,6 @@ import type { RouteDeps } from '../server';
 
 type NumberParams = { Params: { number: string } };
 type AssignBody = { reference?: unknown; invoice?: unknown; confirmed?: unknown };
-
-const ASSIGN_REFUSAL_SV: Record<AssignRefusal, (reference: string, invoice: string) => string> = {
-  no_payment: (ref) => `Det finns ingen inbetalning med referensen ${ref}.`,
-  already_booked: (ref) => `Inbetalningen ${ref} är redan bokförd mot en faktura och kan inte flyttas.`,
-  no_invoice: (_ref, inv) => `Det finns ingen faktura med nummer ${inv}. En inbetalning bokförs mot en faktura (t.ex. F10042), inte mot en kreditfaktura.`,
-};
 
 const DISPUTE_REFUSAL_SV: Record<DisputeRefusal, (invoice: string) => string> = {
   no_invoice: (inv) => `Det finns ingen faktura med nummer ${inv}.`,
@@ -59,40 +56,54 @@ export function registerReceivablesRoutes(app: FastifyInstance, deps: RouteDeps)
     return render(reply, 'finance-receivables', { title: 'Kundfordringar', data, filter, qs, pageSize: RECEIVABLES_PAGE_SIZE });
   });
 
-  // Step one asks (the payment, the invoice, what remains); step two (confirmed=1) books it.
+  // Step one asks (the payment, each invoice's share and what it leaves); step two (confirmed=1) books it.
   app.post<{ Body: AssignBody }>('/finance/receivables/assign', guard, async (request, reply) => {
     const reference = text(request.body?.reference, 100);
-    const invoice = text(request.body?.invoice, 40).toUpperCase();
+    const written = text(request.body?.invoice, 400);
     const back = (flash: string) => {
       setFlash(reply, { kind: 'error', text: flash });
       return reply.redirect('/finance/receivables#unmatched', 303);
     };
-    if (!invoice) return back(`Skriv fakturanumret som inbetalningen ${reference} ska bokföras mot.`);
-    const payment = await db('payments').where({ reference }).first('reference', 'amount_ore', 'payer', 'unmatched_reason', 'invoice_id', db.raw("to_char(booking_date, 'YYYY-MM-DD') as booking_date"));
-    if (!payment) return back(ASSIGN_REFUSAL_SV.no_payment(reference, invoice));
-    if (payment.invoice_id !== null) return back(ASSIGN_REFUSAL_SV.already_booked(reference, invoice));
-    const inv = await findInvoice(deps, invoice);
-    if (!inv) return back(ASSIGN_REFUSAL_SV.no_invoice(reference, invoice));
+    const shares = parseInvoiceShares(written);
+    if ('code' in shares) return back(assignRefusalSv(shares));
+    if (shares.length === 0) return back(`Skriv fakturanumret som inbetalningen ${reference} ska bokföras mot.`);
+    // The shares as the confirmation carries them on: one canonical line.
+    const invoice = shares.map((s) => (s.amountOre === null ? s.invoice : `${s.invoice}=${formatAmount(s.amountOre)}`)).join(' ');
 
     if (request.body?.confirmed !== '1') {
-      const [row] = await invoicePaymentRows(db, { invoiceIds: [inv.id] });
-      const standing = receivable({ totalOre: row.totalOre, creditedOre: row.creditedOre, paidOre: row.paidOre, dueDate: row.dueDate, today: today() });
+      let plan: AssignmentPlan;
+      try {
+        plan = await planAssignment(db, { reference, shares });
+      } catch (err) {
+        if (err instanceof AssignRefused) return back(assignRefusalSv(err.refusal));
+        throw err;
+      }
+      const invoices = await db('invoices').whereIn('id', plan.parts.map((p) => p.invoiceId)).select('id', 'due_date', db.raw("buyer->>'name' as customer_name"));
+      const info = new Map(invoices.map((i: { id: number; due_date: string; customer_name: string | null }) => [Number(i.id), i]));
       return render(reply, 'finance-receivables-assign', {
         title: 'Bekräfta inbetalning',
-        payment: { ...payment, reason_sv: unmatchedReasonSv(payment.unmatched_reason ?? '') },
-        invoice: { number: row.number, customer_id: row.customerId, customer_name: inv.customer_name ?? '', due_date: row.dueDate, remaining_ore: standing.remainingOre, status_sv: STATUS_TEXT[standing.status] },
+        payment: { reference, amount_ore: plan.payment.amountOre, payer: plan.payment.payer, booking_date: plan.payment.bookingDate, reason_sv: reasonSv(storedReason(plan.payment.unmatchedCode, plan.payment.unmatchedFacts, 'unmatched')) },
+        customer: { id: plan.customerId, name: info.get(plan.parts[0]!.invoiceId)?.customer_name ?? '' },
+        parts: plan.parts.map((p) => ({ ...p, due_date: info.get(p.invoiceId)?.due_date ?? '', status_sv: STATUS_TEXT[p.outcome] })),
+        invoice,
       });
     }
     const by = request.user!.displayName;
     try {
-      const applied = await assignPayment(db, { reference, invoiceNumber: invoice, by, now: new Date(deps.now()) });
-      // The invoice's reminder ends now rather than on its day (best effort, as the CLI does).
-      if (applied.outcome !== 'partly_paid') await signalSettled({ client: deps.client }, [applied.invoice]);
-      const extra = applied.overpaid_ore > 0 ? `, överbetalt ${formatSek(applied.overpaid_ore)} (kundens tillgodohavande)` : '';
-      setFlash(reply, { kind: 'ok', text: `Inbetalningen ${reference} (${formatSek(applied.amount_ore)}) är bokförd mot ${applied.invoice} av ${by}: ${STATUS_TEXT[applied.outcome].toLowerCase()}, kvar att betala ${formatSek(applied.remaining_ore)}${extra}.` });
+      const assigned = await assignPayment(db, { reference, shares, by, now: new Date(deps.now()) });
+      // The invoices' reminders end now rather than on their day (best effort, as the CLI does).
+      await signalSettled({ client: deps.client }, assigned.parts.filter((p) => p.outcome !== 'partly_paid').map((p) => p.invoice));
+      const standing = (p: AppliedJson) => `${STATUS_TEXT[p.outcome].toLowerCase()}, kvar att betala ${formatSek(p.remaining_ore)}${p.overpaid_ore > 0 ? `, överbetalt ${formatSek(p.overpaid_ore)} (kundens tillgodohavande)` : ''}`;
+      const [one] = assigned.parts;
+      setFlash(reply, {
+        kind: 'ok',
+        text: assigned.parts.length === 1
+          ? `Inbetalningen ${reference} (${formatSek(assigned.amount_ore)}) är bokförd mot ${one!.invoice} av ${by}: ${standing(one!)}.`
+          : `Inbetalningen ${reference} (${formatSek(assigned.amount_ore)}) är fördelad av ${by}: ${assigned.parts.map((p) => `${p.invoice} ${formatSek(p.amount_ore)} (${standing(p)})`).join('; ')}.`,
+      });
       return reply.redirect('/finance/receivables', 303);
     } catch (err) {
-      if (err instanceof AssignRefused) return back(ASSIGN_REFUSAL_SV[err.code](reference, invoice));
+      if (err instanceof AssignRefused) return back(assignRefusalSv(err.refusal));
       throw err;
     }
   });
