@@ -109,7 +109,7 @@ describe('payments assign over several invoices', () => {
 
     expect(await refusal([share(a!.number, 30_000), share(b!.number, 30_000)])).toBe('the amounts named add up to 600.00, more than the payment of 500.00');
     expect(await refusal([share(a!.number), share(other!.number)])).toBe(`the invoices are of different customers (${a!.number}: ${a!.customerId}, ${other!.number}: ${other!.customerId}): one payment is assigned to one customer's invoices`);
-    expect(await refusal([share(credited!.number)])).toBe(`${credited!.number} is credited in full: nothing is to be paid on it`);
+    expect(await refusal([share(a!.number), share(credited!.number)])).toBe(`${credited!.number} is credited in full: nothing is to be paid on it`);
     expect(await refusal([share(a!.number), share('F99999')])).toBe('no invoice F99999 (a payment is assigned to an invoice, not a credit note)');
     expect(await refusal([share(note.number)])).toBe(`no invoice ${note.number} (a payment is assigned to an invoice, not a credit note)`);
     expect(await refusal([share(a!.number), share(b!.number), share(a!.number)])).toBe(`--invoice ${a!.number} is named twice: name each invoice once`);
@@ -127,6 +127,15 @@ describe('payments assign over several invoices', () => {
     expect(s1.map((v) => v.trans.map((tr) => [tr.account, tr.ore]))).toEqual([[[1930, 60_000], [1510, -60_000]], [[1930, 60_000], [1510, -60_000]]]);
     const booked1510 = parseSie(exported.content!).vouchers.flatMap((v) => v.trans).filter((tr) => tr.account === 1510).reduce((s, tr) => s + tr.ore, 0);
     expect(booked1510).toBe((await listReceivables(t.db, { today: '2026-12-04' })).total_ore);
+  });
+
+  it('one invoice credited in full: the payment is the customer\'s credit balance, as when its OCR matched', async () => {
+    const [credited] = await invoices(30_000);
+    await seedInvoice(t.db, { number: 2, totalOre: -30_000, dueDate: '2026-12-01', kind: 'credit_note', creditOf: credited!.id, customerId: credited!.customerId });
+    await unmatched(['S-7', 30_000]);
+    const done = await assignPayment(t.db, { reference: 'S-7', shares: [share(credited!.number)], by: 'Anna Ekonom', now: at });
+    expect(done.parts.map((p) => [p.invoice, p.amount_ore, p.outcome, p.overpaid_ore])).toEqual([[credited!.number, 30_000, 'overpaid', 30_000]]);
+    expect((await listReceivables(t.db, { today: '2026-12-04', customerId: credited!.customerId })).credit_balances).toEqual([{ customer_id: credited!.customerId, amount_ore: 30_000 }]);
   });
 
   it('the command: repeatable --invoice, an amount in sv-SE kronor, each part in the text and --json; a refusal exits 2 and stores nothing', async () => {
