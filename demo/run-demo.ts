@@ -9,7 +9,8 @@ import { closeRunsOf } from '../store/close-runs';
 import { formatReport, importUsage } from '../imports';
 import type { Db } from '../infra/db';
 import { DATA_DIR, OUT_DIR } from '../infra/paths';
-import { startSandbox } from '../devenv/sandbox';
+import { startSandbox, type Sandbox } from '../devenv/sandbox';
+import type { DeliveryResender } from '../store/notification-deliveries';
 import { isStopping, stopSignalEndsNormally } from '../infra/shutdown';
 import { progressQuery } from '../contracts/close-messages';
 import { withRemedy } from '../contracts/failures';
@@ -22,7 +23,6 @@ import { demoCreditNote, writeEInvoices } from './corrections-demo';
 import { closeTheBooks, type BooksDemoResult } from './books-demo';
 import { demoPayments } from './payments-demo';
 import { correctBillingEmail, mistypeBillingEmail, type Misaddressed } from './delivery-demo';
-import { openDeliveryResender } from '../worker/delivery-resend';
 import { closeMonthBefore, reviewAsFinance, reviewSummaryLines, splitUsageAtPeriod, type ReviewResult } from './demo-review';
 
 export interface DemoOptions {
@@ -30,6 +30,8 @@ export interface DemoOptions {
   keep: boolean;
   period?: string;
   say: (line: string) => void;
+  /** "Skicka om" for the kept console, given the catcher's SMTP: wired by the CLI as `serve` and `dev` wire it (demo/ drives the product, it does not reach the worker's senders). */
+  deliveryResender?: (db: Db, smtp: Sandbox['smtp']) => DeliveryResender;
 }
 
 export interface DemoResult {
@@ -124,7 +126,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 
     if (opts.keep) {
       // "Skicka om" as `serve` and `dev` wire it: the catcher's SMTP server, the real senders.
-      const served = await serveLocalConsole({ db, endpoints, config, resendDeliveries: openDeliveryResender(db, sandbox.smtp) });
+      const served = await serveLocalConsole({ db, endpoints, config, resendDeliveries: opts.deliveryResender?.(db, sandbox.smtp) ?? null });
       sandbox.onStop('console', served.close);
       say(`Console    ${served.url}`);
       for (const u of await addDemoUsers(db, config)) say(`  log in as ${u.email} (${u.role}), password ${u.password}`);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runDemo } from '../../demo/run-demo';
+import { openDeliveryResender } from '../../worker/delivery-resend';
 import { command, output, UsageError } from '../runtime';
 
 export function registerDemoCommand(program: Command): void {
@@ -13,7 +14,7 @@ export function registerDemoCommand(program: Command): void {
       command(async (opts: { customers: string; keep?: boolean; json?: boolean }) => {
         const customers = Number(opts.customers);
         if (!Number.isInteger(customers) || customers < 10 || customers > 20_000) throw new UsageError(`--customers ${opts.customers}: a whole number from 10 to 20000`);
-        const result = await runDemo({ customers, keep: !!opts.keep, say: (line) => process.stderr.write(`${line}\n`) });
+        const result = await runDemo({ customers, keep: !!opts.keep, say: (line) => process.stderr.write(`${line}\n`), deliveryResender: openDeliveryResender });
         output(!!opts.json, result, () => `demo done: ${result.pdfs} invoices for ${result.period} in out/invoices/`);
         return result.pdfs > 0 ? 0 : 1;
       }),
