@@ -13,6 +13,7 @@ import * as payments from './010_payments';
 import * as invoicesByCustomer from './013_invoices_by_customer';
 import * as deliveryFailureFacts from './014_delivery_failure_facts';
 import * as deliveryResend from './015_delivery_resend';
+import * as invoiceBalances from './016_invoice_balances';
 
 // Migrations are listed in code, not discovered on disk, so they load the same way under
 // tsx, vitest and a compiled build.
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '013_invoices_by_customer': invoicesByCustomer,
   '014_delivery_failure_facts': deliveryFailureFacts,
   '015_delivery_resend': deliveryResend,
+  '016_invoice_balances': invoiceBalances,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -64,9 +64,17 @@ export async function invoicePaymentRows(db: Db, filter: { customerId?: string; 
   }));
 }
 
-export async function listUnmatched(db: Db): Promise<UnmatchedJson[]> {
-  const rows = await db('payments').whereNull('invoice_id').orderBy('id').select('reference', 'amount_ore', 'payer', 'unmatched_reason', db.raw("to_char(booking_date, 'YYYY-MM-DD') as booking_date"));
+/** The unmatched payments, oldest first; `limit` for a page that shows the first ones. */
+export async function listUnmatched(db: Db, limit?: number): Promise<UnmatchedJson[]> {
+  const unmatched = db('payments').whereNull('invoice_id').orderBy('id');
+  if (limit !== undefined) unmatched.limit(limit);
+  const rows = await unmatched.select('reference', 'amount_ore', 'payer', 'unmatched_reason', db.raw("to_char(booking_date, 'YYYY-MM-DD') as booking_date"));
   return rows.map((r) => ({ reference: r.reference, amount_ore: r.amount_ore, payer: r.payer, reason: r.unmatched_reason ?? 'unmatched', booking_date: r.booking_date }));
+}
+
+export async function countUnmatched(db: Db): Promise<number> {
+  const row = await db('payments').whereNull('invoice_id').count<{ count: string }>({ count: '*' }).first();
+  return Number(row?.count ?? 0);
 }
 
 export async function listReceivables(db: Db, opts: { today: string; overdue?: boolean; customerId?: string }): Promise<ReceivablesJson> {
