@@ -45,17 +45,8 @@ export function receivable(r: ReceivableInput): Receivable {
 
 export type AgeingBucket = 'not_due' | '1-30' | '31-60' | '61-90' | 'over_90';
 
-/** Each bucket's last day overdue, in order; the console's SQL ages by the same table. */
-export const AGEING_BUCKETS: readonly { bucket: AgeingBucket; lastDayOverdue: number }[] = [
-  { bucket: 'not_due', lastDayOverdue: 0 },
-  { bucket: '1-30', lastDayOverdue: 30 },
-  { bucket: '31-60', lastDayOverdue: 60 },
-  { bucket: '61-90', lastDayOverdue: 90 },
-  { bucket: 'over_90', lastDayOverdue: Number.POSITIVE_INFINITY },
-];
-
 export function ageingBucket(daysOverdue: number): AgeingBucket {
-  return AGEING_BUCKETS.find((b) => daysOverdue <= b.lastDayOverdue)!.bucket;
+  return daysOverdue <= 0 ? 'not_due' : daysOverdue <= 30 ? '1-30' : daysOverdue <= 60 ? '31-60' : daysOverdue <= 90 ? '61-90' : 'over_90';
 }
 
 /** What a payment of `amountOre` does to an invoice that had `remainingBefore` left to pay. */

@@ -26,7 +26,9 @@ export async function up(knex: Knex): Promise<void> {
       due_date date NOT NULL,
       total_ore bigint NOT NULL,
       credited_ore bigint NOT NULL DEFAULT 0, -- the credit notes' totals, <= 0
-      paid_ore bigint NOT NULL DEFAULT 0      -- matched and assigned payments
+      paid_ore bigint NOT NULL DEFAULT 0,     -- matched and assigned payments
+      -- What finance's search by invoice number matches (any case), made once, not per search.
+      search_number text GENERATED ALWAYS AS (lower(series || number::text)) STORED
     );
 
     INSERT INTO invoice_balances (invoice_id, series, number, customer_id, due_date, total_ore, credited_ore, paid_ore)

@@ -1,15 +1,17 @@
-import { AGEING_BUCKETS, receivable, type AgeingBucket } from '../billing/receivable';
+import { daysBetween } from '../billing/period';
+import { ageingBucket, receivable, type AgeingBucket } from '../billing/receivable';
 import type { Db } from '../infra/db';
 import { formatInvoiceNumber } from './invoices';
 import type { ReceivableJson, ReceivablesJson } from './receivables';
 
 // Finance's Kundfordringar computed in PostgreSQL, so a page reads one page of invoice rows
-// however large the book: the filter, the order and the page over the open invoices of
-// invoice_balances (migration 016), and the buckets, the 1510 total, the credit balances and the
-// filter's count and sum as aggregates. The SQL states billing/receivable.ts's rules over the
-// balance sums (remaining = to pay − paid, overpaid = paid − max(0, to pay), days overdue from
-// today, AGEING_BUCKETS); the rows' status comes from `receivable()` itself, and
-// test/store/receivables-page.test.ts holds every figure equal to `listReceivables`'.
+// however large the book. invoice_balances (migration 016) holds each issued invoice's total,
+// credits and payments; over its open rows one aggregate per due date gives what remains and
+// what the selection holds, from which billing/receivable.ts ages the buckets (an open invoice's
+// days overdue depend on its due date alone) and the page finds the due dates it spans; then one
+// query reads that page's rows, whose status `receivable()` gives. The credit balances are a sum
+// over the overpaid rows. test/store/receivables-page.test.ts holds every figure equal to
+// `listReceivables`', which computes them invoice by invoice from the source tables.
 
 /** An invoice with something left to pay (the partial indexes of migration 016 say it alike). */
 const OPEN = 'b.paid_ore < b.total_ore + b.credited_ore';
@@ -22,7 +24,7 @@ export interface ReceivablesSelection {
   overdue: boolean;
   /** A customer number, exactly; '' for all. */
   customerId: string;
-  /** Part of an invoice number, customer number or customer name; '' for all. */
+  /** Part of an invoice number, customer number or customer name, any case; '' for all. */
   search: string;
   offset: number;
   limit: number;
@@ -33,7 +35,7 @@ export interface ReceivablesSummary {
   buckets: ReceivablesJson['buckets'];
   totalOre: number;
   creditBalances: ReceivablesJson['credit_balances'];
-  /** The selection's open invoices from `offset`, oldest debt first (then due date, then number). */
+  /** The selection's open invoices from `offset`: most days overdue first, then due date, then number. */
   rows: (ReceivableJson & { customer_name: string })[];
   /** How many open invoices the selection holds, and what remains on them. */
   matching: number;
@@ -42,10 +44,10 @@ export interface ReceivablesSummary {
 
 const like = (q: string) => `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 
-/** The selection as SQL over invoice_balances `b` (open rows only), with its bindings. */
-function selectionSql(s: ReceivablesSelection): { sql: string; bindings: (string | number)[] } {
+/** The selection as a condition on invoice_balances `b`, with its bindings. */
+function selectionSql(s: ReceivablesSelection): { sql: string; bindings: string[] } {
   const parts: string[] = [];
-  const bindings: (string | number)[] = [];
+  const bindings: string[] = [];
   // Open and due before today is exactly "days overdue > 0".
   if (s.overdue) {
     parts.push('b.due_date < ?::date');
@@ -56,58 +58,95 @@ function selectionSql(s: ReceivablesSelection): { sql: string; bindings: (string
     bindings.push(s.customerId);
   }
   if (s.search) {
-    parts.push(`((b.series || b.number::text) ILIKE ? OR b.customer_id ILIKE ? OR b.customer_id IN (SELECT customer_id FROM customers WHERE name ILIKE ?))`);
-    bindings.push(like(s.search), like(s.search), like(s.search));
+    // Customers by number or name in one look-up (every invoice's customer is a row there).
+    const lower = s.search.toLowerCase();
+    parts.push(`(strpos(b.search_number, ?) > 0
+                 OR b.customer_id IN (SELECT customer_id FROM customers WHERE strpos(lower(customer_id), ?) > 0 OR name ILIKE ?))`);
+    bindings.push(lower, lower, like(s.search));
   }
   return { sql: parts.length ? parts.join(' AND ') : 'true', bindings };
 }
 
-/** The bucket of an open invoice, from AGEING_BUCKETS (`?::date - due_date` is daysBetween). */
-const bucketSql = `CASE ${AGEING_BUCKETS.filter((b) => Number.isFinite(b.lastDayOverdue))
-  .map((b) => `WHEN ?::date - b.due_date <= ${b.lastDayOverdue} THEN '${b.bucket}'`)
-  .join(' ')} ELSE '${AGEING_BUCKETS[AGEING_BUCKETS.length - 1].bucket}' END`;
-const bucketBindings = (today: string) => AGEING_BUCKETS.filter((b) => Number.isFinite(b.lastDayOverdue)).map(() => today);
+interface DueDateRow {
+  due_date: string;
+  remaining: string;
+  matching: string;
+  matching_remaining: string;
+}
 
 export async function receivablesSummary(db: Db, s: ReceivablesSelection): Promise<ReceivablesSummary> {
   const selection = selectionSql(s);
-  // One pass over the open invoices: what each bucket holds, and the selection's part of it.
-  const ageing = db.raw(
-    `SELECT ${bucketSql} AS bucket, SUM(b.total_ore + b.credited_ore - b.paid_ore)::bigint AS remaining,
-            COUNT(*) FILTER (WHERE ${selection.sql})::bigint AS matching,
-            COALESCE(SUM(b.total_ore + b.credited_ore - b.paid_ore) FILTER (WHERE ${selection.sql}), 0)::bigint AS matching_remaining
-       FROM invoice_balances b WHERE ${OPEN} GROUP BY 1`,
-    [...bucketBindings(s.today), ...selection.bindings, ...selection.bindings],
+  // One pass over the open invoices. OFFSET 0 keeps the subquery whole, so the selection is
+  // evaluated once per row rather than once per aggregate that reads it.
+  const perDueDate = db.raw(
+    `SELECT to_char(due_date, 'YYYY-MM-DD') AS due_date, SUM(remaining)::bigint AS remaining,
+            COUNT(*) FILTER (WHERE selected)::bigint AS matching, COALESCE(SUM(remaining) FILTER (WHERE selected), 0)::bigint AS matching_remaining
+       FROM (SELECT b.due_date, b.total_ore + b.credited_ore - b.paid_ore AS remaining, (${selection.sql}) AS selected
+               FROM invoice_balances b WHERE ${OPEN} OFFSET 0) open
+      GROUP BY due_date ORDER BY due_date`,
+    selection.bindings,
   );
   const credits = db.raw(
     `SELECT b.customer_id, SUM(b.paid_ore - GREATEST(0, b.total_ore + b.credited_ore))::bigint AS amount
        FROM invoice_balances b WHERE ${OVERPAID} GROUP BY b.customer_id`,
   );
-  // Open rows only, so "most days overdue, then earliest due date" is the earliest due date.
-  const page = db.raw(
-    `SELECT b.series, b.number, b.customer_id, to_char(b.due_date, 'YYYY-MM-DD') AS due_date, b.total_ore, b.credited_ore, b.paid_ore, c.name AS customer_name
-       FROM invoice_balances b LEFT JOIN customers c ON c.customer_id = b.customer_id
-      WHERE ${OPEN} AND ${selection.sql}
-      ORDER BY b.due_date, b.series, b.number LIMIT ? OFFSET ?`,
-    [...selection.bindings, s.limit, s.offset],
-  );
-  const [ageingRows, creditRows, pageRows] = await Promise.all([ageing, credits, page]);
+  const [dates, creditRows] = await Promise.all([perDueDate, credits]);
 
   const buckets: Record<AgeingBucket, number> = { not_due: 0, '1-30': 0, '31-60': 0, '61-90': 0, over_90: 0 };
   let openOre = 0;
   let matching = 0;
   let matchingRemainingOre = 0;
-  for (const r of ageingRows.rows as { bucket: AgeingBucket; remaining: string; matching: string; matching_remaining: string }[]) {
-    buckets[r.bucket] = Number(r.remaining);
-    openOre += Number(r.remaining);
-    matching += Number(r.matching);
-    matchingRemainingOre += Number(r.matching_remaining);
+  for (const d of dates.rows as DueDateRow[]) {
+    // An open invoice is overdue by the days since its due date, if any (receivable()'s rule).
+    buckets[ageingBucket(Math.max(0, daysBetween(d.due_date, s.today)))] += Number(d.remaining);
+    openOre += Number(d.remaining);
+    matching += Number(d.matching);
+    matchingRemainingOre += Number(d.matching_remaining);
   }
   const creditBalances = (creditRows.rows as { customer_id: string; amount: string }[])
     .map((r) => ({ customer_id: r.customer_id, amount_ore: Number(r.amount) }))
     .sort((a, b) => a.customer_id.localeCompare(b.customer_id));
   const overpaidOre = creditBalances.reduce((sum, c) => sum + c.amount_ore, 0);
 
-  const rows = (pageRows.rows as { series: string; number: string; customer_id: string; due_date: string; total_ore: string; credited_ore: string; paid_ore: string; customer_name: string | null }[]).map((r) => {
+  return {
+    buckets,
+    totalOre: openOre - overpaidOre,
+    creditBalances,
+    rows: await pageRows(db, s, selection, dates.rows as DueDateRow[]),
+    matching,
+    matchingRemainingOre,
+  };
+}
+
+/**
+ * The page's rows. Open invoices sort by due date first (the most days overdue is the earliest
+ * due date), so the selection's counts per due date tell which due dates the page spans and how
+ * many of the first one's rows precede it: the query reads those due dates only, whatever the
+ * page's number, instead of sorting and skipping every open invoice before it.
+ */
+async function pageRows(db: Db, s: ReceivablesSelection, selection: { sql: string; bindings: string[] }, dates: DueDateRow[]) {
+  let before = 0;
+  let first: { date: string; skip: number } | null = null;
+  let last = '';
+  for (const d of dates) {
+    const n = Number(d.matching);
+    if (n === 0) continue;
+    if (!first && before + n > s.offset) first = { date: d.due_date, skip: s.offset - before };
+    before += n;
+    if (first) last = d.due_date;
+    if (first && before >= s.offset + s.limit) break;
+  }
+  if (!first || s.limit <= 0) return [];
+  const rows = await db.raw(
+    `SELECT b.series, b.number, b.customer_id, to_char(b.due_date, 'YYYY-MM-DD') AS due_date, b.total_ore, b.credited_ore, b.paid_ore, c.name AS customer_name
+       FROM (SELECT * FROM invoice_balances b
+              WHERE ${OPEN} AND b.due_date BETWEEN ?::date AND ?::date AND ${selection.sql}
+              ORDER BY b.due_date, b.series, b.number LIMIT ? OFFSET ?) b
+       LEFT JOIN customers c ON c.customer_id = b.customer_id
+      ORDER BY b.due_date, b.series, b.number`,
+    [first.date, last, ...selection.bindings, s.limit, first.skip],
+  );
+  return (rows.rows as { series: string; number: string; customer_id: string; due_date: string; total_ore: string; credited_ore: string; paid_ore: string; customer_name: string | null }[]).map((r) => {
     const figures = { totalOre: Number(r.total_ore), creditedOre: Number(r.credited_ore), paidOre: Number(r.paid_ore) };
     const rec = receivable({ ...figures, dueDate: r.due_date, today: s.today });
     return {
@@ -123,5 +162,4 @@ export async function receivablesSummary(db: Db, s: ReceivablesSelection): Promi
       customer_name: r.customer_name ?? '',
     };
   });
-  return { buckets, totalOre: openOre - overpaidOre, creditBalances, rows, matching, matchingRemainingOre };
 }
