@@ -13,7 +13,7 @@ import type { ReceivableJson, ReceivablesJson } from './receivables';
 // over the overpaid rows. test/store/receivables-page.test.ts holds every figure equal to
 // `listReceivables`', which computes them invoice by invoice from the source tables.
 
-/** An invoice with something left to pay (the partial indexes of migration 016 say it alike). */
+/** An invoice with something left to pay. */
 const OPEN = 'b.paid_ore < b.total_ore + b.credited_ore';
 /** Paid beyond what was to pay: the excess is the customer's credit balance. */
 const OVERPAID = 'b.paid_ore > GREATEST(0, b.total_ore + b.credited_ore)';
