@@ -7,6 +7,10 @@
 // invoices for 2024-10), as a finished close would leave it; pages are rendered in-process
 // through fastify.inject with a logged-in finance session.
 //   npx tsx bench/console-pages.ts [customers]      (DATABASE_URL: use that server instead of an embedded one)
+// With --receivables N it seeds only N issued invoices (a partner business's year: N/10 customers
+// with ten monthly invoices each, half paid, a fifth partly, some credited or overpaid) and times
+// finance's Kundfordringar alone:
+//   npx tsx bench/console-pages.ts --receivables 100000
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,11 +19,14 @@ import { loadConfig } from '../infra/config';
 import { freePort } from '../devenv/ports';
 import { startEmbeddedPostgres } from '../devenv/postgres';
 import { putDocument } from '../store/documents';
+import type { Db } from '../infra/db';
 import { buildConsole } from '../web/server';
 import { addUser } from '../web/users';
 import { freshDatabase, machineLine, median, printTable, progress } from './support';
 
-const customers = Number(process.argv[2] ?? 10_000);
+const receivablesArg = process.argv.indexOf('--receivables');
+const receivablesOnly = receivablesArg >= 0 ? Number(process.argv[receivablesArg + 1] ?? 100_000) : null;
+const customers = Number(receivablesArg >= 0 ? 0 : (process.argv[2] ?? 10_000));
 /** The price list in force (öre), so the month so far rates to an invoice. */
 const BENCH_PRICES: Record<keyof typeof ARTICLE_INFO, number> = { smart: 149_500, komplett: 299_500, extra_company: 29_500, superuser: 39_500, portal_user: 19_500, archive_user: 9_500 };
 const RUNS = 20;
@@ -29,6 +36,17 @@ async function main(): Promise<void> {
   const pg = process.env.DATABASE_URL ? null : await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port: await freePort(), database: 'bench' });
   const { db, drop } = await freshDatabase(process.env.DATABASE_URL ?? pg!.databaseUrl, 'bench_console');
   try {
+    if (receivablesOnly !== null) await receivablesBench(db, receivablesOnly);
+    else await allPages(db);
+  } finally {
+    await drop();
+    await pg?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function allPages(db: Db): Promise<void> {
+  {
     progress(`seeding ${customers} customers with drafts for 2024-11 and invoices for 2024-10`);
     const pdf = await putDocument(db, { content: fs.readFileSync(path.join(__dirname, '../docs/example-invoice.pdf')), contentType: 'application/pdf', fileName: 'utkast.pdf' });
     const line = (article: keyof typeof ARTICLE_INFO, price: number, qty: string) =>
@@ -99,18 +117,7 @@ async function main(): Promise<void> {
         SELECT (SELECT max(id) FROM payment_imports), 'BENCH-U' || g, 10000 + g, '2024-12-01', 'Okänd AB', '99999' || g, 'unknown_ocr', jsonb_build_object('ocr', '99999' || g) FROM generate_series(1, 200) g;
       ANALYZE;
     `);
-    const config = loadConfig();
-    await addUser(db, { email: 'anna@ekonomi.test', role: { kind: 'finance' }, password: 'bench-lösenord-12', displayName: config.financeApprovers[0], financeApprovers: config.financeApprovers });
-    // A partner of every customer: its pages scope invoices by the partner named on each.
-    await addUser(db, { email: 'pia@partner.test', role: { kind: 'partner', partnerId: 'P1' }, password: 'bench-lösenord-12', financeApprovers: config.financeApprovers });
-    const app = await buildConsole({ db, config, client: () => Promise.reject(new Error('no Temporal in this bench')) });
-
-    const cookieOf = (res: { headers: Record<string, unknown> }) => String(res.headers['set-cookie']).split(';')[0];
-    const logIn = async (email: string) => {
-      const form = await app.inject({ method: 'GET', url: '/login' });
-      const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1];
-      return cookieOf(await app.inject({ method: 'POST', url: '/login', headers: { cookie: cookieOf(form) }, payload: { email, password: 'bench-lösenord-12', _csrf: csrf } }));
-    };
+    const { app, logIn } = await consoleWithUsers(db);
     const finance = await logIn('anna@ekonomi.test');
     const partner = await logIn('pia@partner.test');
 
@@ -134,33 +141,114 @@ async function main(): Promise<void> {
       ["partner's customer list (first 200)", '/customers', partner],
       ["partner's customer page", `/customers/C${String(Math.ceil(customers / 3)).padStart(6, '0')}`, partner],
     ];
-    const rows: (string | number)[][] = [];
-    for (const [name, url, cookie] of pages) {
-      const times: number[] = [];
-      let bytes = 0;
-      for (let run = 0; run < RUNS + 3; run++) {
-        const started = process.hrtime.bigint();
-        const res = await app.inject({ method: 'GET', url, headers: { cookie } });
-        const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        if (res.statusCode !== 200) throw new Error(`${url} answered ${res.statusCode}`);
-        // The overview must have rated the month so far, not fallen back to "nothing to bill".
-        if (cookie === partner && url === '/customers' && res.body.includes('Inget att fakturera')) throw new Error('the partner overview rated nothing');
-        bytes = res.body.length;
-        if (run >= 3) times.push(ms); // three warm-up requests
-      }
-      times.sort((a, b) => a - b);
-      rows.push([name, Math.round(median(times) * 10) / 10, Math.round(times[Math.floor(times.length * 0.95) - 1] * 10) / 10, Math.round(bytes / 1024)]);
-    }
+    const rows = await timePages(app, pages, (url, cookie, body) => {
+      // The overview must have rated the month so far, not fallen back to "nothing to bill".
+      if (cookie === partner && url === '/customers' && body.includes('Inget att fakturera')) throw new Error('the partner overview rated nothing');
+    });
     console.log(machineLine().text);
     printTable(`Console pages, ${customers.toLocaleString('en-US')} drafts awaiting approval with stored reviews (${RUNS} runs each)`, ['page', 'median ms', 'p95 ms', 'KiB'], rows);
-    const slow = rows.filter((r) => Number(r[2]) >= 200);
-    if (slow.length) console.log(`p95 at or above 200 ms: ${slow.map((r) => r[0]).join('; ')}`);
+    reportSlow(rows);
     await app.close();
-  } finally {
-    await drop();
-    await pg?.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** The console on `db` with a finance user and a partner (of P1) able to log in. */
+async function consoleWithUsers(db: Db) {
+  const config = loadConfig();
+  await addUser(db, { email: 'anna@ekonomi.test', role: { kind: 'finance' }, password: 'bench-lösenord-12', displayName: config.financeApprovers[0], financeApprovers: config.financeApprovers });
+  // A partner of every customer: its pages scope invoices by the partner named on each.
+  await addUser(db, { email: 'pia@partner.test', role: { kind: 'partner', partnerId: 'P1' }, password: 'bench-lösenord-12', financeApprovers: config.financeApprovers });
+  const app = await buildConsole({ db, config, client: () => Promise.reject(new Error('no Temporal in this bench')) });
+  const cookieOf = (res: { headers: Record<string, unknown> }) => String(res.headers['set-cookie']).split(';')[0];
+  const logIn = async (email: string) => {
+    const form = await app.inject({ method: 'GET', url: '/login' });
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1];
+    return cookieOf(await app.inject({ method: 'POST', url: '/login', headers: { cookie: cookieOf(form) }, payload: { email, password: 'bench-lösenord-12', _csrf: csrf } }));
+  };
+  return { app, logIn };
+}
+
+/** Median and p95 of RUNS requests per page (after three warm-ups), and the page's size. */
+async function timePages(app: Awaited<ReturnType<typeof buildConsole>>, pages: [string, string, string][], check: (url: string, cookie: string, body: string) => void = () => undefined): Promise<(string | number)[][]> {
+  const rows: (string | number)[][] = [];
+  for (const [name, url, cookie] of pages) {
+    const times: number[] = [];
+    let bytes = 0;
+    for (let run = 0; run < RUNS + 3; run++) {
+      const started = process.hrtime.bigint();
+      const res = await app.inject({ method: 'GET', url, headers: { cookie } });
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (res.statusCode !== 200) throw new Error(`${url} answered ${res.statusCode}`);
+      check(url, cookie, res.body);
+      bytes = res.body.length;
+      if (run >= 3) times.push(ms); // three warm-up requests
+    }
+    times.sort((a, b) => a - b);
+    rows.push([name, Math.round(median(times) * 10) / 10, Math.round(times[Math.floor(times.length * 0.95) - 1] * 10) / 10, Math.round(bytes / 1024)]);
+  }
+  return rows;
+}
+
+function reportSlow(rows: (string | number)[][]): void {
+  const slow = rows.filter((r) => Number(r[2]) >= 200);
+  if (slow.length) console.log(`p95 at or above 200 ms: ${slow.map((r) => r[0]).join('; ')}`);
+}
+
+/**
+ * Kundfordringar over `n` issued invoices: n/10 customers (five partners) invoiced monthly for
+ * the last ten months (issued on the month's first three days, due 30 days later, so the open
+ * ones fill every ageing bucket and each due date holds thousands);
+ * half paid in full, a fifth partly, one in fifty credited in part, one in a hundred overpaid,
+ * the rest open; 200 unmatched payments. Bulk SQL, as a year of closes and imports leaves it.
+ */
+async function receivablesBench(db: Db, n: number): Promise<void> {
+  const started = Date.now();
+  const owners = Math.max(1, Math.ceil(n / 10));
+  progress(`seeding ${n} issued invoices of ${owners} customers with payments and credit notes`);
+  await db.raw(`
+    INSERT INTO partners (partner_id, name) SELECT 'P' || p, 'Bench Partner ' || p || ' AB' FROM generate_series(1, 5) p;
+    INSERT INTO customers (customer_id, name, org_number, vat_number, billing_email, street, postal_code, city, country, partner_id, monthly_billing_from)
+      SELECT 'C' || lpad(i::text, 6, '0'), 'Kund ' || i || ' AB', '556123-4567', 'SE556123456701', 'k' || i || '@example.se', 'Storgatan 1', '411 38', 'Göteborg', 'SE', 'P' || (1 + i % 5), '2024-01-01'
+        FROM generate_series(1, ${owners}) i;
+    INSERT INTO invoices (kind, series, number, customer_id, period, issue_date, due_date, payment_terms_days, ocr, vat_treatment, buyer, seller, vat_breakdown, net_ore, vat_ore, rounding_ore, total_ore, finalised_by, finalised_at)
+      SELECT 'invoice', 'F', 100000 + i, 'C' || lpad((1 + i % ${owners})::text, 6, '0'), to_char(issued - interval '1 month', 'YYYY-MM'),
+             issued, issued + 30, 30, (100000 + i)::text || '5', 'domestic',
+             jsonb_build_object('customerId', 'C' || lpad((1 + i % ${owners})::text, 6, '0'), 'partnerId', 'P' || (1 + (1 + i % ${owners}) % 5)), '{}', '[]',
+             100000 + 19500 * (i % 7), 0, 0, (100000 + 19500 * (i % 7)) * 5 / 4, 'Anna Ekonom', now()
+        FROM generate_series(0, ${n - 1}) i
+       CROSS JOIN LATERAL (SELECT (date_trunc('month', current_date) - ((9 - i / ${owners}) || ' months')::interval)::date + i % 3 AS issued) d;
+    INSERT INTO invoices (kind, series, number, customer_id, period, credit_of, issue_date, due_date, payment_terms_days, ocr, vat_treatment, buyer, seller, vat_breakdown, net_ore, vat_ore, rounding_ore, total_ore, finalised_by, finalised_at)
+      SELECT 'credit_note', 'K', number, customer_id, period, id, issue_date, due_date, 30, '0' || number || '5', 'domestic', buyer, '{}', '[]', -20000, -5000, 0, -25000, 'Anna Ekonom', now()
+        FROM invoices WHERE kind = 'invoice' AND number % 50 = 7;
+    INSERT INTO payment_imports (file_name, file_sha256, format, message_id, payments, matched, unmatched, duplicates, ignored)
+      VALUES ('bench.xml', md5('bench'), 'camt.054.001.08', 'BENCH', 0, 0, 0, 0, '[]');
+    INSERT INTO payments (import_id, reference, amount_ore, booking_date, payer, ocr, invoice_id, customer_id)
+      SELECT (SELECT max(id) FROM payment_imports), 'BENCH-' || id,
+             CASE WHEN number % 100 = 3 THEN total_ore + 10000 WHEN number % 10 < 5 THEN total_ore ELSE total_ore / 2 END,
+             least(due_date, current_date), 'Betalare AB', ocr, id, customer_id
+        FROM invoices WHERE kind = 'invoice' AND number % 10 < 7;
+    INSERT INTO payments (import_id, reference, amount_ore, booking_date, payer, ocr, unmatched_reason)
+      SELECT (SELECT max(id) FROM payment_imports), 'BENCH-U' || g, 10000 + g, current_date, 'Okänd AB', '99999' || g, 'no invoice has OCR 99999' || g FROM generate_series(1, 200) g;
+    ANALYZE;
+  `);
+  const open = Number((await db.raw('SELECT count(*) AS n FROM invoice_balances WHERE paid_ore < total_ore + credited_ore')).rows[0].n);
+  progress(`seeded in ${((Date.now() - started) / 1000).toFixed(1)} s: ${open} open invoices`);
+  const { app, logIn } = await consoleWithUsers(db);
+  const finance = await logIn('anna@ekonomi.test');
+  const middle = Math.floor(open / 100 / 2);
+  const rows = await timePages(app, [
+    ['first page (oldest debts, buckets, 1510, credit balances, unmatched)', '/finance/receivables', finance],
+    [`a page in the middle (page ${middle} of ${Math.ceil(open / 100)})`, `/finance/receivables?page=${middle}`, finance],
+    ['overdue, search by customer name', '/finance/receivables?forfallna=1&q=Kund%20777', finance],
+    ['overdue, search by invoice number', '/finance/receivables?forfallna=1&q=F10042', finance],
+    ['one customer', `/finance/receivables?kund=C${String(Math.ceil(owners / 3)).padStart(6, '0')}`, finance],
+  ], (url, _cookie, body) => {
+    if (!body.includes('id="total-1510"')) throw new Error(`${url} shows no 1510 total`);
+  });
+  console.log(machineLine().text);
+  printTable(`Kundfordringar, ${n.toLocaleString('en-US')} issued invoices, ${open.toLocaleString('en-US')} open (${RUNS} runs each)`, ['page', 'median ms', 'p95 ms', 'KiB'], rows);
+  reportSlow(rows);
+  await app.close();
 }
 
 main().catch((err) => {

@@ -13,6 +13,7 @@ import * as payments from './010_payments';
 import * as invoicesByCustomer from './013_invoices_by_customer';
 import * as deliveryFailureFacts from './014_delivery_failure_facts';
 import * as deliveryResend from './015_delivery_resend';
+import * as invoiceBalances from './016_invoice_balances';
 import * as paymentReasonCodes from './017_payment_reason_codes';
 import * as reviewRefresh from './018_review_refresh';
 import * as paymentParts from './019_payment_parts';
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '013_invoices_by_customer': invoicesByCustomer,
   '014_delivery_failure_facts': deliveryFailureFacts,
   '015_delivery_resend': deliveryResend,
+  '016_invoice_balances': invoiceBalances,
   '017_payment_reason_codes': paymentReasonCodes,
   '018_review_refresh': reviewRefresh,
   '019_payment_parts': paymentParts,

@@ -65,10 +65,17 @@ export async function invoicePaymentRows(db: Db, filter: { customerId?: string; 
   }));
 }
 
-export async function listUnmatched(db: Db): Promise<UnmatchedPayment[]> {
-  // Not yet booked: no invoice, and not assigned in parts (migration 019).
-  const rows = await db('payments').whereNull('invoice_id').whereNull('assigned_at').orderBy('id').select('reference', 'amount_ore', 'payer', 'unmatched_code', 'unmatched_facts', db.raw("to_char(booking_date, 'YYYY-MM-DD') as booking_date"));
+/** The payments not yet booked (no invoice, not assigned in parts), oldest first; `limit` for a page that shows the first ones. */
+export async function listUnmatched(db: Db, limit?: number): Promise<UnmatchedPayment[]> {
+  const unmatched = db('payments').whereNull('invoice_id').whereNull('assigned_at').orderBy('id');
+  if (limit !== undefined) unmatched.limit(limit);
+  const rows = await unmatched.select('reference', 'amount_ore', 'payer', 'unmatched_code', 'unmatched_facts', db.raw("to_char(booking_date, 'YYYY-MM-DD') as booking_date"));
   return rows.map(storedUnmatched);
+}
+
+export async function countUnmatched(db: Db): Promise<number> {
+  const row = await db('payments').whereNull('invoice_id').whereNull('assigned_at').count<{ count: string }>({ count: '*' }).first();
+  return Number(row?.count ?? 0);
 }
 
 export async function listReceivables(db: Db, opts: { today: string; overdue?: boolean; customerId?: string }): Promise<ReceivablesJson> {

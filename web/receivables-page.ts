@@ -1,12 +1,14 @@
 import type { Db } from '../infra/db';
 import { STATUS_TEXT } from '../billing/receivable';
 import { disputedInvoiceNumbers } from '../store/disputes';
-import { listReceivables, type ReceivableJson, type ReceivablesJson } from '../store/receivables';
+import { countUnmatched, listUnmatched, type ReceivableJson, type ReceivablesJson } from '../store/receivables';
+import { receivablesSummary } from '../store/receivables-page';
 import { reasonSv } from '../payments/reason-sv';
 
-// Finance's "Kundfordringar": the open invoices, the ageing buckets and the unmatched payments,
-// read through listReceivables, the function `receivables list` prints. So the page's totals are
-// the CLI's by construction; filters and paging only choose which rows are shown.
+// Finance's "Kundfordringar": the open invoices, the ageing buckets and the unmatched payments.
+// PostgreSQL filters, orders, pages and sums them (store/receivables-page.ts), so a page reads
+// one page of invoices however large the book; its totals equal `receivables list`'s by the
+// test of that module and the browser test's comparison with the CLI.
 
 export const RECEIVABLES_PAGE_SIZE = 100;
 /** Unmatched payments shown at once; more are counted and left to the CLI. */
@@ -42,38 +44,28 @@ export interface ReceivablesPage {
   unmatchedCount: number;
 }
 
-const like = (q: string) => `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-
 export async function receivablesPage(db: Db, today: string, filter: ReceivablesFilter): Promise<ReceivablesPage> {
-  const book = await listReceivables(db, { today });
-  let rows = book.invoices;
-  if (filter.overdue) rows = rows.filter((r) => r.days_overdue > 0);
-  if (filter.customer) rows = rows.filter((r) => r.customer_id === filter.customer);
-  if (filter.q) {
-    const q = filter.q.toLowerCase();
-    const byName = new Set<string>(await db('customers').whereILike('name', like(filter.q)).pluck('customer_id'));
-    rows = rows.filter((r) => r.number.toLowerCase().includes(q) || r.customer_id.toLowerCase().includes(q) || byName.has(r.customer_id));
-  }
-  // The oldest debts first: most days overdue, then the earliest due date.
-  rows = rows.slice().sort((a, b) => b.days_overdue - a.days_overdue || a.due_date.localeCompare(b.due_date) || a.number.localeCompare(b.number));
-  const pageRows = rows.slice(filter.page * RECEIVABLES_PAGE_SIZE, (filter.page + 1) * RECEIVABLES_PAGE_SIZE);
-  const names = await customerNames(db, [...pageRows.map((r) => r.customer_id), ...book.credit_balances.map((c) => c.customer_id)]);
-  const disputed = await disputedInvoiceNumbers(db);
+  const [book, disputed, unmatched, unmatchedCount] = await Promise.all([
+    receivablesSummary(db, { today, overdue: filter.overdue, customerId: filter.customer, search: filter.q, offset: filter.page * RECEIVABLES_PAGE_SIZE, limit: RECEIVABLES_PAGE_SIZE }),
+    disputedInvoiceNumbers(db),
+    listUnmatched(db, UNMATCHED_SHOWN),
+    countUnmatched(db),
+  ]);
+  const names = await customerNames(db, book.creditBalances.map((c) => c.customer_id));
   return {
     today,
     buckets: book.buckets,
-    totalOre: book.total_ore,
-    creditBalances: book.credit_balances.map((c) => ({ ...c, customer_name: names.get(c.customer_id) ?? '' })),
-    rows: pageRows.map((r) => ({
+    totalOre: book.totalOre,
+    creditBalances: book.creditBalances.map((c) => ({ ...c, customer_name: names.get(c.customer_id) ?? '' })),
+    rows: book.rows.map((r) => ({
       ...r,
-      customer_name: names.get(r.customer_id) ?? '',
       disputed: disputed.has(r.number),
       status_sv: disputed.has(r.number) ? 'Bestriden' : STATUS_TEXT[r.status],
     })),
-    matching: rows.length,
-    matchingRemainingOre: rows.reduce((s, r) => s + r.remaining_ore, 0),
-    unmatched: book.unmatched.slice(0, UNMATCHED_SHOWN).map((u) => ({ ...u, reason_sv: reasonSv(u.why) })),
-    unmatchedCount: book.unmatched.length,
+    matching: book.matching,
+    matchingRemainingOre: book.matchingRemainingOre,
+    unmatched: unmatched.map((u) => ({ ...u, reason_sv: reasonSv(u.why) })),
+    unmatchedCount,
   };
 }
 

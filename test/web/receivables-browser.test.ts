@@ -130,6 +130,11 @@ describe('finance: Kundfordringar', () => {
     await Promise.all([page.waitForLoadState('load'), page.click('form.filters button[type=submit]')]);
     const numbers = () => page.locator('table.receivables tbody tr td:first-child a').allTextContents();
     expect((await numbers()).sort()).toEqual([inv.overdue, inv.assignable, inv.openB].sort());
+    // The filter's count and sum (PostgreSQL's aggregates) are the CLI's `--overdue` list's.
+    const overdueCli = cli.invoices.filter((r) => r.days_overdue > 0);
+    await expect(text(page, '#matching')).resolves.toBe(`${overdueCli.length} öppna fakturor i urvalet, kvar att betala ${kr(overdueCli.reduce((s, r) => s + r.remaining_ore, 0))}.`);
+    // In the order the page promises: most days overdue first.
+    expect(await numbers()).toEqual(overdueCli.sort((a, b) => b.days_overdue - a.days_overdue).map((r) => r.number));
     await page.goto(`${served.url}/finance/receivables?kund=${c.a1}`);
     expect((await numbers()).sort()).toEqual([inv.overdue, inv.partly].sort());
     await page.goto(`${served.url}/finance/receivables?q=${encodeURIComponent('främmande')}`);
