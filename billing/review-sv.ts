@@ -320,5 +320,10 @@ export function issuedDocumentSv(after: ComparisonUpdate['after']): string {
  */
 export function comparisonUpdatedSv(u: ComparisonUpdate): string {
   const before = comparisonBaseSv(u.before.previous);
-  return `Jämförelsen uppdaterades ${stockholmMinute(u.at)} efter ${issuedDocumentSv(u.after)}; tidigare ${before.charAt(0).toLowerCase()}${before.slice(1)}`;
+  return `${comparisonUpdatedWhenSv(u)}; tidigare ${before.charAt(0).toLowerCase()}${before.slice(1)}`;
+}
+
+/** When and after which document, for the queue's mark: "Jämförelsen uppdaterades 2024-12-02 08:00 efter kreditfaktura K10002". */
+export function comparisonUpdatedWhenSv(u: Pick<ComparisonUpdate, 'at' | 'after'>): string {
+  return `Jämförelsen uppdaterades ${stockholmMinute(u.at)} efter ${issuedDocumentSv(u.after)}`;
 }

@@ -23,6 +23,10 @@ export interface DraftListEntry {
   /** Not in the contract's minimum: why it waits or why the policy approved it, per flag. */
   reason: string | null;
   flag_details: { code: string; detail: string }[];
+  /** The stored review's version: 1 until a credit note or re-issue refreshed it (docs/review.md). */
+  review_version: number;
+  /** When the comparison was last refreshed (ISO); null when never. */
+  comparison_updated_at: string | null;
 }
 
 /** The newest draft of every customer of the period, one query for drafts and one for approvals. */
@@ -31,7 +35,7 @@ export async function listDrafts(db: Db, period: string, opts: { flagged?: boole
     `SELECT DISTINCT ON (d.customer_id)
             d.id, d.customer_id, d.version, d.total_ore, d.status, d.created_at,
             r.previous_total_ore, r.change_ore, r.change_bp, r.flags, r.flag_details, r.approvals_needed,
-            r.auto_approve_reason, r.waits_because, i.id AS invoice_id
+            r.auto_approve_reason, r.waits_because, r.version AS review_version, r.refreshed_at, i.id AS invoice_id
        FROM drafts d
        LEFT JOIN draft_reviews r ON r.draft_id = d.id
        LEFT JOIN invoices i ON i.draft_id = d.id
@@ -78,6 +82,9 @@ export async function listDrafts(db: Db, period: string, opts: { flagged?: boole
       state,
       reason: r.auto_approve_reason ?? r.waits_because ?? null,
       flag_details: r.flag_details ?? [],
+      // A draft made before the stored review is explained afresh: version 1, as `drafts explain` says.
+      review_version: r.review_version ?? 1,
+      comparison_updated_at: r.refreshed_at ? (r.refreshed_at as Date).toISOString() : null,
     });
   }
   return { period, drafts };

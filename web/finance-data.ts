@@ -85,6 +85,8 @@ export interface QueueItem {
   approvals: { by: string; at: string; via: string }[];
   /** Why it waits for a person (the stored verdict), when the review says. */
   reason: string | null;
+  /** The last refresh of the comparison while the draft waited (docs/review.md); null when never. */
+  comparison_update: { at: string; after: ComparisonUpdate['after'] } | null;
 }
 
 export const QUEUE_PAGE_SIZE = 100;
@@ -151,12 +153,15 @@ export async function reviewQueue(db: Db, period: string, page: number, filter: 
         db.raw(`coalesce(sum(d.total_ore) FILTER (WHERE NOT ${FLAGGED}), 0)::bigint AS unflagged_ore`),
       ),
     waitingQuery(db, period, filter)
+      .leftJoin('invoices as ra', 'ra.id', 'r.refreshed_after_id')
+      .leftJoin('invoices as ro', 'ro.id', 'ra.reissue_of')
       .orderByRaw(`(${FLAGGED}) DESC, abs(${CHANGE}) DESC, d.customer_id`)
       .limit(QUEUE_PAGE_SIZE)
       .offset(page * QUEUE_PAGE_SIZE)
       .select(
         'd.customer_id', 'd.version', 'd.total_ore', 'd.created_at', 'c.name', 'c.partner_id', 'p.name as partner_name',
         'r.previous_total_ore', 'r.change_bp', 'r.flags', 'r.flag_details', 'r.approvals_needed', 'r.auto_approve_reason', 'r.waits_because',
+        'r.refreshed_at', 'ra.kind as refreshed_kind', 'ra.series as refreshed_series', 'ra.number as refreshed_number', 'ro.series as replaces_series', 'ro.number as replaces_number',
         db.raw(`${CHANGE}::bigint AS change`),
       ),
   ]);
@@ -199,6 +204,16 @@ export async function reviewQueue(db: Db, period: string, page: number, filter: 
           .filter((f: Record<string, any>) => f.customer_id === d.customer_id && (f.draft_version === null || f.draft_version === d.version) && f.received_at >= d.created_at)
           .map((f: Record<string, any>) => ({ by: f.requested_by, at: (f.received_at as Date).toISOString(), via: /\((\w+)\)$/.exec(f.outcome)?.[1] ?? 'update' })),
         reason: d.auto_approve_reason ?? d.waits_because ?? null,
+        comparison_update: d.refreshed_at
+          ? {
+              at: (d.refreshed_at as Date).toISOString(),
+              after: {
+                number: formatInvoiceNumber(d.refreshed_series, Number(d.refreshed_number)),
+                kind: d.refreshed_kind,
+                replaces: d.replaces_series === null ? null : formatInvoiceNumber(d.replaces_series, Number(d.replaces_number)),
+              },
+            }
+          : null,
       }),
     ),
   };

@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import { formatPercent, formatQuantity, formatSek } from '../billing/format';
 import type { CloseState } from '../contracts/close-messages';
 import { nothingToBillSv } from './close-reasons-sv';
-import { articleSv, comparisonBaseSv, comparisonUpdatedSv, factArticle, factSv, FACT_KIND_SV, flagDetailSv, flagSv, outcomeSv, reasonSv, refusalSv, requestSv, signedPct, SUBJECT_SV } from '../billing/review-sv';
+import { articleSv, comparisonBaseSv, comparisonUpdatedSv, comparisonUpdatedWhenSv, factArticle, factSv, FACT_KIND_SV, flagDetailSv, flagSv, outcomeSv, reasonSv, refusalSv, requestSv, signedPct, SUBJECT_SV } from '../billing/review-sv';
 import { STATUS_SV, type InvoiceStatus } from '../billing/ledger';
 import type { ConsoleRole } from './users';
 
@@ -64,6 +64,7 @@ export const helpers = {
   /** Which documents the draft is compared with (the previous invoice net of its credit notes). */
   comparisonBase: comparisonBaseSv,
   comparisonUpdated: comparisonUpdatedSv,
+  comparisonUpdatedWhen: comparisonUpdatedWhenSv,
   nothingToBill: nothingToBillSv,
   outcome: outcomeSv,
   refusal: refusalSv,

@@ -7,7 +7,7 @@ import { formatSek } from '../../billing';
 import { startCustomerClose } from '../../client/close';
 import { approveDraft } from '../../client/drafts';
 import { statusQuery } from '../../contracts/close-messages';
-import type { ExplainedDraft } from '../../store/reviews';
+import type { DraftListEntry, ExplainedDraft } from '../../store/reviews';
 import { buildConsole } from '../../web/server';
 import { approveReissue, credit, FINANCE, SETTLE_MS } from '../books/support';
 import { runCli } from '../support/cli-runner';
@@ -58,15 +58,32 @@ async function heldForReview(customerId: string, period: string) {
 const novemberReview = (customerId: string) => h.db('draft_reviews').where({ customer_id: customerId, period: '2024-11' }).first();
 const versionsOf = (draftId: number) => h.db('draft_review_versions').where({ draft_id: draftId }).orderBy('version');
 
-async function explain(customerId: string, json: boolean): Promise<string> {
+async function cli(args: string[]): Promise<string> {
   const configFile = path.join(dir, 'config.json');
   fs.writeFileSync(configFile, JSON.stringify(h.config));
   const env = { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('namespace'), DATABASE_URL: h.databaseUrl, MONTH_CLOSE_CONFIG: configFile, LOG_LEVEL: 'warn' };
-  const res = await runCli(['drafts', 'explain', '--period', '2024-11', '--customer', customerId, ...(json ? ['--json'] : [])], env);
+  const res = await runCli(args, env);
   expect(res.code, res.stderr).toBe(0);
   return res.stdout;
 }
+const explain = (customerId: string, json: boolean) => cli(['drafts', 'explain', '--period', '2024-11', '--customer', customerId, ...(json ? ['--json'] : [])]);
 const explainJson = async (customerId: string): Promise<ExplainedDraft> => JSON.parse(await explain(customerId, true));
+
+/** November's entry of the customer in `drafts list --json`. */
+async function listed(customerId: string): Promise<DraftListEntry> {
+  const list: { drafts: DraftListEntry[] } = JSON.parse(await cli(['drafts', 'list', '--period', '2024-11', '--json']));
+  return list.drafts.find((d) => d.customer_id === customerId)!;
+}
+
+/** The customer's row in finance's review queue: its "Jämförelsen uppdaterad" mark, the mark's title and small text. */
+async function queueMark(customerId: string): Promise<{ mark: string; title: string | null; small: string } | null> {
+  const res = await app.inject({ method: 'GET', url: '/finance/periods/2024-11/queue', headers: { cookie: finance.cookie } });
+  expect(res.statusCode).toBe(200);
+  const row = [...res.body.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) => m[1]!).find((r) => r.includes(`/drafts/${customerId}"`));
+  expect(row, `${customerId} in the queue`).toBeDefined();
+  const m = /<span class="tag comparison-updated-mark" title="([^"]*)">([^<]*)<\/span>\s*<small class="muted">([^<]*)<\/small>/.exec(row!);
+  return m ? { mark: plain(m[2]!), title: plain(m[1]!), small: plain(m[3]!) } : null;
+}
 
 async function draftPage(customerId: string): Promise<string> {
   const res = await app.inject({ method: 'GET', url: `/finance/periods/2024-11/drafts/${customerId}`, headers: { cookie: finance.cookie } });
@@ -96,6 +113,8 @@ describe("a credit note refreshes the review of the customer's draft waiting for
     const waiting = await heldForReview(october.customerId, '2024-11');
     const before = await novemberReview(october.customerId);
     expect([before.version, Number(before.previous_total_ore), before.explanation.previous.credit_notes]).toEqual([1, october.totalOre, []]);
+    expect(await listed(october.customerId)).toMatchObject({ review_version: 1, comparison_updated_at: null });
+    expect(await queueMark(october.customerId)).toBeNull();
 
     // Another customer's credit note changes nothing here.
     await credit(h, other.number, [{ article: 'portal_user', quantity: 1 }]);
@@ -121,6 +140,10 @@ describe("a credit note refreshes the review of the customer's draft waiting for
     const [kept] = await versionsOf(before.draft_id);
     expect([kept.version, Number(kept.replaced_after_id), kept.replaced_at.getTime()]).toEqual([1, note.id, NOW]);
     expect(kept.review).toEqual(JSON.parse(JSON.stringify(before)));
+
+    // `drafts list --json` and the review queue say it without opening the draft.
+    expect(await listed(october.customerId)).toMatchObject({ review_version: 2, comparison_updated_at: new Date(NOW).toISOString(), previous_total_ore: netOre });
+    expect(await queueMark(october.customerId)).toEqual({ mark: 'Jämförelsen uppdaterad', title: `Jämförelsen uppdaterades 2024-12-02 08:00 efter kreditfaktura ${creditNote}`, small: `efter ${creditNote}` });
 
     // `drafts explain --json` and its text, and the draft page.
     const explained = await explainJson(october.customerId);
@@ -159,6 +182,8 @@ describe("a credit note refreshes the review of the customer's draft waiting for
     expect(reissued.version).toBe(3);
     expect(reissued.explanation.previous).toMatchObject({ number: reissue, replaces: october.number, credit_notes: [], fully_credited: false });
     expect((await versionsOf(reissued.draft_id)).map((v: { version: number }) => v.version)).toEqual([1, 2]);
+    expect(await listed(october.customerId)).toMatchObject({ review_version: 3, comparison_updated_at: new Date(NOW).toISOString() });
+    expect(await queueMark(october.customerId)).toEqual({ mark: 'Jämförelsen uppdaterad', title: `Jämförelsen uppdaterades 2024-12-02 08:00 efter faktura ${reissue} (ersätter ${october.number})`, small: `efter ${reissue}` });
 
     expect(updatedNotes(await draftPage(october.customerId))).toEqual([
       `Jämförelsen uppdaterades 2024-12-02 08:00 efter kreditfaktura ${creditNote}; tidigare jämfört med ${october.number} (2024-10): ${kr(october.totalOre)}`,
