@@ -42,6 +42,7 @@ afterAll(async () => {
 const plain = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
 const text = async (page: Page, selector: string) => plain(await page.innerText(selector));
 const parts = async (page: Page) => (await page.locator('table.assign-parts tbody tr').allInnerTexts()).map((r) => plain(r).split('\t').map((s) => s.trim()));
+const payments = async (page: Page) => (await page.locator('table.payments tbody tr').allInnerTexts()).map((r) => plain(r).split('\t').map((s) => s.trim()));
 async function ask(page: Page, reference: string, invoices: string) {
   await page.goto(`${served.url}/finance/receivables`);
   const form = `table.unmatched tr:has-text("${reference}")`;
@@ -70,8 +71,11 @@ describe('finance books one payment over several invoices', () => {
       { part: 1, amount_ore: 60_000, assigned_by: 'Anna Ekonom' },
       { part: 2, amount_ore: 60_000, assigned_by: 'Anna Ekonom' },
     ]);
+    // Each invoice's page says which part of which payment it got, and the whole payment.
+    await page.goto(`${served.url}/finance/receivables/invoices/${inv.a}`);
+    expect(await payments(page)).toEqual([['P-TWO', 'Kund Två Fakturor AB', '2026-12-03', '600,00 kr', 'del 1 av 2 av inbetalning P-TWO (totalt 1 200,00 kr), fördelad för hand av Anna Ekonom']]);
     await page.goto(`${served.url}/finance/receivables/invoices/${inv.b}`);
-    await expect(text(page, 'table.payments')).resolves.toMatch(/P-TWO\s+Kund Två Fakturor AB\s+2026-12-03\s+600,00 kr\s+för hand av Anna Ekonom/);
+    expect(await payments(page)).toEqual([['P-TWO', 'Kund Två Fakturor AB', '2026-12-03', '600,00 kr', 'del 2 av 2 av inbetalning P-TWO (totalt 1 200,00 kr), fördelad för hand av Anna Ekonom']]);
     await logOut(page);
   });
 
@@ -89,6 +93,11 @@ describe('finance books one payment over several invoices', () => {
     ]);
     await Promise.all([page.waitForLoadState('load'), page.click(`button:text-is("Bekräfta: bokför mot ${inv.c} och ${inv.b}")`)]);
     await expect(text(page, '.flash.ok')).resolves.toContain(`${inv.c} 150,50 kr (delbetald, kvar att betala 249,50 kr); ${inv.b} 349,50 kr (delbetald, kvar att betala 50,50 kr)`);
+    await page.goto(`${served.url}/finance/receivables/invoices/${inv.b}`);
+    expect(await payments(page)).toEqual([
+      ['P-TWO', 'Kund Två Fakturor AB', '2026-12-03', '600,00 kr', 'del 2 av 2 av inbetalning P-TWO (totalt 1 200,00 kr), fördelad för hand av Anna Ekonom'],
+      ['P-NAMED', 'Kund Med Belopp AB', '2026-12-03', '349,50 kr', 'del 2 av 2 av inbetalning P-NAMED (totalt 500,00 kr), fördelad för hand av Anna Ekonom'],
+    ]);
     await logOut(page);
   });
 });

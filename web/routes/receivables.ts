@@ -10,6 +10,7 @@ import { DisputeRefused, disputeInvoice, resolveDispute, type DisputeRefusal } f
 import { invoicePaymentRows } from '../../store/receivables';
 import { requireArea } from '../auth';
 import { RECEIVABLES_PAGE_SIZE, receivablesPage } from '../receivables-page';
+import { bookedHowSv, type BookedPayment } from '../../payments/booked-how-sv';
 import { reasonSv } from '../../payments/reason-sv';
 import { storedReason } from '../../payments/reasons';
 import { render, setFlash } from '../render';
@@ -113,7 +114,21 @@ export function registerReceivablesRoutes(app: FastifyInstance, deps: RouteDeps)
     if (!inv) return reply.callNotFound();
     const [row] = await invoicePaymentRows(db, { invoiceIds: [inv.id] });
     const standing = receivable({ totalOre: row.totalOre, creditedOre: row.creditedOre, paidOre: row.paidOre, dueDate: row.dueDate, today: today() });
-    const payments = await db('payments').where({ invoice_id: inv.id }).orderBy('id').select('reference', 'amount_ore', 'payer', 'assigned_by', db.raw("to_char(booking_date, 'YYYY-MM-DD') as booking_date"));
+    // A part of a split payment (migration 019) is said with its number, its count and the whole payment.
+    const payments = (
+      await db('payments as p')
+        .leftJoin('payments as bank', 'bank.id', 'p.split_of')
+        .where('p.invoice_id', inv.id)
+        .orderBy('p.id')
+        .select(
+          'p.reference', 'p.amount_ore', 'p.payer', 'p.assigned_by', 'p.part', 'bank.amount_ore as payment_total_ore',
+          db.raw('(SELECT count(*)::int FROM payments s WHERE s.split_of = p.split_of) AS parts'),
+          db.raw("to_char(p.booking_date, 'YYYY-MM-DD') as booking_date"),
+        )
+    ).map((p: BookedPayment & { amount_ore: number; payer: string | null; booking_date: string }) => ({
+      ...p,
+      booked_how: bookedHowSv({ ...p, payment_total_ore: p.payment_total_ore === null ? null : Number(p.payment_total_ore) }),
+    }));
     const disputes = await db('invoice_disputes').where({ invoice_id: inv.id }).orderBy('id').select('disputed_by', 'reason', 'disputed_at', 'resolved_by', 'resolved_at');
     const reminders = await db('payment_reminders').where({ invoice_id: inv.id }).orderBy('reminder').select('reminder', 'remaining_ore', 'created_at');
     const open = disputes.some((d: { resolved_at: Date | null }) => d.resolved_at === null);
