@@ -162,6 +162,12 @@ describe("a credit note refreshes the review of the customer's draft waiting for
     const page = await draftPage(october.customerId);
     expect(plain(/<p id="comparison-base">([\s\S]*?)<\/p>/.exec(page)?.[1] ?? '')).toBe(`jämfört med ${october.number} (2024-10) efter kreditering ${creditNote}: ${kr(netOre)}`);
     expect(updatedNotes(page)).toEqual([said]);
+    // Finance's e-mail is not sent again: the page shows what it was compared with before (the
+    // e-mail's figure) beside the current base, as a highlighted note above the approve button.
+    const at = (html: string) => page.indexOf(html);
+    expect(at('<p class="comparison-updated"')).toBeGreaterThan(at('<p id="comparison-base">'));
+    expect(at('<p class="comparison-updated"')).toBeLessThan(at(`/drafts/${october.customerId}/approve"`));
+    expect(page).toMatch(/\.comparison-updated \{[^}]*border-left[^}]*background/);
 
     // Still waiting for a person; approved, it is issued as before.
     expect((await waiting.query(statusQuery)).state).toBe('awaiting_approval');
