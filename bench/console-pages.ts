@@ -227,8 +227,8 @@ async function receivablesBench(db: Db, n: number): Promise<void> {
              CASE WHEN number % 100 = 3 THEN total_ore + 10000 WHEN number % 10 < 5 THEN total_ore ELSE total_ore / 2 END,
              least(due_date, current_date), 'Betalare AB', ocr, id, customer_id
         FROM invoices WHERE kind = 'invoice' AND number % 10 < 7;
-    INSERT INTO payments (import_id, reference, amount_ore, booking_date, payer, ocr, unmatched_reason)
-      SELECT (SELECT max(id) FROM payment_imports), 'BENCH-U' || g, 10000 + g, current_date, 'Okänd AB', '99999' || g, 'no invoice has OCR 99999' || g FROM generate_series(1, 200) g;
+    INSERT INTO payments (import_id, reference, amount_ore, booking_date, payer, ocr, unmatched_code, unmatched_facts)
+      SELECT (SELECT max(id) FROM payment_imports), 'BENCH-U' || g, 10000 + g, current_date, 'Okänd AB', '99999' || g, 'unknown_ocr', jsonb_build_object('ocr', '99999' || g) FROM generate_series(1, 200) g;
     ANALYZE;
   `);
   const open = Number((await db.raw('SELECT count(*) AS n FROM invoice_balances WHERE paid_ore < total_ore + credited_ore')).rows[0].n);
