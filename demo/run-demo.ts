@@ -96,7 +96,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     await closeMonthBefore(db, client, settings, monthBefore, FINANCE_APPROVER, say);
     say(`Import usage (arrived after that close): ${formatReport(await importUsage(db, usage.after)).split('\n').slice(0, 4).join('\n  ')}`);
     const inputDir = path.dirname(files.customersCsv);
-    const misaddressed = await mistypeBillingEmail(db, { customersCsv: files.customersCsv, invoicedIn: monthBefore, dir: inputDir });
+    const misaddressed = await mistypeBillingEmail(db, { customersCsv: files.customersCsv, invoicedIn: monthBefore, nothingToBill: files.expected.nothingToBill, dir: inputDir });
     if (misaddressed) say(`Import customers: ${misaddressed.customerId}'s billing e-mail mistyped as ${misaddressed.wrong} (its invoice e-mail will bounce) …`);
 
     const { handle, outcome } = await startMonthlyClose(client, settings, period);
