@@ -8,6 +8,7 @@ import { parseSie } from '../books/sie-parser';
 import { runCli, type CliResult } from '../support/cli-runner';
 import { rowsOf } from '../support/demo-usage';
 import { processesUsing } from '../dev/dev-process';
+import { waitFor } from '../support/wait';
 
 // The README's first command, `month-close demo`, run as a user runs it (bin/month-close.js), small:
 // 12 customers, a size whose data generation once crashed. It starts its own embedded PostgreSQL
@@ -55,8 +56,9 @@ afterAll(() => {
 });
 
 describe(`month-close demo --customers ${CUSTOMERS} --json`, () => {
-  it('exits 0, leaves no process running on its data dir and does not touch the checkout', () => {
+  it('exits 0, leaves no process running on its data dir and does not touch the checkout', async () => {
     expect(run.code).toBe(0);
+    await waitFor(() => processesUsing(dataDir).length === 0, 15_000, 'nothing left on the data dir').catch(() => undefined);
     expect(processesUsing(dataDir)).toEqual([]);
     expect(listing(DEFAULT_OUT_DIR)).toEqual(checkoutBefore.out);
     expect(listing(path.join(DATA_DIR, 'demo'))).toEqual(checkoutBefore.demoData);
@@ -73,7 +75,6 @@ describe(`month-close demo --customers ${CUSTOMERS} --json`, () => {
     expect(filesIn('invoices')).toEqual([...invoiced.map((c) => `${c.invoice_number}-${c.customer_id}.pdf`), ...creditNotes].sort());
     expect(result.pdfs).toBe(filesIn('invoices').length);
     for (const f of filesIn('invoices')) expect(fs.readFileSync(path.join(outDir, 'invoices', f)).subarray(0, 5).toString()).toBe('%PDF-');
-    expect(run.stdout.length).toBeGreaterThan(0);
     expect(run.stderr).toContain(`(${result.pdfs} invoices and credit notes)`);
   });
 
