@@ -15,6 +15,7 @@ import type { Db } from '../infra/db';
 import { statusQuery } from '../contracts/close-messages';
 import { closeWorkflowId } from '../contracts/workflow-ids';
 import { csvField } from './demo-data';
+import { shownPath } from './out-dir';
 
 // The demo's close of the books (issue #21): finance corrects the customer whose close failed on
 // its master data (a customers import with the VAT number) and re-runs it, approves its draft,
@@ -53,7 +54,7 @@ export async function closeTheBooks(
     const file = path.join(input.outDir, 'input', 'customers-corrected.csv');
     fs.writeFileSync(file, correctedCustomersCsv(input.customersCsv, new Set(failed.map((f) => f.customer_id))));
     const imported = await importCustomers(db, file);
-    say(`Finance corrects ${failed.length} customer(s) that failed (customers import of ${path.relative(process.cwd(), file)}: ${imported.accepted} accepted) and re-runs them …`);
+    say(`Finance corrects ${failed.length} customer(s) that failed (customers import of ${shownPath(file)}: ${imported.accepted} accepted) and re-runs them …`);
     await rerunCustomers(client, settings, period, failed.map((f) => f.customer_id));
     for (const f of failed) {
       const handle = client.workflow.getHandle(closeWorkflowId(period, f.customer_id));

@@ -28,14 +28,23 @@ export interface Misaddressed {
 }
 
 /**
- * Mistypes the billing e-mail of the first customer (by id) invoiced in `invoicedIn`, through
- * the real customers import; null when no customer was invoiced.
+ * The customer whose billing e-mail the demo mistypes: the first by id that was invoiced in the
+ * month before and will be invoiced again, i.e. neither churned before the closed month
+ * (`nothingToBill`: it gets no invoice e-mail that could bounce) nor failing on purpose for its missing
+ * VAT number (its invoice is sent only after that correction).
  */
-export async function mistypeBillingEmail(db: Db, input: { customersCsv: string; invoicedIn: string; dir: string }): Promise<Misaddressed | null> {
+export function customerToMisaddress(customers: readonly Row[], invoicedBefore: ReadonlySet<string>, nothingToBill: readonly string[]): Row | null {
+  const candidates = customers.filter((r) => invoicedBefore.has(r.customer_id!) && !nothingToBill.includes(r.customer_id!) && r.vat_number);
+  return [...candidates].sort((a, b) => a.customer_id!.localeCompare(b.customer_id!))[0] ?? null;
+}
+
+/**
+ * Mistypes the billing e-mail of customerToMisaddress's pick, through the real customers import;
+ * null when there is none.
+ */
+export async function mistypeBillingEmail(db: Db, input: { customersCsv: string; invoicedIn: string; nothingToBill: readonly string[]; dir: string }): Promise<Misaddressed | null> {
   const invoiced = new Set<string>(await db('invoices').where({ period: input.invoicedIn, kind: 'invoice' }).pluck('customer_id'));
-  // Not a customer whose close fails on purpose (no VAT number): its invoice is sent only after the correction.
-  const rows = (parse(fs.readFileSync(input.customersCsv, 'utf8'), { columns: true }) as Row[]).filter((r) => invoiced.has(r.customer_id!) && r.vat_number);
-  const row = rows.sort((a, b) => a.customer_id!.localeCompare(b.customer_id!))[0];
+  const row = customerToMisaddress(parse(fs.readFileSync(input.customersCsv, 'utf8'), { columns: true }) as Row[], invoiced, input.nothingToBill);
   if (!row) return null;
   const right = row.billing_email!;
   const wrong = right.replace(/\.[A-Za-z]+$/, '.invalid');

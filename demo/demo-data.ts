@@ -677,7 +677,8 @@ export async function writeDemoData(dir: string, opts: DemoDataOptions): Promise
  *  2. an unknown module 'budget'                         → rejected by the import
  *  3. a malformed customer id 'C 0042' (a space, as if hand-edited in a spreadsheet)
  *                                                        → rejected by the import
- *  4. one row delivered twice (same event id, same content, the copy a day later in the file)
+ *  4. one row delivered twice (same event id, same content, the copy a day later in the file;
+ *     from the period when an ordinary customer has a row there, else an earlier one)
  *                                                        → a duplicate, counted once
  *  5. a second 'deactivated' for a user who had already left (a new event id): accepted by
  *     the import, but contradicts the state, so the close's fold rejects it
@@ -712,15 +713,20 @@ function badRows(
   const malformed = draft(c3, inPeriod(), 'company', 'k1', 'deactivated');
   malformed.customerId = c3.replace(/^C/, 'C ');
   result.push(malformed);
-  // 4. Duplicate delivery of an ordinary row from the period.
-  const periodRows = rows.filter((r) => r.utcMs >= cal.period.startMs && ordinary.includes(r.customerId));
-  const original = periodRows[rng.int(0, periodRows.length - 1)]!;
+  // 4. Duplicate delivery of an ordinary row from the period. With few customers every ordinary
+  // one may be steady (no change since before the month before the period, so no row in it):
+  // then one of their earlier rows is delivered twice instead.
+  const isOrdinary = new Set(ordinary);
+  const ordinaryRows = rows.filter((r) => isOrdinary.has(r.customerId));
+  const periodRows = ordinaryRows.filter((r) => r.utcMs >= cal.period.startMs);
+  const candidates = periodRows.length > 0 ? periodRows : ordinaryRows;
+  const original = candidates[rng.int(0, candidates.length - 1)]!;
   result.push({ ...original, arrivalMs: original.arrivalMs + 86_400_000, seq: seq++ });
   // 5. A second deactivation of a user who has left (the latest event of that user).
   const lastOfUser = new Map<string, UsageRow>();
   for (const r of rows) if (r.subjectType === 'user') lastOfUser.set(`${r.customerId}/${r.subjectId}`, r);
   const gone = [...lastOfUser.values()].find(
-    (r) => r.action === 'deactivated' && ordinary.includes(r.customerId) && r.utcMs < cal.period.startMs,
+    (r) => r.action === 'deactivated' && isOrdinary.has(r.customerId) && r.utcMs < cal.period.startMs,
   );
   if (gone) result.push(draft(gone.customerId, inPeriod(), 'user', gone.subjectId, 'deactivated'));
   else result.push(draft(ordinary[0]!, inPeriod(), 'user', 'u0', 'deactivated')); // a user that never existed

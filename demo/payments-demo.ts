@@ -8,6 +8,7 @@ import type { Db } from '../infra/db';
 import { camt054Xml, type CamtPaymentSpec } from '../payments/camt054-writer';
 import { importPaymentFile, type PaymentImportJson } from '../store/payments';
 import { invoicePaymentRows, listReceivables } from '../store/receivables';
+import { shownPath } from './out-dir';
 
 // The bank pays back (issue #22): the demo writes the camt.054 its bank would send for the
 // period's invoices (most paid in full, a few partly, one paid twice, one payment with an OCR
@@ -44,7 +45,7 @@ export async function demoPayments(db: Db, client: Client, config: AppConfig, pe
 
   const result = await importPaymentFile(db, config, file, Buffer.from(xml));
   await signalSettled({ client: async () => client }, [...new Set(result.applied.filter((a) => a.outcome !== 'partly_paid').map((a) => a.invoice))]);
-  say(`Bank file out/bank/${path.basename(file)} (camt.054.001.08, ${payments.length} payments) imported: ${result.matched} matched (${result.paid} paid, ${result.partly_paid} partly, ${result.overpaid} overpaid), ${result.unmatched.length} unmatched (${result.unmatched.map((u) => `${u.payer} ${formatSek(u.amount_ore)}: ${u.reason}`).join('; ')})`);
+  say(`Bank file ${shownPath(file)} (camt.054.001.08, ${payments.length} payments) imported: ${result.matched} matched (${result.paid} paid, ${result.partly_paid} partly, ${result.overpaid} overpaid), ${result.unmatched.length} unmatched (${result.unmatched.map((u) => `${u.payer} ${formatSek(u.amount_ore)}: ${u.reason}`).join('; ')})`);
   const again = await importPaymentFile(db, config, file, Buffer.from(xml));
   say(`The same file again: ${again.duplicates} duplicates, ${again.matched} new (each bank reference is recorded once).`);
   const rec = await listReceivables(db, { today });

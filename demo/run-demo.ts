@@ -22,6 +22,7 @@ import { importDemoData, seedDemoSubscribers } from './demo-tenant';
 import { demoCreditNote, writeEInvoices } from './corrections-demo';
 import { closeTheBooks, type BooksDemoResult } from './books-demo';
 import { demoPayments } from './payments-demo';
+import { markOutDir, outDirRefusal, shownOut, shownPath } from './out-dir';
 import { correctBillingEmail, mistypeBillingEmail, type Misaddressed } from './delivery-demo';
 import { closeMonthBefore, reviewAsFinance, reviewSummaryLines, splitUsageAtPeriod, type ReviewResult } from './demo-review';
 
@@ -51,15 +52,19 @@ const FINANCE_APPROVER = 'Anna Ekonom';
 /**
  * The main job on embedded services, from nothing: migrate, import a realistic demo tenant
  * set through the real CSV imports, close the previous month, approve as finance, write the
- * PDFs under out/ and summarise. Every run starts clean (its own state under .data/demo).
+ * PDFs under out/ (MONTH_CLOSE_OUT_DIR) and summarise. Every run starts clean (its own state
+ * under .data/demo).
  */
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const say = opts.say;
+  const refusal = outDirRefusal();
+  if (refusal) throw new Error(refusal);
   const dataDir = path.join(DATA_DIR, 'demo');
   const cleaned = fs.existsSync(dataDir) || fs.existsSync(OUT_DIR);
   fs.rmSync(dataDir, { recursive: true, force: true });
   fs.rmSync(OUT_DIR, { recursive: true, force: true });
-  say(cleaned ? 'Starting clean: removed the previous demo state (.data/demo) and out/.' : 'First run: nothing to clean.');
+  markOutDir();
+  say(cleaned ? `Starting clean: removed the previous demo state (${shownPath(dataDir)}) and ${shownOut()}.` : 'First run: nothing to clean.');
 
   const period = opts.period ?? previousPeriod(periodContaining(Date.now())).id;
   say('Starting PostgreSQL and the Temporal dev server …');
@@ -91,7 +96,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     await closeMonthBefore(db, client, settings, monthBefore, FINANCE_APPROVER, say);
     say(`Import usage (arrived after that close): ${formatReport(await importUsage(db, usage.after)).split('\n').slice(0, 4).join('\n  ')}`);
     const inputDir = path.dirname(files.customersCsv);
-    const misaddressed = await mistypeBillingEmail(db, { customersCsv: files.customersCsv, invoicedIn: monthBefore, dir: inputDir });
+    const misaddressed = await mistypeBillingEmail(db, { customersCsv: files.customersCsv, invoicedIn: monthBefore, nothingToBill: files.expected.nothingToBill, dir: inputDir });
     if (misaddressed) say(`Import customers: ${misaddressed.customerId}'s billing e-mail mistyped as ${misaddressed.wrong} (its invoice e-mail will bounce) …`);
 
     const { handle, outcome } = await startMonthlyClose(client, settings, period);
@@ -114,7 +119,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     // The bank pays before the books are closed, so the export carries the payments (series C).
     await demoPayments(db, client, config, period, OUT_DIR, say);
     const books = await closeTheBooks(db, client, settings, config, { period, customersCsv: files.customersCsv, outDir: OUT_DIR, by: FINANCE_APPROVER }, say);
-    say(`E-invoices: ${await writeEInvoices(db, period, path.join(OUT_DIR, 'einvoices'))} Peppol BIS 3.0 XML files in out/einvoices/`);
+    say(`E-invoices: ${await writeEInvoices(db, period, path.join(OUT_DIR, 'einvoices'))} Peppol BIS 3.0 XML files in ${shownOut('einvoices')}`);
 
     const pdfs = await writePdfs(db, period, path.join(OUT_DIR, 'invoices'));
     const status = await periodStatus(await closeRunsOf(db, period), client, period);
@@ -204,13 +209,13 @@ function summary(
     `  Period report  ${r.complete ? 'complete' : 'NOT complete'}: ${Object.entries(r.counts).map(([b, n]) => `${b} ${n}`).join(', ')}`,
     `  Net of credits ${formatSek(r.totals.total_ore)} incl. moms (invoiced ${formatSek(r.totals.invoiced_ore)}, credited ${formatSek(r.totals.credited_ore)})`,
     `  Locked         ${r.lock ? `by ${r.lock.by} (${r.lock.reason ?? ''})` : 'no: the period is not complete'}`,
-    `  SIE 4I         ${books.file ? `${path.relative(process.cwd(), books.file)} (batch ${books.batch}, ${books.vouchers} vouchers B${books.firstNumber}–B${books.lastNumber}, both closed months)` : 'not exported'}`,
+    `  SIE 4I         ${books.file ? `${shownPath(books.file)} (batch ${books.batch}, ${books.vouchers} vouchers B${books.firstNumber}–B${books.lastNumber}, both closed months)` : 'not exported'}`,
     '',
     'Where to look next:',
-    `  PDFs          out/invoices/ (${pdfs} invoices and credit notes)`,
-    `  E-mails       out/mail/ (${mails} messages, PDFs attached)`,
-    `  Webhooks      out/webhooks/ (${hooks} signed POSTs)`,
-    `  Input CSVs    out/input/`,
+    `  PDFs          ${shownOut('invoices')} (${pdfs} invoices and credit notes)`,
+    `  E-mails       ${shownOut('mail')} (${mails} messages, PDFs attached)`,
+    `  Webhooks      ${shownOut('webhooks')} (${hooks} signed POSTs)`,
+    `  Input CSVs    ${shownOut('input')}`,
     keep ? `  Temporal UI   ${uiUrl} (until Ctrl-C)` : `  Temporal UI   run 'month-close demo --keep' to browse the workflows at the end`,
     '',
   ].join('\n');

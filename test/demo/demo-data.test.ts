@@ -2,11 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'csv-parse/sync';
 import { writeDemoData, type DemoDataFiles } from '../../demo/demo-data';
 import { parsePeriod, previousPeriod, type Period } from '../../billing/period';
-import { buildSnapshot, compareEvents } from '../../billing/snapshot';
-import type { EventContradiction, Role, UsageEvent } from '../../billing/types';
+import type { EventContradiction } from '../../billing/types';
 import { importCustomers, importPartners, importPrices, importUsage } from '../../imports';
 import { checkPartner } from '../../imports/partners';
 import { checkCustomer } from '../../imports/customers';
@@ -14,6 +12,7 @@ import { checkPrice } from '../../imports/prices';
 import { checkEvent } from '../../imports/usage';
 import { createTestDatabase } from '../support/database';
 import { luhnValid } from '../../billing/ocr';
+import { foldUsage, isMalformedCustomer, isUnknownModule, isUnknownRole, rowsOf, type Row } from '../support/demo-usage';
 
 const PERIOD = '2024-11';
 const HEADERS = {
@@ -23,8 +22,6 @@ const HEADERS = {
   usage: 'event_id,customer_id,occurred_at,subject_type,subject_id,action,role',
   prices: 'article,description,legacy_description,unit_price_ore,vat_percent,included_quantity,valid_from',
 };
-
-type Row = Record<string, string>;
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -37,7 +34,6 @@ afterAll(() => {
 });
 
 const read = (file: string) => fs.readFileSync(file, 'utf8');
-const rowsOf = (file: string): Row[] => parse(read(file), { columns: true }) as Row[];
 
 let files: DemoDataFiles;
 let customers: Row[];
@@ -52,46 +48,8 @@ beforeAll(async () => {
   prices = rowsOf(files.pricesCsv);
 });
 
-// The deliberately bad rows, found by content.
-const isUnknownRole = (r: Row) => r.role === 'admin';
-const isUnknownModule = (r: Row) => r.subject_type === 'module' && r.subject_id === 'budget';
-const isMalformedCustomer = (r: Row) => !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(r.customer_id!);
-const isImportRejection = (r: Row) => isUnknownRole(r) || isUnknownModule(r) || isMalformedCustomer(r);
-
-/** The accepted rows as the event store would hold them: duplicates dropped, arrival = file order. */
-function storedEvents(usage: Row[]): UsageEvent[] {
-  const seen = new Set<string>();
-  const events: UsageEvent[] = [];
-  usage.forEach((r, i) => {
-    if (isImportRejection(r) || seen.has(r.event_id!)) return;
-    seen.add(r.event_id!);
-    events.push({
-      eventId: r.event_id!,
-      customerId: r.customer_id!,
-      occurredAtMs: Date.parse(r.occurred_at!),
-      subjectType: r.subject_type as UsageEvent['subjectType'],
-      subjectId: r.subject_id!,
-      action: r.action as UsageEvent['action'],
-      role: (r.role || null) as Role | null,
-      arrivalSeq: i,
-    });
-  });
-  return events;
-}
-
-function fold(p: Period, data: { customers: Row[]; usage: Row[] } = { customers, usage }): Map<string, ReturnType<typeof buildSnapshot>> {
-  const byCustomer = new Map<string, UsageEvent[]>();
-  for (const e of storedEvents(data.usage)) {
-    const list = byCustomer.get(e.customerId) ?? [];
-    list.push(e);
-    byCustomer.set(e.customerId, list);
-  }
-  const result = new Map<string, ReturnType<typeof buildSnapshot>>();
-  for (const c of data.customers) {
-    const events = (byCustomer.get(c.customer_id!) ?? []).sort(compareEvents);
-    result.set(c.customer_id!, buildSnapshot(c.customer_id!, p, events));
-  }
-  return result;
+function fold(p: Period, data: { customers: Row[]; usage: Row[] } = { customers, usage }): ReturnType<typeof foldUsage> {
+  return foldUsage(p, data);
 }
 
 describe('writeDemoData', () => {

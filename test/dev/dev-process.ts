@@ -20,8 +20,13 @@ export interface DevRun {
 }
 
 export function startDev(dataDir: string, args: string[] = []): DevRun {
-  const child = spawn(process.execPath, [BIN, 'dev', ...args], {
-    env: { ...process.env, MONTH_CLOSE_DATA_DIR: dataDir, LOG_LEVEL: 'info', TEMPORAL_ADDRESS: '', DATABASE_URL: '', SMTP_HOST: '' },
+  return startCommand(['dev', ...args], { MONTH_CLOSE_DATA_DIR: dataDir });
+}
+
+/** `month-close ARGS` on embedded services (whatever the shell points at), `env` added. */
+export function startCommand(args: string[], env: NodeJS.ProcessEnv): DevRun {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, LOG_LEVEL: 'info', TEMPORAL_ADDRESS: '', DATABASE_URL: '', SMTP_HOST: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
