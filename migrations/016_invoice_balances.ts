@@ -22,7 +22,7 @@ export async function up(knex: Knex): Promise<void> {
       paid_ore bigint NOT NULL DEFAULT 0,     -- matched and assigned payments
       -- What finance's search by invoice number matches (any case), made once, not per search.
       search_number text GENERATED ALWAYS AS (lower(series || number::text)) STORED
-    ) WITH (fillfactor = 80); -- room on each page for a payment's update (below)
+    ) WITH (fillfactor = 50); -- room on each page for every row's payment update to stay HOT (below)
 
     INSERT INTO invoice_balances (invoice_id, series, number, customer_id, due_date, total_ore, credited_ore, paid_ore)
     SELECT i.id, i.series, i.number, i.customer_id, i.due_date, i.total_ore,
