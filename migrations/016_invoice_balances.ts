@@ -33,6 +33,8 @@ export async function up(knex: Knex): Promise<void> {
     -- No index holds the sums, so a payment's update stays on its page (a HOT update) instead
     -- of touching every index: the console reads the open rows in one scan, its page by due date.
     CREATE INDEX invoice_balances_due ON invoice_balances (due_date, series, number);
+    -- One customer's invoices (receivables list --customer, the customer's pages); never updated.
+    CREATE INDEX invoice_balances_customer ON invoice_balances (customer_id);
 
     -- Transition tables: one UPDATE per statement, so a bank file's batch of thousands of
     -- payments costs one join, not a trigger call per row.

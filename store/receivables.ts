@@ -42,16 +42,19 @@ export interface InvoicePaymentRow {
   paidOre: number;
 }
 
-/** Every issued invoice (not credit notes) with its credits and payments, optionally of one customer. */
+/**
+ * Every issued invoice (not credit notes) with its credits and payments, optionally of one customer
+ * or some invoices: read from invoice_balances (migration 016), the sums the console's page reads
+ * too, so a reminder or an invoice page reads its own rows instead of summing every payment and
+ * credit note of the book.
+ */
 export async function invoicePaymentRows(db: Db, filter: { customerId?: string; invoiceIds?: number[] } = {}): Promise<InvoicePaymentRow[]> {
   const rows = await db.raw(
-    `SELECT i.id, i.series, i.number, i.customer_id, i.due_date, i.total_ore,
-            COALESCE(c.credited, 0)::bigint AS credited, COALESCE(p.paid, 0)::bigint AS paid
-       FROM invoices i
-       LEFT JOIN (SELECT credit_of, SUM(total_ore) AS credited FROM invoices WHERE kind = 'credit_note' GROUP BY credit_of) c ON c.credit_of = i.id
-       LEFT JOIN (SELECT invoice_id, SUM(amount_ore) AS paid FROM payments WHERE invoice_id IS NOT NULL GROUP BY invoice_id) p ON p.invoice_id = i.id
-      WHERE i.kind = 'invoice' ${filter.customerId ? 'AND i.customer_id = ?' : ''} ${filter.invoiceIds ? 'AND i.id = ANY(?::bigint[])' : ''}
-      ORDER BY i.due_date, i.series, i.number`,
+    `SELECT b.invoice_id AS id, b.series, b.number, b.customer_id, b.due_date, b.total_ore,
+            b.credited_ore AS credited, b.paid_ore AS paid
+       FROM invoice_balances b
+      WHERE true ${filter.customerId ? 'AND b.customer_id = ?' : ''} ${filter.invoiceIds ? 'AND b.invoice_id = ANY(?::bigint[])' : ''}
+      ORDER BY b.due_date, b.series, b.number`,
     [...(filter.customerId ? [filter.customerId] : []), ...(filter.invoiceIds ? [filter.invoiceIds] : [])],
   );
   return rows.rows.map((r: Record<string, unknown>) => ({

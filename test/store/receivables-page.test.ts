@@ -94,6 +94,20 @@ async function expectedFromBook(s: ReceivablesSelection) {
 }
 
 describe('receivables page in SQL', () => {
+  it('invoice_balances holds what the invoices, credit notes and payments add up to (the triggers; every reader of the sums reads it)', async () => {
+    const fromSource = (
+      await t.db.raw(
+        `SELECT i.id::bigint AS invoice_id, i.total_ore,
+                COALESCE((SELECT SUM(c.total_ore) FROM invoices c WHERE c.kind = 'credit_note' AND c.credit_of = i.id), 0)::bigint AS credited_ore,
+                COALESCE((SELECT SUM(p.amount_ore) FROM payments p WHERE p.invoice_id = i.id), 0)::bigint AS paid_ore
+           FROM invoices i WHERE i.kind = 'invoice' ORDER BY i.id`,
+      )
+    ).rows;
+    const kept = await t.db('invoice_balances').orderBy('invoice_id').select('invoice_id', 'total_ore', 'credited_ore', 'paid_ore');
+    expect(kept).toEqual(fromSource);
+    expect(fromSource.filter((r: { paid_ore: number }) => r.paid_ore > 0).length).toBeGreaterThan(5);
+  });
+
   it('the book is as varied as it says (every bucket holds something, credit balances, a credited invoice)', async () => {
     const book = await listReceivables(t.db, { today: TODAY });
     for (const [bucket, ore] of Object.entries(book.buckets)) expect(ore, bucket).toBeGreaterThan(0);
