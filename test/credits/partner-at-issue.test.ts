@@ -39,14 +39,19 @@ afterAll(async () => h?.close());
 const mailsTo = (address: string, subjectStart: string) => h.smtp.messages.filter((m) => m.envelope.to.includes(address) && m.subject.startsWith(subjectStart));
 const hooksTo = (path: string, number: string) => h.webhook.requests.filter((r) => r.url === path && JSON.parse(r.body).data.number === number);
 
+/** A customer of the old partner with its November invoice issued (approved by finance). */
+async function invoicedWithOldPartner(): Promise<{ customerId: string; number: string }> {
+  const customerId = await seedCustomer(h.db, { partner_id: oldPartner });
+  await seedEvents(h.db, customerId, workedExampleEvents());
+  const { handle } = await startCustomerClose(h.client, h.settings, customerId, PERIOD);
+  await waitFor(async () => (await handle.query(statusQuery)).state === 'awaiting_approval');
+  await approveDraft(h.client, PERIOD, customerId, 'Anna Ekonom');
+  return { customerId, number: (await handle.result()).invoiceNumber! };
+}
+
 describe('notifications go to the partner at issue', () => {
   it('a customer moves to another partner after its invoice: the credit note reaches the old partner by e-mail and webhook, never the new one', async () => {
-    const customerId = await seedCustomer(h.db, { partner_id: oldPartner });
-    await seedEvents(h.db, customerId, workedExampleEvents());
-    const { handle } = await startCustomerClose(h.client, h.settings, customerId, PERIOD);
-    await waitFor(async () => (await handle.query(statusQuery)).state === 'awaiting_approval');
-    await approveDraft(h.client, PERIOD, customerId, 'Anna Ekonom');
-    const number = (await handle.result()).invoiceNumber!;
+    const { customerId, number } = await invoicedWithOldPartner();
     await waitFor(() => mailsTo(mailOf(oldPartner), `Faktura ${number} `).length === 1 && hooksTo(hookOf(oldPartner), number).length === 1, 30_000, 'the invoice at the old partner');
 
     // The customer moves; the invoice still names the old partner.
@@ -68,12 +73,7 @@ describe('notifications go to the partner at issue', () => {
   });
 
   it('a re-issue is a new invoice: it goes to the partner at its own issue (the new one), its credit note to the old', async () => {
-    const customerId = await seedCustomer(h.db, { partner_id: oldPartner });
-    await seedEvents(h.db, customerId, workedExampleEvents());
-    const { handle } = await startCustomerClose(h.client, h.settings, customerId, PERIOD);
-    await waitFor(async () => (await handle.query(statusQuery)).state === 'awaiting_approval');
-    await approveDraft(h.client, PERIOD, customerId, 'Anna Ekonom');
-    const number = (await handle.result()).invoiceNumber!;
+    const { customerId, number } = await invoicedWithOldPartner();
 
     await h.db('customers').where({ customer_id: customerId }).update({ partner_id: newPartner });
     const started = await requestCredit(creditRequestReads(h.db), h.client, h.settings, { invoiceNumber: number, requestedBy: 'Olle Operatör', reason: 'Ny partner', lines: null, reissue: true });
