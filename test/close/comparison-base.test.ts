@@ -1,21 +1,14 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { formatSek, type Explanation } from '../../billing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Explanation } from '../../billing';
 import { startCustomerClose } from '../../client/close';
 import { approveDraft } from '../../client/drafts';
-import { statusQuery } from '../../contracts/close-messages';
 import { reviewQueue } from '../../web/finance-data';
-import { buildConsole } from '../../web/server';
-import { approveReissue, credit, FINANCE, SETTLE_MS } from '../books/support';
-import { runCli } from '../support/cli-runner';
-import { createCloseHarness, type CloseHarness } from '../support/close-harness';
+import { approveReissue, credit, FINANCE } from '../books/support';
+import type { CloseHarness } from '../support/close-harness';
 import { approvalsOf, reviewsOf } from '../support/queries';
-import { seedCloseTenant, seedCustomer, seedEvents, type EventSpec } from '../support/seed';
+import { seedCustomer, seedEvents, type EventSpec } from '../support/seed';
 import { waitFor } from '../support/wait';
-import { login, seedUser, type Session } from '../web/support';
+import { closeReviewConsole, explainNovember, heldForReview, kr, novemberDraftPage, openReviewConsole, plain, type ReviewConsole } from './review-console';
 
 // The review compares a draft with what the customer was really billed (issue #23): October
 // closed, one customer's invoice partly credited, another's credited in full and re-issued, then
@@ -23,14 +16,9 @@ import { login, seedUser, type Session } from '../web/support';
 // it), the partly credited one shows its change against the invoice net of the credit note, and
 // the draft page, the queue and `drafts explain --json` show the same figures.
 
-const NOW = new Date('2024-12-02T08:00:00+01:00').getTime();
+let f: ReviewConsole;
 let h: CloseHarness;
-let app: FastifyInstance;
-let finance: Session;
-let dir: string;
 
-const plain = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&nbsp;|\u00a0|\u202f/g, ' ').replace(/\s+/g, ' ').trim();
-const kr = (ore: number, signed = false) => plain(formatSek(ore, signed ? { signDisplay: 'exceptZero' } : {}));
 /** The text of the cell with class `cls` in the row opened by `rowStart`. */
 function cell(html: string, rowStart: string, cls: string): string {
   const row = html.slice(html.indexOf(rowStart), html.indexOf('</tr>', html.indexOf(rowStart)));
@@ -43,50 +31,24 @@ const steady = (users: number): EventSpec[] => [
   ...Array.from({ length: users }, (_, i): EventSpec => ({ at: '2024-10-01T00:00:00+02:00', type: 'user', id: `p${i + 1}`, action: 'activated', role: 'portal_user' })),
 ];
 
-async function closeTo(customerId: string, period: string, state: 'awaiting_approval') {
-  const { handle } = await startCustomerClose(h.client, h.settings, customerId, period);
-  await waitFor(async () => (await handle.query(statusQuery)).state === state, SETTLE_MS, `${customerId} ${period} ${state}`);
-  return handle;
-}
-
 /** A customer with October invoiced (a first invoice: approved by a person). */
 async function octoberInvoiced(users: number): Promise<{ customerId: string; number: string }> {
   const customerId = await seedCustomer(h.db);
   await seedEvents(h.db, customerId, steady(users));
-  const handle = await closeTo(customerId, '2024-10', 'awaiting_approval');
+  const handle = await heldForReview(h, customerId, '2024-10');
   await approveDraft(h.client, '2024-10', customerId, FINANCE);
   return { customerId, number: (await handle.result()).invoiceNumber! };
 }
 
-async function explain(customerId: string, json: boolean): Promise<string> {
-  const configFile = path.join(dir, 'config.json');
-  fs.writeFileSync(configFile, JSON.stringify(h.config));
-  const env = { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('namespace'), DATABASE_URL: h.databaseUrl, MONTH_CLOSE_CONFIG: configFile, LOG_LEVEL: 'warn' };
-  const res = await runCli(['drafts', 'explain', '--period', '2024-11', '--customer', customerId, ...(json ? ['--json'] : [])], env);
-  expect(res.code, res.stderr).toBe(0);
-  return res.stdout;
-}
+const explain = (customerId: string, json: boolean) => explainNovember(f, customerId, json);
 const explainJson = async (customerId: string): Promise<Explanation & { flags: string[] }> => JSON.parse(await explain(customerId, true));
-
-async function draftPage(customerId: string): Promise<string> {
-  const res = await app.inject({ method: 'GET', url: `/finance/periods/2024-11/drafts/${customerId}`, headers: { cookie: finance.cookie } });
-  expect(res.statusCode).toBe(200);
-  return res.body;
-}
+const draftPage = (customerId: string) => novemberDraftPage(f, customerId);
 
 beforeAll(async () => {
-  h = await createCloseHarness({ now: () => new Date(NOW) });
-  await seedCloseTenant(h.db, h.webhook.url, 'Nordic Partner AB');
-  await seedUser(h.db, 'anna@ekonomi.test', 'finance', FINANCE);
-  app = await buildConsole({ db: h.db, client: h.client, config: h.config, uiUrl: null, namespace: 'default', now: () => NOW });
-  finance = await login(app, 'anna@ekonomi.test');
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'month-close-comparison-'));
+  f = await openReviewConsole('month-close-comparison-');
+  ({ h } = f);
 }, 120_000);
-afterAll(async () => {
-  await app?.close();
-  await h?.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => closeReviewConsole(f));
 
 describe('the review compares with the previous invoice net of its credit notes', () => {
   it('a re-issue replaces the credited invoice, a partial credit lowers the base, and every view shows the same figures', async () => {
@@ -98,7 +60,7 @@ describe('the review compares with the previous invoice net of its credit notes'
     const reissue = await approveReissue(h, '2024-10', reissued.customerId);
 
     // November, the same usage. The re-issued customer is within the policy's tolerance: approved by it.
-    const waiting = await closeTo(partly.customerId, '2024-11', 'awaiting_approval');
+    const waiting = await heldForReview(h, partly.customerId, '2024-11');
     const { handle: auto } = await startCustomerClose(h.client, h.settings, reissued.customerId, '2024-11');
     expect((await auto.result()).state).toBe('final');
     const [autoReview] = await reviewsOf(h.db, reissued.customerId, '2024-11');
@@ -153,7 +115,7 @@ describe('the review compares with the previous invoice net of its credit notes'
   it('an invoice credited in full without a re-issue compares as nothing billed, and says so', async () => {
     const gone = await octoberInvoiced(30);
     const creditNote = await credit(h, gone.number, null);
-    await closeTo(gone.customerId, '2024-11', 'awaiting_approval');
+    await heldForReview(h, gone.customerId, '2024-11');
     const [review] = await reviewsOf(h.db, gone.customerId, '2024-11');
     expect([Number(review.previous_total_ore), Number(review.change_ore)]).toEqual([0, Number(review.total_ore)]);
     expect(review.flags).toContain('change_above_threshold');

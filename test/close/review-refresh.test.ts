@@ -1,20 +1,13 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { formatSek } from '../../billing';
-import { startCustomerClose } from '../../client/close';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approveDraft } from '../../client/drafts';
 import { statusQuery } from '../../contracts/close-messages';
 import type { DraftListEntry, ExplainedDraft } from '../../store/reviews';
-import { buildConsole } from '../../web/server';
-import { approveReissue, credit, FINANCE, SETTLE_MS } from '../books/support';
-import { runCli } from '../support/cli-runner';
-import { createCloseHarness, type CloseHarness } from '../support/close-harness';
-import { seedCloseTenant, seedCustomer, seedEvents, type EventSpec } from '../support/seed';
-import { waitFor } from '../support/wait';
-import { login, seedUser, type Session } from '../web/support';
+import { approveReissue, credit, FINANCE } from '../books/support';
+import type { CloseHarness } from '../support/close-harness';
+import { seedCustomer, seedEvents, type EventSpec } from '../support/seed';
+import type { Session } from '../web/support';
+import { cliOk, closeReviewConsole, explainNovember, heldForReview as heldInHarness, kr, novemberDraftPage, NOW, openReviewConsole, plain, type ReviewConsole } from './review-console';
 
 // A credit note (or a re-issue) issued while a later draft of the customer waits for finance
 // refreshes that draft's stored review (docs/review.md): October invoiced, November held with
@@ -23,14 +16,10 @@ import { login, seedUser, type Session } from '../web/support';
 // review it replaced is kept; the close still waits for finance. Another customer's credit note
 // changes nothing.
 
-const NOW = new Date('2024-12-02T08:00:00+01:00').getTime();
+let f: ReviewConsole;
 let h: CloseHarness;
 let app: FastifyInstance;
 let finance: Session;
-let dir: string;
-
-const plain = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&nbsp;|\u00a0|\u202f/g, ' ').replace(/\s+/g, ' ').trim();
-const kr = (ore: number) => plain(formatSek(ore));
 
 /** Smart and `users` portal users from October; `extra` more from November. */
 const usage = (users: number, extra: number): EventSpec[] => [
@@ -49,24 +38,13 @@ async function octoberInvoiced(): Promise<{ customerId: string; number: string; 
   return { customerId, number: done.invoiceNumber!, totalOre: Number((await h.db('invoices').where({ customer_id: customerId, period: '2024-10' }).first('total_ore')).total_ore) };
 }
 
-async function heldForReview(customerId: string, period: string) {
-  const { handle } = await startCustomerClose(h.client, h.settings, customerId, period);
-  await waitFor(async () => (await handle.query(statusQuery)).state === 'awaiting_approval', SETTLE_MS, `${customerId} ${period} held for review`);
-  return handle;
-}
+const heldForReview = (customerId: string, period: string) => heldInHarness(h, customerId, period);
 
 const novemberReview = (customerId: string) => h.db('draft_reviews').where({ customer_id: customerId, period: '2024-11' }).first();
 const versionsOf = (draftId: number) => h.db('draft_review_versions').where({ draft_id: draftId }).orderBy('version');
 
-async function cli(args: string[]): Promise<string> {
-  const configFile = path.join(dir, 'config.json');
-  fs.writeFileSync(configFile, JSON.stringify(h.config));
-  const env = { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('namespace'), DATABASE_URL: h.databaseUrl, MONTH_CLOSE_CONFIG: configFile, LOG_LEVEL: 'warn' };
-  const res = await runCli(args, env);
-  expect(res.code, res.stderr).toBe(0);
-  return res.stdout;
-}
-const explain = (customerId: string, json: boolean) => cli(['drafts', 'explain', '--period', '2024-11', '--customer', customerId, ...(json ? ['--json'] : [])]);
+const cli = (args: string[]) => cliOk(f, args);
+const explain = (customerId: string, json: boolean) => explainNovember(f, customerId, json);
 const explainJson = async (customerId: string): Promise<ExplainedDraft> => JSON.parse(await explain(customerId, true));
 
 /** November's entry of the customer in `drafts list --json`. */
@@ -85,26 +63,14 @@ async function queueMark(customerId: string): Promise<{ mark: string; title: str
   return m ? { mark: plain(m[2]!), title: plain(m[1]!), small: plain(m[3]!) } : null;
 }
 
-async function draftPage(customerId: string): Promise<string> {
-  const res = await app.inject({ method: 'GET', url: `/finance/periods/2024-11/drafts/${customerId}`, headers: { cookie: finance.cookie } });
-  expect(res.statusCode).toBe(200);
-  return res.body;
-}
+const draftPage = (customerId: string) => novemberDraftPage(f, customerId);
 const updatedNotes = (page: string) => [...page.matchAll(/<p class="comparison-updated"[^>]*>([\s\S]*?)<\/p>/g)].map((m) => plain(m[1]!));
 
 beforeAll(async () => {
-  h = await createCloseHarness({ now: () => new Date(NOW) });
-  await seedCloseTenant(h.db, h.webhook.url, 'Nordic Partner AB');
-  await seedUser(h.db, 'anna@ekonomi.test', 'finance', FINANCE);
-  app = await buildConsole({ db: h.db, client: h.client, config: h.config, uiUrl: null, namespace: 'default', now: () => NOW });
-  finance = await login(app, 'anna@ekonomi.test');
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'month-close-review-refresh-'));
+  f = await openReviewConsole('month-close-review-refresh-');
+  ({ h, app, finance } = f);
 }, 120_000);
-afterAll(async () => {
-  await app?.close();
-  await h?.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => closeReviewConsole(f));
 
 describe("a credit note refreshes the review of the customer's draft waiting for finance", () => {
   it('a partial credit of October: November compares with October net of it, says so, keeps the old review and still waits', async () => {
