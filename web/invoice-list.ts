@@ -1,4 +1,4 @@
-import { linksSv, type InvoiceStatus, type LedgerTotals } from '../billing/ledger';
+import { linksSv, type InvoiceStatus, type LedgerEntry, type LedgerTotals } from '../billing/ledger';
 import type { Db } from '../infra/db';
 import { parseInvoiceNumber } from '../store/invoices';
 import { loadLedger, periodTotals } from '../store/ledger';
@@ -26,6 +26,21 @@ export interface InvoiceListRow {
   /** "krediterad av K1 · ersatt av F10400" (billing/ledger.ts linksSv). */
   links: string;
   pdf_sha256: string | null;
+}
+
+/** What every invoice table of the console shows of a ledger entry (the list, a customer's page). */
+export function ledgerRowView(e: LedgerEntry) {
+  return {
+    kind: e.kind,
+    number: e.number,
+    period: e.period,
+    issue_date: e.issueDate,
+    due_date: e.dueDate,
+    total_ore: e.totalOre,
+    net_total_ore: e.kind === 'invoice' ? e.netTotalOre : null,
+    status: e.status,
+    links: linksSv(e),
+  };
 }
 
 /** A page of the list; `totals` are the period's money net of credit notes (not for a search). */
@@ -57,21 +72,7 @@ export async function invoiceList(db: Db, period: string | null, q: string, page
   return {
     rows: rows.map((r: { id: number; customer_name: string; pdf_sha256: string | null }): InvoiceListRow => {
       const e = ledger.get(r.id)!;
-      return {
-        id: e.id,
-        kind: e.kind,
-        number: e.number,
-        customer_id: e.customerId,
-        customer_name: r.customer_name,
-        period: e.period,
-        issue_date: e.issueDate,
-        due_date: e.dueDate,
-        total_ore: e.totalOre,
-        net_total_ore: e.kind === 'invoice' ? e.netTotalOre : null,
-        status: e.status,
-        links: linksSv(e),
-        pdf_sha256: r.pdf_sha256,
-      };
+      return { id: e.id, customer_id: e.customerId, customer_name: r.customer_name, ...ledgerRowView(e), pdf_sha256: r.pdf_sha256 };
     }),
     total: Number(n),
     totals,

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { periodContaining } from '../../billing';
 import type { Db } from '../../infra/db';
-import { linksSv, type InvoiceStatus } from '../../billing/ledger';
+import type { InvoiceStatus } from '../../billing/ledger';
+import { ledgerRowView } from '../invoice-list';
 import { lastInvoicedPeriods, liveInvoices, loadLedger } from '../../store/ledger';
 import { foldBilledUsage, previewCustomers, rateCustomer } from '../../store/rating';
 import { customerAccess, scopeCustomers, scopeInvoices } from '../access';
@@ -121,19 +122,11 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: RouteDeps): v
     );
     const disputed = await disputedInvoiceNumbers(db);
     const invoices = ledger.map((e) => ({
-      kind: e.kind,
-      number: e.number,
-      period: e.period,
-      issue_date: e.issueDate,
-      due_date: e.dueDate,
-      total_ore: e.totalOre,
-      net_total_ore: e.kind === 'invoice' ? e.netTotalOre : null,
-      status: e.status,
+      ...ledgerRowView(e),
       // What is paid and what is left, from the same ledger (payments of issue #22).
       paid_ore: e.paidOre,
       remaining_ore: e.remainingOre,
       disputed: e.kind === 'invoice' && disputed.has(e.number),
-      links: linksSv(e),
       pdf_sha256: pdfs.get(e.id) ?? null,
     }));
     // A former partner sees the invoices it had, not who is billed now.
