@@ -9,7 +9,7 @@ import { postWebhook } from '../notify/webhook';
 import { getDocument } from '../store/documents';
 import { loadEInvoice } from '../store/einvoices';
 import { loadIssuedInvoice } from '../store/invoices';
-import { followBillingEmail } from '../store/notification-deliveries';
+import { followBillingEmail, recordDeliveredAttempt, recordFailedAttempt } from '../store/notification-deliveries';
 import type { ActivityDeps } from './deps';
 import { businessFailure, Failure } from '../contracts/failures';
 import { RecentlyRead } from './recently-read';
@@ -171,20 +171,11 @@ export function notificationActivities({ db, smtp }: ActivityDeps) {
         await sendDelivery(smtp, delivery, await notificationContent(delivery.subject_key, delivery.event));
       } catch (err) {
         const { permanent, detail, facts } = failureRecord(err, delivery);
-        await db.transaction(async (trx) => {
-          await trx('notification_attempts').insert({ delivery_id: delivery.id, attempt, outcome: permanent ? 'permanent_error' : 'retryable_error', detail, facts });
-          // Only while pending: an attempt that ends late must not undo another one's success.
-          await trx('notification_deliveries').where({ id: delivery.id, status: 'pending' }).update({ last_error: detail, last_error_facts: facts, status: permanent ? 'failed' : 'pending' });
-        });
+        await recordFailedAttempt(db, { deliveryId: delivery.id, attempt, permanent, detail, facts, whileStatus: 'pending' });
         if (permanent) throw businessFailure(Failure.DeliveryRefused, `delivery ${delivery.id} to ${delivery.address} refused: ${detail}`);
         throw err;
       }
-      // The attempt and the delivered state together, in one statement (one round trip, atomic).
-      await db.raw(
-        `with attempt as (insert into notification_attempts (delivery_id, attempt, outcome) values (?, ?, 'delivered'))
-         update notification_deliveries set status = 'delivered', delivered_at = now(), last_error = null, last_error_facts = null where id = ?`,
-        [delivery.id, attempt, delivery.id],
-      );
+      await recordDeliveredAttempt(db, { deliveryId: delivery.id, attempt });
       return 'delivered';
     },
   };

@@ -1,5 +1,5 @@
 import type { SmtpSettings } from '../notify/email';
-import { currentRecipient, lastAttemptRecipient, listDeliveries, resendRefusals, ResendRefused, type DeliveryResender, type ResendOutcome } from '../store/notification-deliveries';
+import { currentRecipient, lastAttemptRecipient, listDeliveries, recordDeliveredAttempt, recordFailedAttempt, resendRefusals, ResendRefused, type DeliveryResender, type ResendOutcome } from '../store/notification-deliveries';
 import type { ActivityDeps } from './deps';
 import { failureRecord, notificationContentReader, sendDelivery } from './notifications';
 
@@ -40,19 +40,13 @@ export function deliveryResender({ db, smtp }: { db: ActivityDeps['db']; smtp: S
         await sendDelivery(smtp, target, await notificationContent(claimed.subject_key, claimed.event));
       } catch (err) {
         const { permanent, detail, facts } = failureRecord(err, target);
-        await db.transaction(async (trx) => {
-          await trx('notification_attempts').insert({ delivery_id: row.id, attempt, outcome: permanent ? 'permanent_error' : 'retryable_error', detail, facts, requested_by: by, address: recipient.address });
-          // It stays failed (nothing retries it): the operator reads why and may send it again.
-          await trx('notification_deliveries').where({ id: row.id, status: 'failed' }).update({ last_error: detail, last_error_facts: facts });
-        });
+        // It stays failed (nothing retries it): the operator reads why and may send it again.
+        await recordFailedAttempt(db, { deliveryId: row.id, attempt, permanent, detail, facts, whileStatus: 'failed', requestedBy: by, address: recipient.address });
         const parsed = JSON.parse(facts) as Record<string, unknown>;
         outcomes.push({ ...base, recipient: recipient.address, previous_recipient: previous, outcome: 'failed', attempt, error: { code: String(parsed.kind ?? 'unknown'), permanent, detail, facts: parsed } });
         continue;
       }
-      await db.transaction(async (trx) => {
-        await trx('notification_attempts').insert({ delivery_id: row.id, attempt, outcome: 'delivered', requested_by: by, address: recipient.address });
-        await trx('notification_deliveries').where({ id: row.id }).update({ status: 'delivered', delivered_at: db.fn.now(), last_error: null, last_error_facts: null });
-      });
+      await recordDeliveredAttempt(db, { deliveryId: row.id, attempt, requestedBy: by, address: recipient.address });
       outcomes.push({ ...base, recipient: recipient.address, previous_recipient: previous, outcome: 'delivered', attempt, error: null });
     }
     return outcomes;

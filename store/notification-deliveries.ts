@@ -146,3 +146,34 @@ export async function lastAttemptRecipient(db: Db, deliveryId: number): Promise<
   const last = await db('notification_attempts').where({ delivery_id: deliveryId }).orderBy('attempt', 'desc').orderBy('id', 'desc').first('address', db.raw(`facts->>'recipient' as recipient`));
   return last?.address ?? last?.recipient ?? null;
 }
+
+/** Who asked for an attempt beyond the close's own (an operator's resend), and where it went. */
+interface AttemptBy {
+  requestedBy?: string;
+  address?: string;
+}
+
+/**
+ * A failed attempt, recorded with the delivery's last error in one transaction, only while the
+ * delivery is still in `whileStatus` (an attempt that ends late must not undo another one's
+ * success). A refusal for good ends it as failed; otherwise it stays as it was (a pending one is
+ * retried by Temporal, a failed one waits for the operator).
+ */
+export async function recordFailedAttempt(
+  db: Db,
+  a: { deliveryId: number; attempt: number; permanent: boolean; detail: string; facts: string; whileStatus: 'pending' | 'failed' } & AttemptBy,
+): Promise<void> {
+  await db.transaction(async (trx) => {
+    await trx('notification_attempts').insert({ delivery_id: a.deliveryId, attempt: a.attempt, outcome: a.permanent ? 'permanent_error' : 'retryable_error', detail: a.detail, facts: a.facts, requested_by: a.requestedBy ?? null, address: a.address ?? null });
+    await trx('notification_deliveries').where({ id: a.deliveryId, status: a.whileStatus }).update({ last_error: a.detail, last_error_facts: a.facts, status: a.permanent ? 'failed' : a.whileStatus });
+  });
+}
+
+/** A delivered attempt and the delivered state together, in one statement (one round trip, atomic). */
+export async function recordDeliveredAttempt(db: Db, a: { deliveryId: number; attempt: number } & AttemptBy): Promise<void> {
+  await db.raw(
+    `with attempt as (insert into notification_attempts (delivery_id, attempt, outcome, requested_by, address) values (?, ?, 'delivered', ?, ?))
+     update notification_deliveries set status = 'delivered', delivered_at = now(), last_error = null, last_error_facts = null where id = ?`,
+    [a.deliveryId, a.attempt, a.requestedBy ?? null, a.address ?? null, a.deliveryId],
+  );
+}
