@@ -1,14 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { notificationActivities } from '../../activities/notifications';
-import type { ActivityDeps } from '../../activities/deps';
 import { loadConfig } from '../../infra/config';
 import { buildConsole, startConsole } from '../../web/server';
 import { createTestDatabase } from '../support/database';
-import { seedCustomer, seedSubscriber, uid } from '../support/seed';
 import { startWebhookPeer, type WebhookPeer } from '../notify/test-peers';
 import { launchBrowser } from './browser';
-import { login, PASSWORD, seedFinalInvoice, seedUser } from './support';
+import { login, PASSWORD, seedAttemptedWebhook, seedUser } from './support';
 
 // A webhook the receiver refuses (410) through the real delivery activity, then the operator's
 // page: the failure said in Swedish with its next step, the English text only as a detail.
@@ -24,15 +21,7 @@ beforeAll(async () => {
   test = await createTestDatabase();
   hook = await startWebhookPeer();
   hook.failNext(1, 410, 'Gone: this endpoint was removed');
-  const customerId = await seedCustomer(test.db, { customer_id: uid('C77') });
-  const { number } = await seedFinalInvoice(test.db, customerId, PERIOD, { smart: 1, portal_user: 2 });
-  const invoice = await test.db('invoices').where({ series: 'T', number: Number(number.slice(1)) }).first('id');
-  const subscriberId = await seedSubscriber(test.db, { customer_id: customerId, role: 'customer_admin', channel: 'webhook', address: hook.url, secret: 'hemlig' });
-  [{ id: deliveryId }] = await test.db('notification_deliveries')
-    .insert({ subject_key: `invoice:${invoice.id}`, customer_id: customerId, period: PERIOD, subscriber_id: subscriberId, event: 'invoice_final', idempotency_key: uid('key'), status: 'pending' })
-    .returning('id');
-  const deps = { db: test.db, config: loadConfig(), smtp: null, temporal: null, now: () => new Date() } satisfies ActivityDeps;
-  await notificationActivities(deps).deliverNotification({ deliveryId }).catch(() => undefined);
+  ({ deliveryId } = await seedAttemptedWebhook(test.db, { customerPrefix: 'C77', period: PERIOD, quantities: { smart: 1, portal_user: 2 }, hookUrl: hook.url }));
   rawError = (await test.db('notification_deliveries').where({ id: deliveryId }).first('last_error')).last_error;
   await seedUser(test.db, 'olle@drift.test', 'operator');
   app = await buildConsole({ db: test.db, client: () => Promise.reject(new Error('no Temporal in this test')), config: loadConfig(), uiUrl: null, namespace: 'default', now: () => Date.now() });

@@ -1,14 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { notificationActivities } from '../../activities/notifications';
-import type { ActivityDeps } from '../../activities/deps';
 import { loadConfig } from '../../infra/config';
 import { buildConsole } from '../../web/server';
 import { openDeliveryResender } from '../../worker/delivery-resend';
 import { createTestDatabase } from '../support/database';
-import { seedCustomer, seedSubscriber, uid } from '../support/seed';
 import { startWebhookPeer, type WebhookPeer } from '../notify/test-peers';
-import { login, seedFinalInvoice, seedUser } from './support';
+import { login, seedAttemptedWebhook, seedUser } from './support';
 
 // The operator page's "Skicka om": a webhook refused with 410 by the real delivery activity,
 // the receiver fixed, then the button sends it once, recorded with the operator's name.
@@ -23,15 +20,7 @@ beforeAll(async () => {
   test = await createTestDatabase();
   hook = await startWebhookPeer();
   hook.failNext(1, 410, 'Gone');
-  const customerId = await seedCustomer(test.db, { customer_id: uid('C79') });
-  const { number } = await seedFinalInvoice(test.db, customerId, PERIOD, { smart: 1 });
-  const invoice = await test.db('invoices').where({ series: 'T', number: Number(number.slice(1)) }).first('id');
-  const subscriberId = await seedSubscriber(test.db, { customer_id: customerId, role: 'customer_admin', channel: 'webhook', address: hook.url, secret: 'hemlig' });
-  [{ id: deliveryId }] = await test.db('notification_deliveries')
-    .insert({ subject_key: `invoice:${invoice.id}`, customer_id: customerId, period: PERIOD, subscriber_id: subscriberId, event: 'invoice_final', idempotency_key: uid('key'), status: 'pending' })
-    .returning('id');
-  const deps = { db: test.db, config: loadConfig(), smtp: null, temporal: null, now: () => new Date() } satisfies ActivityDeps;
-  await notificationActivities(deps).deliverNotification({ deliveryId }).catch(() => undefined);
+  ({ deliveryId } = await seedAttemptedWebhook(test.db, { customerPrefix: 'C79', period: PERIOD, quantities: { smart: 1 }, hookUrl: hook.url }));
   await seedUser(test.db, 'olle@drift.test', 'operator', 'Olle Drift');
   await seedUser(test.db, 'anna@ekonomi.test', 'finance', 'Anna Ekonom');
   app = await buildConsole({ db: test.db, client: () => Promise.reject(new Error('no Temporal in this test')), config: loadConfig(), resendDeliveries: openDeliveryResender(test.db, null), now: () => Date.now() });

@@ -4,7 +4,10 @@ import type { Db } from '../../infra/db';
 import { ARTICLE_INFO } from '../../billing/articles';
 import type { Article } from '../../billing/types';
 import { addUser, parseRole } from '../../web/users';
-import { WORKED_EXAMPLE_PRICES } from '../support/seed';
+import { notificationActivities } from '../../activities/notifications';
+import type { ActivityDeps } from '../../activities/deps';
+import { loadConfig } from '../../infra/config';
+import { seedCustomer, seedSubscriber, uid, WORKED_EXAMPLE_PRICES } from '../support/seed';
 
 export const PASSWORD = 'korrekt-hast-batteri-häftklammer';
 
@@ -79,4 +82,24 @@ export async function login(app: FastifyInstance, email: string, password = PASS
   const home = first.statusCode === 303 && String(first.headers.location).startsWith('/customers/') ? await app.inject({ method: 'GET', url: String(first.headers.location), headers: { cookie } }) : first;
   const page = home.statusCode === 200 || home.statusCode === 403 ? home : await app.inject({ method: 'GET', url: '/login', headers: { cookie } });
   return { cookie: cookieOf(page, cookie), csrf: csrfIn(page.body) };
+}
+
+/**
+ * A customer's final invoice and its webhook to the customer admin at `hookUrl`, attempted once by
+ * the real delivery activity: set the peer to refuse first (`failNext`) for a failed delivery.
+ */
+export async function seedAttemptedWebhook(
+  db: Db,
+  opts: { customerPrefix: string; period: string; quantities: Partial<Record<Article, number>>; hookUrl: string },
+): Promise<{ customerId: string; deliveryId: number }> {
+  const customerId = await seedCustomer(db, { customer_id: uid(opts.customerPrefix) });
+  const { number } = await seedFinalInvoice(db, customerId, opts.period, opts.quantities);
+  const invoice = await db('invoices').where({ series: 'T', number: Number(number.slice(1)) }).first('id');
+  const subscriberId = await seedSubscriber(db, { customer_id: customerId, role: 'customer_admin', channel: 'webhook', address: opts.hookUrl, secret: 'hemlig' });
+  const [{ id: deliveryId }] = await db('notification_deliveries')
+    .insert({ subject_key: `invoice:${invoice.id}`, customer_id: customerId, period: opts.period, subscriber_id: subscriberId, event: 'invoice_final', idempotency_key: uid('key'), status: 'pending' })
+    .returning('id');
+  const deps = { db, config: loadConfig(), smtp: null, temporal: null, now: () => new Date() } satisfies ActivityDeps;
+  await notificationActivities(deps).deliverNotification({ deliveryId }).catch(() => undefined);
+  return { customerId, deliveryId };
 }
